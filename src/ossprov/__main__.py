@@ -1,0 +1,3 @@
+from ossprov.cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""Settings: ossprov's config file and environment, over the ecosystems' own configuration.
+
+Registry base URLs are never written in ossprov's source. In order of precedence they come from:
+the environment (`OSSPROV_NPM_REGISTRY`, `OSSPROV_PYPI_INDEX`, `OSSPROV_NUGET_SOURCE`,
+`OSSPROV_MAVEN_REPOSITORY`), ossprov's config file (`[registries]` table), then the ecosystem's own
+configuration (npm config, pip config, NuGet.Config, Maven settings.xml), then the client's built-in default
+as the installed client itself reports it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from ossprov.errors import InputError
+
+ENV_PREFIX = "OSSPROV_"
+
+
+def _config_path() -> Path:
+    explicit = os.environ.get("OSSPROV_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return Path(platformdirs.user_config_dir("ossprov")) / "config.toml"
+
+
+@functools.cache
+def _config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def config_value(section: str, key: str) -> Any:
+    """A value from ossprov's config file, or None."""
+    table = _config_file(_config_path()).get(section, {})
+    return table.get(key) if isinstance(table, dict) else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where ossprov keeps things and how it talks to the world. Built once by `settings()`."""
+
+    cache_dir: Path
+    """Artifact cache (content addressed) and clone cache live below this."""
+    data_dir: Path
+    """The results database and the verified-artifact mirror store live below this."""
+    timeout: float = 30.0
+    """Seconds before an HTTP request is abandoned."""
+    retries: int = 4
+    """How often a request is retried on 429, 5xx and connection errors."""
+    registries: dict[str, str] = field(default_factory=dict)
+    """Explicit registry overrides by ecosystem (from env or config file)."""
+
+    @property
+    def artifact_cache(self) -> Path:
+        return self.cache_dir / "artifacts"
+
+    @property
+    def clone_cache(self) -> Path:
+        return self.cache_dir / "clones"
+
+    @property
+    def db_url(self) -> str:
+        explicit = os.environ.get("OSSPROV_DB") or config_value("database", "url")
+        return explicit or f"sqlite:///{self.data_dir / 'results.sqlite'}"
+
+
+_REGISTRY_ENV = {
+    "npm": "OSSPROV_NPM_REGISTRY",
+    "pypi": "OSSPROV_PYPI_INDEX",
+    "nuget": "OSSPROV_NUGET_SOURCE",
+    "maven": "OSSPROV_MAVEN_REPOSITORY",
+}
+
+
+def settings() -> Settings:
+    """Settings from the environment and config file (read each call: tests change the environment)."""
+    cache = os.environ.get("OSSPROV_CACHE") or config_value("cache", "dir")
+    data = os.environ.get("OSSPROV_DATA") or config_value("data", "dir")
+    registries: dict[str, str] = {}
+    for eco, env in _REGISTRY_ENV.items():
+        value = os.environ.get(env) or config_value("registries", eco)
+        if value:
+            registries[eco] = str(value)
+    timeout = os.environ.get("OSSPROV_TIMEOUT") or config_value("http", "timeout") or 30.0
+    try:
+        timeout_s = float(timeout)
+    except ValueError:
+        raise InputError(f"OSSPROV_TIMEOUT must be a number of seconds, got {timeout!r}") from None
+    return Settings(
+        cache_dir=Path(cache) if cache else Path(platformdirs.user_cache_dir("ossprov")),
+        data_dir=Path(data) if data else Path(platformdirs.user_data_dir("ossprov")),
+        timeout=timeout_s,
+        registries=registries,
+    )
+
+
+def explicit_registry(ecosystem: str) -> str | None:
+    """The registry URL set for ossprov itself (environment or config file), if any."""
+    return settings().registries.get(ecosystem)
+
+
+@functools.cache
+def npm_configured_registry() -> str | None:
+    """The registry npm itself is configured with (`npm config get registry`), honouring .npmrc files."""
+    npm = shutil.which("npm")
+    if not npm:
+        return None
+    try:
+        out = subprocess.run(
+            [npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    value = out.stdout.strip()
+    return value if value.startswith(("http://", "https://")) else None
+
+
+@functools.cache
+def pip_configured_index() -> str | None:
+    """The index pip is configured with (PIP_INDEX_URL, pip.conf files), else pip's own default."""
+    env = os.environ.get("PIP_INDEX_URL")
+    if env:
+        return env
+    try:
+        from pip._internal.configuration import Configuration
+        from pip._internal.models.index import PyPI
+    except ImportError:  # pip not importable: no configuration to honour
+        return None
+    try:
+        conf = Configuration(isolated=False)
+        conf.load()
+        for key in ("global.index-url", "install.index-url", ":env:.index-url"):
+            try:
+                return str(conf.get_value(key))
+            except Exception:  # pip raises ConfigurationError for an unset key
+                continue
+    except Exception:  # a broken pip.conf is pip's problem; fall back to its default
+        pass
+    return PyPI.simple_url

@@ -1,0 +1,161 @@
+"""What every ecosystem plug-in provides. Everything ecosystem-specific lives behind this interface; locate,
+pin, compare, rebuild and report are generic and call only these methods.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from packageurl import PackageURL
+
+from ossprov.model import ArtifactRef, FileResult, Finding, PackageTree, Release, SourceHint
+
+ReadSource = Callable[[str], bytes | None]
+"""Reads a file of the source tree by repository path (None when absent)."""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One version in a package's history, as far as the registry tells."""
+
+    version: str
+    published_at: str | None = None
+    maintainers: tuple[str, ...] = ()
+    """Who could publish (npm maintainers, PyPI has none in the simple API)."""
+    publisher: str | None = None
+    """Who did publish (npm _npmUser), when known."""
+    deprecated: str | None = None
+    yanked: str | None = None
+
+
+@dataclass(frozen=True)
+class PackageHistory:
+    """A package's releases: for maintenance signals, squat forward lookups and removed-version checks."""
+
+    ecosystem: str
+    name: str
+    versions: tuple[VersionInfo, ...] = ()
+    """Oldest first."""
+    maintainers: tuple[str, ...] = ()
+    """Current maintainers of the package as a whole."""
+    repository: str | None = None
+    """Repository URL declared by the latest version, not normalised."""
+    missing_fields: tuple[str, ...] = ()
+
+    @property
+    def first_release(self) -> str | None:
+        times = [v.published_at for v in self.versions if v.published_at]
+        return min(times) if times else None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a manifest file in a source tree says about the package it builds."""
+
+    path: str
+    """Repository path of the manifest (package.json, pyproject.toml, setup.cfg, setup.py, pom.xml, *.csproj)."""
+    name: str | None
+    version: str | None
+    """None when the version is dynamic (setuptools_scm, `version = attr:`)."""
+    data: dict = field(default_factory=dict)
+    """Parsed fields later stages use (npm scripts, build-system, ...)."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What an ecosystem says about one artifact file whose bytes differ from (or are absent in) the source."""
+
+    result: FileResult
+    findings: tuple[Finding, ...] = ()
+
+
+class Ecosystem(ABC):
+    """One package ecosystem (a purl type)."""
+
+    purl_type: ClassVar[str]
+    manifest_files: ClassVar[tuple[str, ...]]
+    """File names that declare a package in a source tree, in order of authority."""
+
+    # --- registry -------------------------------------------------------------------------------------
+    @abstractmethod
+    def release(self, purl: PackageURL) -> Release:
+        """Registry metadata of one version. Raises NotFoundError for an unknown package or version."""
+
+    @abstractmethod
+    def history(self, name: str) -> PackageHistory | None:
+        """All versions of a package, or None when the registry does not know the name."""
+
+    @abstractmethod
+    def choose_artifact(self, release: Release) -> ArtifactRef | None:
+        """The artifact most comparable with source (npm tarball, PyPI sdist before wheel, ...)."""
+
+    def digest_matches(self, artifact: ArtifactRef, digests: dict[str, str]) -> bool | None:
+        """Compare computed digests with the published ones: True/False, or None when none was published."""
+        checked = None
+        for algo, published in artifact.digests.items():
+            if algo in digests:
+                if digests[algo].lower() != published.lower():
+                    return False
+                checked = True
+        return checked
+
+    # --- the artifact -----------------------------------------------------------------------------------
+    @abstractmethod
+    def read_artifact(self, path: Path, filename: str) -> PackageTree:
+        """Read an artifact file safely into a PackageTree with the package-root prefix removed."""
+
+    @abstractmethod
+    def artifact_release(self, purl: PackageURL, tree: PackageTree) -> Release:
+        """A Release built from the artifact alone (for --artifact with an unreachable registry)."""
+
+    @abstractmethod
+    def artifact_hints(self, tree: PackageTree) -> list[SourceHint]:
+        """Source hints found inside the artifact (package.json, METADATA, nuspec, MANIFEST.MF, README links)."""
+
+    # --- the source tree -----------------------------------------------------------------------------------
+    @abstractmethod
+    def read_manifest(self, read: ReadSource, subdir: str) -> Manifest | None:
+        """The package manifest at `subdir` of a source tree, or None."""
+
+    @abstractmethod
+    def tag_names(self, name: str, version: str) -> list[str]:
+        """Tag names a version is usually released under, most likely first."""
+
+    def comparable_files(self, tree: PackageTree) -> dict[str, bytes]:
+        """The artifact files expected to have a source counterpart (default: all)."""
+        return {p: f.data for p, f in tree.files.items()}
+
+    def source_path(self, artifact_path: str, content_root: str) -> str:
+        """Where an artifact file is expected in the repository."""
+        return content_root + artifact_path
+
+    @abstractmethod
+    def explain(
+        self, path: str, data: bytes, source: bytes | None, context: CompareContext
+    ) -> Comparison | None:
+        """Explain a file whose bytes are not identical to its source: normalised, generated, or None to let
+        the generic rules decide (modified or unexplained)."""
+
+    def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
+        """Findings about the release as a whole (install hooks, .pth files, digest problems)."""
+        return []
+
+
+@dataclass
+class CompareContext:
+    """What `explain` may look at besides the file itself: the whole artifact and the source tree."""
+
+    tree: PackageTree
+    source_files: dict[str, str]
+    """Repository path → blob id at the pinned commit (the whole repository tree)."""
+    read_source: ReadSource
+    content_root: str
+    subdir: str
+    release: Release | None = None
+    manifest: Manifest | None = None
+    notes: dict = field(default_factory=dict)
+    """Scratch space for an ecosystem to keep what it computed once per comparison."""

@@ -1,0 +1,47 @@
+"""Errors that the CLI turns into a one-line message and a documented exit code.
+
+Every error a user can cause (bad input) or meet (registry down) is one of these; anything else is a bug
+and still gets a one-line message, with exit code 4.
+"""
+
+from __future__ import annotations
+
+
+class OssprovError(Exception):
+    """Base class: `exit_code` is what the CLI exits with."""
+
+    exit_code = 4
+
+
+class InputError(OssprovError):
+    """The user's input is wrong: a malformed purl, a missing file, a bad option value."""
+
+    exit_code = 2
+
+
+class NotFoundError(InputError):
+    """The registry answered that the package or version does not exist."""
+
+
+class RegistryError(OssprovError):
+    """The registry or the network failed: unreachable, 5xx after retries, a truncated or malformed answer."""
+
+    exit_code = 3
+
+
+class ArchiveError(OssprovError):
+    """An artifact could not be read safely (corrupt, a bomb, too many entries)."""
+
+    exit_code = 2
+
+
+class GitError(OssprovError):
+    """A git operation failed (clone refused, repository gone)."""
+
+    exit_code = 3
+
+
+class SandboxError(OssprovError):
+    """The sandbox needed for a build is not available."""
+
+    exit_code = 2

@@ -1,0 +1,245 @@
+"""The records that flow through the pipeline, defined once and serialised one way (`to_json`).
+
+Stages are functions from records to records; a stage reads only the records it is given, which keeps each
+stage testable alone and lets the batch runner ship records between processes and machines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.StrEnum):
+    """How bad a finding is; ordered so that `rank` compares."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1, "info": 0}[self.value]
+
+
+class FileStatus(enum.StrEnum):
+    """Exactly one of these for each file of an artifact (and `missing` for source files not shipped)."""
+
+    IDENTICAL = "identical"
+    NORMALIZED = "normalized"
+    GENERATED = "generated"
+    MODIFIED = "modified"
+    UNEXPLAINED = "unexplained"
+    MISSING = "missing"
+
+
+class Verdict(enum.StrEnum):
+    FAITHFUL = "faithful"
+    FAITHFUL_WITH_BUILD_OUTPUT = "faithful-with-build-output"
+    MISMATCH = "mismatch"
+    UNVERIFIABLE = "unverifiable"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One fact that supports (or undermines) a conclusion, as a person would want to read it."""
+
+    kind: str
+    """What sort of fact: declared-repository, homepage, readme-link, gitHead, tag, manifest-version,
+    content-match, artifact-digest, registry-missing-field, ..."""
+    detail: str
+    """One sentence a person can read."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """Machine-readable particulars (urls, shas, counts)."""
+    supports: bool = True
+    """False when the fact contradicts the conclusion (a tag pointing at the wrong commit)."""
+
+
+@dataclass(frozen=True)
+class SourceHint:
+    """A place where the package's source may live, as named by one piece of metadata."""
+
+    url: str
+    """The URL as found (not yet normalised)."""
+    origin: str
+    """Which metadata named it: declared-repository, homepage, bugs, readme-link, project-url:Source, ..."""
+    subdir: str = ""
+    """Subdirectory declared with it (npm repository.directory, /tree/<ref>/<dir> links)."""
+    commit: str | None = None
+    """A commit the metadata names directly (npm gitHead, nuspec repository commit, Maven SCM revision)."""
+    tag: str | None = None
+    """A tag the metadata names directly (Maven scm/tag)."""
+
+
+@dataclass(frozen=True)
+class ArtifactRef:
+    """A published file of a release, as the registry describes it."""
+
+    filename: str
+    url: str
+    kind: str
+    """tgz (npm), sdist, wheel, nupkg, jar, sources-jar, pom."""
+    digests: dict[str, str] = field(default_factory=dict)
+    """Published digests by algorithm (sha512, sha256, sha1), hex encoded."""
+    yanked: str | None = None
+    """PEP 592 yank reason ("" when yanked without reason), None when not yanked."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """What the registry says about one version of a package."""
+
+    purl: str
+    ecosystem: str
+    name: str
+    version: str
+    artifacts: tuple[ArtifactRef, ...] = ()
+    hints: tuple[SourceHint, ...] = ()
+    """Source hints found in the registry metadata (not yet those inside the artifact)."""
+    published_at: str | None = None
+    """ISO 8601 time of publication, when the registry says."""
+    maintainers: tuple[str, ...] = ()
+    deprecated: str | None = None
+    """The deprecation message, when the version is deprecated."""
+    missing_fields: tuple[str, ...] = ()
+    """Registry fields a full registry has but this one did not send (mirrors drop gitHead, time, ...)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Ecosystem-specific facts later stages use (npm _nodeVersion, scripts; PyPI requires-python)."""
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    """One regular file of an artifact, read into memory."""
+
+    path: str
+    """Path relative to the package root (npm's `package/` and the sdist's `name-version/` removed)."""
+    data: bytes
+    mode: int = 0o644
+
+
+@dataclass(frozen=True)
+class PackageTree:
+    """The files of an artifact, safely read, plus what was refused on the way."""
+
+    files: dict[str, PackageFile]
+    root_prefix: str = ""
+    """The common prefix removed from every path (e.g. `package/`)."""
+    refused: tuple[tuple[str, str], ...] = ()
+    """(entry name, reason) for each entry not taken: traversal, link out, device file, ..."""
+    mtimes: tuple[int, ...] = ()
+    """Modification times of the entries, as stored: evidence of when the artifact was made."""
+
+
+@dataclass(frozen=True)
+class RepoCandidate:
+    """A repository that may hold the package's source, with the evidence that named it and the validation."""
+
+    url: str
+    """Normalised clone URL (https://host/owner/name for known forges)."""
+    subdir: str = ""
+    score: float = 0.0
+    evidence: tuple[Evidence, ...] = ()
+    validated: bool | None = None
+    """True: the package's manifest (or its files) is in the repository; False: not; None: not checked."""
+    claim: str | None = None
+    """What the repository's own manifest at that subdir names, when it names a different package."""
+
+
+@dataclass(frozen=True)
+class Repository:
+    url: str
+    subdir: str = ""
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """The artifact actually examined."""
+
+    filename: str
+    sha256: str
+    source: str
+    """Where it came from: the registry URL, or `local:` + path for --artifact."""
+    digest_ok: bool | None = None
+    """True when it matched the registry's published digest, False on mismatch, None if none published."""
+
+
+@dataclass(frozen=True)
+class LocateResult:
+    """Where a package version's source is: repository, subdirectory, commit, and why we think so."""
+
+    purl: str
+    repository: Repository | None = None
+    commit: str | None = None
+    confidence: float = 0.0
+    evidence: tuple[Evidence, ...] = ()
+    candidates: tuple[RepoCandidate, ...] = ()
+    artifact: ArtifactInfo | None = None
+    repository_claim: str | None = None
+    """`verified` (files found in the repository), `unverified-other-package` (the declared repository
+    holds another package and none of this one's files), `unverified` or None when nothing is declared."""
+    content_root: str = ""
+    """Path prefix in the repository under which the artifact's files sit (subdir, or subdir/src/ for
+    wheels of src layouts)."""
+    release_time: str | None = None
+
+    @property
+    def located(self) -> bool:
+        return self.repository is not None and self.commit is not None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    status: FileStatus
+    source_path: str | None = None
+    reason: str = ""
+    diff: str | None = None
+    """Unified diff (capped) for modified text files."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    rule: str
+    """Stable identifier, e.g. OSP101; described once in the rule catalogue (`ossprov.verify.rules`)."""
+    path: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    locate: LocateResult
+    verdict: Verdict
+    file_results: tuple[FileResult, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    reason: str = ""
+    """Why the verdict is what it is, for `unverifiable` in particular."""
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in FileStatus}
+        for r in self.file_results:
+            counts[r.status.value] += 1
+        return counts
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+
+def to_json(obj: Any) -> Any:
+    """Turn records into JSON-ready values: dataclasses to dicts, enums to values, tuples to lists."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, dict):
+        return {str(k): to_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [to_json(v) for v in obj]
+    if isinstance(obj, bytes):
+        return obj.decode("utf-8", "replace")
+    return obj

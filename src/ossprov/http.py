@@ -128,9 +128,9 @@ class HttpClient:
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 raise RegistryError(f"answer from {redact(url)} was cut short: {exc}") from None
             declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and "content-encoding" not in response.headers:
-                if int(declared) != len(body):
-                    raise RegistryError(f"answer from {redact(url)} was cut short ({len(body)} of {declared} bytes)")
+            if (declared and declared.isdigit() and "content-encoding" not in response.headers
+                    and int(declared) != len(body)):
+                raise RegistryError(f"answer from {redact(url)} was cut short ({len(body)} of {declared} bytes)")
             return httpx.Response(
                 response.status_code, headers=response.headers, content=bytes(body), request=response.request
             )

@@ -5,7 +5,7 @@ pin, compare, rebuild and report are generic and call only these methods.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -16,6 +16,8 @@ from ossprov.model import ArtifactRef, FileResult, Finding, PackageTree, Release
 
 ReadSource = Callable[[str], bytes | None]
 """Reads a file of the source tree by repository path (None when absent)."""
+ReadMany = Callable[[Iterable[str]], dict[str, bytes]]
+"""Reads many files of the source tree at once (repository path → content; absent paths left out)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ class CompareContext:
     source_files: dict[str, str]
     """Repository path → blob id at the pinned commit (the whole repository tree)."""
     read_source: ReadSource
+    read_many: ReadMany
     content_root: str
     subdir: str
     release: Release | None = None

@@ -1,0 +1,55 @@
+"""`ossprov practices`: score a repository's practices with the OpenSSF Scorecard checks, from a local clone."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ossprov.model import to_json
+from ossprov.practices.records import INCONCLUSIVE, PracticesResult
+from ossprov.practices.runner import assess
+
+DETAILS_SHOWN = 3
+
+
+def _table(result: PracticesResult) -> None:
+    console = Console(highlight=False)
+    console.print(f"[bold]{result.repository}[/bold] @ {result.commit[:12]}")
+    table = Table("Check", "Score", "Risk", "Reason")
+    for check in result.checks:
+        score = "?" if check.score == INCONCLUSIVE else str(check.score)
+        reason = check.reason
+        for detail in check.details[:DETAILS_SHOWN]:
+            where = f"{detail.path}:{detail.line}" if detail.path and detail.line else detail.path
+            reason += f"\n  · {where + ': ' if where else ''}{detail.message}"
+        if len(check.details) > DETAILS_SHOWN:
+            reason += f"\n  · … {len(check.details) - DETAILS_SHOWN} more (--format json)"
+        table.add_row(check.name, score, check.risk.value, reason)
+    console.print(table)
+    overall = "n/a" if result.score is None else f"{result.score}/10"
+    console.print(f"Aggregate score: [bold]{overall}[/bold]"
+                  + (f" (left out: {', '.join(result.excluded)})" if result.excluded else ""))
+    if result.package:
+        pkg = result.package
+        console.print(f"Package {pkg.name}: latest release {pkg.latest_release or 'unknown'}, "
+                      f"{len(pkg.maintainers)} maintainer(s), deprecated: {pkg.deprecated}, yanked: {pkg.yanked}")
+        for change in pkg.maintainer_changes:
+            console.print(f"  maintainers changed {change.previous_version} → {change.version}: "
+                          f"+{', '.join(change.added) or '-'} −{', '.join(change.removed) or '-'}")
+
+
+@click.command(name="practices")
+@click.argument("target")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--github-token-env", "token_env", default="GITHUB_TOKEN", show_default=True, metavar="NAME",
+              help="Environment variable holding a GitHub token; enables the checks that need the GitHub API.")
+def command(target: str, fmt: str, token_env: str) -> None:
+    """Score the practices of a repository (PURL, REPO_URL or PATH) with the OpenSSF Scorecard checks."""
+    result = assess(target, token_env=token_env)
+    if fmt == "json":
+        click.echo(json.dumps(to_json(result), indent=2))
+    else:
+        _table(result)

@@ -1,0 +1,116 @@
+"""`ossprov rebuild PURL`: locate the source, rebuild it in a sandbox, compare with the published artifact.
+
+Exit codes as for verify: 0 when the rebuild reproduces the artifact (bit-for-bit or after stabilising) and no
+finding reaches --fail-on; 1 when it does not (differs, build-failed, unbuildable) or a finding does.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ossprov import pipeline
+from ossprov.attest import ATTESTABLE, rebuild_statement, write_statements
+from ossprov.model import Severity, to_json
+from ossprov.verify.rebuild import RebuildOptions, RebuildResult, rebuild
+
+FAIL_ON = ("high", "medium", "low", "info", "none")
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _progress(message: str) -> None:
+    click.echo(f"… {message}", err=True)
+
+
+def _silent(message: str) -> None:
+    return None
+
+
+def _rebuild_json(result: RebuildResult) -> dict[str, object]:
+    return {
+        "outcome": result.outcome.value, "recipe": to_json(result.recipe), "stabilizers": to_json(result.stabilizers),
+        "raw_equal": result.raw_equal, "stabilized_equal": result.stabilized_equal,
+        "differences": to_json(result.differences), "log_tail": result.log_tail,
+        "failed_phase": result.failed_phase, "reason": result.reason,
+        "published_sha256": result.published_sha256, "rebuilt_sha256": result.rebuilt_sha256,
+        "steps": to_json(result.steps), "seconds": result.seconds, "workdir": result.workdir,
+    }
+
+
+def _table(purl: str, located: str, result: RebuildResult) -> None:
+    console = Console()
+    table = Table(title=f"rebuild of {purl}", show_header=False)
+    table.add_row("source", located)
+    table.add_row("outcome", f"[bold]{result.outcome.value}[/bold]" + (f" ({result.reason})" if result.reason else ""))
+    if result.recipe:
+        table.add_row("recipe", "\n".join(" ".join(s.argv) for s in result.recipe.steps))
+        for note in result.recipe.notes:
+            table.add_row("note", note)
+    if result.raw_equal is not None:
+        table.add_row("raw / stabilised", f"{'equal' if result.raw_equal else 'different'} / "
+                                          f"{'equal' if result.stabilized_equal else 'different'}")
+    for s in result.stabilizers:
+        table.add_row("stabiliser", f"{s.name}{' (needed)' if s.needed else ''}")
+    for d in result.differences[:50]:
+        table.add_row(d.status.value, f"{d.path}: {d.reason}")
+    for f in result.findings:
+        table.add_row(f.severity.value, f"{f.rule} {f.message}")
+    if result.log_tail and result.failed_phase:
+        table.add_row(f"log ({result.failed_phase})", result.log_tail)
+    if result.workdir:
+        table.add_row("work dir", result.workdir)
+    console.print(table)
+
+
+@click.command("rebuild")
+@click.argument("purl")
+@click.option("--artifact", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this file as the published artifact instead of downloading it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--attest", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write an in-toto statement (SLSA provenance v1) for a successful rebuild, as JSON lines.")
+@click.option("--keep-workdir", is_flag=True, help="Keep the build directory and print where it is.")
+@click.option("--no-sandbox", is_flag=True, help="Build without bubblewrap isolation (runs the package's code "
+              "with your files and network).")
+@click.option("--offline", is_flag=True, help="No network for the build at all, not even to install dependencies.")
+@click.option("--recipe", "recipe_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TOML file overriding (or supplying) the build recipe.")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="high", show_default=True,
+              help="Exit 1 when a finding of this severity or worse is reported.")
+def command(purl: str, artifact: Path | None, fmt: str, attest: Path | None, keep_workdir: bool, no_sandbox: bool,
+            offline: bool, recipe_file: Path | None, fail_on: str) -> None:
+    """Rebuild PURL from its source in a sandbox and compare the result with the published artifact."""
+    prepared = pipeline.prepare(purl, artifact, _progress if fmt == "table" and sys.stderr.isatty() else _silent)
+    options = RebuildOptions(sandbox=not no_sandbox, offline=offline, keep_workdir=keep_workdir,
+                             recipe_file=recipe_file)
+    started = _now()
+    result = rebuild(prepared.result, prepared.artifact_path, prepared.release, options)
+    located = prepared.result
+    filename = located.artifact.filename if located.artifact else prepared.artifact_path.name
+    if attest is not None:
+        if result.outcome in ATTESTABLE:
+            write_statements(attest, [rebuild_statement(located, prepared.artifact_path, filename, result,
+                                                        started=started, finished=_now(), sandboxed=not no_sandbox)])
+        else:
+            click.echo(f"ossprov: no attestation written: the rebuild outcome is {result.outcome.value}", err=True)
+    if fmt == "json":
+        doc = {"purl": located.purl, "locate": to_json(located), "findings": to_json(result.findings),
+               "rebuild": _rebuild_json(result)}
+        click.echo(json.dumps(doc, indent=2))
+    else:
+        where = (f"{located.repository.url} {located.repository.subdir} @ {located.commit}"
+                 if located.repository and located.commit else "not located")
+        _table(located.purl, where, result)
+    threshold = None if fail_on == "none" else Severity(fail_on).rank
+    failing = threshold is not None and any(f.severity.rank >= threshold for f in result.findings)
+    if failing or result.outcome not in ATTESTABLE:
+        sys.exit(1)

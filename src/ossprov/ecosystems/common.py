@@ -1,0 +1,55 @@
+"""Helpers several ecosystem plug-ins share: hex digests from SRI strings, README link hints, file kinds."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import posixpath
+
+from ossprov.model import PackageTree, SourceHint
+from ossprov.source.urls import repo_links_in_text
+
+CODE_SUFFIXES = frozenset(
+    [".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".coffee", ".py", ".pyw", ".pyx", ".pxd", ".pth", ".sh", ".bash", ".zsh", ".ps1", ".psm1", ".bat", ".cmd", ".node", ".so", ".dylib", ".dll", ".exe", ".pyd", ".wasm", ".class", ".jar", ".java", ".kt", ".scala", ".groovy", ".gradle", ".cs", ".vb", ".fs", ".rb", ".pl", ".php", ".lua", ".go", ".rs", ".c", ".h", ".cc", ".cpp", ".hpp", ".gyp", ".gypi", ".targets", ".props"]
+)
+DOC_SUFFIXES = frozenset([".md", ".markdown", ".rst", ".txt", ".adoc", ".html", ".htm", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico"])
+DOC_NAMES = frozenset({"readme", "changelog", "changes", "history", "license", "licence", "copying", "notice",
+                       "authors", "contributors", "security", "code_of_conduct", "contributing"})
+
+
+def is_code(path: str) -> bool:
+    """Whether a file can run (or decides what runs): the files where a difference is a high finding."""
+    name = posixpath.basename(path).lower()
+    if name in ("package.json", "setup.py", "setup.cfg", "pyproject.toml", "binding.gyp", "makefile",
+                "dockerfile", "build.gradle", "pom.xml", "meson.build", "cmakelists.txt"):
+        return True
+    return posixpath.splitext(name)[1] in CODE_SUFFIXES or name.startswith(".npmrc")
+
+
+def is_doc(path: str) -> bool:
+    name = posixpath.basename(path).lower()
+    stem, ext = posixpath.splitext(name)
+    return ext in DOC_SUFFIXES or stem in DOC_NAMES or name in DOC_NAMES
+
+
+def sri_to_hex(sri: str) -> dict[str, str]:
+    """`sha512-<base64>` (Subresource Integrity, possibly several space-separated) → {algo: hex}."""
+    out: dict[str, str] = {}
+    for token in sri.split():
+        algo, _, b64 = token.partition("-")
+        try:
+            out[algo.lower()] = base64.b64decode(b64, validate=True).hex()
+        except (binascii.Error, ValueError):
+            continue
+    return out
+
+
+def readme_hints(tree: PackageTree, limit: int = 20) -> list[SourceHint]:
+    """Forge links in the artifact's README files."""
+    hints: list[SourceHint] = []
+    for path, f in tree.files.items():
+        if "/" in path or not path.lower().startswith("readme"):
+            continue
+        text = f.data[:512 * 1024].decode("utf-8", "replace")
+        hints += [SourceHint(url, "readme-link") for url in repo_links_in_text(text, limit)]
+    return hints

@@ -1,0 +1,427 @@
+"""PyPI: the simple API of the index pip is configured with (PEP 691 JSON, PEP 503 HTML), sdists and wheels,
+and the core metadata inside them."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import posixpath
+import re
+import tomllib
+from configparser import ConfigParser
+from configparser import Error as ConfigError
+from email.parser import BytesParser
+from email.policy import compat32
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from packageurl import PackageURL
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from ossprov import http
+from ossprov.archive import read_archive, strip_root
+from ossprov.config import explicit_registry, pip_configured_index
+from ossprov.ecosystems.common import readme_hints
+from ossprov.ecosystems.interface import (
+    CompareContext,
+    Comparison,
+    Ecosystem,
+    Manifest,
+    PackageHistory,
+    ReadSource,
+    VersionInfo,
+)
+from ossprov.errors import InputError, NotFoundError, RegistryError
+from ossprov.model import (
+    ArtifactRef,
+    FileResult,
+    FileStatus,
+    Finding,
+    PackageTree,
+    Release,
+    Severity,
+    SourceHint,
+)
+from ossprov.source.urls import repo_links_in_text
+
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
+SOURCE_LABELS = ("source", "source code", "repository", "code", "github", "gitlab", "git", "vcs", "scm")
+METADATA_FILES = ("PKG-INFO",)
+_VERSION_FILE = re.compile(rb"^(__version__|version|VERSION|__version_tuple__|version_tuple)\b", re.M)
+
+
+def index_url() -> str:
+    url = explicit_registry("pypi") or pip_configured_index()
+    if not url:
+        raise InputError("no Python package index configured: set OSSPROV_PYPI_INDEX or pip's index-url")
+    return url.rstrip("/") + "/"
+
+
+class _LinkParser(HTMLParser):
+    """PEP 503 anchors with their data-* attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.links.append(dict(attrs))
+
+
+def _file_entries(name: str) -> list[dict[str, Any]]:
+    """The project's files from the simple API, in PEP 691 shape, whichever form the index answers in."""
+    url = index_url() + canonicalize_name(name) + "/"
+    response = http.client().get(url, headers={"Accept": ACCEPT})
+    content_type = response.headers.get("content-type", "")
+    if SIMPLE_JSON in content_type or content_type.startswith("application/json"):
+        try:
+            doc = response.json()
+        except ValueError:
+            raise RegistryError(f"the index sent malformed JSON for {name}") from None
+        files = doc.get("files") if isinstance(doc, dict) else None
+        if not isinstance(files, list):
+            raise RegistryError(f"the index sent a malformed project page for {name}")
+        return [{**f, "url": urljoin(url, f.get("url", ""))} for f in files if isinstance(f, dict)]
+    parser = _LinkParser()
+    parser.feed(response.text)
+    entries = []
+    for link in parser.links:
+        href = link.get("href") or ""
+        base, _, fragment = href.partition("#")
+        hashes = dict([fragment.split("=", 1)]) if "=" in fragment else {}
+        filename = posixpath.basename(urlsplit(base).path)
+        yanked = link.get("data-yanked")
+        entries.append({"filename": filename, "url": urljoin(url, base), "hashes": hashes,
+                        "yanked": yanked if yanked is not None else False,
+                        "requires-python": link.get("data-requires-python")})
+    return entries
+
+
+def _version_of(filename: str) -> tuple[str, str] | None:
+    """(kind, version string) from a distribution filename, or None for files we don't handle."""
+    try:
+        if filename.endswith(".whl"):
+            return "wheel", str(parse_wheel_filename(filename)[1])
+        if filename.endswith((".tar.gz", ".zip", ".tar.bz2", ".tgz")):
+            return "sdist", str(parse_sdist_filename(filename if not filename.endswith(".tgz") else
+                                                     filename[:-4] + ".tar.gz")[1])
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return None
+
+
+def _same_version(a: str, b: str) -> bool:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
+def _yank(entry: dict[str, Any]) -> str | None:
+    value = entry.get("yanked")
+    if value is True:
+        return ""
+    return value if isinstance(value, str) else None
+
+
+def parse_core_metadata(raw: bytes) -> dict[str, list[str]]:
+    """METADATA / PKG-INFO headers as lists of values (the body as `description`), leniently."""
+    msg = BytesParser(policy=compat32).parsebytes(raw)
+    out: dict[str, list[str]] = {}
+    for key, value in msg.items():
+        out.setdefault(key.lower(), []).append(str(value))
+    body = msg.get_payload()
+    if isinstance(body, str) and body.strip():
+        out.setdefault("description", []).append(body)
+    return out
+
+
+def metadata_hints(meta: dict[str, list[str]]) -> list[SourceHint]:
+    hints: list[SourceHint] = []
+    for entry in meta.get("project-url", []):
+        label, _, url = entry.partition(",")
+        label, url = label.strip(), url.strip()
+        if url:
+            origin = "declared-repository" if label.lower() in SOURCE_LABELS else f"project-url:{label}"
+            hints.append(SourceHint(url, origin))
+    for key, origin in (("home-page", "homepage"), ("download-url", "download-url")):
+        for url in meta.get(key, []):
+            if url.strip() and url.strip().upper() != "UNKNOWN":
+                hints.append(SourceHint(url.strip(), origin))
+    for text in meta.get("description", []):
+        hints += [SourceHint(u, "description-link") for u in repo_links_in_text(text, 20)]
+    return hints
+
+
+def _metadata_file(tree: PackageTree) -> bytes | None:
+    if "PKG-INFO" in tree.files:
+        return tree.files["PKG-INFO"].data
+    for path, f in tree.files.items():
+        if path.count("/") == 1 and path.endswith(".dist-info/METADATA"):
+            return f.data
+    return None
+
+
+def _is_wheel(tree: PackageTree) -> bool:
+    return any(p.count("/") == 1 and p.endswith(".dist-info/WHEEL") for p in tree.files)
+
+
+class PyPI(Ecosystem):
+    purl_type = "pypi"
+    manifest_files = ("pyproject.toml", "setup.cfg", "setup.py")
+
+    def release(self, purl: PackageURL) -> Release:
+        entries = _file_entries(purl.name)
+        mine = []
+        for entry in entries:
+            parsed = _version_of(str(entry.get("filename", "")))
+            if parsed and _same_version(parsed[1], purl.version or ""):
+                mine.append((parsed[0], entry))
+        if not mine:
+            raise NotFoundError(f"PyPI project {purl.name} has no files for version {purl.version}")
+        artifacts = tuple(
+            ArtifactRef(e["filename"], e["url"], kind,
+                        {k.lower(): v.lower() for k, v in (e.get("hashes") or {}).items() if isinstance(v, str)},
+                        yanked=_yank(e))
+            for kind, e in mine
+        )
+        times = sorted(t for _, e in mine if isinstance(t := e.get("upload-time"), str))
+        missing = ["upload-time"] if not times else []
+        yanked = [a for a in artifacts if a.yanked is not None]
+        return Release(
+            purl=purl.to_string(), ecosystem="pypi", name=canonicalize_name(purl.name), version=purl.version or "",
+            artifacts=artifacts, published_at=times[0] if times else None, missing_fields=tuple(missing),
+            deprecated=None,
+            extra={"yanked": yanked[0].yanked if yanked and len(yanked) == len(artifacts) else None},
+        )
+
+    def history(self, name: str) -> PackageHistory | None:
+        try:
+            entries = _file_entries(name)
+        except NotFoundError:
+            return None
+        by_version: dict[str, VersionInfo] = {}
+        for entry in entries:
+            parsed = _version_of(str(entry.get("filename", "")))
+            if not parsed:
+                continue
+            version, when = parsed[1], entry.get("upload-time")
+            old = by_version.get(version)
+            first = min(filter(None, [old.published_at if old else None, when if isinstance(when, str) else None]),
+                        default=None)
+            by_version[version] = VersionInfo(version, first, yanked=_yank(entry))
+        infos = sorted(by_version.values(), key=lambda v: (v.published_at or "", _sort_key(v.version)))
+        return PackageHistory("pypi", canonicalize_name(name), tuple(infos),
+                              missing_fields=() if any(v.published_at for v in infos) else ("upload-time",))
+
+    def choose_artifact(self, release: Release) -> ArtifactRef | None:
+        def rank(a: ArtifactRef) -> tuple[int, str]:
+            if a.kind == "sdist":
+                return (0, a.filename)
+            if a.filename.endswith("-none-any.whl"):
+                return (1, a.filename)
+            return (2, a.filename)
+
+        return min(release.artifacts, key=rank, default=None)
+
+    def read_artifact(self, path: Path, filename: str) -> PackageTree:
+        tree = read_archive(path, filename)
+        return tree if filename.endswith(".whl") else strip_root(tree)
+
+    def artifact_release(self, purl: PackageURL, tree: PackageTree) -> Release:
+        return Release(purl=purl.to_string(), ecosystem="pypi", name=canonicalize_name(purl.name),
+                       version=purl.version or "", missing_fields=("registry",))
+
+    def artifact_hints(self, tree: PackageTree) -> list[SourceHint]:
+        raw = _metadata_file(tree)
+        hints = metadata_hints(parse_core_metadata(raw)) if raw else []
+        return hints + readme_hints(tree)
+
+    def read_manifest(self, read: ReadSource, subdir: str) -> Manifest | None:
+        join = (lambda name: f"{subdir}/{name}") if subdir else (lambda name: name)
+        raw = read(join("pyproject.toml"))
+        if raw is not None:
+            try:
+                doc = tomllib.loads(raw.decode("utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                doc = {}
+            project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
+            poetry = doc.get("tool", {}).get("poetry", {}) if isinstance(doc.get("tool"), dict) else {}
+            name = project.get("name") or (poetry.get("name") if isinstance(poetry, dict) else None)
+            version = project.get("version") or (poetry.get("version") if isinstance(poetry, dict) else None)
+            if name:
+                return Manifest(join("pyproject.toml"), str(name), str(version) if version else None, doc)
+        raw = read(join("setup.cfg"))
+        if raw is not None:
+            parser = ConfigParser(interpolation=None)
+            try:
+                parser.read_string(raw.decode("utf-8", "replace"))
+                name = parser.get("metadata", "name", fallback=None)
+                version = parser.get("metadata", "version", fallback=None)
+            except ConfigError:
+                name = version = None
+            if name:
+                return Manifest(join("setup.cfg"), name, version if version and ":" not in version else None)
+        raw = read(join("setup.py"))
+        if raw is not None:
+            text = raw.decode("utf-8", "replace")
+            name_m = re.search(r"""\bname\s*=\s*['"]([^'"]+)['"]""", text)
+            ver_m = re.search(r"""\bversion\s*=\s*['"]([^'"]+)['"]""", text)
+            if name_m:
+                return Manifest(join("setup.py"), name_m.group(1), ver_m.group(1) if ver_m else None)
+        return None
+
+    def tag_names(self, name: str, version: str) -> list[str]:
+        forms = [version]
+        try:
+            normal = str(Version(version))
+            forms.append(normal)
+            if normal.count(".") == 1:
+                forms.append(normal + ".0")
+        except InvalidVersion:
+            pass
+        names = []
+        for v in dict.fromkeys(forms):
+            names += [f"v{v}", v, f"{name}-{v}", f"{name}-v{v}", f"{name}@{v}", f"release-{v}", f"release/{v}",
+                      f"{name.replace('-', '_')}-{v}", f"{name}/v{v}"]
+        return list(dict.fromkeys(names))
+
+    def comparable_files(self, tree: PackageTree) -> dict[str, bytes]:
+        return {p: f.data for p, f in tree.files.items() if not _is_build_metadata(p)}
+
+    def source_path(self, artifact_path: str, content_root: str) -> str:
+        parts = artifact_path.split("/")
+        if len(parts) > 2 and parts[0].endswith(".data") and parts[1] in ("purelib", "platlib"):
+            artifact_path = "/".join(parts[2:])
+        return content_root + artifact_path
+
+    def explain(self, path: str, data: bytes, source: bytes | None, context: CompareContext) -> Comparison | None:
+        if _is_build_metadata(path):
+            return Comparison(FileResult(path, FileStatus.NORMALIZED, None,
+                                         "core metadata written by the build backend (PKG-INFO, *.egg-info, "
+                                         "*.dist-info)"))
+        name = posixpath.basename(path)
+        if name == "setup.cfg" and source is not None and _strip_egg_info(data) == _strip_egg_info(source):
+            return Comparison(FileResult(path, FileStatus.NORMALIZED, path,
+                                         "setup.cfg with the [egg_info] section setuptools writes into sdists"))
+        version = context.release.version if context.release else ""
+        if _looks_like_version_file(data, version) and (source is None or _looks_like_version_file(source, None)):
+            return Comparison(FileResult(path, FileStatus.NORMALIZED, None,
+                                         f"version file written at build time (setuptools_scm and alike) for {version}"))
+        if source is None:
+            return _explain_generated(path, context)
+        return None
+
+    def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
+        findings = []
+        raw = _metadata_file(tree)
+        if raw is None:
+            findings.append(Finding(Severity.MEDIUM, "OSP130", None, "no PKG-INFO or METADATA in the artifact"))
+        else:
+            meta = parse_core_metadata(raw)
+            name = (meta.get("name") or [""])[0]
+            version = (meta.get("version") or [""])[0]
+            if canonicalize_name(name) != canonicalize_name(release.name) or not _same_version(version, release.version):
+                findings.append(Finding(Severity.HIGH, "OSP133", None,
+                                        f"core metadata names {name} {version}, not {release.name} {release.version}"))
+        for path in tree.files:
+            if path.endswith(".pth") and _is_wheel(tree):
+                findings.append(Finding(Severity.HIGH, "OSP131", path,
+                                        ".pth file in a wheel: its import lines run at every interpreter start"))
+        if _is_wheel(tree):
+            findings += _record_findings(tree)
+        return findings
+
+
+def _sort_key(version: str) -> Any:
+    try:
+        return Version(version)
+    except InvalidVersion:
+        return Version("0")
+
+
+def _is_build_metadata(path: str) -> bool:
+    first = path.split("/", 1)[0]
+    return path in METADATA_FILES or first.endswith((".egg-info", ".dist-info")) or (
+        path.endswith("/PKG-INFO") and ".egg-info/" in path)
+
+
+def _strip_egg_info(data: bytes) -> bytes:
+    return re.sub(rb"\n?\[egg_info\][^\[]*", b"", data).strip()
+
+
+def _looks_like_version_file(data: bytes, version: str | None) -> bool:
+    """A small module that only assigns version strings (what setuptools_scm and hatch-vcs write)."""
+    if len(data) > 4096:
+        return False
+    text = data.decode("utf-8", "replace")
+    code = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    allowed = re.compile(r"^\s*(__all__|__version__|version|VERSION|__version_tuple__|version_tuple|TYPE_CHECKING|"
+                         r"VERSION_TUPLE|commit_id|__commit_id__|if |else|from typing|from __future__|"
+                         r"Tuple|Union|__version_info__|version_info|\)|\]|\s*['\"0-9])")
+    if not code or not all(allowed.match(line) for line in code) or not _VERSION_FILE.search(data):
+        return False
+    return version is None or version in text
+
+
+def _explain_generated(path: str, context: CompareContext) -> Comparison | None:
+    stem, ext = posixpath.splitext(path)
+    root = context.content_root
+    if ext in (".so", ".pyd", ".dylib") or ".cpython-" in path:
+        module = stem.split(".")[0]
+        for candidate in (".py", ".pyx", ".c", ".cpp", ".rs"):
+            if root + module + candidate in context.source_files:
+                return Comparison(FileResult(path, FileStatus.GENERATED, root + module + candidate,
+                                             f"compiled extension built from {module}{candidate}"))
+        return Comparison(FileResult(path, FileStatus.GENERATED, None, "compiled extension module"))
+    if ext in (".c", ".cpp") and root + stem + ".pyx" in context.source_files:
+        return Comparison(FileResult(path, FileStatus.GENERATED, root + stem + ".pyx", "Cython output"))
+    if posixpath.basename(path) == "setup.py" and _backend(context).startswith("poetry"):
+        return Comparison(FileResult(path, FileStatus.GENERATED, None, "setup.py generated by poetry-core"))
+    return None
+
+
+def _backend(context: CompareContext) -> str:
+    doc = context.manifest.data if context.manifest else {}
+    system = doc.get("build-system") if isinstance(doc, dict) else None
+    return str(system.get("build-backend", "")) if isinstance(system, dict) else ""
+
+
+def _record_findings(tree: PackageTree) -> list[Finding]:
+    """A wheel's RECORD must list every file with its hash: a file outside RECORD was added afterwards."""
+    record_path = next((p for p in tree.files if p.count("/") == 1 and p.endswith(".dist-info/RECORD")), None)
+    if record_path is None:
+        return [Finding(Severity.HIGH, "OSP132", None, "the wheel has no RECORD")]
+    listed: dict[str, str] = {}
+    for row in csv.reader(io.StringIO(tree.files[record_path].data.decode("utf-8", "replace"))):
+        if row:
+            listed[row[0]] = row[1] if len(row) > 1 else ""
+    findings = []
+    for path, f in tree.files.items():
+        if path == record_path or path.endswith((".jws", ".p7s")):
+            continue
+        if path not in listed:
+            findings.append(Finding(Severity.HIGH, "OSP132", path, "file not listed in the wheel's RECORD"))
+            continue
+        algo, _, b64 = listed[path].partition("=")
+        if algo and b64:
+            digest = base64.urlsafe_b64encode(hashlib.new(algo, f.data).digest()).rstrip(b"=").decode()
+            if digest != b64:
+                findings.append(Finding(Severity.HIGH, "OSP132", path, "content does not match its RECORD hash"))
+    return findings
+
+
+ECOSYSTEM = PyPI()

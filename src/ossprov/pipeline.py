@@ -1,0 +1,161 @@
+"""The pipeline's entry points: purl → release → artifact → tree → candidates → pin → comparison.
+
+`prepare` does the work every command shares (registry, download with digest check, safe reading, locate) and
+returns the records with the handles later stages need; `locate` and `verify` are what commands and the batch
+runner call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packageurl import PackageURL
+
+from ossprov import ecosystems
+from ossprov.cache import ArtifactCache, file_digests
+from ossprov.ecosystems.interface import Ecosystem
+from ossprov.errors import InputError, NotFoundError, RegistryError
+from ossprov.http import client
+from ossprov.model import ArtifactInfo, Evidence, LocateResult, PackageTree, Release, VerifyResult
+from ossprov.purls import canonical, parse_purl
+from ossprov.source import locate as loc
+from ossprov.source.git import Repo
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Prepared:
+    """A located package with what later stages need: its records and handles on the clone and artifact."""
+
+    purl: PackageURL
+    eco: Ecosystem
+    release: Release
+    artifact_path: Path
+    tree: PackageTree
+    result: LocateResult
+    repo: Repo | None
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def _get_release(purl: PackageURL, eco: Ecosystem, artifact: Path | None) -> tuple[Release | None, list[Evidence]]:
+    try:
+        return eco.release(purl), []
+    except (RegistryError, NotFoundError) as exc:
+        if artifact is None:
+            raise
+        return None, [Evidence("registry", f"registry metadata not used: {exc}", supports=False)]
+
+
+def _artifact(release: Release | None, eco: Ecosystem, artifact: Path | None,
+              progress: Progress) -> tuple[Path, str, ArtifactInfo, list[Evidence]]:
+    evidence: list[Evidence] = []
+    if artifact is not None:
+        if not artifact.is_file():
+            raise InputError(f"--artifact {artifact}: no such file")
+        digests = file_digests(artifact)
+        published = next((a for a in (release.artifacts if release else ()) if a.filename == artifact.name), None)
+        ok = eco.digest_matches(published, digests) if published else None
+        info = ArtifactInfo(artifact.name, digests["sha256"], f"local:{artifact}", ok)
+        if published is None and release is not None:
+            evidence.append(Evidence("artifact-digest", f"{artifact.name} is not a file the registry lists for this "
+                                     "version; its digest cannot be checked", {"sha256": digests["sha256"]}))
+        return artifact, artifact.name, info, evidence
+    if release is None:
+        raise InputError("no release metadata and no --artifact")
+    ref = eco.choose_artifact(release)
+    if ref is None:
+        raise NotFoundError(f"{release.purl}: the registry lists no artifact for this version")
+    progress(f"downloading {ref.filename}")
+    path, digests = ArtifactCache().fetch(ref.url, lambda dest: client().download(ref.url, dest))
+    ok = eco.digest_matches(ref, digests)
+    return path, ref.filename, ArtifactInfo(ref.filename, digests["sha256"], ref.url, ok), evidence
+
+
+def prepare(purl_text: str, artifact: Path | None = None, progress: Progress = _quiet) -> Prepared:
+    """Registry metadata, the artifact (digest checked), its files, and the located source."""
+    purl = parse_purl(purl_text)
+    eco = ecosystems.get(purl.type)
+    progress("reading registry metadata")
+    release, evidence = _get_release(purl, eco, artifact)
+    path, filename, info, more = _artifact(release, eco, artifact, progress)
+    evidence += more
+    tree = eco.read_artifact(path, filename)
+    if release is None:
+        release = eco.artifact_release(purl, tree)
+    if info.digest_ok is False:
+        evidence.append(Evidence("artifact-digest", f"{filename} does not match the digest the registry publishes: "
+                                 "modified after publication, or a tampering mirror", {"sha256": info.sha256},
+                                 supports=False))
+    elif info.digest_ok:
+        evidence.append(Evidence("artifact-digest", f"{filename} matches the registry's published digest",
+                                 {"sha256": info.sha256}))
+    for missing in release.missing_fields:
+        evidence.append(Evidence("registry-missing-field", f"the registry did not send `{missing}`",
+                                 {"field": missing}))
+    hints = list(release.hints) + eco.artifact_hints(tree)
+    direct = next((h.commit for h in hints if h.commit), None)
+    candidates = loc.rank_candidates(hints)
+    files = eco.comparable_files(tree)
+    validated: list[loc.Located] = []
+    for candidate in candidates[: loc.MAX_VALIDATED]:
+        progress(f"cloning and searching {candidate.url}")
+        validated.append(loc.validate(candidate, eco, name=release.name, version=release.version, files=files,
+                                      direct_commit=direct, direct_kind="gitHead" if purl.type == "npm" else
+                                      "vcs-commit", released_at=release.published_at))
+    ranked = [v.candidate for v in validated] + candidates[loc.MAX_VALIDATED:]
+    best = loc.choose(validated)
+    result = _result(purl, release, info, evidence, ranked, best, validated)
+    return Prepared(purl, eco, release, path, tree, result, best.repo if best else None)
+
+
+def _claim(best: loc.Located | None, validated: list[loc.Located]) -> str | None:
+    declared = next((v for v in validated if any(e.kind == "declared-repository" for e in v.candidate.evidence)),
+                    None)
+    if declared is None:
+        return None
+    if declared.candidate.validated:
+        return "verified"
+    if declared.candidate.claim:
+        return "unverified-other-package"
+    return "unverified"
+
+
+def _result(purl: PackageURL, release: Release, info: ArtifactInfo, evidence: list[Evidence],
+            ranked: list, best: loc.Located | None, validated: list[loc.Located]) -> LocateResult:
+    claim = _claim(best, validated)
+    declared = next((v for v in validated if v.candidate.claim), None)
+    if claim == "unverified-other-package" and declared is not None:
+        evidence.append(Evidence("repository-claim", f"the declared repository {declared.candidate.url} holds the "
+                                 f"package {declared.candidate.claim!r}, and none of this package's files",
+                                 {"url": declared.candidate.url, "claim": declared.candidate.claim}, supports=False))
+    if best is None or best.pin is None:
+        if not ranked:
+            evidence.append(Evidence("no-repository", "no metadata names a source repository", supports=False))
+        return LocateResult(canonical(purl), None, None, 0.0, tuple(evidence), tuple(ranked), info, claim,
+                            release_time=release.published_at)
+    return LocateResult(
+        purl=canonical(purl), repository=loc.repository_of(best), commit=best.pin.commit,
+        confidence=best.pin.confidence, evidence=tuple(evidence) + best.candidate.evidence + best.pin.evidence,
+        candidates=tuple(ranked), artifact=info, repository_claim=claim, content_root=best.pin.prefix,
+        release_time=release.published_at,
+    )
+
+
+def locate(purl: str, artifact: Path | None = None, progress: Progress = _quiet) -> LocateResult:
+    """Where a package version's source is."""
+    return prepare(purl, artifact, progress).result
+
+
+def verify(purl: str, artifact: Path | None = None, progress: Progress = _quiet) -> VerifyResult:
+    """Locate, then compare the artifact with the source at the pinned commit."""
+    from ossprov.verify.compare import compare_prepared
+
+    prepared = prepare(purl, artifact, progress)
+    progress("comparing files")
+    return compare_prepared(prepared)

@@ -1,0 +1,42 @@
+"""Dependency-Update-Tool: Dependabot, Renovate, PyUp, Sonatype Lift or a similar bot is configured."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ossprov.practices.context import Context
+from ossprov.practices.interface import Check, Inconclusive, Scored
+from ossprov.practices.records import Probe, Risk
+from ossprov.practices.workflows import action_name
+
+CONFIG_FILES = {
+    ".github/dependabot.yml": "Dependabot", ".github/dependabot.yaml": "Dependabot",
+    "renovate.json": "Renovate", "renovate.json5": "Renovate", ".renovaterc": "Renovate",
+    ".renovaterc.json": "Renovate", ".renovaterc.json5": "Renovate", ".github/renovate.json": "Renovate",
+    ".github/renovate.json5": "Renovate", ".gitlab/renovate.json": "Renovate", ".gitlab/renovate.json5": "Renovate",
+    ".pyup.yml": "PyUp", ".pyup.yaml": "PyUp", ".lift.toml": "Sonatype Lift", ".lift/config.toml": "Sonatype Lift",
+    ".scala-steward.conf": "Scala Steward", ".github/.scala-steward.conf": "Scala Steward",
+    ".config/dotnet-tools.json.updater": "Updater",
+}
+UPDATE_ACTIONS = ("renovatebot/github-action", "scala-steward-org/scala-steward-action")
+
+
+class DependencyUpdateTool(Check):
+    name: ClassVar[str] = "Dependency-Update-Tool"
+    risk: ClassVar[Risk] = Risk.HIGH
+
+    def probe(self, ctx: Context) -> list[Probe]:
+        probes = [Probe("updateToolConfigured", path, None, f"{tool} is configured")
+                  for path, tool in CONFIG_FILES.items() if path in ctx.files]
+        try:
+            workflows = ctx.workflows()
+        except Inconclusive:
+            workflows = []  # a config file alone decides; unreadable workflows cannot add to it
+        probes += [Probe("updateToolConfigured", w.path, s.line, f"{s.uses} runs in a workflow")
+                   for w in workflows for s in w.steps() if s.uses and action_name(s.uses).startswith(UPDATE_ACTIONS)]
+        return probes
+
+    def score(self, probes: list[Probe]) -> Scored:
+        if probes:
+            return 10, "update tool detected"
+        return 0, "no update tool detected: configure Dependabot or Renovate"

@@ -1,0 +1,124 @@
+"""`assess`: resolve what the user named (purl, repository URL, local path) to a repository and commit,
+run every check, aggregate, and add the package's maintenance signals when a purl was given."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from packageurl import PackageURL
+
+from ossprov.errors import InputError, OssprovError
+from ossprov.practices.checks import ALL_CHECKS
+from ossprov.practices.context import Context
+from ossprov.practices.github import GitHubApi, github_slug
+from ossprov.practices.package import signals
+from ossprov.practices.records import PackageSignals, PracticesResult
+from ossprov.practices.scoring import aggregate
+from ossprov.source.git import Repo, ensure_clone
+
+_REMOTE = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
+
+
+class NotLocatedError(OssprovError):
+    """The package's source repository or commit could not be found: the practices cannot be assessed."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Target:
+    """A repository to assess and the commit whose tree is read."""
+
+    repo: Repo
+    commit: str
+    head: str
+    url: str | None
+    purl: PackageURL | None = None
+
+
+def _package_name(purl: PackageURL) -> str:
+    """The name the ecosystem's registry knows the package by."""
+    if not purl.namespace:
+        return purl.name
+    return f"{purl.namespace}:{purl.name}" if purl.type == "maven" else f"{purl.namespace}/{purl.name}"
+
+
+def _from_purl(text: str) -> Target:
+    from ossprov import pipeline  # the core pipeline; imported late so the other targets work without it
+
+    try:
+        purl = PackageURL.from_string(text)
+    except ValueError as exc:
+        raise InputError(f"not a valid purl: {text!r} ({exc})") from None
+    located = pipeline.locate(text)
+    if not located.located or located.repository is None or located.commit is None:
+        raise NotLocatedError(f"the source repository and commit of {text} could not be located")
+    repo = Repo(ensure_clone(located.repository.url))
+    if not repo.has_commit(located.commit):
+        raise NotLocatedError(f"commit {located.commit} of {text} is not in {located.repository.url}")
+    head = repo.resolve("HEAD") or located.commit
+    return Target(repo, located.commit, head, located.repository.url, purl)
+
+
+def _from_path(text: str) -> Target:
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise InputError(f"no such file or directory: {text}")
+    repo = Repo(path)
+    head = repo.resolve("HEAD") if (path / ".git").exists() or (path / "HEAD").is_file() else None
+    if head is None:
+        raise InputError(f"{text} is not a git repository with at least one commit")
+    url = repo.git("config", "--get", "remote.origin.url", check=False).decode().strip() or None
+    return Target(repo, head, head, url)
+
+
+def resolve(target: str) -> Target:
+    """The repository and commit `target` names: a purl, a repository URL (cloned into the cache), a path."""
+    if target.startswith("pkg:"):
+        return _from_purl(target)
+    if _REMOTE.match(target):
+        repo = Repo(ensure_clone(target))
+        head = repo.resolve("HEAD")
+        if head is None:
+            raise NotLocatedError(f"{target} has no commits")
+        return Target(repo, head, head, target)
+    return _from_path(target)
+
+
+def github_api(url: str | None, token_env: str | None) -> tuple[GitHubApi | None, str]:
+    """A GitHub client when the repository is on GitHub and a token is set, else None and why not."""
+    slug = github_slug(url)
+    if slug is None:
+        return None, "needs GitHub API (the repository is not hosted on GitHub)"
+    token = os.environ.get(token_env) if token_env else None
+    if not token:
+        return None, f"needs GitHub API (set a token in ${token_env or 'GITHUB_TOKEN'})"
+    return GitHubApi(*slug, token), ""
+
+
+def package_signals(purl: PackageURL, now: float) -> PackageSignals | None:
+    from ossprov import ecosystems
+
+    history = ecosystems.get(purl.type).history(_package_name(purl))
+    return signals(history, purl.version, now) if history else None
+
+
+def assess(target: str, *, token_env: str | None = "GITHUB_TOKEN", now: float | None = None) -> PracticesResult:
+    """Score the practices of the repository `target` names."""
+    resolved = resolve(target)
+    moment = time.time() if now is None else now
+    api, why = github_api(resolved.url, token_env)
+    try:
+        ctx = Context(resolved.repo, resolved.commit, head=resolved.head, url=resolved.url, now=moment,
+                      github=api, github_reason=why)
+        results = tuple(check.run(ctx) for check in ALL_CHECKS)
+    finally:
+        if api is not None:
+            api.close()
+    score, excluded = aggregate(results)
+    package = package_signals(resolved.purl, moment) if resolved.purl else None
+    return PracticesResult(resolved.url or str(resolved.repo.path), resolved.commit, score, excluded, results, package)

@@ -1,0 +1,57 @@
+"""poetry.lock: `[[package]]` tables with `files` digests (poetry ≥ 1.2) or `[metadata.files]` (older).
+
+Packages from git, a local directory or file, or a URL are skipped; packages from a secondary index (`legacy`
+source) keep that index as their resolved URL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ossprov.scan.parsers.base import (
+    Collector,
+    LockFormat,
+    ParseResult,
+    Source,
+    TextLocator,
+    load_toml,
+    prefixed_digest,
+    require,
+    sdist_first,
+)
+
+
+def _digest(src: Source, line: int | None, files: Any) -> dict[str, str]:
+    pairs = [(str(f.get("file", "")), f.get("hash")) for f in files or [] if isinstance(f, dict)]
+    chosen = sdist_first((name, h) for name, h in pairs if isinstance(h, str))
+    return dict([prefixed_digest(src, line, chosen)]) if chosen else {}
+
+
+def parse(src: Source) -> ParseResult:
+    data = load_toml(src)
+    packages = require(src, data.get("package", []), list, "[[package]]")
+    old_files = data.get("metadata", {}).get("files", {}) if isinstance(data.get("metadata"), dict) else {}
+    locator = TextLocator(src.text)
+    out = Collector(src)
+    for package in packages:
+        package = require(src, package, dict, "[[package]]")
+        name, version = package.get("name"), package.get("version")
+        if not isinstance(name, str) or not isinstance(version, str):
+            raise src.error(None, "malformed poetry.lock: a [[package]] without name or version")
+        line = locator.toml_name(name)
+        source = package.get("source") if isinstance(package.get("source"), dict) else {}
+        kind = source.get("type")
+        if kind and kind != "legacy":
+            out.skip(name, line, f"not a registry package (source type {kind})")
+            continue
+        files = package.get("files", old_files.get(name))
+        out.add("pypi", name, version, line, hashes=_digest(src, line, files), resolved_url=source.get("url"))
+    return out.result()
+
+
+FORMAT = LockFormat(
+    name="poetry",
+    parse=parse,
+    matches_name=lambda path: path.name == "poetry.lock",
+    sniff=lambda head: "[[package]]" in head and "python-versions" in head,
+)

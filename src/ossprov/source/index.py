@@ -1,0 +1,178 @@
+"""Blob index of a clone's whole history: which commits introduced which file contents at which paths.
+
+Built once per clone state from a single `git log --all --raw` pass and kept beside the clone (keyed by the
+fingerprint of its refs, so a fetch that brings new commits rebuilds it). Content search asks it which
+commits could have produced an artifact: each artifact file's git blob id is looked up, the path prefix
+under which it sits in the repository votes for the package's subdirectory, and candidate commits are
+scored by how many artifact files had exactly that content at that time. The best few are then checked
+exactly against their trees.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import pickle
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ossprov.cache import atomic_write
+from ossprov.source.git import Repo
+
+INDEX_FORMAT = 2
+COMMON_BLOB_LIMIT = 64
+"""A blob found at more paths than this (an empty file, a stock LICENSE) says nothing about location."""
+EMPTY_BLOB = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+
+
+@dataclass
+class BlobIndex:
+    commits: list[str] = field(default_factory=list)
+    """Commit shas; other tables refer to commits by position here."""
+    times: list[int] = field(default_factory=list)
+    """Committer time of each commit."""
+    blobs: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    """Blob id → (repository path, commit that introduced it there)."""
+    history: dict[str, tuple[list[int], list[str | None]]] = field(default_factory=dict)
+    """Path → (positions of the commits that changed it, ascending; blob after each change, None if deleted).
+    Positions follow `git log --date-order --reverse`, where parents come before children."""
+
+    def state_at(self, path: str, pos: int) -> str | None:
+        """The blob at `path` as of commit position `pos` (last change at or before it). Exact on linear
+        history, an estimate across branches; candidates are checked exactly afterwards."""
+        entry = self.history.get(path)
+        if entry is None:
+            return None
+        positions, blobs = entry
+        i = bisect.bisect_right(positions, pos)
+        return blobs[i - 1] if i else None
+
+
+def _build(repo: Repo) -> BlobIndex:
+    out = repo.git("log", "--all", "--no-renames", "--raw", "--no-abbrev", "-z", "--format=%x01%H %ct",
+                   "--reverse", "--date-order", timeout=1800)
+    index = BlobIndex()
+    blobs: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    changes: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
+    for record in out.split(b"\x01")[1:]:
+        head, _, raw = record.partition(b"\n")
+        sha, ct = head.decode().split()
+        pos = len(index.commits)
+        index.commits.append(sha)
+        index.times.append(int(ct))
+        fields = raw.split(b"\0")
+        i = 0
+        while i < len(fields):
+            meta = fields[i].strip()
+            if not meta.startswith(b":"):
+                i += 1
+                continue
+            parts = meta.split()
+            status = parts[4][:1]
+            path = fields[i + 1].decode("utf-8", "surrogateescape")
+            i += 2
+            if status in (b"C", b"R"):  # not produced with --no-renames, but keep the parser honest
+                path = fields[i].decode("utf-8", "surrogateescape")
+                i += 1
+            new_mode, new_blob = parts[1], parts[3].decode()
+            if status == b"D":
+                changes[path].append((pos, None))
+            elif new_mode not in (b"160000", b"120000"):
+                blobs[new_blob].append((path, pos))
+                changes[path].append((pos, new_blob))
+    index.blobs = dict(blobs)
+    for path, seq in changes.items():
+        index.history[path] = ([p for p, _ in seq], [b for _, b in seq])
+    return index
+
+
+def load_index(repo: Repo) -> BlobIndex:
+    """The index for the clone's current refs, built if missing or stale, stored atomically."""
+    key = repo.refs()
+    path = Path(repo.path) / f"ossprov-blobindex-v{INDEX_FORMAT}-{key[:16]}.pickle"
+    if path.is_file():
+        try:
+            with path.open("rb") as f:
+                return pickle.load(f)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            path.unlink(missing_ok=True)
+    index = _build(repo)
+    for old in Path(repo.path).glob(f"ossprov-blobindex-v{INDEX_FORMAT}-*.pickle"):
+        old.unlink(missing_ok=True)
+    atomic_write(path, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    os.utime(path)
+    return index
+
+
+@dataclass(frozen=True)
+class ContentMatch:
+    commit: str
+    prefix: str
+    """Repository path prefix under which the artifact's files sit."""
+    matched: int
+    """Artifact files whose exact content is at that path in that commit's tree."""
+    total: int
+    """Artifact files that were compared."""
+
+
+def prefix_votes(index: BlobIndex, files: dict[str, str]) -> Counter[str]:
+    """For each repository prefix, how many distinct artifact files sit under it with their exact content."""
+    votes: Counter[str] = Counter()
+    for path, blob in files.items():
+        if blob == EMPTY_BLOB:
+            continue
+        places = index.blobs.get(blob, ())
+        if not places or len({p for p, _ in places}) > COMMON_BLOB_LIMIT:
+            continue
+        prefixes = set()
+        for repo_path, _ in places:
+            if repo_path == path:
+                prefixes.add("")
+            elif repo_path.endswith("/" + path):
+                prefixes.add(repo_path[: -len(path)])
+        votes.update(prefixes)
+    return votes
+
+
+def candidate_commits(index: BlobIndex, files: dict[str, str], prefix: str, limit: int = 8) -> list[tuple[int, int]]:
+    """(estimated matches, commit position) for the commits most likely to hold the artifact under `prefix`."""
+    introduced: set[int] = set()
+    for path, blob in files.items():
+        for repo_path, pos in index.blobs.get(blob, ()):
+            if repo_path == prefix + path:
+                introduced.add(pos)
+    scored = []
+    for pos in introduced:
+        score = sum(1 for path, blob in files.items() if index.state_at(prefix + path, pos) == blob)
+        scored.append((score, pos))
+    scored.sort(reverse=True)
+    return scored[:limit]
+
+
+def search(repo: Repo, files: dict[str, str], *, prefixes: list[str] | None = None,
+           released_at: int | None = None) -> list[ContentMatch]:
+    """Commits whose tree holds the most artifact files unchanged, best first (exact counts)."""
+    if not files:
+        return []
+    index = load_index(repo)
+    votes = prefix_votes(index, files)
+    tried = list(dict.fromkeys([*(prefixes or []), *(p for p, _ in votes.most_common(3))]))
+    results: list[ContentMatch] = []
+    for prefix in tried:
+        for _, pos in candidate_commits(index, files, prefix):
+            sha = index.commits[pos]
+            tree = repo.ls_tree(sha, prefix)
+            matched = sum(1 for path, blob in files.items() if tree.get(prefix + path) == blob)
+            if matched:
+                results.append(ContentMatch(sha, prefix, matched, len(files)))
+    times = dict(zip(index.commits, index.times, strict=True))
+
+    def rank(m: ContentMatch) -> tuple[int, int, int]:
+        when = times.get(m.commit, 0)
+        before = released_at is None or when <= released_at + 3600
+        distance = abs((released_at or when) - when)
+        return (m.matched, int(before), -distance)
+
+    results.sort(key=rank, reverse=True)
+    return list({m.commit + m.prefix: m for m in results}.values())

@@ -1,0 +1,119 @@
+"""From source hints to a repository, subdirectory and commit: rank candidates, clone, validate, pin."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, replace
+
+from ossprov.ecosystems.interface import Ecosystem
+from ossprov.errors import GitError
+from ossprov.model import Evidence, RepoCandidate, Repository, SourceHint
+from ossprov.source import urls
+from ossprov.source.git import Repo, ensure_clone, git_blob_id
+from ossprov.source.pin import Pin, pin
+
+ORIGIN_WEIGHT = {
+    "declared-repository": 1.0,
+    "vcs-commit": 1.0,
+    "homepage": 0.5,
+    "bugs": 0.45,
+    "download-url": 0.35,
+    "readme-link": 0.3,
+    "description-link": 0.25,
+}
+PROJECT_URL_WEIGHT = 0.4
+MAX_VALIDATED = 3
+
+
+def _weight(origin: str) -> float:
+    return ORIGIN_WEIGHT.get(origin, PROJECT_URL_WEIGHT if origin.startswith("project-url:") else 0.2)
+
+
+def rank_candidates(hints: list[SourceHint]) -> list[RepoCandidate]:
+    """Group hints by normalised repository, score by the weight of the metadata naming each, best first."""
+    grouped: dict[str, dict] = {}
+    for hint in hints:
+        norm = urls.normalize(hint.url)
+        if norm is None:
+            continue
+        key = norm.url.lower()
+        slot = grouped.setdefault(key, {"url": norm.url, "subdir": "", "origins": {}, "evidence": []})
+        subdir = hint.subdir or norm.subdir
+        if subdir and (hint.origin == "declared-repository" or not slot["subdir"]):
+            slot["subdir"] = subdir
+        slot["origins"][hint.origin] = max(slot["origins"].get(hint.origin, 0.0), _weight(hint.origin))
+        detail = f"{hint.origin} names {hint.url}" + (f" (directory {subdir})" if subdir else "")
+        ev = Evidence(hint.origin if hint.origin == "declared-repository" else "metadata-link", detail,
+                      {"origin": hint.origin, "url": hint.url})
+        if ev not in slot["evidence"]:
+            slot["evidence"].append(ev)
+    ranked = []
+    for slot in grouped.values():
+        weights = sorted(slot["origins"].values(), reverse=True)
+        score = min(1.0, weights[0] + 0.1 * sum(weights[1:]))
+        ranked.append(RepoCandidate(slot["url"], slot["subdir"], round(score, 3), tuple(slot["evidence"])))
+    ranked.sort(key=lambda c: c.score, reverse=True)
+    return ranked
+
+
+@dataclass(frozen=True)
+class Located:
+    """The outcome of validating one candidate."""
+
+    candidate: RepoCandidate
+    repo: Repo | None
+    pin: Pin | None
+    subdir: str
+
+
+def validate(candidate: RepoCandidate, eco: Ecosystem, *, name: str, version: str, files: dict[str, bytes],
+             direct_commit: str | None, direct_kind: str, released_at: str | None) -> Located:
+    """Clone the candidate, pin the artifact in it, and look at what its manifest says."""
+    try:
+        repo = Repo(ensure_clone(candidate.url))
+    except GitError as exc:
+        ev = Evidence("clone", str(exc), supports=False)
+        return Located(replace(candidate, validated=False, evidence=(*candidate.evidence, ev)), None, None,
+                       candidate.subdir)
+    blobs = {p: git_blob_id(d) for p, d in files.items()}
+    result = pin(repo, eco, name=name, version=version, files=blobs, subdir=candidate.subdir,
+                 direct_commit=direct_commit, direct_kind=direct_kind, released_at=released_at)
+    subdir = _subdir_for(repo, eco, result.commit, result.prefix) if result.commit else candidate.subdir
+    claim = None
+    if result.matched == 0:
+        rev = result.commit or repo.default_branch() or "HEAD"
+        manifest = eco.read_manifest(lambda p: repo.read_file(rev, p), subdir) if repo.resolve(rev) else None
+        if manifest and manifest.name and _norm(manifest.name) != _norm(name):
+            claim = manifest.name
+    validated = result.matched > 0 or (result.commit is not None and result.total == 0)
+    updated = replace(candidate, subdir=subdir, validated=validated, claim=claim,
+                      score=round(candidate.score + (1.0 if result.matched else 0.0), 3))
+    return Located(updated, repo, result, subdir)
+
+
+def _norm(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _subdir_for(repo: Repo, eco: Ecosystem, commit: str, prefix: str) -> str:
+    """The package's directory: the content prefix, or its parent when files sit in `src/` under it."""
+    subdir = prefix.rstrip("/")
+    for candidate in (subdir, posixpath.dirname(subdir)):
+        manifest = eco.read_manifest(lambda p: repo.read_file(commit, p), candidate)
+        if manifest is not None:
+            return candidate
+        if not subdir:
+            break
+    return subdir
+
+
+def choose(located: list[Located]) -> Located | None:
+    """The validated candidate holding the most artifact files, then the best-scored."""
+    good = [loc for loc in located if loc.candidate.validated and loc.pin and loc.pin.commit]
+    if not good:
+        return None
+    return max(good, key=lambda loc: (loc.pin.matched if loc.pin else 0, loc.candidate.score))
+
+
+def repository_of(loc: Located) -> Repository:
+    return Repository(loc.candidate.url, loc.subdir)

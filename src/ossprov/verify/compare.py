@@ -1,0 +1,170 @@
+"""Static verification: every file of the artifact against the source tree at the pinned commit.
+
+Each artifact file gets exactly one status. Identical files are recognised by git blob id without reading the
+source at all; only differing files are read (all in one `git cat-file --batch`), normalised (generic rules
+here, ecosystem rules in the plug-in) and, when still different, diffed. Findings follow from the statuses
+(see `ossprov.verify.rules`) plus what the ecosystem says about the release as a whole.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from ossprov.ecosystems.interface import CompareContext, Comparison, Ecosystem
+from ossprov.model import (
+    FileResult,
+    FileStatus,
+    Finding,
+    LocateResult,
+    PackageTree,
+    Severity,
+    Verdict,
+    VerifyResult,
+)
+from ossprov.source.git import Repo, git_blob_id
+from ossprov.verify import normalize, rules
+
+if TYPE_CHECKING:
+    from ossprov.pipeline import Prepared
+
+MAX_DIFF_BYTES = 256 * 1024
+"""Files larger than this (or binary) are compared by hash only."""
+MAX_DIFF_LINES = 400
+
+
+def unified_diff(source: bytes, published: bytes, path: str) -> str | None:
+    """A capped unified diff for text files; None for binary or large files."""
+    if len(source) > MAX_DIFF_BYTES or len(published) > MAX_DIFF_BYTES or b"\0" in source[:8192] + published[:8192]:
+        return None
+    lines = list(difflib.unified_diff(
+        source.decode("utf-8", "replace").splitlines(keepends=True),
+        published.decode("utf-8", "replace").splitlines(keepends=True),
+        fromfile=f"repository/{path}", tofile=f"artifact/{path}", n=2,
+    ))
+    if len(lines) > MAX_DIFF_LINES:
+        lines = [*lines[:MAX_DIFF_LINES], f"... diff cut at {MAX_DIFF_LINES} lines\n"]
+    return "".join(lines)
+
+
+def _reader(repo: Repo, files: dict[str, str]):
+    def read_many(paths):
+        wanted = {p: files[p] for p in paths if p in files}
+        by_blob = dict(repo.read_blobs(wanted.values()))
+        return {p: by_blob[b] for p, b in wanted.items() if b in by_blob}
+
+    def read_one(path: str) -> bytes | None:
+        return read_many([path]).get(path)
+
+    return read_one, read_many
+
+
+def classify(eco: Ecosystem, tree: PackageTree, context: CompareContext) -> tuple[list[FileResult], list[Finding]]:
+    """Per-file statuses and the findings they carry."""
+    results: list[FileResult] = []
+    findings: list[Finding] = []
+    differing: dict[str, str] = {}
+    for path, f in sorted(tree.files.items()):
+        source_path = eco.source_path(path, context.content_root)
+        blob = context.source_files.get(source_path)
+        if blob is not None and blob == git_blob_id(f.data):
+            results.append(FileResult(path, FileStatus.IDENTICAL, source_path))
+        else:
+            differing[path] = source_path
+    sources = context.read_many(differing.values())
+    for path, source_path in differing.items():
+        data, source = tree.files[path].data, sources.get(source_path)
+        comparison = _explain(eco, path, data, source, source_path, context)
+        results.append(comparison.result)
+        findings += comparison.findings or rules.findings_for(comparison.result)
+    results.sort(key=lambda r: r.path)
+    return results, findings
+
+
+def _explain(eco: Ecosystem, path: str, data: bytes, source: bytes | None, source_path: str,
+             context: CompareContext) -> Comparison:
+    if source is not None:
+        name = normalize.equal_after(source, data)
+        if name:
+            return Comparison(FileResult(path, FileStatus.NORMALIZED, source_path, name))
+    explained = eco.explain(path, data, source, context)
+    if explained is not None:
+        return explained
+    if source is not None:
+        return Comparison(FileResult(path, FileStatus.MODIFIED, source_path, "content differs from the repository",
+                                     unified_diff(source, data, path)))
+    return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None,
+                                 "in no source file at the commit and explained by no build rule"))
+
+
+def _refused_findings(tree: PackageTree) -> list[Finding]:
+    out = []
+    for name, reason in tree.refused:
+        hostile = any(w in reason for w in ("traversal", "absolute", "outside", "device"))
+        out.append(Finding(Severity.HIGH if hostile else Severity.MEDIUM, "OSP140", name,
+                           f"archive entry refused: {reason}"))
+    return out
+
+
+def compare_prepared(prepared: Prepared) -> VerifyResult:
+    """The VerifyResult for a located package (unverifiable when it could not be located)."""
+    result, eco, tree, repo = prepared.result, prepared.eco, prepared.tree, prepared.repo
+    base = _base_findings(result) + _refused_findings(tree)
+    if not result.located or repo is None or result.repository is None or result.commit is None:
+        reason = "no source repository could be found" if result.repository is None else "no commit could be pinned"
+        if result.repository_claim == "unverified-other-package":
+            reason = "the declared repository holds another package and none of this one's files"
+        return VerifyResult(result, Verdict.UNVERIFIABLE, findings=tuple(base), reason=reason)
+    source_files = repo.ls_tree(result.commit)
+    read_one, read_many = _reader(repo, source_files)
+    manifest = eco.read_manifest(read_one, result.repository.subdir)
+    context = CompareContext(tree, source_files, read_one, read_many, result.content_root,
+                             result.repository.subdir, prepared.release, manifest)
+    file_results, findings = classify(eco, tree, context)
+    findings = base + eco.release_findings(prepared.release, tree, context) + findings
+    file_results += _missing(eco, tree, context)
+    findings += rules.aggregate_generated(file_results, findings)
+    return VerifyResult(result, rules.verdict(file_results, findings), tuple(file_results), tuple(findings))
+
+
+def _base_findings(result: LocateResult) -> list[Finding]:
+    findings = []
+    if result.artifact and result.artifact.digest_ok is False:
+        findings.append(Finding(Severity.HIGH, "OSP100", result.artifact.filename,
+                                "artifact does not match the digest the registry publishes"))
+    if result.repository_claim == "unverified-other-package":
+        ev = next(e for e in result.evidence if e.kind == "repository-claim")
+        findings.append(Finding(Severity.HIGH, "OSP150", None,
+                                f"claims the repository of {ev.data.get('claim')}; none of its files are in it"))
+    return findings
+
+
+def _missing(eco: Ecosystem, tree: PackageTree, context: CompareContext) -> list[FileResult]:
+    """Source files the package's own file list says should ship but are absent from the artifact."""
+    from ossprov.verify.filelists import expected_files
+
+    root = context.content_root
+    shipped = {eco.source_path(p, root) for p in tree.files}
+    return [FileResult(p[len(root):] if p.startswith(root) else p, FileStatus.MISSING, p,
+                       "listed by the package's file list but not in the artifact")
+            for p in expected_files(eco.purl_type, context) if p not in shipped]
+
+
+def compare_trees(published: PackageTree, rebuilt: PackageTree) -> list[FileResult]:
+    """Rebuilt-vs-published per-file comparison (for `rebuild`): the rebuilt artifact plays the source."""
+    results = []
+    for path, f in sorted(published.files.items()):
+        other = rebuilt.files.get(path)
+        if other is None:
+            results.append(FileResult(path, FileStatus.UNEXPLAINED, None, "not produced by the rebuild"))
+        elif other.data == f.data:
+            results.append(FileResult(path, FileStatus.IDENTICAL, path))
+        elif name := normalize.equal_after(other.data, f.data):
+            results.append(FileResult(path, FileStatus.NORMALIZED, path, name))
+        else:
+            results.append(FileResult(path, FileStatus.MODIFIED, path, "differs from the rebuilt file",
+                                      unified_diff(other.data, f.data, path)))
+    results += [FileResult(p, FileStatus.MISSING, p, "produced by the rebuild but not published")
+                for p in sorted(set(rebuilt.files) - set(published.files))]
+    return results
+

@@ -1,0 +1,215 @@
+"""Build output that is not in the repository: when it is explained, and what static checks can say about it.
+
+A file absent from the source is only `generated` when the project has a build (a build script, a compiler
+or bundler config) and the file looks like that build's output. Static comparison cannot prove such a file
+faithful, but it can catch the common injections:
+
+- every module a generated file loads (`require("x")`, `import ... from "x"`) must be named somewhere in
+  the source (or in the embedded sources of its source map): injected code loading `child_process` or a new
+  dependency is caught even inside a minified bundle;
+- a source map's `sourcesContent` must equal the repository files it names; when it does, and the bundle
+  loads nothing the sources don't, the file's evidence is upgraded.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from typing import Any
+
+from ossprov.ecosystems.interface import CompareContext, Comparison
+from ossprov.model import FileResult, FileStatus, Finding, Severity
+
+JS_OUTPUT = (".js", ".mjs", ".cjs", ".jsx")
+DECLARATIONS = (".d.ts", ".d.mts", ".d.cts", ".d.ts.map")
+OUTPUT_DIRS = frozenset({"dist", "lib", "build", "es", "esm", "cjs", "umd", "out", "bundle", "bundles", "min",
+                         "module", "commonjs", "types", "typings", "compiled"})
+SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".coffee", ".vue", ".svelte")
+BUILD_CONFIGS = ("tsconfig.json", "tsconfig.build.json", "babel.config.js", "babel.config.json", ".babelrc",
+                 "rollup.config.js", "rollup.config.mjs", "rollup.config.ts", "webpack.config.js", "vite.config.ts",
+                 "vite.config.js", "esbuild.config.js", "tsup.config.ts", "gulpfile.js", "Gruntfile.js")
+_SPECIFIER = re.compile(
+    r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s+)(['"])([^'"\n]{1,200})\1""")
+MAX_CORPUS_BYTES = 64 * 1024 * 1024
+NODE_BUILTIN_PREFIX = "node:"
+
+
+def module_specifiers(text: str) -> set[str]:
+    """Module names a piece of JavaScript loads."""
+    return {m.group(2) for m in _SPECIFIER.finditer(text)}
+
+
+def _stem(path: str) -> str:
+    name = posixpath.basename(path)
+    for ext in (".d.ts", ".d.mts", ".d.cts", ".min.js", *SOURCE_EXTS, ".map"):
+        if name.endswith(ext):
+            return name[: -len(ext)]
+    return posixpath.splitext(name)[0]
+
+
+def _subdir_files(context: CompareContext) -> list[str]:
+    prefix = context.subdir + "/" if context.subdir else ""
+    return [p for p in context.source_files if p.startswith(prefix) and "/node_modules/" not in f"/{p}"]
+
+
+def has_build(context: CompareContext, build_scripts: list[str]) -> str | None:
+    """Why we believe the package is built before publishing, or None."""
+    if build_scripts:
+        return f"the package has build scripts ({', '.join(build_scripts)})"
+    prefix = context.subdir + "/" if context.subdir else ""
+    for cfg in BUILD_CONFIGS:
+        if prefix + cfg in context.source_files:
+            return f"the repository has {cfg}"
+    return None
+
+
+def source_corpus(context: CompareContext) -> str:
+    """The text of the package's source files (once per comparison): what generated code may mention."""
+    if "corpus" not in context.notes:
+        paths, total = [], 0
+        for path in _subdir_files(context):
+            if path.endswith((*SOURCE_EXTS, ".json")):
+                paths.append(path)
+        texts = []
+        for data in context.read_many(paths).values():
+            total += len(data)
+            if total > MAX_CORPUS_BYTES:
+                break
+            texts.append(data.decode("utf-8", "replace"))
+        context.notes["corpus"] = "\n".join(texts)
+    return context.notes["corpus"]
+
+
+def _declared_dependencies(context: CompareContext) -> set[str]:
+    doc = context.manifest.data if context.manifest else {}
+    deps: set[str] = set()
+    for field in ("dependencies", "peerDependencies", "optionalDependencies", "devDependencies"):
+        if isinstance(doc.get(field), dict):
+            deps |= set(doc[field])
+    return deps
+
+
+def _package_of(specifier: str) -> str:
+    parts = specifier.split("/")
+    return "/".join(parts[:2]) if specifier.startswith("@") else parts[0]
+
+
+def unexplained_modules(text: str, corpus: str, declared: set[str]) -> list[str]:
+    """Modules `text` loads that neither the source text nor the declared dependencies account for."""
+    missing = []
+    for spec in sorted(module_specifiers(text)):
+        bare = spec.removeprefix(NODE_BUILTIN_PREFIX)
+        if spec.startswith("."):
+            stem = _stem(spec.rstrip("/")) or spec
+            if stem in corpus or stem == "index":
+                continue
+        elif _package_of(bare) in declared or f"'{bare}'" in corpus or f'"{bare}"' in corpus or (bare in corpus and not spec.startswith(".")):
+            continue
+        missing.append(spec)
+    return missing
+
+
+def _load_map(path: str, data: bytes, context: CompareContext) -> dict[str, Any] | None:
+    candidates = [path + ".map"]
+    tail = data[-4096:].decode("utf-8", "replace")
+    m = re.search(r"[#@] sourceMappingURL=([^\s'\"]+)", tail)
+    if m and not m.group(1).startswith("data:"):
+        candidates.insert(0, posixpath.normpath(posixpath.join(posixpath.dirname(path), m.group(1))))
+    for candidate in candidates:
+        f = context.tree.files.get(candidate)
+        if f is not None:
+            try:
+                doc = json.loads(f.data)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return None
+            return doc if isinstance(doc, dict) else None
+    return None
+
+
+def check_source_map(map_path: str, doc: dict[str, Any], context: CompareContext) -> tuple[int, list[str], str]:
+    """(sources matched, sources that differ from the repository, embedded sources text)."""
+    sources, contents = doc.get("sources") or [], doc.get("sourcesContent") or []
+    if not isinstance(sources, list) or not isinstance(contents, list):
+        return 0, [], ""
+    by_suffix: dict[str, str] = {}
+    for repo_path in _subdir_files(context):
+        by_suffix.setdefault(posixpath.basename(repo_path), repo_path)
+    wanted: dict[str, str] = {}
+    for src, content in zip(sources, contents, strict=False):
+        if not isinstance(src, str) or not isinstance(content, str) or "node_modules" in src:
+            continue
+        clean = re.sub(r"^[a-z]+://(/?[^/]*/)?", "", src).lstrip("./")
+        base = posixpath.normpath(posixpath.join(context.content_root + posixpath.dirname(map_path), src))
+        for option in (base, (context.subdir + "/" if context.subdir else "") + clean):
+            if option in context.source_files:
+                wanted[option] = content
+                break
+        else:
+            match = by_suffix.get(posixpath.basename(clean))
+            if match:
+                wanted[match] = content
+    actual = context.read_many(wanted)
+    matched = [p for p, c in wanted.items() if actual.get(p, b"").decode("utf-8", "replace") == c]
+    differ = [p for p in wanted if p not in matched]
+    embedded = "\n".join(c for c in contents if isinstance(c, str))
+    return len(matched), differ, embedded
+
+
+def explain_js_output(path: str, data: bytes, context: CompareContext, build_scripts: list[str]) -> Comparison | None:
+    """Explain a JS-ecosystem file that is not in the repository, or None (then it is unexplained)."""
+    why_built = has_build(context, build_scripts)
+    if why_built is None or not path.endswith((*JS_OUTPUT, *DECLARATIONS, ".map", ".css")):
+        return None
+    top = path.split("/", 1)[0]
+    in_output_dir = top in OUTPUT_DIRS
+    stem = _stem(path)
+    counterpart = next((p for p in _subdir_files(context) if _stem(p) == stem and p.endswith(SOURCE_EXTS)), None)
+    if not in_output_dir and counterpart is None:
+        return None
+    origin = f"compiled from {counterpart}" if counterpart else f"build output in {top}/"
+    if path.endswith(DECLARATIONS):
+        return Comparison(FileResult(path, FileStatus.GENERATED, counterpart, f"type declarations, {origin}"))
+    if path.endswith(".map"):
+        return _explain_map(path, data, context, origin)
+    if path.endswith(".css"):
+        return Comparison(FileResult(path, FileStatus.GENERATED, counterpart, f"{origin}; {why_built}"))
+    text = data.decode("utf-8", "replace")
+    corpus = source_corpus(context)
+    findings: list[Finding] = []
+    reason = f"{origin}; {why_built}"
+    source_map = _load_map(path, data, context)
+    vouched = False
+    if source_map is not None:
+        matched, differ, embedded = check_source_map(path, source_map, context)
+        corpus = corpus + "\n" + embedded + "\n" + " ".join(str(n) for n in source_map.get("names") or [])
+        if matched and not differ:
+            reason += f"; its source map embeds {matched} source file(s), all identical to the repository"
+            vouched = True
+    missing = unexplained_modules(text, corpus, _declared_dependencies(context))
+    if missing:
+        vouched = False
+        findings.append(Finding(
+            Severity.HIGH, "OSP121", path,
+            f"generated file loads {', '.join(missing[:5])}, named nowhere in the repository's source "
+            "or the declared dependencies (injected code?)",
+        ))
+    result = FileResult(path, FileStatus.GENERATED, counterpart, reason)
+    return Comparison(result, tuple(findings), ) if findings or not vouched else Comparison(
+        result, (Finding(Severity.INFO, "OSP202", path, "generated file vouched for by its source map"),))
+
+
+def _explain_map(path: str, data: bytes, context: CompareContext, origin: str) -> Comparison:
+    try:
+        doc = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return Comparison(FileResult(path, FileStatus.GENERATED, None, f"source map ({origin}); not valid JSON"))
+    if not isinstance(doc, dict):
+        return Comparison(FileResult(path, FileStatus.GENERATED, None, f"source map ({origin})"))
+    matched, differ, _ = check_source_map(path, doc, context)
+    findings = tuple(
+        Finding(Severity.HIGH, "OSP122", path, f"source map embeds a version of {p} that differs from the repository")
+        for p in differ
+    )
+    reason = f"source map ({origin}); {matched} embedded source(s) identical to the repository"
+    return Comparison(FileResult(path, FileStatus.GENERATED, None, reason), findings)

@@ -1,0 +1,308 @@
+"""Rebuild verification: does the source at the pinned commit build into the published artifact?
+
+The steps follow OSS Rebuild: infer a recipe (or take the user's), execute it in the sandbox, stabilise both
+artifacts, compare. `rebuild()` is the whole stage as one function from records to a record, so the
+`rebuild` command, batch and scan all call the same thing.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+
+from ossprov.archive import strip_root
+from ossprov.config import npm_configured_registry, pip_configured_index
+from ossprov.errors import ArchiveError, GitError
+from ossprov.model import (
+    FileResult,
+    FileStatus,
+    Finding,
+    LocateResult,
+    PackageFile,
+    PackageTree,
+    Release,
+    Severity,
+)
+from ossprov.source.git import GIT_ENV, Repo, ensure_clone
+from ossprov.verify import stabilize
+from ossprov.verify.recipe import Recipe, Step, Unbuildable, apply_override, infer, load_override
+from ossprov.verify.sandbox import Limits, RunResult, Sandbox, clean_env
+
+CODE_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".node", ".wasm",
+                           ".py", ".pyc", ".pyx", ".pyd", ".so", ".dylib", ".dll", ".pth", ".sh", ".exe"})
+"""Files whose difference can change what the package does (executable entries count too)."""
+CODE_NAMES = frozenset({"package.json", "setup.py", "binding.gyp"})
+"""Manifests that name code to run (install scripts, entry points)."""
+
+
+class Outcome(enum.StrEnum):
+    BIT_FOR_BIT = "bit-for-bit"
+    STABILIZED = "stabilized"
+    DIFFERS = "differs"
+    BUILD_FAILED = "build-failed"
+    UNBUILDABLE = "unbuildable"
+
+
+@dataclass(frozen=True)
+class RebuildOptions:
+    """How to run a rebuild."""
+
+    sandbox: bool = True
+    """False only for --no-sandbox: the build then runs with the user's file system and network."""
+    offline: bool = False
+    """No network even for dependency installation."""
+    keep_workdir: bool = False
+    recipe_file: Path | None = None
+    limits: Limits = field(default_factory=Limits)
+    workdir_parent: Path | None = None
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    """What a rebuild found, for the report, the attestation and the store."""
+
+    outcome: Outcome
+    recipe: Recipe | None = None
+    stabilizers: tuple[stabilize.StabilizerUse, ...] = ()
+    raw_equal: bool | None = None
+    stabilized_equal: bool | None = None
+    differences: tuple[FileResult, ...] = ()
+    """Per-file comparison, rebuilt against published (only for `differs`)."""
+    findings: tuple[Finding, ...] = ()
+    log_tail: str = ""
+    failed_phase: str | None = None
+    """install, build or collect, for `build-failed`."""
+    reason: str = ""
+    published_sha256: str = ""
+    rebuilt_sha256: str | None = None
+    rebuilt_filename: str | None = None
+    seconds: float = 0.0
+    workdir: str | None = None
+    """Kept build directory (--keep-workdir)."""
+    steps: tuple[dict[str, object], ...] = field(default_factory=tuple)
+    """argv, phase, exit code and seconds of every step run."""
+
+    @property
+    def needed_stabilizers(self) -> list[str]:
+        return [s.name for s in self.stabilizers if s.needed]
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_tree(clone: Path, commit: str, dest: Path) -> None:
+    """Write the files of `commit` into `dest` with a private index: no hooks, no submodules, no LFS
+    download, and the clone cache's own index and HEAD untouched."""
+    dest.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, **GIT_ENV, GIT_INDEX_FILE=str(dest.parent / "export.index"))
+    proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "core.symlinks=true",
+                           f"--git-dir={clone}", f"--work-tree={dest}", "checkout", "--quiet", commit, "--", "."],
+                          env=env, capture_output=True, timeout=600, check=False)
+    (dest.parent / "export.index").unlink(missing_ok=True)
+    if proc.returncode != 0:
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"cannot export {commit[:12]}: {lines[-1] if lines else 'git checkout failed'}")
+
+
+def _expand(text: str, places: dict[str, str]) -> str:
+    for key, value in places.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def _install_env(recipe: Recipe) -> dict[str, str]:
+    """Where dependency installation fetches from: the user's configured registry, never a credential."""
+    if recipe.ecosystem == "npm":
+        registry = npm_configured_registry()
+        return {"npm_config_registry": registry} if registry else {}
+    index = pip_configured_index()
+    return {"PIP_INDEX_URL": index} if index else {}
+
+
+def _tree(image: stabilize.Image) -> PackageTree:
+    """The regular files of an image, package-root prefix (`package/`, `name-version/`) removed."""
+    files = {e.name: PackageFile(e.name, e.data, e.mode) for e in image.entries if e.kind == "file"}
+    return strip_root(PackageTree(files))
+
+
+def _fallback_compare(published: PackageTree, rebuilt: PackageTree) -> list[FileResult]:
+    """Per-file comparison used until `ossprov.verify.compare.compare_trees` exists."""
+    results = []
+    for path in sorted(published.files.keys() | rebuilt.files.keys()):
+        pub, reb = published.files.get(path), rebuilt.files.get(path)
+        if pub is None:
+            results.append(FileResult(path, FileStatus.MISSING, path, "produced by the rebuild, not published"))
+        elif reb is None:
+            results.append(FileResult(path, FileStatus.UNEXPLAINED, None, "published, not produced by the rebuild"))
+        elif pub.data != reb.data:
+            results.append(FileResult(path, FileStatus.MODIFIED, path, "content differs from the rebuild"))
+        elif pub.mode != reb.mode:
+            results.append(FileResult(path, FileStatus.MODIFIED, path, "mode differs from the rebuild"))
+    return results
+
+
+def _compare_trees(published: PackageTree, rebuilt: PackageTree) -> list[FileResult]:
+    try:
+        from ossprov.verify.compare import compare_trees
+    except ImportError:
+        return _fallback_compare(published, rebuilt)
+    return [r for r in compare_trees(published, rebuilt) if r.status != FileStatus.IDENTICAL]
+
+
+def _is_code(path: str, mode: int) -> bool:
+    p = PurePosixPath(path)
+    return p.suffix.lower() in CODE_SUFFIXES or p.name in CODE_NAMES or bool(mode & 0o111)
+
+
+def _findings(differences: list[FileResult], published: PackageTree) -> list[Finding]:
+    findings = []
+    for d in differences:
+        mode = published.files[d.path].mode if d.path in published.files else 0
+        if _is_code(d.path, mode):
+            findings.append(Finding(Severity.HIGH, "OSP301", d.path,
+                                    f"code file {d.path} differs from the rebuild of the source: {d.reason}"))
+        else:
+            findings.append(Finding(Severity.MEDIUM, "OSP302", d.path,
+                                    f"{d.path} differs from the rebuild of the source: {d.reason}"))
+    return findings
+
+
+class _Build:
+    """One rebuild's work directory: build/ (the only writable place in the sandbox), logs outside it."""
+
+    def __init__(self, options: RebuildOptions) -> None:
+        self.options = options
+        self.dir = Path(tempfile.mkdtemp(prefix="ossprov-rebuild-", dir=options.workdir_parent)).resolve()
+        self.build = self.dir / "build"
+        self.src, self.out, self.home = self.build / "src", self.build / "out", self.build / "home"
+        for d in (self.out, self.home / "tmp"):
+            d.mkdir(parents=True)
+        self.sandbox = Sandbox(self.build, self.dir / "build.log", isolate=options.sandbox, limits=options.limits)
+        self.runs: list[tuple[Step, RunResult]] = []
+
+    def places(self) -> dict[str, str]:
+        return {"python": sys.executable, "out": str(self.out), "src": str(self.src), "home": str(self.home)}
+
+    def run(self, recipe: Recipe, step: Step, base_env: dict[str, str]) -> RunResult:
+        places = self.places()
+        network = step.network and not self.options.offline and step.phase == "install"
+        env = dict(base_env)
+        if network:
+            env.update(_install_env(recipe))
+        result = self.sandbox.run([_expand(a, places) for a in step.argv], cwd=self.src / step.cwd,
+                                  env=env, network=network)
+        self.runs.append((step, result))
+        return result
+
+    def close(self) -> str | None:
+        if self.options.keep_workdir:
+            return str(self.dir)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return None
+
+
+def _recipe(options: RebuildOptions, ecosystem: str, build: _Build, locate: LocateResult, release: Release,
+            published: PackageTree | None, filename: str) -> Recipe:
+    """Inferred recipe, overridden by the user's file; Unbuildable when there is neither."""
+    subdir = (locate.repository.subdir if locate.repository else "").strip("/")
+    try:
+        inferred: Recipe | None = infer(ecosystem, build.src, subdir, release, published, filename)
+        why = ""
+    except Unbuildable as exc:
+        inferred, why = None, str(exc)
+    if options.recipe_file is None:
+        if inferred is None:
+            raise Unbuildable(why)
+        return inferred
+    return apply_override(inferred, load_override(options.recipe_file), str(options.recipe_file))
+
+
+def rebuild(locate: LocateResult, published_artifact: Path, release: Release,
+            options: RebuildOptions = RebuildOptions()) -> RebuildResult:
+    """Rebuild the artifact from its located source and compare it with the published one.
+
+    Raises SandboxError when isolation is required and unavailable, GitError when the repository cannot be
+    fetched; every other failure is an outcome (unbuildable, build-failed) in the result."""
+    start = time.monotonic()
+    published_sha = _sha256(published_artifact)
+    filename = locate.artifact.filename if locate.artifact else published_artifact.name
+    if not locate.located or locate.repository is None or locate.commit is None:
+        return RebuildResult(Outcome.UNBUILDABLE, reason="the source repository and commit were not located",
+                             published_sha256=published_sha)
+    try:
+        published_tree = _tree(stabilize.load_image(published_artifact, filename))
+    except ArchiveError as exc:
+        return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc), published_sha256=published_sha)
+    clone = ensure_clone(locate.repository.url)
+    commit_time = Repo(clone).commit_info(locate.commit).time
+    build = _Build(options)
+    try:
+        export_tree(clone, locate.commit, build.src)
+        result = _run(build, locate, release, published_artifact, published_tree, filename, commit_time)
+    finally:
+        kept = build.close()
+    return _finish(result, published_sha, time.monotonic() - start, kept, build.runs)
+
+
+def _run(build: _Build, locate: LocateResult, release: Release, published: Path, published_tree: PackageTree,
+         filename: str, commit_time: int) -> RebuildResult:
+    """Infer, build, collect and compare, in the work directory `build` already holding the source."""
+    try:
+        recipe = _recipe(build.options, release.ecosystem, build, locate, release, published_tree, filename)
+    except Unbuildable as exc:
+        return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc))
+    places = build.places()
+    env = clean_env(build.home, {"SOURCE_DATE_EPOCH": str(commit_time),
+                                 **{k: _expand(v, places) for k, v in recipe.env.items()}})
+    for step in recipe.steps:
+        run = build.run(recipe, step, env)
+        if run.returncode != 0:
+            why = "killed at the time limit" if run.timed_out else f"exit code {run.returncode}"
+            return RebuildResult(Outcome.BUILD_FAILED, recipe, log_tail=run.log_tail, failed_phase=step.phase,
+                                 reason=f"{' '.join(run.argv)}: {why}")
+    produced = sorted(build.out.glob(recipe.output))
+    if len(produced) != 1:
+        tail = build.runs[-1][1].log_tail if build.runs else ""
+        return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect", log_tail=tail,
+                             reason=f"the build produced {len(produced)} files matching {recipe.output!r}, not one")
+    rebuilt = produced[0]
+    try:
+        cmp = stabilize.compare(published, rebuilt, filename)
+    except ArchiveError as exc:
+        return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect", reason=str(exc))
+    common = {"recipe": recipe, "stabilizers": cmp.stabilizers, "raw_equal": cmp.raw_equal,
+              "stabilized_equal": cmp.stabilized_equal, "rebuilt_sha256": _sha256(rebuilt),
+              "rebuilt_filename": rebuilt.name}
+    if cmp.raw_equal:
+        return RebuildResult(Outcome.BIT_FOR_BIT, **common)
+    if cmp.stabilized_equal:
+        return RebuildResult(Outcome.STABILIZED, **common)
+    assert cmp.published is not None and cmp.rebuilt is not None
+    pub_tree, reb_tree = _tree(cmp.published), _tree(cmp.rebuilt)
+    diffs = _compare_trees(pub_tree, reb_tree)
+    if not diffs:
+        diffs = [FileResult(name, FileStatus.UNEXPLAINED, None, f"archive entry {what} differs")
+                 for name, what in stabilize.differences(cmp.published, cmp.rebuilt)]
+    return RebuildResult(Outcome.DIFFERS, differences=tuple(diffs), findings=tuple(_findings(diffs, pub_tree)),
+                         reason=f"{len(diffs)} file(s) differ after stabilising", **common)
+
+
+def _finish(result: RebuildResult, published_sha: str, seconds: float, kept: str | None,
+            runs: list[tuple[Step, RunResult]]) -> RebuildResult:
+    steps = tuple({"phase": s.phase, "argv": list(r.argv), "exit_code": r.returncode,
+                   "seconds": round(r.seconds, 3), "timed_out": r.timed_out} for s, r in runs)
+    return replace(result, published_sha256=published_sha, seconds=round(seconds, 3), workdir=kept, steps=steps)
+

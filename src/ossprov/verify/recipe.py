@@ -1,0 +1,291 @@
+"""Build recipes: how to turn the source tree at the pinned commit into the published artifact.
+
+A recipe is inferred from the repository (package.json / pyproject.toml / setup.py, lockfiles, .nvmrc) and
+from the artifact's own metadata (npm `_nodeVersion`/`_npmVersion` from the packument, the wheel's `WHEEL`
+Generator line). It is a plain record so that it can be reported, put into an attestation, and written or
+overridden by hand (`--recipe FILE`, a small TOML file) for the packages inference gets wrong.
+
+Commands and environment values may use placeholders, expanded when the recipe runs: `{python}` (the
+interpreter running ossprov), `{out}` (the directory the artifact must appear in), `{src}` (the source root)
+and `{home}` (the build's private home directory).
+
+We build with the toolchain the host has. When the original toolchain (as far as it can be inferred) differs,
+that is recorded as a note: a mismatch explains a difference, it does not stop the attempt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from email.parser import HeaderParser
+from pathlib import Path
+from typing import Any
+
+from ossprov.errors import InputError
+from ossprov.model import PackageTree, Release
+
+NPM_LIFECYCLE = ("prepack", "prepare")
+"""Scripts `npm pack` runs by itself."""
+NPM_ENV = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false",
+           "npm_config_cache": "{home}/.npm"}
+SCM_BACKENDS = ("setuptools_scm", "setuptools-scm", "hatch-vcs", "hatch_vcs", "flit_scm", "pdm-backend")
+GENERATOR_DIST = {"bdist_wheel": "wheel", "setuptools": "setuptools", "hatchling": "hatchling",
+                  "flit": "flit_core", "poetry": "poetry-core", "pdm-backend": "pdm-backend",
+                  "maturin": "maturin"}
+"""WHEEL Generator names → the distribution whose version it states."""
+
+
+class Unbuildable(Exception):
+    """No recipe can be inferred; the message says why."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of a recipe."""
+
+    phase: str
+    """install (dependencies; the only phase that may use the network) or build."""
+    argv: tuple[str, ...]
+    cwd: str = ""
+    """Directory relative to the source root."""
+    network: bool = False
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything needed to repeat a build, serialisable with `ossprov.model.to_json`."""
+
+    ecosystem: str
+    artifact_kind: str
+    """tgz (npm), sdist or wheel."""
+    subdir: str
+    """Package directory relative to the repository root ("" for the root)."""
+    steps: tuple[Step, ...]
+    output: str
+    """Glob (relative to {out}) matching the artifact the steps produce."""
+    env: dict[str, str] = field(default_factory=dict)
+    toolchain: dict[str, str] = field(default_factory=dict)
+    """What the original build used, as far as it can be told (node, npm, backend, generator)."""
+    host: dict[str, str] = field(default_factory=dict)
+    """What this machine will use instead."""
+    notes: tuple[str, ...] = ()
+    origin: str = "inferred"
+    """inferred, or the path of the user's recipe file."""
+
+
+def _tool_version(argv: list[str]) -> str | None:
+    if shutil.which(argv[0]) is None:
+        return None
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.lstrip("v") or None
+
+
+def _dist_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _major(version: str | None) -> str | None:
+    m = re.search(r"\d+", version or "")
+    return m.group(0) if m else None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise Unbuildable(f"{path.name} cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise Unbuildable(f"{path.name} is not a JSON object")
+    return data
+
+
+def _mismatch_notes(toolchain: dict[str, str], host: dict[str, str]) -> list[str]:
+    notes = []
+    for tool, wanted in toolchain.items():
+        have = host.get(tool)
+        if have is None or _major(wanted) is None:
+            continue
+        if _major(wanted) != _major(have):
+            notes.append(f"original {tool} {wanted}, building with {have}")
+    return notes
+
+
+# --- npm ---------------------------------------------------------------------------------------------------------
+def _source_only(source: Path, sub: Path, published: PackageTree | None) -> bool:
+    """True when the published package has files the source tree does not (build output was shipped)."""
+    if published is None:
+        return False
+    return any(not (sub / p).exists() for p in published.files if p != "package.json")
+
+
+def infer_npm(source: Path, subdir: str, release: Release, published: PackageTree | None) -> Recipe:
+    """npm: install from the lockfile, run what publish ran that pack does not, then `npm pack`."""
+    sub = source / subdir
+    if not (sub / "package.json").is_file():
+        raise Unbuildable(f"no package.json at {subdir or 'the repository root'}")
+    manifest = _read_json(sub / "package.json")
+    scripts = manifest.get("scripts") if isinstance(manifest.get("scripts"), dict) else {}
+    notes: list[str] = []
+    toolchain = {k: str(release.extra[key]) for k, key in (("node", "_nodeVersion"), ("npm", "_npmVersion"))
+                 if release.extra.get(key)}
+    engines = manifest.get("engines") if isinstance(manifest.get("engines"), dict) else {}
+    if "node" not in toolchain and isinstance(engines.get("node"), str):
+        toolchain["node-engines"] = engines["node"]
+    for root in dict.fromkeys([sub, source]):
+        if "node" not in toolchain and (root / ".nvmrc").is_file():
+            toolchain["node"] = (root / ".nvmrc").read_text(errors="replace").strip()
+    manager = manifest.get("packageManager")
+    if isinstance(manager, str) and manager:
+        toolchain["packageManager"] = manager
+        if not manager.startswith("npm@"):
+            notes.append(f"published with {manager.split('@')[0]}; rebuilding with npm pack")
+    host = {k: v for k, v in (("node", _tool_version(["node", "--version"])),
+                              ("npm", _tool_version(["npm", "--version"]))) if v}
+    notes += _mismatch_notes(toolchain, host)
+
+    root_manifest = _read_json(source / "package.json") if subdir and (source / "package.json").is_file() else {}
+    install_dir = "" if subdir and root_manifest.get("workspaces") else subdir
+    lockdir = source / install_dir
+    steps: list[Step] = []
+    has_deps = any(manifest.get(k) for k in ("dependencies", "devDependencies", "optionalDependencies"))
+    if has_deps or (install_dir != subdir and root_manifest.get("devDependencies")):
+        locked = any((lockdir / f).is_file() for f in ("package-lock.json", "npm-shrinkwrap.json"))
+        verb = "ci" if locked else "install"
+        if not locked:
+            notes.append("no package-lock.json: dependencies resolved afresh with npm install")
+        steps.append(Step("install", ("npm", verb, "--ignore-scripts", "--no-audit", "--no-fund"),
+                          install_dir, network=True))
+    if manifest.get("version") != release.version:
+        notes.append(f"package.json says {manifest.get('version')!r}; set to {release.version} before packing")
+        steps.append(Step("build", ("npm", "pkg", "set", f"version={release.version}"), subdir))
+    lifecycle = " ".join(str(scripts.get(s, "")) for s in (*NPM_LIFECYCLE, "prepublishOnly"))
+    if "build" in scripts and "build" not in lifecycle and _source_only(source, sub, published):
+        notes.append("`build` script run: the published package ships files the source does not have")
+        steps.append(Step("build", ("npm", "run", "build"), subdir))
+    if "prepublishOnly" in scripts:
+        steps.append(Step("build", ("npm", "run", "prepublishOnly"), subdir))
+    steps.append(Step("build", ("npm", "pack", "--pack-destination", "{out}"), subdir))
+    return Recipe("npm", "tgz", subdir, tuple(steps), "*.tgz", dict(NPM_ENV), toolchain, host, tuple(notes))
+
+
+# --- PyPI ---------------------------------------------------------------------------------------------------------
+def _generator(published: PackageTree | None) -> tuple[str | None, str | None]:
+    """(Generator line, version of the backend it names) from a wheel's WHEEL file."""
+    if published is None:
+        return None, None
+    wheel = next((f.data for p, f in published.files.items() if p.endswith(".dist-info/WHEEL")), None)
+    if wheel is None:
+        return None, None
+    line = HeaderParser().parsestr(wheel.decode("utf-8", "replace")).get("Generator")
+    m = re.match(r"\s*([\w.-]+)\s*\(?([\w.+-]*)\)?", line or "")
+    return line, (m.group(2) or None) if m else None
+
+
+def infer_pypi(source: Path, subdir: str, release: Release, published: PackageTree | None,
+               artifact_kind: str) -> Recipe:
+    """PyPI: `python -m build` with the project's PEP 517 backend, sdist and wheel, reproducibly dated."""
+    sub = source / subdir
+    notes: list[str] = []
+    if (sub / "pyproject.toml").is_file():
+        try:
+            pyproject = tomllib.loads((sub / "pyproject.toml").read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise Unbuildable(f"pyproject.toml is not valid TOML: {exc}") from None
+        system = pyproject.get("build-system", {})
+        backend = str(system.get("build-backend") or "setuptools.build_meta:__legacy__")
+        requires = [str(r) for r in system.get("requires", ["setuptools>=40.8.0"])]
+    elif (sub / "setup.py").is_file():
+        backend, requires = "setuptools.build_meta:__legacy__", ["setuptools>=40.8.0", "wheel"]
+    else:
+        raise Unbuildable(f"no pyproject.toml or setup.py at {subdir or 'the repository root'}")
+    toolchain = {"backend": backend, "requires": ", ".join(requires)}
+    generator, generator_version = _generator(published)
+    host = {"python": ".".join(map(str, sys.version_info[:3]))}
+    if generator:
+        toolchain["generator"] = generator
+        dist = GENERATOR_DIST.get(generator.split()[0].split("(")[0].strip())
+        if dist and generator_version:
+            toolchain[dist] = generator_version
+            if (have := _dist_version(dist)) is not None:
+                host[dist] = have
+    req_names = [re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0].lower() for r in requires]
+    missing = [n for n in req_names if _dist_version(n) is None]
+    env: dict[str, str] = {}
+    if any(n in SCM_BACKENDS for n in req_names):
+        env["SETUPTOOLS_SCM_PRETEND_VERSION"] = release.version
+        notes.append(f"version from SCM: pinned to {release.version} (SETUPTOOLS_SCM_PRETEND_VERSION)")
+    steps: list[Step] = []
+    python = "{python}"
+    if missing:
+        notes.append(f"build requirements not on this host, installed in a venv: {', '.join(missing)}")
+        steps += [Step("install", ("{python}", "-m", "venv", "--system-site-packages", "{home}/venv"), subdir),
+                  Step("install", ("{home}/venv/bin/python", "-m", "pip", "install", *requires), subdir,
+                       network=True)]
+        python = "{home}/venv/bin/python"
+    notes += _mismatch_notes({k: v for k, v in toolchain.items() if k in host}, host)
+    steps.append(Step("build", (python, "-m", "build", "--no-isolation", "--outdir", "{out}", "."), subdir))
+    output = "*.whl" if artifact_kind == "wheel" else "*.tar.gz"
+    return Recipe("pypi", artifact_kind, subdir, tuple(steps), output, env, toolchain, host, tuple(notes))
+
+
+def infer(ecosystem: str, source: Path, subdir: str, release: Release, published: PackageTree | None,
+          artifact_filename: str) -> Recipe:
+    """The recipe for an ecosystem, or Unbuildable."""
+    if ecosystem == "npm":
+        return infer_npm(source, subdir, release, published)
+    if ecosystem == "pypi":
+        kind = "wheel" if artifact_filename.endswith(".whl") else "sdist"
+        return infer_pypi(source, subdir, release, published, kind)
+    raise Unbuildable(f"rebuilding {ecosystem} packages is not supported (npm and PyPI are)")
+
+
+# --- user recipes ---------------------------------------------------------------------------------------------------
+def load_override(path: Path) -> dict[str, Any]:
+    """Read a recipe TOML file: top-level keys are Recipe fields, `[[steps]]` tables are Steps."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read recipe {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"recipe {path} is not valid TOML: {exc}") from None
+    known = {f.name for f in dataclasses.fields(Recipe)} - {"origin", "host"}
+    unknown = set(data) - known
+    if unknown:
+        raise InputError(f"recipe {path}: unknown keys {', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})")
+    if "steps" in data:
+        try:
+            data["steps"] = tuple(
+                Step(str(s["phase"]), tuple(str(a) for a in s["argv"]), str(s.get("cwd", "")),
+                     bool(s.get("network", False)))
+                for s in data["steps"])
+        except (KeyError, TypeError) as exc:
+            raise InputError(f"recipe {path}: each [[steps]] needs phase and argv ({exc})") from None
+        if any(s.phase not in ("install", "build") for s in data["steps"]):
+            raise InputError(f"recipe {path}: step phase must be install or build")
+    for key in ("env", "toolchain"):
+        if key in data and not isinstance(data[key], dict):
+            raise InputError(f"recipe {path}: {key} must be a table")
+    return data
+
+
+def apply_override(base: Recipe | None, override: dict[str, Any], origin: str) -> Recipe:
+    """The inferred recipe with the user's fields replacing its own (a whole recipe if none was inferred)."""
+    if base is None:
+        needed = {"ecosystem", "artifact_kind", "steps", "output"} - set(override)
+        if needed:
+            raise InputError(f"recipe {origin}: no recipe could be inferred, so it needs {', '.join(sorted(needed))}")
+        return Recipe(subdir=override.pop("subdir", ""), origin=origin, **override)
+    return dataclasses.replace(base, origin=origin, **override)

@@ -1,0 +1,199 @@
+"""Run build commands in isolation: bubblewrap (bwrap) namespaces plus resource limits.
+
+A rebuild executes code from a repository we are checking, so it is treated as hostile. In the sandbox it
+sees a read-only system (/usr, /etc and the toolchains' own prefixes), one writable build directory and
+nothing else of the machine: no home directory, caches, tokens or SSH keys (the environment is rebuilt from
+an allow-list), no /run (where sockets live), no network unless the step is a dependency installation, and
+its own PID namespace, so every process it started dies with it. CPU time, address space and file size are
+capped with rlimits set before exec; wall-clock time by a timer that kills the whole process group.
+
+As root in a container, plain `bwrap` would keep every capability inside the sandbox; we always ask for a
+user namespace with an unprivileged uid (`--unshare-user --uid 1000`), which drops all capabilities and
+also works where bwrap is not setuid. Some containers forbid user namespaces: `probe()` then says why and
+the build is refused unless the caller explicitly opted out of the sandbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ossprov.errors import SandboxError
+
+SANDBOX_UID = 1000
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt")
+MASKED_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers")
+"""Files readable by the build's outer uid (root in containers) that a build has no business reading."""
+MASKED_DIRS = ("/etc/ssh", "/etc/sudoers.d")
+PASSED_ENV = ("PATH", "LANG", "LC_ALL")
+"""Variables taken from the caller's environment; everything else comes from the recipe."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resources one build step may use."""
+
+    cpu_seconds: int = 1800
+    memory_bytes: int = 6 * 1024**3
+    """Address-space limit (RLIMIT_AS); Node reserves a lot of virtual memory, so keep this generous."""
+    wall_seconds: float = 1800.0
+    file_bytes: int = 4 * 1024**3
+    """Largest file a step may write (RLIMIT_FSIZE)."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How one command ended."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    seconds: float
+    timed_out: bool = False
+    log_tail: str = ""
+    """The last lines of combined stdout/stderr."""
+
+
+def _set_limits(limits: Limits) -> None:
+    """Runs in the child between fork and exec: new session (so the timer can kill the group) and rlimits."""
+    os.setsid()
+    for res, value in ((resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_AS, limits.memory_bytes),
+                       (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_CORE, 0)):
+        resource.setrlimit(res, (value, value))
+
+
+def toolchain_dirs() -> list[Path]:
+    """Installation prefixes of the interpreters a recipe uses, when they live outside the system dirs
+    (pyenv under /root, nvm under the home directory): these are bound read-only into the sandbox."""
+    found: list[Path] = []
+    candidates = [Path(sys.prefix), Path(sys.base_prefix)]
+    for tool in ("node", "npm", "git"):
+        exe = shutil.which(tool)
+        if exe:
+            candidates.append(Path(exe).resolve().parent.parent)
+    for prefix in candidates:
+        prefix = prefix.resolve()
+        if not any(prefix == Path(d) or Path(d) in prefix.parents for d in SYSTEM_DIRS) and prefix not in found:
+            found.append(prefix)
+    return found
+
+
+def bwrap_args(writable: Path, *, network: bool, cwd: Path) -> list[str]:
+    """The bubblewrap command line (without the command) for a sandbox writable only at `writable`."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxError("bubblewrap (bwrap) is not installed; install it or pass --no-sandbox")
+    args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
+            "--die-with-parent", "--new-session", "--hostname", "ossprov-build"]
+    if network:
+        args.append("--share-net")
+    for d in SYSTEM_DIRS:
+        p = Path(d)
+        if p.is_symlink():
+            args += ["--symlink", os.readlink(p), d]
+        elif p.is_dir():
+            args += ["--ro-bind", d, d]
+    resolv = Path("/etc/resolv.conf")
+    if network and resolv.is_symlink() and resolv.resolve().is_file():
+        args += ["--ro-bind", str(resolv.resolve()), str(resolv.resolve())]
+    for f in MASKED_FILES:
+        if Path(f).exists():
+            args += ["--ro-bind", "/dev/null", f]
+    for d in MASKED_DIRS:
+        if Path(d).is_dir():
+            args += ["--tmpfs", d]
+    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
+    for prefix in toolchain_dirs():
+        args += ["--ro-bind", str(prefix), str(prefix)]
+    args += ["--bind", str(writable), str(writable), "--chdir", str(cwd), "--"]
+    return args
+
+
+@functools.cache
+def probe() -> str | None:
+    """None when bwrap can build a sandbox here, else why not (bwrap's own message)."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    tmp = Path("/tmp")
+    try:
+        proc = subprocess.run([*bwrap_args(tmp, network=False, cwd=tmp), "true"], capture_output=True,
+                              timeout=30, check=False, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap could not be run: {exc}"
+    if proc.returncode != 0:
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        return f"bwrap cannot create a sandbox here: {lines[-1] if lines else 'exit ' + str(proc.returncode)}"
+    return None
+
+
+def clean_env(home: Path, extra: dict[str, str]) -> dict[str, str]:
+    """The whole environment of a build: the allow-listed variables, HOME/TMPDIR in the build dir, `extra`."""
+    env = {k: os.environ[k] for k in PASSED_ENV if k in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.setdefault("LANG", "C.UTF-8")
+    env.update(HOME=str(home), TMPDIR=str(home / "tmp"))
+    env.update(extra)
+    return env
+
+
+class Sandbox:
+    """Runs commands with `root` as the only writable place; `isolate=False` runs them directly (still with
+    the clean environment and limits) for --no-sandbox."""
+
+    def __init__(self, root: Path, log: Path, *, isolate: bool = True, limits: Limits = Limits(),
+                 tail_lines: int = 40) -> None:
+        if isolate and (why := probe()):
+            raise SandboxError(f"{why}; refusing to build without a sandbox (pass --no-sandbox to accept that)")
+        self.root = root
+        self.log = log
+        self.isolate = isolate
+        self.limits = limits
+        self.tail_lines = tail_lines
+
+    def run(self, argv: Sequence[str], *, cwd: Path, env: dict[str, str], network: bool) -> RunResult:
+        """Run `argv` to completion or to the wall-clock limit; every process it started is gone after."""
+        full = [*bwrap_args(self.root, network=network, cwd=cwd), *argv] if self.isolate else list(argv)
+        start = time.monotonic()
+        timed_out = False
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            out.write(f"$ {' '.join(argv)}\n".encode())
+            out.flush()
+            try:
+                proc = subprocess.Popen(full, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                        stderr=subprocess.STDOUT, preexec_fn=lambda: _set_limits(self.limits))
+            except OSError as exc:
+                out.write(f"cannot start: {exc}\n".encode())
+                return RunResult(tuple(argv), 127, 0.0, log_tail=self._tail())
+            try:
+                code = proc.wait(timeout=self.limits.wall_seconds)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                code = -signal.SIGKILL
+            finally:
+                self._kill_group(proc.pid)
+                proc.wait()
+            if timed_out:
+                out.write(f"\nossprov: killed after {self.limits.wall_seconds:g}s wall-clock limit\n".encode())
+        return RunResult(tuple(argv), code, time.monotonic() - start, timed_out, self._tail())
+
+    @staticmethod
+    def _kill_group(pgid: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+
+    def _tail(self) -> str:
+        try:
+            lines = self.log.read_bytes()[-65536:].decode("utf-8", "replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(lines[-self.tail_lines:])

@@ -1,0 +1,406 @@
+"""Stabilisers: small named functions that remove the differences between two builds of the same source that
+say nothing about the source (timestamps, entry order, owners, modes, compression, generated metadata).
+
+Both artifacts are read into an `Image`: the entries of the archive with every header field that can vary,
+and the container's own header (gzip). A stabiliser is a pure function `Image -> Image` that sets one family
+of fields to a canonical value, so each can be listed, tested and reported alone. Comparing two images after
+every stabiliser tells whether the builds agree on everything that matters; comparing the raw bytes tells
+whether they are bit-for-bit equal. A stabiliser counts as *needed* when the images are equal with it and
+unequal without it (leave-one-out), and as *changed* when it altered either image at all.
+
+Images are read from hostile archives: entry count and sizes are bounded by `ossprov.archive.Limits`, and
+nothing is ever written to disk.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import dataclasses
+import hashlib
+import io
+import re
+import struct
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ossprov.archive import DEFAULT_LIMITS, ZIP_SUFFIXES, Limits
+from ossprov.errors import ArchiveError
+
+CANONICAL_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+DEFLATE_LEVELS = (6, 9, 1, 2, 3, 4, 5, 7, 8)
+"""Levels tried, most common first, to recognise how a deflate stream was made."""
+MAX_LEVEL_PROBE_BYTES = 64 * 1024 * 1024
+"""Streams larger than this are not recompressed to find their level (reported as unknown)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One archive entry with every header field that two builds may disagree on."""
+
+    name: str
+    kind: str
+    """file, dir, symlink, hardlink or other."""
+    data: bytes = b""
+    """File content; the link target for links."""
+    mode: int = 0
+    mtime: float = 0
+    uid: int = 0
+    gid: int = 0
+    uname: str = ""
+    gname: str = ""
+    pax: tuple[tuple[str, str], ...] = ()
+    """PAX extended header records other than those tarfile folds into the fields above."""
+    extra: bytes = b""
+    """Zip extra field (central directory) plus the entry comment."""
+    external_attr: int = 0
+    attributes: tuple[int, ...] = ()
+    """Zip create_system, create_version, extract_version, flag bits."""
+    compression: tuple[object, ...] = ()
+    """How the entry was compressed: (method, level or 'unknown')."""
+
+
+@dataclass(frozen=True)
+class Image:
+    """An artifact as the stabilisers see it."""
+
+    format: str
+    """tar or zip."""
+    entries: tuple[Entry, ...]
+    gzip_header: tuple[object, ...] = ()
+    """(mtime, original name, OS byte, flags) of a gzip wrapper; empty when not gzip-compressed."""
+    compression: tuple[object, ...] = ()
+    """How the whole stream was compressed (tar.gz): (method, level or 'unknown', gzip XFL hint)."""
+    comment: bytes = b""
+    """Zip archive comment."""
+
+
+@dataclass(frozen=True)
+class StabilizerUse:
+    """What one stabiliser did to a pair of artifacts."""
+
+    name: str
+    description: str
+    changed: bool
+    """It altered the published or the rebuilt image."""
+    needed: bool
+    """The stabilised images are equal with it and unequal without it."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Raw and stabilised comparison of a published and a rebuilt artifact."""
+
+    raw_equal: bool
+    stabilized_equal: bool
+    stabilizers: tuple[StabilizerUse, ...] = ()
+    """The stabilisers that changed a difference between the two (the others did nothing here)."""
+    published: Image | None = field(default=None, repr=False, compare=False)
+    rebuilt: Image | None = field(default=None, repr=False, compare=False)
+
+
+Stabilizer = Callable[[Image], Image]
+
+
+def _each(image: Image, fmt: str, **changes: Callable[[Entry], object]) -> Image:
+    """Apply per-entry field rewrites to images of format `fmt` (other formats pass unchanged)."""
+    if image.format != fmt:
+        return image
+    entries = tuple(
+        dataclasses.replace(e, **{k: fn(e) for k, fn in changes.items()}) for e in image.entries
+    )
+    return dataclasses.replace(image, entries=entries)
+
+
+def _sorted(image: Image, fmt: str) -> Image:
+    if image.format != fmt:
+        return image
+    return dataclasses.replace(image, entries=tuple(sorted(image.entries, key=lambda e: e.name)))
+
+
+# --- tar ---------------------------------------------------------------------------------------------------
+def tar_entry_order(image: Image) -> Image:
+    """Tar entries in name order: tools walk the file system in directory order, which varies."""
+    return _sorted(image, "tar")
+
+
+def tar_mtime(image: Image) -> Image:
+    """Tar entry mtimes to 0: the build time (or npm's fixed 1985 date) is not part of the source."""
+    return _each(image, "tar", mtime=lambda e: 0)
+
+
+def tar_owner(image: Image) -> Image:
+    """Tar uid/gid/uname/gname cleared: they name the account that built it."""
+    return _each(image, "tar", uid=lambda e: 0, gid=lambda e: 0, uname=lambda e: "", gname=lambda e: "")
+
+
+def _canonical_mode(e: Entry) -> int:
+    if e.kind == "dir" or e.mode & 0o111:
+        return 0o755
+    return 0o644
+
+
+def tar_modes(image: Image) -> Image:
+    """Tar modes to 0644/0755 (executable kept): umask and checkout permissions differ between machines."""
+    return _each(image, "tar", mode=_canonical_mode)
+
+
+def tar_pax_headers(image: Image) -> Image:
+    """PAX extended records dropped (atime, ctime, high-precision mtime, SCHILY.*): archiver details."""
+    return _each(image, "tar", pax=lambda e: ())
+
+
+def gzip_header(image: Image) -> Image:
+    """gzip header mtime, file name, OS byte and flags cleared: they record when and where it was packed."""
+    return dataclasses.replace(image, gzip_header=()) if image.gzip_header else image
+
+
+def gzip_compression(image: Image) -> Image:
+    """Compression method and level of the whole stream ignored: only the decompressed bytes count."""
+    return dataclasses.replace(image, compression=()) if image.compression else image
+
+
+# --- zip ---------------------------------------------------------------------------------------------------
+def zip_entry_order(image: Image) -> Image:
+    """Zip entries in name order."""
+    return _sorted(image, "zip")
+
+
+def zip_timestamps(image: Image) -> Image:
+    """Zip DOS timestamps to 1980-01-01 (wheel builders honour SOURCE_DATE_EPOCH inconsistently)."""
+    return _each(image, "zip", mtime=lambda e: 0)
+
+
+def zip_compression(image: Image) -> Image:
+    """Zip per-entry compression method and level ignored: only the decompressed bytes count."""
+    return _each(image, "zip", compression=lambda e: ())
+
+
+def zip_extra_fields(image: Image) -> Image:
+    """Zip extra fields (extended timestamps, Unix uid/gid) and comments cleared."""
+    image = _each(image, "zip", extra=lambda e: b"")
+    return dataclasses.replace(image, comment=b"") if image.format == "zip" else image
+
+
+def zip_external_attributes(image: Image) -> Image:
+    """Zip external attributes to canonical Unix modes, and creator system/version fields cleared."""
+    return _each(image, "zip", external_attr=lambda e: _canonical_mode(e) << 16, mode=_canonical_mode,
+                 attributes=lambda e: ())
+
+
+# --- generated metadata --------------------------------------------------------------------------------------
+def _record_line(e: Entry) -> list[str]:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(e.data).digest()).rstrip(b"=").decode()
+    return [e.name, f"sha256={digest}", str(len(e.data))]
+
+
+def wheel_record(image: Image) -> Image:
+    """A wheel's RECORD rewritten from the entries' content in name order: the digests already say
+    everything RECORD says, and its line order follows the builder's walk."""
+    records = [e for e in image.entries if re.fullmatch(r"[^/]+\.dist-info/RECORD", e.name)]
+    if image.format != "zip" or len(records) != 1:
+        return image
+    record_name = records[0].name
+    signatures = {record_name + ".jws", record_name + ".p7s"}
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    files = sorted((e for e in image.entries if e.kind == "file" and e.name != record_name
+                    and e.name not in signatures), key=lambda e: e.name)
+    for e in files:
+        writer.writerow(_record_line(e))
+    writer.writerow([record_name, "", ""])
+    data = buf.getvalue().encode()
+    return dataclasses.replace(image, entries=tuple(
+        dataclasses.replace(e, data=data) if e.name == record_name else e for e in image.entries))
+
+
+_METADATA_VERSION = re.compile(rb"^Metadata-Version: *[0-9.]+ *$", re.MULTILINE)
+
+
+def sdist_metadata_version(image: Image) -> Image:
+    """The Metadata-Version line of an sdist's PKG-INFO files set to one value: it follows the backend's
+    version (2.1, 2.2, 2.3 ...), not the project."""
+    if image.format != "tar":
+        return image
+
+    def fix(e: Entry) -> bytes:
+        if e.kind == "file" and (e.name.endswith("/PKG-INFO") or e.name == "PKG-INFO"):
+            return _METADATA_VERSION.sub(b"Metadata-Version: *", e.data, count=1)
+        return e.data
+
+    return _each(image, "tar", data=fix)
+
+
+STABILIZERS: tuple[tuple[str, Stabilizer], ...] = (
+    ("tar-entry-order", tar_entry_order),
+    ("tar-mtime", tar_mtime),
+    ("tar-owner", tar_owner),
+    ("tar-modes", tar_modes),
+    ("tar-pax-headers", tar_pax_headers),
+    ("gzip-header", gzip_header),
+    ("gzip-compression", gzip_compression),
+    ("zip-entry-order", zip_entry_order),
+    ("zip-timestamps", zip_timestamps),
+    ("zip-compression", zip_compression),
+    ("zip-extra-fields", zip_extra_fields),
+    ("zip-external-attributes", zip_external_attributes),
+    ("wheel-record", wheel_record),
+    ("sdist-metadata-version", sdist_metadata_version),
+)
+"""Every stabiliser, in the order applied."""
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+def _deflate_level(raw: bytes, plain: bytes, *, compressed_size: int | None = None) -> object:
+    """The zlib level that reproduces a raw deflate stream (or only its size), else 'unknown'."""
+    if len(plain) > MAX_LEVEL_PROBE_BYTES:
+        return "unknown"
+    for level in DEFLATE_LEVELS:
+        co = zlib.compressobj(level, zlib.DEFLATED, -15)
+        out = co.compress(plain) + co.flush()
+        if (compressed_size is not None and len(out) == compressed_size) or out == raw:
+            return level
+    return "unknown"
+
+
+def _gunzip(blob: bytes, limits: Limits) -> tuple[bytes, tuple[object, ...], tuple[object, ...]]:
+    """(decompressed tar, gzip header fields, (method, level, XFL level hint)) for a single-member gzip file (RFC 1952)."""
+    if len(blob) < 18 or blob[:3] != b"\x1f\x8b\x08":
+        raise ArchiveError("not a gzip stream")
+    flags, mtime, xfl, os_byte = blob[3], *struct.unpack("<I", blob[4:8]), blob[8], blob[9]
+    pos = 10
+    if flags & 0x04:  # FEXTRA
+        pos += 2 + struct.unpack("<H", blob[pos:pos + 2])[0]
+    name = b""
+    for bit in (0x08, 0x10):  # FNAME, FCOMMENT: NUL-terminated
+        if flags & bit:
+            end = blob.index(b"\0", pos)
+            name = blob[pos:end] if bit == 0x08 else name
+            pos = end + 1
+    if flags & 0x02:  # FHCRC
+        pos += 2
+    d = zlib.decompressobj(-15)
+    plain = d.decompress(blob[pos:], limits.max_total_bytes + 1)
+    if len(plain) > limits.max_total_bytes or d.unconsumed_tail:
+        raise ArchiveError("gzip stream expands beyond the limit; refused")
+    raw = blob[pos:len(blob) - len(d.unused_data)]
+    return plain, (mtime, name, os_byte, flags), ("deflate", _deflate_level(raw, plain), xfl)
+
+
+_TAR_KINDS = {tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.DIRTYPE: "dir",
+              tarfile.SYMTYPE: "symlink", tarfile.LNKTYPE: "hardlink"}
+_PAX_FOLDED = {"path", "linkpath", "size", "uid", "gid", "uname", "gname", "mtime"}
+
+
+def _tar_image(blob: bytes, limits: Limits) -> Image:
+    entries = []
+    with tarfile.open(fileobj=io.BytesIO(blob), mode="r:") as tar:
+        for m in tar:
+            if len(entries) >= limits.max_entries:
+                raise ArchiveError(f"more than {limits.max_entries} entries; refused")
+            kind = _TAR_KINDS.get(m.type, "other")
+            if kind == "file":
+                f = tar.extractfile(m)
+                data = f.read() if f else b""
+            else:
+                data = m.linkname.encode("utf-8", "surrogateescape")
+            pax = tuple(sorted((k, v) for k, v in m.pax_headers.items() if k not in _PAX_FOLDED))
+            entries.append(Entry(m.name, kind, data, m.mode, m.mtime, m.uid, m.gid, m.uname, m.gname, pax))
+    return Image("tar", tuple(entries))
+
+
+def _zip_image(path: Path, limits: Limits) -> Image:
+    entries = []
+    total = 0
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_entries:
+            raise ArchiveError(f"more than {limits.max_entries} entries; refused")
+        for i in infos:
+            mode = i.external_attr >> 16
+            kind = "dir" if i.is_dir() else "symlink" if (mode & 0o170000) == 0o120000 else "file"
+            total += i.file_size
+            if i.file_size > limits.max_file_bytes or total > limits.max_total_bytes:
+                raise ArchiveError(f"entry {i.filename!r} expands beyond the limit; refused")
+            data = zf.read(i) if kind != "dir" else b""
+            level: object = None
+            if i.compress_type == zipfile.ZIP_DEFLATED:
+                level = _deflate_level(b"", data, compressed_size=i.compress_size)
+            mtime = float(sum(v * 10 ** (2 * k) for k, v in enumerate(reversed(i.date_time))))
+            entries.append(Entry(
+                i.filename, kind, data, mode & 0o7777, mtime, extra=i.extra + i.comment,
+                external_attr=i.external_attr,
+                attributes=(i.create_system, i.create_version, i.extract_version, i.flag_bits & ~0x800),
+                compression=(i.compress_type, level),
+            ))
+        comment = zf.comment
+    return Image("zip", tuple(entries), comment=comment)
+
+
+def load_image(path: Path, filename: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Image:
+    """Read an artifact into an Image (zip family, or tar optionally gzip-compressed)."""
+    name = (filename or path.name).lower()
+    try:
+        if name.endswith(ZIP_SUFFIXES) or zipfile.is_zipfile(path):
+            return _zip_image(path, limits)
+        blob = path.read_bytes()
+        if blob[:2] == b"\x1f\x8b":
+            plain, header, compression = _gunzip(blob, limits)
+            return dataclasses.replace(_tar_image(plain, limits), gzip_header=header, compression=compression)
+        return _tar_image(blob, limits)
+    except ArchiveError as exc:
+        raise ArchiveError(f"{path.name}: {exc}") from None
+    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, ValueError, EOFError, OSError) as exc:
+        raise ArchiveError(f"{path.name}: not a readable archive ({exc})") from None
+
+
+def stabilize(image: Image, skip: str | None = None) -> Image:
+    """Apply every stabiliser (but `skip`) in order."""
+    for name, fn in STABILIZERS:
+        if name != skip:
+            image = fn(image)
+    return image
+
+
+def differences(published: Image, rebuilt: Image) -> list[tuple[str, str]]:
+    """(entry name, field) for every field that differs between two images, entries aligned by name;
+    ("(archive)", field) for container fields and entry order, (name, "presence") for one-sided entries."""
+    out = [("(archive)", f) for f in ("gzip_header", "compression", "comment")
+           if getattr(published, f) != getattr(rebuilt, f)]
+    if [e.name for e in published.entries] != [e.name for e in rebuilt.entries]:
+        out.append(("(archive)", "entry order"))
+    pub = {e.name: e for e in published.entries}
+    reb = {e.name: e for e in rebuilt.entries}
+    for name in sorted(pub.keys() | reb.keys()):
+        p, r = pub.get(name), reb.get(name)
+        if p is None or r is None:
+            out.append((name, "presence"))
+        elif p != r:
+            out.extend((name, f.name) for f in dataclasses.fields(Entry) if getattr(p, f.name) != getattr(r, f.name))
+    return out
+
+
+def compare(published: Path, rebuilt: Path, filename: str | None = None) -> Comparison:
+    """Compare the two artifacts raw and stabilised, and say which stabilisers changed a difference
+    between them or were needed to make them equal."""
+    raw_equal = published.read_bytes() == rebuilt.read_bytes()
+    pub, reb = load_image(published, filename), load_image(rebuilt, filename)
+    changed: dict[str, bool] = {}
+    a, b = pub, reb
+    remaining = len(differences(a, b))
+    for name, fn in STABILIZERS:
+        a, b = fn(a), fn(b)
+        now = len(differences(a, b)) if remaining else 0
+        changed[name] = now < remaining
+        remaining = now
+    equal = a == b
+    uses = []
+    for name, fn in STABILIZERS:
+        if changed[name]:
+            needed = equal and stabilize(pub, name) != stabilize(reb, name)
+            uses.append(StabilizerUse(name, " ".join((fn.__doc__ or "").split()), True, needed))
+    return Comparison(raw_equal, equal, tuple(uses), a, b)

@@ -9,6 +9,7 @@ appears in a message, a log record or a repr.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -83,10 +84,8 @@ class GitHub:
             return None
         if response.status_code >= 400:
             message = ""
-            try:
+            with contextlib.suppress(ValueError, AttributeError):
                 message = str(response.json().get("message", ""))[:200]
-            except (ValueError, AttributeError):
-                pass
             error = NotFoundError if response.status_code == 404 else GitHubError
             raise error(f"GitHub answered {response.status_code} to {method} {path}"
                         + (f": {message}" if message else ""))

@@ -70,7 +70,7 @@ def _wait(state: tenacity.RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, _Retryable) and exc.retry_after is not None:
         return exc.retry_after
-    return tenacity.wait_exponential_jitter(initial=0.2, max=8.0)(state)
+    return tenacity.wait_exponential_jitter(0.2, 8.0)(state)
 
 
 class HttpClient:

@@ -13,8 +13,23 @@ from collections.abc import Callable, Sequence
 from ossprov.batch.worker import WorkOptions, dask_task, local_worker
 from ossprov.errors import InputError, OssprovError
 
+ENGINES = ("local", "dask")
 TICK = 0.5
 """Seconds between progress updates."""
+
+
+class ClusterError(OssprovError):
+    """The Dask scheduler cannot be reached (a network failure: exit code 3)."""
+
+    exit_code = 3
+
+
+class WorkerError(OssprovError):
+    """A worker stopped on an error; carries that error's exit code."""
+
+    def __init__(self, message: str, exit_code: int = 4) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def run_local(opts: WorkOptions, workers: int, tick: Callable[[], None]) -> None:
@@ -37,10 +52,11 @@ def run_local(opts: WorkOptions, workers: int, tick: Callable[[], None]) -> None
         for proc in procs:
             proc.join()
     if not errors.empty():
-        raise OssprovError(f"a batch worker failed: {errors.get()}")
+        code, message = errors.get()
+        raise WorkerError(message, code)
     crashed = [p.exitcode for p in procs if p.exitcode]
     if crashed:
-        raise OssprovError(f"{len(crashed)} batch worker(s) died (exit code {crashed[0]})")
+        raise WorkerError(f"{len(crashed)} batch worker(s) died (exit code {crashed[0]})")
 
 
 def run_dask(
@@ -63,7 +79,7 @@ def run_dask(
                 time.sleep(TICK)
             client.gather(futures)
     except OSError as exc:
-        raise OssprovError(f"cannot use the Dask scheduler {scheduler}: {exc}") from None
+        raise ClusterError(f"cannot use the Dask scheduler {scheduler}: {exc}") from None
     finally:
         if cluster is not None:
             cluster.close()

@@ -71,7 +71,7 @@ def _terminate(_signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(143)
 
 
-def local_worker(opts: WorkOptions, errors: SimpleQueue[str]) -> None:
+def local_worker(opts: WorkOptions, errors: SimpleQueue[tuple[int, str]]) -> None:
     """Body of a local worker process: claim and process jobs until none is queued or running. Ctrl-C is
     the parent's business (it terminates the workers); SIGTERM unwinds so that the child is killed too. A
     failure is reported to the parent as one line through `errors` (a SimpleQueue)."""
@@ -92,7 +92,7 @@ def local_worker(opts: WorkOptions, errors: SimpleQueue[str]) -> None:
             else:
                 break
     except OssprovError as exc:
-        errors.put(str(exc))
+        errors.put((exc.exit_code, str(exc)))
         sys.exit(1)
     finally:
         executor.close()

@@ -9,13 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ossprov.fix.manifests.labels import source_label
-from ossprov.fix.urls import parse_repository, same_repository
 from ossprov.model import LocateResult, Repository, SourceHint
+from ossprov.source.urls import FORGES, normalize, same_repository
 
 MIN_CONFIDENCE = 0.8
-FORGE_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "git.sr.ht"})
-"""Hosts where a Home-page URL of the form host/owner/name is itself a repository."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +21,7 @@ class Decision:
     reason: str
     """One sentence a maintainer can read."""
     target: Repository | None = None
-    """The repository (and subdirectory) the manifest should declare, when confidently located."""
+    """The repository (and subdirectory) the manifest should declare; None when not confidently located."""
 
 
 def content_verified(result: LocateResult) -> bool:
@@ -38,44 +35,47 @@ def content_verified(result: LocateResult) -> bool:
     return any(e.kind == "content-match" and e.supports for e in evidence)
 
 
+def _is_home_page(origin: str) -> bool:
+    return origin.lower() in ("homepage", "project-url:homepage", "project-url:home-page", "project-url:home")
+
+
 def declaring_hints(hints: Iterable[SourceHint], ecosystem: str) -> list[SourceHint]:
     """The hints that count as the package's declaration of its repository.
 
-    npm, Maven and NuGet have one repository field (`declared-repository`). PyPI has none: a source-like
-    Project-URL counts, and so does a Home-page that is itself a repository on a forge.
+    Every plug-in names the repository field (npm `repository`, a source-like PyPI Project-URL, Maven
+    `scm`, NuGet `repository`) `declared-repository`. PyPI also counts a Home-page that is itself a repository
+    on a forge, as tools that read PyPI metadata do.
     """
     chosen = []
     for hint in hints:
         if hint.origin == "declared-repository":
             chosen.append(hint)
-        elif ecosystem == "pypi" and hint.origin.startswith("project-url:"):
-            if source_label(hint.origin.split(":", 1)[1]):
-                chosen.append(hint)
-        elif ecosystem == "pypi" and hint.origin == "homepage":
-            ref = parse_repository(hint.url)
-            if ref is not None and ref.host.lower() in FORGE_HOSTS:
+        elif ecosystem == "pypi" and _is_home_page(hint.origin):
+            ref = normalize(hint.url)
+            if ref is not None and ref.host in FORGES:
                 chosen.append(hint)
     return chosen
 
 
 def problem(declared: list[SourceHint], target: Repository, ecosystem: str) -> str | None:
-    """What is wrong with `declared` (already filtered by `declaring_hints`) given the true location, or None."""
+    """What is wrong with `declared` (as filtered by `declaring_hints`) given the true location, or None."""
     if not declared:
         return "names no source repository"
-    wanted = parse_repository(target.url)
-    resolved = [(h, parse_repository(h.url)) for h in declared]
-    matching = [h for h, ref in resolved if ref is not None and wanted is not None and ref.key == wanted.key]
+    resolved = [(h, normalize(h.url)) for h in declared]
+    matching = [(h, ref) for h, ref in resolved if ref is not None and same_repository(ref.url, target.url)]
     if not matching:
-        unresolved = [h.url for h, ref in resolved if ref is None]
-        if len(unresolved) == len(declared):
-            return f"declares {unresolved[0]!r}, which does not name a repository"
-        other = next(h.url for h, ref in resolved if ref is not None)
+        other = next((ref.url for _, ref in resolved if ref is not None), None)
+        if other is None:
+            return f"declares {declared[0].url!r}, which does not name a repository"
         return f"declares {other}, but its code is in {target.url}"
     subdir = target.subdir.strip("/")
-    if ecosystem == "npm" and subdir and not any(h.subdir.strip("/") == subdir for h in matching):
-        given = next((h.subdir for h in matching if h.subdir), "")
-        if given:
-            return f"declares the directory {given!r}, but the package lives in {subdir!r} of {target.url}"
+    if ecosystem == "npm" and subdir:
+        given = {(h.subdir or ref.subdir).strip("/") for h, ref in matching}
+        if subdir in given:
+            return None
+        named = sorted(g for g in given if g)
+        if named:
+            return f"declares the directory {named[0]!r}, but the package lives in {subdir!r} of {target.url}"
         return f"declares {target.url} without the directory {subdir!r} where the package lives"
     return None
 

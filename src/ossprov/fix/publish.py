@@ -17,10 +17,10 @@ from pathlib import Path
 
 from ossprov.errors import GitError, InputError
 from ossprov.fix.branch import Commit
-from ossprov.fix.urls import parse_repository
 from ossprov.github import GitHub, GitHubError, repo_path
 from ossprov.http import redact
 from ossprov.source.git import GIT_ENV
+from ossprov.source.urls import normalize
 
 FORK_POLLS = 10
 """How often to look for a fork GitHub is still creating (it forks asynchronously)."""
@@ -28,8 +28,8 @@ FORK_POLLS = 10
 
 def owner_and_name(url: str) -> tuple[str, str]:
     """GitHub owner and repository name of a repository URL."""
-    ref = parse_repository(url)
-    parts = ref.path.split("/") if ref else []
+    ref = normalize(url)
+    parts = ref.url.split("://", 1)[-1].split("/")[1:] if ref else []
     if len(parts) < 2:
         raise InputError(f"cannot open a pull request: {url} is not a GitHub repository")
     return parts[-2], parts[-1]

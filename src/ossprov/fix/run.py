@@ -6,18 +6,22 @@ what it writes is a branch in the cached clone plus a `FixResult` the command pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from packageurl import PackageURL
 
 from ossprov import ecosystems, pipeline
-from ossprov.errors import GitError, InputError
+from ossprov.errors import GitError
 from ossprov.fix import text
 from ossprov.fix.branch import DEFAULT_AUTHOR, Commit, branch_name, commit_file
 from ossprov.fix.decide import content_verified, decide, declaring_hints, problem
 from ossprov.fix.manifests import choose
+from ossprov.fix.publish import open_pull_request
 from ossprov.fix.records import CheckResult, FixResult, Status
+from ossprov.github import GitHub
 from ossprov.model import LocateResult, SourceHint
+from ossprov.purls import package_name, parse_purl
 from ossprov.source.git import Repo, ensure_clone
 
 
@@ -28,23 +32,8 @@ class Proposal:
     result: FixResult
     locate: LocateResult
     commit: Commit | None = None
-
-
-def parse_purl(purl: str) -> PackageURL:
-    try:
-        parsed = PackageURL.from_string(purl)
-    except ValueError as exc:
-        raise InputError(f"not a package URL: {purl!r} ({exc})") from None
-    if not parsed.version:
-        raise InputError(f"the package URL needs a version: {purl}")
-    return parsed
-
-
-def package_name(purl: PackageURL) -> str:
-    """The name as the ecosystem writes it (npm `@scope/name`, Maven artifactId, NuGet id)."""
-    if purl.type == "npm" and purl.namespace:
-        return f"{purl.namespace}/{purl.name}"
-    return purl.name
+    clone: Path | None = None
+    """The cached clone holding the commit's branch (what --open-pr pushes from)."""
 
 
 def release_hints(purl: PackageURL) -> tuple[SourceHint, ...]:
@@ -93,7 +82,16 @@ def propose(purl: str, *, author: str = DEFAULT_AUTHOR) -> Proposal:
     body = text.body(name, decision.reason, choice.path, target, located)
     result = FixResult(purl, True, decision.reason, Status.PROPOSED, choice.path, commit.patch,
                        text.title(choice.path), body, commit.branch)
-    return Proposal(result, located, commit)
+    return Proposal(result, located, commit, clone)
+
+
+def publish(proposal: Proposal, gh: GitHub) -> FixResult:
+    """--open-pr: the result with the pull request's URL (unchanged when no commit was proposed)."""
+    result, commit, clone, located = proposal.result, proposal.commit, proposal.clone, proposal.locate
+    if commit is None or clone is None or located.repository is None or not (result.title and result.body):
+        return result
+    url = open_pull_request(gh, located.repository.url, clone, commit, result.title, result.body)
+    return replace(result, pull_request=url)
 
 
 def check(purl: str) -> CheckResult:

@@ -6,7 +6,7 @@ and what changed, then shows the evidence, so it can be checked rather than take
 
 from __future__ import annotations
 
-from ossprov.fix.urls import parse_repository
+from ossprov.fix.manifests.base import web_url
 from ossprov.model import LocateResult, Repository
 
 EVIDENCE_KINDS = ("content-match", "gitHead", "tag", "manifest-version", "artifact-digest")
@@ -23,9 +23,7 @@ def declared_as(target: Repository) -> str:
 
 
 def setup_py_snippet(target: Repository) -> str:
-    ref = parse_repository(target.url)
-    url = ref.web if ref else target.url
-    return f'setup(\n    ...,\n    project_urls={{"Source": "{url}"}},\n)\n'
+    return f'setup(\n    ...,\n    project_urls={{"Source": "{web_url(target)}"}},\n)\n'
 
 
 def evidence_lines(result: LocateResult) -> list[str]:

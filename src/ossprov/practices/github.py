@@ -54,6 +54,8 @@ class GitHubApi:
         }
         self._http = HttpClient(retries=1)
         self._cache: dict[str, Any] = {}
+        self._failure: RegistryError | None = None
+        """The first failure to reach the API: later calls fail fast with it instead of retrying again."""
 
     def get(self, path: str, **params: str | int) -> Any | None:
         """JSON of `/repos/{owner}/{name}{path}`; None when GitHub answers 403 or 404 (no access, no such)."""
@@ -61,7 +63,13 @@ class GitHubApi:
         key = url + json.dumps(params, sort_keys=True)
         if key in self._cache:
             return self._cache[key]
-        response = self._http.request("GET", url, headers=self._headers, params=params)
+        if self._failure is not None:
+            raise self._failure
+        try:
+            response = self._http.request("GET", url, headers=self._headers, params=params)
+        except RegistryError as exc:
+            self._failure = exc
+            raise
         if response.status_code in (401,):
             raise RegistryError(f"GitHub API refused the token (401 from {redact(url)})")
         if response.status_code in (403, 404, 410):

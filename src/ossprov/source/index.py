@@ -57,7 +57,7 @@ def _build(repo: Repo) -> BlobIndex:
     changes: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
     for record in out.split(b"\x01")[1:]:
         head, _, raw = record.partition(b"\n")
-        sha, ct = head.decode().split()
+        sha, ct = head.decode().strip("\0").split()
         pos = len(index.commits)
         index.commits.append(sha)
         index.times.append(int(ct))

@@ -26,6 +26,8 @@ from ossprov.threats import names
 METRICS = ("downloads", "rank", "listed")
 MAX_UPDATE_BYTES = 64 << 20
 MAX_NAMES = 200_000
+LONG_WORD = 10
+"""One-word names at least this long are also compared at two edits."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,16 @@ class PopularIndex:
     by_skeleton: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     by_ecosystem_word: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     by_suffix: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    by_bare: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    """npm: bare name of each scoped popular package → the scoped names."""
     scope_count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     """npm: how many popular packages each scope publishes (an established scope is no squat)."""
+    by_deletion: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    """Each name and every name with one character deleted → the names: two names within one edit (a swap
+    included) share a key, so one-edit neighbours are found by lookups instead of a scan."""
+    long_words: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    """Names of one word (no separator), long enough for two-edit comparisons, by length."""
+    prefix_count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    """How many names start with each run of leading words (`pytest`, `types`, `eslint-plugin`): a family
+    of siblings whose members legitimately differ in their last word."""
 
     def __post_init__(self) -> None:
         eco = self.info.ecosystem
@@ -70,9 +78,15 @@ class PopularIndex:
             self.by_skeleton[names.skeleton(name)].append(name)
             self.by_ecosystem_word[names.strip_ecosystem_words(eco, name)].append(name)
             self.by_suffix[names.strip_suffix(name)].append(name)
-            scope, bare = names.split_scope(name)
+            for key in {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}:
+                self.by_deletion[key].append(name)
+            words = names.tokens(name)
+            if len(words) == 1 and len(name) >= LONG_WORD:
+                self.long_words[len(name)].append(name)
+            for k in range(1, len(words)):
+                self.prefix_count["-".join(words[:k])] += 1
+            scope = names.split_scope(name)[0]
             if scope:
-                self.by_bare[bare].append(name)
                 self.scope_count[scope] += 1
 
     @property
@@ -113,8 +127,9 @@ def _parse_snapshot(text: str, origin: str, expect: str | None = None) -> Popula
     ecosystem, metric = header.get("ecosystem", ""), header.get("metric", "")
     if ecosystem not in names.ECOSYSTEMS or metric not in METRICS or (expect and ecosystem != expect):
         raise InputError(f"popular-names list {origin}: header names no valid ecosystem/metric")
-    info = SnapshotInfo(ecosystem, header.get("source", "unknown"), header.get("date", "unknown"), metric,
-                        len(values), origin)
+    info = SnapshotInfo(
+        ecosystem, header.get("source", "unknown"), header.get("date", "unknown"), metric, len(values), origin
+    )
     return _index(info, values)
 
 

@@ -67,14 +67,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     plans = {
-        "npm": ("downloads", "npm registry download counts for the last month", lambda p: ranked(
-            p, "npm", "downloads_a_month", True)),
-        "pypi": ("rank", "PyPI download rank (among the 15,000 most downloaded projects)", lambda p: ranked(
-            p, "pypi", "rank_among", False)),
-        "nuget": ("listed", "a selection of packages NuGet served (no popularity figures)", lambda p: listed(
-            p, "nuget")),
-        "maven": ("listed", "a selection of artifacts Maven Central served (no popularity figures)",
-                  lambda p: listed(p, "maven")),
+        "npm": (
+            "downloads",
+            "npm registry download counts for the last month",
+            lambda p: ranked(p, "npm", "downloads_a_month", True),
+        ),
+        "pypi": (
+            "rank",
+            "PyPI download rank (among the 15,000 most downloaded projects)",
+            lambda p: ranked(p, "pypi", "rank_among", False),
+        ),
+        "nuget": (
+            "listed",
+            "a selection of packages NuGet served (no popularity figures)",
+            lambda p: listed(p, "nuget"),
+        ),
+        "maven": (
+            "listed",
+            "a selection of artifacts Maven Central served (no popularity figures)",
+            lambda p: listed(p, "maven"),
+        ),
     }
     for eco, (metric, source, read) in plans.items():
         path = getattr(args, eco)

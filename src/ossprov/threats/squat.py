@@ -25,7 +25,7 @@ from ossprov.ecosystems.interface import PackageHistory
 from ossprov.model import Finding, Severity
 from ossprov.source.urls import normalize, same_repository
 from ossprov.threats import names
-from ossprov.threats.popular import PopularIndex, SnapshotInfo, load
+from ossprov.threats.popular import LONG_WORD, PopularIndex, SnapshotInfo, load
 from ossprov.threats.typo import Family, classify
 
 RULES: dict[str, str] = {
@@ -40,18 +40,36 @@ RULES: dict[str, str] = {
 YOUNG_DAYS = 90
 PEER_RATIO = 1000.0
 """A name that is itself popular is flagged only when the other is this many times more popular."""
-MIN_LENGTH_ONE_EDIT = 5
+MIN_LENGTH_ONE_EDIT = 6
 """Below this, one edit joins unrelated short names (`ms`/`ws`, `glob`/`blob`); swaps and repeats excepted."""
 MIN_LENGTH_SHORT_TYPO = 4
-MIN_LENGTH_TWO_EDITS = 9
 MIN_LENGTH_COMBO = 4
 
 SQUAT_WORDS = frozenset(
     {
-        "api", "app", "auth", "beta", "client", "cli", "core", "crack", "dev", "devel", "dist", "fix",
-        "fixed", "free", "full", "helper", "helpers", "hook", "lite", "latest", "login", "mod", "new",
-        "official", "patch", "plus", "pro", "release", "safe", "sdk", "secure", "security", "stable",
-        "tool", "tools", "update", "updated", "updater", "util", "utility", "utils", "wallet", "x",
+        "crack",
+        "dev",
+        "fix",
+        "fixed",
+        "free",
+        "latest",
+        "lite",
+        "new",
+        "official",
+        "patch",
+        "plus",
+        "pro",
+        "safe",
+        "secure",
+        "tool",
+        "tools",
+        "update",
+        "updated",
+        "updater",
+        "util",
+        "utility",
+        "utils",
+        "wallet",
     }
 )
 """Words added to a popular name in the combosquats of the incident reports (`lodash-utils`, `colors-dev`,
@@ -71,6 +89,37 @@ ALLOWED_PAIRS: dict[str, dict[frozenset[str], str]] = {
     },
 }
 """Near pairs known to be legitimate; kept small, with the reason shown to the user."""
+
+SIBLINGS = 3
+"""Names sharing their leading words with at least this many popular names form a family (`pytest-*`,
+`@types/*`, `lodash.*`): an edit in the last words makes a sibling, not a squat."""
+WEAK_FAMILIES = frozenset(
+    {
+        Family.INSERTED,
+        Family.SUBSTITUTED,
+        Family.KEYBOARD,
+        Family.SUFFIX,
+        Family.ECOSYSTEM_WORD,
+        Family.TWO_EDITS,
+        Family.COMBOSQUAT,
+    }
+)
+"""Families that legitimate names also fall into (ports `python-x`, forks `x2`, companions `x-cli`): flagged
+only against a name popular enough to be worth squatting."""
+WEAK_MIN_RATIO = 5.0
+EDIT_FAMILIES = frozenset(
+    {
+        Family.HOMOGLYPH,
+        Family.OMITTED,
+        Family.REPEATED,
+        Family.SWAPPED,
+        Family.KEYBOARD,
+        Family.INSERTED,
+        Family.SUBSTITUTED,
+        Family.TWO_EDITS,
+        Family.SUFFIX,
+    }
+)
 
 _FAMILY_ORDER = list(Family)
 
@@ -134,8 +183,6 @@ def _near(index: PopularIndex, raw: str, name: str) -> dict[str, tuple[Family, s
     if scope:
         if bare in index.score:
             add(bare, Family.SCOPE, f"the unscoped {bare} under scope @{scope}")
-        for p in index.by_bare.get(bare, ()):
-            add(p, Family.SCOPE, f"another scope's {p}")
     elif f"@{name}/{name}" in index.score:
         add(f"@{name}/{name}", Family.SCOPE, "the scoped package without its scope")
     for p in index.by_compact.get(names.compact(name), ()):
@@ -153,21 +200,31 @@ def _near(index: PopularIndex, raw: str, name: str) -> dict[str, tuple[Family, s
 
 
 def _edits(index: PopularIndex, name: str, add) -> None:  # type: ignore[no-untyped-def]
-    """One- and two-character edits, searched only among popular names of a similar length."""
-    size = len(name)
-    choices = [p for n in range(size - 2, size + 3) for p in index.by_length.get(n, ())]
-    for popular, d, _ in process.extract(
-        name, choices, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None
-    ):
+    """One character edit (by the deletion index), and two in long one-word names (by a length-bucketed
+    rapidfuzz scan of those names only)."""
+    near: set[str] = set()
+    for key in {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}:
+        near.update(index.by_deletion.get(key, ()))
+    if len(names.tokens(name)) == 1 and len(name) >= LONG_WORD:
+        choices = [p for n in range(len(name) - 2, len(name) + 3) for p in index.long_words.get(n, ())]
+        near.update(
+            p
+            for p, _, _ in process.extract(
+                name, choices, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None
+            )
+        )
+    for popular in near:
         kind = classify(name, popular)
         if kind is None:
             continue
-        family, _ = kind
-        shortest = min(len(popular), size)
-        if d == 2 and shortest < MIN_LENGTH_TWO_EDITS:
+        family, d = kind
+        shortest = min(len(popular), len(name))
+        if d == 2 and not (shortest >= LONG_WORD and len(names.tokens(popular)) == 1):
             continue
-        if d == 1 and shortest < MIN_LENGTH_ONE_EDIT and not (
-            shortest >= MIN_LENGTH_SHORT_TYPO and family in (Family.SWAPPED, Family.REPEATED)
+        if (
+            d == 1
+            and shortest < MIN_LENGTH_ONE_EDIT
+            and not (shortest >= MIN_LENGTH_SHORT_TYPO and family in (Family.SWAPPED, Family.REPEATED))
         ):
             continue
         add(popular, family, f"{d} character edit{'s' if d > 1 else ''}")
@@ -187,7 +244,9 @@ def _combos(index: PopularIndex, name: str, add) -> None:  # type: ignore[no-unt
 
 
 def _judge(index: PopularIndex, name: str, popular: str, family: Family, detail: str) -> SquatHit:
-    eco = index.info.ecosystem
+    """Flag the pair, or say why not: the first matching reason among allow-list, established scope,
+    plugin naming, sibling in a family of names, popular peer, and a target too little used to attract
+    squatters of a weak family."""
     d = DamerauLevenshtein.distance(name, popular)
     in_list = name in index.score
     ratio = index.ratio(popular, name)
@@ -195,21 +254,9 @@ def _judge(index: PopularIndex, name: str, popular: str, family: Family, detail:
     def hit(flagged: bool, reason: str) -> SquatHit:
         return SquatHit(popular, family, d, ratio, not in_list and ratio is not None, flagged, reason)
 
-    allowed = ALLOWED_PAIRS.get(eco, {}).get(frozenset({name, popular}))
-    if allowed:
-        return hit(False, f"allow-listed pair: {allowed}")
-    if family is Family.SCOPE:
-        scope = names.split_scope(name)[0]
-        if scope and index.scope_count.get(scope, 0) > 0:
-            return hit(False, f"@{scope} is an established scope ({index.scope_count[scope]} popular packages)")
-    if family is Family.COMBOSQUAT:
-        extra = [w for w in detail.split("+") if w]
-        ordinary = [w for w in extra if not _squat_word(eco, w)]
-        if ordinary:
-            return hit(False, f"adds {'/'.join(ordinary)!r} to {popular}: plugin or companion naming")
-    if in_list and (ratio is None or ratio < PEER_RATIO):
-        apart = "" if ratio is None else f", {_fmt_ratio(ratio)}× apart"
-        return hit(False, f"both names are popular{apart}")
+    why_not = _why_not_flagged(index, name, popular, family, detail, ratio)
+    if why_not:
+        return hit(False, why_not)
     how = f"{family.value} ({detail})" if detail else family.value
     if in_list:
         return hit(True, f"{how}; {popular} is {_fmt_ratio(ratio or 0)}× more popular")
@@ -217,9 +264,61 @@ def _judge(index: PopularIndex, name: str, popular: str, family: Family, detail:
     return hit(True, f"{how}; not among the {index.info.count} popular names, {popular} is {bound}")
 
 
+def _why_not_flagged(
+    index: PopularIndex, name: str, popular: str, family: Family, detail: str, ratio: float | None
+) -> str | None:
+    eco = index.info.ecosystem
+    allowed = ALLOWED_PAIRS.get(eco, {}).get(frozenset({name, popular}))
+    if allowed:
+        return f"allow-listed pair: {allowed}"
+    scope, bare = names.split_scope(name)
+    if family is Family.SCOPE and scope and names.compact(scope) != names.compact(bare):
+        if index.scope_count.get(scope, 0) > 0:
+            return f"@{scope} is an established scope ({index.scope_count[scope]} popular packages)"
+        return f"a re-publication under @{scope}: a scope belongs to its owner, so a typo of {popular} cannot reach it"
+    if family is Family.COMBOSQUAT:
+        ordinary = [w for w in detail.split("+") if w and not _squat_word(eco, w)]
+        if ordinary:
+            return f"adds {'/'.join(ordinary)!r} to {popular}: plugin or companion naming"
+    if name in index.score and (ratio is None or ratio < PEER_RATIO):
+        return "both names are popular" + ("" if ratio is None else f", {_fmt_ratio(ratio)}× apart")
+    added = names.compact(name).removeprefix(names.compact(popular))
+    if family is Family.SUFFIX and added != names.compact(name) and re.fullmatch(r"v?\d+", added):
+        return f"{popular} with a version number added: the usual name of a fork or successor"
+    family_prefix = _shared_prefix(name, popular)
+    if family in EDIT_FAMILIES and index.prefix_count.get(family_prefix, 0) >= SIBLINGS:
+        return (
+            f"siblings in the {family_prefix}-* family ({index.prefix_count[family_prefix]} popular names): "
+            "they differ only in the last words"
+        )
+    if family in WEAK_FAMILIES and ratio is not None and ratio < WEAK_MIN_RATIO:
+        return (
+            f"{family.value} is a weak sign and {popular} is not popular enough to attract squatters "
+            f"(at most {_fmt_ratio(ratio)}× this name)"
+        )
+    return None
+
+
+def _shared_prefix(a: str, b: str) -> str:
+    """The leading whole words two names of as many words share (`eslint-plugin` for two eslint plugins),
+    joined by `-`; empty when their word counts differ."""
+    words_a, words_b = names.tokens(a), names.tokens(b)
+    if len(words_a) != len(words_b):
+        return ""
+    shared: list[str] = []
+    for x, y in zip(words_a[:-1], words_b[:-1], strict=True):
+        if x != y:
+            break
+        shared.append(x)
+    return "-".join(shared)
+
+
 def _squat_word(eco: str, word: str) -> bool:
-    return word in SQUAT_WORDS or word in names.ECOSYSTEM_WORDS.get(eco, ()) or word.isdigit() or bool(
-        re.fullmatch(r"v\d+", word)
+    return (
+        word in SQUAT_WORDS
+        or word in names.ECOSYSTEM_WORDS.get(eco, ())
+        or word.isdigit()
+        or bool(re.fullmatch(r"v\d+", word))
     )
 
 
@@ -232,6 +331,7 @@ def imitations(ecosystem: str, name: str, index: PopularIndex | None = None) -> 
     index = index or load(ecosystem)
     canon = names.canonical(ecosystem, name)
     hits = [_judge(index, canon, p, fam, detail) for p, (fam, detail) in _near(index, name, canon).items()]
+    hits = [h for h in hits if h.ratio is None or h.ratio >= 1]  # a less popular name is not imitated
     hits.sort(key=lambda h: (not h.flagged, _FAMILY_ORDER.index(h.family), -index.popularity(h.popular)))
     return hits
 
@@ -249,7 +349,8 @@ def _age_days(history: PackageHistory, now: dt.datetime) -> float | None:
     return (now - when).total_seconds() / 86400
 
 
-def _declares(declared: str | None, repository: str | None) -> bool:
+def declares_repository(declared: str | None, repository: str | None) -> bool:
+    """Whether two repository references (any spelling npm or PyPI allow) name the same repository."""
     if not declared or not repository:
         return False
     a, b = normalize(declared), normalize(repository)
@@ -280,7 +381,7 @@ def findings_for(
         return []
     now = now or dt.datetime.now(dt.UTC)
     signs: list[tuple[str, str]] = []
-    if _declares(declared_repo, popular_repo) or (
+    if declares_repository(declared_repo, popular_repo) or (
         popular_repo is None and _repo_named_like(declared_repo, hit.popular, name)
     ):
         signs.append(("OSP504", f"declares {hit.popular}'s repository {declared_repo}"))

@@ -58,7 +58,13 @@ def _keyboard_neighbours() -> dict[str, frozenset[str]]:
 KEYBOARD = _keyboard_neighbours()
 
 HOMOGLYPH_SWAPS: tuple[tuple[str, str], ...] = (
-    ("l", "1"), ("l", "i"), ("i", "1"), ("o", "0"), ("m", "rn"), ("w", "vv"), ("d", "cl"),
+    ("l", "1"),
+    ("l", "i"),
+    ("i", "1"),
+    ("o", "0"),
+    ("m", "rn"),
+    ("w", "vv"),
+    ("d", "cl"),
 )
 """Look-alike substitutions a registry accepts (ASCII only), in both directions."""
 
@@ -84,7 +90,9 @@ def classify(candidate: str, popular: str) -> tuple[Family, int] | None:
         return Family.OMITTED, 1
     if op.tag == "insert":
         added = candidate[op.dest_pos]
-        around = candidate[max(op.dest_pos - 1, 0) : op.dest_pos] + candidate[op.dest_pos + 1 : op.dest_pos + 2]
+        around = (
+            candidate[max(op.dest_pos - 1, 0) : op.dest_pos] + candidate[op.dest_pos + 1 : op.dest_pos + 2]
+        )
         if added in around:
             return Family.REPEATED, 1
         if any(added in KEYBOARD.get(ch, ()) for ch in around):

@@ -16,6 +16,7 @@ that is recorded as a note: a mismatch explains a difference, it does not stop t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.metadata
 import json
 import re
@@ -80,7 +81,9 @@ class Recipe:
     """inferred, or the path of the user's recipe file."""
 
 
-def _tool_version(argv: list[str]) -> str | None:
+@functools.cache
+def _tool_version(argv: tuple[str, ...]) -> str | None:
+    """A tool's `--version` output (asked once per process: npm takes a while to start)."""
     if shutil.which(argv[0]) is None:
         return None
     try:
@@ -152,8 +155,8 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
         toolchain["packageManager"] = manager
         if not manager.startswith("npm@"):
             notes.append(f"published with {manager.split('@')[0]}; rebuilding with npm pack")
-    host = {k: v for k, v in (("node", _tool_version(["node", "--version"])),
-                              ("npm", _tool_version(["npm", "--version"]))) if v}
+    host = {k: v for k, v in (("node", _tool_version(("node", "--version"))),
+                              ("npm", _tool_version(("npm", "--version")))) if v}
     notes += _mismatch_notes(toolchain, host)
 
     root_manifest = _read_json(source / "package.json") if subdir and (source / "package.json").is_file() else {}

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from ossprov.errors import InputError
 from ossprov.fix.manifests import xmlspans
-from ossprov.fix.manifests.base import ManifestEditor
-from ossprov.fix.urls import RepoURL, parse_repository
+from ossprov.fix.manifests.base import ManifestEditor, web_url
 from ossprov.model import Repository, SourceHint
 
 ELEMENTS_BEFORE_SCM = ("modelVersion", "parent", "groupId", "artifactId", "version", "packaging", "name",
@@ -17,8 +15,8 @@ ELEMENTS_BEFORE_SCM = ("modelVersion", "parent", "groupId", "artifactId", "versi
 SCM_URL_ELEMENTS = ("url", "connection", "developerConnection")
 
 
-def _scm_values(ref: RepoURL) -> dict[str, str]:
-    return {"url": ref.web, "connection": f"scm:git:{ref.web}.git"}
+def _scm_values(url: str) -> dict[str, str]:
+    return {"url": url, "connection": f"scm:git:{url}.git"}
 
 
 def scm_repository(value: str) -> str:
@@ -39,17 +37,15 @@ class PomXml(ManifestEditor):
                 for name in SCM_URL_ELEMENTS if (c := scm.child(name)) is not None and c.text.strip()]
 
     def apply(self, text: str, target: Repository) -> str:
-        ref = parse_repository(target.url)
-        if ref is None:
-            raise InputError(f"cannot write a repository URL for {target.url}")
+        url = web_url(target)
         data = text.encode()
         root = xmlspans.parse(data, "pom.xml")
         unit = xmlspans.indent_unit(data, root)
-        values = _scm_values(ref) | {"developerConnection": f"scm:git:{ref.web}.git"}
+        values = _scm_values(url) | {"developerConnection": f"scm:git:{url}.git"}
         scm = root.child("scm")
         if scm is None or scm.inner_start == scm.end or not scm.children:
             indent = xmlspans.line_indent(data, root.children[0].start) if root.children else unit
-            block = [b"<scm>"] + [unit + _element(k, v) for k, v in _scm_values(ref).items()] + [b"</scm>"]
+            block = [b"<scm>"] + [unit + _element(k, v) for k, v in _scm_values(url).items()] + [b"</scm>"]
             if scm is not None:
                 data = xmlspans.splice(data, scm.start, scm.end, b"")
                 return xmlspans.splice(data, scm.start, scm.start, _joined(block, indent, data)).decode()
@@ -64,7 +60,7 @@ class PomXml(ManifestEditor):
             element = scm.child(name)
             if element is not None:
                 edits.append((element.inner_start, element.inner_end, escape(values[name]).encode()))
-        missing = [_element(k, v) for k, v in _scm_values(ref).items() if scm.child(k) is None]
+        missing = [_element(k, v) for k, v in _scm_values(url).items() if scm.child(k) is None]
         eol = xmlspans.eol_of(data)
         if missing:
             edits.append((scm.inner_start, scm.inner_start, b"".join(eol + child_indent + m for m in missing)))

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from json.decoder import scanstring
 
+from ossprov.ecosystems.npm import repository_hints
 from ossprov.errors import InputError
-from ossprov.fix.manifests.base import ManifestEditor, eol_of, indent_before
-from ossprov.fix.urls import parse_repository
+from ossprov.fix.manifests.base import ManifestEditor, eol_of, indent_before, web_url
 from ossprov.model import Repository, SourceHint
 
 KEYS_BEFORE_REPOSITORY = ("$schema", "name", "displayName", "version", "stableVersion", "private",
@@ -90,22 +90,13 @@ class PackageJson(ManifestEditor):
 
     def declared(self, text: str) -> list[SourceHint]:
         try:
-            repository = json.loads(text.removeprefix("\ufeff")).get("repository")
-        except (json.JSONDecodeError, AttributeError):
+            manifest = json.loads(text.removeprefix("\ufeff"))
+        except json.JSONDecodeError:
             return []
-        if isinstance(repository, str):
-            return [SourceHint(repository, "declared-repository")]
-        if isinstance(repository, dict) and isinstance(repository.get("url"), str):
-            directory = repository.get("directory")
-            return [SourceHint(repository["url"], "declared-repository",
-                               subdir=directory if isinstance(directory, str) else "")]
-        return []
+        return repository_hints(manifest) if isinstance(manifest, dict) else []
 
     def apply(self, text: str, target: Repository) -> str:
-        ref = parse_repository(target.url)
-        if ref is None:
-            raise InputError(f"cannot write a repository URL for {target.url}")
-        value = {"type": "git", "url": ref.npm}
+        value = {"type": "git", "url": f"git+{web_url(target)}.git"}
         if target.subdir.strip("/"):
             value["directory"] = target.subdir.strip("/")
         layout = _layout(text)

@@ -6,16 +6,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ossprov.errors import InputError
 from ossprov.fix.manifests import xmlspans
-from ossprov.fix.manifests.base import ManifestEditor
-from ossprov.fix.urls import RepoURL, parse_repository
+from ossprov.fix.manifests.base import ManifestEditor, web_url
 from ossprov.model import Repository, SourceHint
-
-
-def _ref(target: Repository) -> RepoURL:
-    ref = parse_repository(target.url)
-    if ref is None:
-        raise InputError(f"cannot write a repository URL for {target.url}")
-    return ref
 
 
 def _append_child(data: bytes, parent: xmlspans.Element, root: xmlspans.Element, lines: list[bytes]) -> bytes:
@@ -44,7 +36,7 @@ class Nuspec(ManifestEditor):
 
     def apply(self, text: str, target: Repository) -> str:
         data = text.encode()
-        element = f'<repository type="git" url={quoteattr(_ref(target).web)} />'.encode()
+        element = f'<repository type="git" url={quoteattr(web_url(target))} />'.encode()
         metadata = self._metadata(data)
         existing = metadata.child("repository")
         if existing is not None:
@@ -66,7 +58,7 @@ class ProjectFile(ManifestEditor):
 
     def apply(self, text: str, target: Repository) -> str:
         data = text.encode()
-        url = escape(_ref(target).web).encode()
+        url = escape(web_url(target)).encode()
         root = xmlspans.parse(data, "project file")
         groups = [g for g in root.children if g.name == "PropertyGroup"]
         existing = next((c for g in groups for c in g.children if c.name == "RepositoryUrl"), None)

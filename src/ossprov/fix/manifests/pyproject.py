@@ -9,9 +9,14 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
 from ossprov.errors import InputError
-from ossprov.fix.manifests.base import ManifestEditor, eol_of
-from ossprov.fix.manifests.labels import project_url_hints, source_label
-from ossprov.fix.urls import parse_repository, same_repository
+from ossprov.fix.manifests.base import (
+    ManifestEditor,
+    eol_of,
+    is_source_label,
+    names_repository,
+    project_url_hints,
+    web_url,
+)
 from ossprov.model import Repository, SourceHint
 
 
@@ -35,22 +40,20 @@ class PyprojectToml(ManifestEditor):
     def declared(self, text: str) -> list[SourceHint]:
         _, project = _project(text)
         urls = project.get("urls") if isinstance(project, dict) else None
-        return project_url_hints(urls.items()) if isinstance(urls, dict) else []
+        return project_url_hints({str(k): str(v) for k, v in urls.items()}) if isinstance(urls, dict) else []
 
     def apply(self, text: str, target: Repository) -> str:
-        ref = parse_repository(target.url)
-        if ref is None:
-            raise InputError(f"cannot write a repository URL for {target.url}")
+        url = web_url(target)
         doc, project = _project(text)
         urls = project.get("urls")
         if urls is None:
             urls = tomlkit.table()
-            urls.add("Source", ref.web)
+            urls.add("Source", url)
             urls.add(tomlkit.nl())
             project.append("urls", urls)
         else:
-            wrong = [k for k, v in urls.items() if source_label(k) and not same_repository(str(v), ref.web)]
-            urls[wrong[0] if wrong else "Source"] = ref.web
+            wrong = [k for k, v in urls.items() if is_source_label(k) and not names_repository(str(v), url)]
+            urls[wrong[0] if wrong else "Source"] = url
         out = tomlkit.dumps(doc)
         if out.endswith("\n\n") and not text.endswith("\n\n"):
             out = out[:-1]

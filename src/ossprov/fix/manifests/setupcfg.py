@@ -10,9 +10,14 @@ import configparser
 import re
 
 from ossprov.errors import InputError
-from ossprov.fix.manifests.base import ManifestEditor, eol_of
-from ossprov.fix.manifests.labels import project_url_hints, source_label
-from ossprov.fix.urls import parse_repository, same_repository
+from ossprov.fix.manifests.base import (
+    ManifestEditor,
+    eol_of,
+    is_source_label,
+    names_repository,
+    project_url_hints,
+    web_url,
+)
 from ossprov.model import Repository, SourceHint
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\]")
@@ -53,14 +58,14 @@ class SetupCfg(ManifestEditor):
 
     def declared(self, text: str) -> list[SourceHint]:
         metadata = _metadata(text)
-        raw = metadata.get("project_urls", "") if metadata is not None else ""
-        pairs = [line.split("=", 1) for line in raw.splitlines() if "=" in line]
-        return project_url_hints((label.strip(), url.strip()) for label, url in pairs)
+        if metadata is None:
+            return []
+        pairs = [line.split("=", 1) for line in metadata.get("project_urls", "").splitlines() if "=" in line]
+        home = metadata.get("home_page") or metadata.get("url")
+        return project_url_hints({label.strip(): url.strip() for label, url in pairs}, home)
 
     def apply(self, text: str, target: Repository) -> str:
-        ref = parse_repository(target.url)
-        if ref is None:
-            raise InputError(f"cannot write a repository URL for {target.url}")
+        url = web_url(target)
         eol = eol_of(text)
         lines = text.splitlines(keepends=True)
         start, end = _section_lines(lines, "metadata")
@@ -69,20 +74,20 @@ class SetupCfg(ManifestEditor):
         urls_at = next((i for i, m in keys if m["key"].strip() == "project_urls"), None)
         if urls_at is None:
             anchor = max((i for i in range(start, end) if _is_content(lines[i])), default=start - 1)
-            insert = [f"project_urls{sep.rstrip()}{eol}", f"    Source{sep}{ref.web}{eol}"]
+            insert = [f"project_urls{sep.rstrip()}{eol}", f"    Source{sep}{url}{eol}"]
         else:
             entries = list(range(urls_at + 1, end))
             entries = entries[: next((n for n, i in enumerate(entries) if not lines[i][:1].isspace()
                                       or not lines[i].strip()), len(entries))]
             for i in entries:
                 entry = _ENTRY.match(lines[i].rstrip("\r\n"))
-                if entry and source_label(entry["label"]) and not same_repository(entry["url"], ref.web):
-                    lines[i] = lines[i].replace(entry["url"], ref.web, 1)
+                if entry and is_source_label(entry["label"]) and not names_repository(entry["url"], url):
+                    lines[i] = lines[i].replace(entry["url"], url, 1)
                     return "".join(lines)
             first = _ENTRY.match(lines[entries[0]]) if entries else None
             indent = first["indent"] if first else "    "
             anchor = entries[-1] if entries else urls_at
-            insert = [f"{indent}Source{sep}{ref.web}{eol}"]
+            insert = [f"{indent}Source{sep}{url}{eol}"]
         if not lines[anchor].endswith("\n"):
             lines[anchor] += eol
             insert[-1] = insert[-1].removesuffix(eol)

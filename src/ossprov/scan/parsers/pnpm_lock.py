@@ -58,7 +58,7 @@ def _direct(data: dict[str, Any], v5: bool) -> set[tuple[str, str]]:
                 continue
             for name, value in deps.items():
                 version = str(value.get("version") if isinstance(value, dict) else value)
-                if version.startswith("/") or "@" in version.split("(", 1)[0]:
+                if version.startswith("/") or (not v5 and "@" in version.split("(", 1)[0]):
                     aliased = _split_key(version, v5)  # an alias (`npm:other@1.0.0`) names another package
                     if aliased:
                         direct.add(aliased)

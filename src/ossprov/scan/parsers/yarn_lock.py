@@ -31,16 +31,17 @@ _GIT = ("git+", "git:", "git@", "github:", "gitlab:", "bitbucket:")
 
 def _split_descriptor(descriptor: str) -> tuple[str, str]:
     """`@scope/name@^1.0` → (`@scope/name`, `^1.0`)."""
-    at = descriptor.rfind("@")
-    if at <= 0:
+    at = descriptor.find("@", 1)  # a name has no "@" but its scope's; the range may (aliases, URLs)
+    if at < 0:
         return descriptor, ""
     return descriptor[:at], descriptor[at + 1 :]
 
 
-def _not_registry(range_: str) -> str | None:
-    if range_.startswith(_LOCAL):
+def _not_registry(spec: str, *, url_ok: bool = False) -> str | None:
+    """Why a descriptor range (or, with `url_ok`, a resolved URL) is not a registry package, else None."""
+    if spec.startswith(_LOCAL):
         return "local path dependency"
-    if range_.startswith(_GIT) or "://" in range_:
+    if spec.startswith(_GIT) or ("://" in spec and not url_ok):
         return "not from a registry (git or URL dependency)"
     return None
 
@@ -91,7 +92,7 @@ def _parse_classic(src: Source) -> ParseResult:
         name, range_ = _split_descriptor(entry.descriptors[0]) if entry.descriptors else ("", "")
         if range_.startswith("npm:"):  # alias: "alias@npm:real-name@^1.0"
             name, _ = _split_descriptor(range_[4:])
-        reason = _not_registry(range_) or _not_registry(entry.fields.get("resolved", "").split("#")[0])
+        reason = _not_registry(range_) or _not_registry(entry.fields.get("resolved", ""), url_ok=True)
         version = entry.fields.get("version")
         if reason or not version:
             out.skip(name, entry.line, reason or "no version recorded")

@@ -1,0 +1,60 @@
+"""Shared fixtures: an isolated environment and a local world (git forge + loopback registry)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ossprov import http
+from ossprov.fixtures.world import World
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Caches, data and config of ossprov and git live in a fresh directory for every test."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("OSSPROV_CACHE", str(home / "cache"))
+    monkeypatch.setenv("OSSPROV_DATA", str(home / "data"))
+    monkeypatch.setenv("OSSPROV_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("OSSPROV_TIMEOUT", "5")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    for var in ("OSSPROV_NPM_REGISTRY", "OSSPROV_PYPI_INDEX", "OSSPROV_NUGET_SOURCE", "OSSPROV_MAVEN_REPOSITORY",
+                "OSSPROV_DB"):
+        monkeypatch.delenv(var, raising=False)
+    http.reset_client()
+    yield home
+    http.reset_client()
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    w = World(tmp_path / "world").start()
+    for key, value in w.environment().items():
+        monkeypatch.setenv(key, value)
+    http.reset_client()
+    yield w
+    w.stop()
+
+
+def npm_project(world: World, owner_name: str, name: str, version: str, files: dict[str, str] | None = None,
+                *, repository: object = "default", extra: dict | None = None, subdir: str = "") -> tuple:
+    """A repository holding an npm package (committed and pushed) and the package directory."""
+    repo = world.repo(owner_name)
+    manifest: dict = {"name": name, "version": version, "description": f"{name} fixture", "main": "index.js"}
+    if repository == "default":
+        manifest["repository"] = {"type": "git", "url": f"git+{repo.url}.git"}
+        if subdir:
+            manifest["repository"]["directory"] = subdir
+    elif repository is not None:
+        manifest["repository"] = repository
+    manifest.update(extra or {})
+    prefix = f"{subdir}/" if subdir else ""
+    body = {"index.js": f"module.exports = function () {{ return '{name}'; }};\n", "README.md": f"# {name}\n",
+            **(files or {})}
+    repo.write({prefix + "package.json": json.dumps(manifest, indent=2) + "\n",
+                **{prefix + k: v for k, v in body.items()}})
+    return repo, repo.path / subdir if subdir else repo.path

@@ -1,0 +1,105 @@
+"""`ossprov rebuild` end to end with the pipeline's locate stage replaced by a fixture repository: JSON output,
+exit codes and the in-toto attestation."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from conftest import Make, located, package_json, release
+from ossprov import cli, pipeline
+from ossprov.model import ArtifactInfo, PackageTree
+
+pytestmark = pytest.mark.slow
+
+
+def _main(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["ossprov", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+@pytest.fixture
+def prepared(make_repo: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fixture npm package whose published tarball is `npm pack` of its repository; returns that tarball."""
+    repo, sha = make_repo("pkg", {"package.json": package_json("cmd-pkg"), "index.js": "module.exports = 1\n"})
+    name = subprocess.run(["npm", "pack", "--pack-destination", str(tmp_path)], cwd=repo, check=True,
+                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    published = tmp_path / name
+
+    def fake_prepare(purl: str, artifact: Path | None = None, progress: object = None) -> pipeline.Prepared:
+        path = artifact or published
+        info = ArtifactInfo(path.name, "0" * 64, f"local:{path}")
+        result = located("pkg:npm/cmd-pkg@1.0.0", repo, sha)
+        result = type(result)(**{**result.__dict__, "artifact": info})
+        return pipeline.Prepared(None, None, release("npm", "cmd-pkg"), path, PackageTree({}), result, None)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "prepare", fake_prepare)
+    return published
+
+
+def test_json_and_attestation(prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    attest = tmp_path / "out.intoto.jsonl"
+    code, out, _ = _main(["rebuild", "pkg:npm/cmd-pkg@1.0.0", "--format", "json", "--attest", str(attest)],
+                         monkeypatch, capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc["rebuild"]) >= {"outcome", "recipe", "stabilizers", "raw_equal", "stabilized_equal",
+                                   "differences", "log_tail"}
+    assert doc["rebuild"]["outcome"] == "bit-for-bit" and doc["locate"]["commit"]
+    lines = attest.read_text().splitlines()
+    assert len(lines) == 1
+    statement = json.loads(lines[0])
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
+    assert statement["subject"][0]["digest"]["sha256"] == doc["rebuild"]["published_sha256"]
+    build = statement["predicate"]["buildDefinition"]
+    assert build["resolvedDependencies"][0]["digest"]["gitCommit"] == doc["locate"]["commit"]
+    assert build["externalParameters"]["recipe"]["steps"][-1]["argv"][:2] == ["npm", "pack"]
+    byproducts = statement["predicate"]["runDetails"]["byproducts"]
+    assert byproducts[0]["digest"]["sha256"] == doc["rebuild"]["rebuilt_sha256"]
+
+
+def test_tampered_exits_1_without_attestation(prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad" / prepared.name
+    bad.parent.mkdir()
+    with tarfile.open(prepared) as src, tarfile.open(bad, "w:gz") as dst:
+        for member in src.getmembers():
+            data = src.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == "package/index.js":
+                data, member.size = b"module.exports = evil\n", len(b"module.exports = evil\n")
+            dst.addfile(member, io.BytesIO(data))
+    attest = tmp_path / "a.jsonl"
+    code, out, err = _main(["rebuild", "pkg:npm/cmd-pkg@1.0.0", "--artifact", str(bad), "--attest", str(attest)],
+                           monkeypatch, capsys)
+    assert code == 1 and not attest.exists()
+    assert "no attestation written" in err and "differs" in out and "OSP301" in out
+
+
+def test_bad_recipe_file_is_a_usage_error(prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    recipe = tmp_path / "r.toml"
+    recipe.write_text("[[steps]\n")
+    code, _, err = _main(["rebuild", "pkg:npm/cmd-pkg@1.0.0", "--recipe", str(recipe)], monkeypatch, capsys)
+    assert code == 2 and err.startswith("ossprov: error: recipe") and "Traceback" not in err
+
+
+def test_user_recipe_and_no_sandbox(prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    recipe = tmp_path / "r.toml"
+    recipe.write_text('[[steps]]\nphase = "build"\nargv = ["sh", "-c", "echo custom-step; exit 7"]\n')
+    code, out, _ = _main(["rebuild", "pkg:npm/cmd-pkg@1.0.0", "--recipe", str(recipe), "--no-sandbox",
+                          "--format", "json"], monkeypatch, capsys)
+    doc = json.loads(out)["rebuild"]
+    assert code == 1 and doc["outcome"] == "build-failed" and "custom-step" in doc["log_tail"]
+    assert doc["recipe"]["origin"] == str(recipe)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,20 +40,6 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
 
 
 def npm_project(world: World, owner_name: str, name: str, version: str, files: dict[str, str] | None = None,
-                *, repository: object = "default", extra: dict | None = None, subdir: str = "") -> tuple:
-    """A repository holding an npm package (committed and pushed) and the package directory."""
-    repo = world.repo(owner_name)
-    manifest: dict = {"name": name, "version": version, "description": f"{name} fixture", "main": "index.js"}
-    if repository == "default":
-        manifest["repository"] = {"type": "git", "url": f"git+{repo.url}.git"}
-        if subdir:
-            manifest["repository"]["directory"] = subdir
-    elif repository is not None:
-        manifest["repository"] = repository
-    manifest.update(extra or {})
-    prefix = f"{subdir}/" if subdir else ""
-    body = {"index.js": f"module.exports = function () {{ return '{name}'; }};\n", "README.md": f"# {name}\n",
-            **(files or {})}
-    repo.write({prefix + "package.json": json.dumps(manifest, indent=2) + "\n",
-                **{prefix + k: v for k, v in body.items()}})
-    return repo, repo.path / subdir if subdir else repo.path
+                **kwargs: object) -> tuple:
+    """A repository holding an npm package (see World.npm_project)."""
+    return world.npm_project(owner_name, name, version, files, **kwargs)

@@ -336,3 +336,18 @@ def test_pnpm(write, integrity, digest, line, version):
     assert react.direct is True and react.location.line == line(text, react_key)
     assert deps["pkg:npm/chalk@2.4.2"].direct is False
     assert len(result.skipped) == 1 and "not a registry package" in result.skipped[0].reason
+
+
+def test_big_and_minified_lockfiles(write, integrity):
+    """20,000 packages read in seconds; in a one-line (minified) file every entry is on line 1."""
+    import time
+
+    packages = {"": {"dependencies": {"p0": "^1"}}}
+    packages |= {f"node_modules/p{i}": {"version": "1.0.0", "integrity": integrity(str(i).encode())}
+                 for i in range(20000)}
+    for indent, last_line in ((2, 8 + 19999 * 4 + 1), (None, 1)):
+        path = write("package-lock.json", json.dumps({"lockfileVersion": 3, "packages": packages}, indent=indent))
+        started = time.monotonic()
+        deps = read_path(path).dependencies
+        assert time.monotonic() - started < 5
+        assert len(deps) == 20000 and deps[0].direct is True and deps[-1].location.line == last_line

@@ -38,7 +38,10 @@ class ItemExecutor:
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = bytearray()
 
-    def _start(self) -> subprocess.Popen[bytes]:
+    def ready(self) -> subprocess.Popen[bytes]:
+        """The running child, started (and waited for) if there is none."""
+        if self._proc is not None and self._proc.poll() is None:
+            return self._proc
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)  # the runner imports as it does here
         debug = bool(os.environ.get("OSSPROV_DEBUG"))
@@ -80,7 +83,7 @@ class ItemExecutor:
 
     def run(self, purl: str, stages: list[str], timeout: float) -> Outcome:
         """Run one item in the child, killed at `timeout` seconds."""
-        proc = self._proc if self._proc and self._proc.poll() is None else self._start()
+        proc = self.ready()
         assert proc.stdin is not None
         started = time.monotonic()
         try:

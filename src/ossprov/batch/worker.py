@@ -55,8 +55,10 @@ def process(store: Store, executor: ItemExecutor, claim: Claim, opts: WorkOption
     if not todo:
         return "reused" if jobs.finish(store, claim, {}, refresh=False, reused=True) else "lost"
     registry = PackageURL.from_string(claim.purl).type
-    if registry in opts.limited and ratelimit.acquire(store, registry) > 1.0:
-        jobs.renew(store, claim, opts.lease)
+    if registry in opts.limited:
+        executor.ready()  # a slow child start must not eat into the time the token was granted for
+        if ratelimit.acquire(store, registry) > 1.0:
+            jobs.renew(store, claim, opts.lease)
     outcome = executor.run(claim.purl, todo, opts.timeout)
     missing = [s for s in todo if not isinstance(outcome.results.get(s), dict)]
     if outcome.ok and not missing:

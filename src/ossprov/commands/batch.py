@@ -10,10 +10,10 @@ from typing import IO
 import click
 from rich.console import Console
 
-from ossprov.batch import BatchRequest, run_batch
 from ossprov.batch.display import LiveProgress, summary_json, summary_table
 from ossprov.batch.engines import ENGINES
 from ossprov.batch.inputs import parse_rates, parse_stages, read_purls
+from ossprov.batch.run import BatchRequest, run_batch
 from ossprov.batch.runner import DEFAULT_RUNNER, RUNNER_ENV
 from ossprov.errors import InputError
 

@@ -41,7 +41,7 @@ def evidence_lines(result: LocateResult) -> list[str]:
 def body(package: str, problem: str, manifest: str, target: Repository, result: LocateResult,
          snippet: str | None = None) -> str:
     """The pull-request body: why, what, evidence."""
-    why = (f"The published releases of `{package}` {problem.removeprefix('the release ')}. The repository field is "
+    why = (f"The published release of `{package}` {problem.removeprefix('the release ')}. The repository field is "
            "what ties a published package to its source: with it anyone (registries, security scanners, people "
            "reviewing a dependency) can find the code a release was built from and verify that the release "
            "matches it.")

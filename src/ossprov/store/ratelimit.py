@@ -27,12 +27,13 @@ def _clock(conn: Connection) -> float:
 
 
 def configure(store: Store, rates: Mapping[str, float]) -> None:
-    """Create or update the buckets: `rate` requests per second, bursts of at most max(1, rate)."""
+    """Create or update the buckets: `rate` requests per second, evenly spaced (a burst of one: registries
+    punish bursts, and a batch gains nothing from them over its hours)."""
     if not rates:
         return
     with store.write() as conn:
         now = _clock(conn)
-        rows = [{"name": n, "rate": r, "burst": max(1.0, r), "tokens": max(1.0, r), "updated": now}
+        rows = [{"name": n, "rate": r, "burst": 1.0, "tokens": 1.0, "updated": now}
                 for n, r in rates.items()]
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(RateBucket)

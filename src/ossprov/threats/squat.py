@@ -106,7 +106,7 @@ WEAK_FAMILIES = frozenset(
 )
 """Families that legitimate names also fall into (ports `python-x`, forks `x2`, companions `x-cli`): flagged
 only against a name popular enough to be worth squatting."""
-WEAK_MIN_RATIO = 5.0
+WEAK_MIN_RATIO = 3.0
 EDIT_FAMILIES = frozenset(
     {
         Family.HOMOGLYPH,
@@ -405,14 +405,16 @@ def assess_name(
     declared_repo: str | None,
     popular_repos: dict[str, str | None] | None = None,
     now: dt.datetime | None = None,
+    index: PopularIndex | None = None,
 ) -> list[Finding]:
     """Findings for a package name, for verify and scan: one per popular name it imitates. `history` is the
     package's own registry history (None when unknown), `declared_repo` the repository it declares, and
     `popular_repos` the imitated packages' repositories when the caller knows them (else a repository named
-    after the imitated package counts as the imitated package's)."""
+    after the imitated package counts as the imitated package's). Pass `index` (`popular.load`) when
+    assessing many names: loading checks the user's data directory each time."""
     canon = names.canonical(ecosystem, name)
     out: list[Finding] = []
-    for hit in imitations(ecosystem, name):
+    for hit in imitations(ecosystem, name, index):
         known = (popular_repos or {}).get(hit.popular)
         out += findings_for(hit, canon, history, declared_repo, known, now)
     return out

@@ -10,7 +10,7 @@ import pathspec
 
 from ossprov.ecosystems.interface import CompareContext
 
-NPM_NEVER_SHIPPED = pathspec.PathSpec.from_lines("gitwildmatch", [
+NPM_NEVER_SHIPPED = pathspec.PathSpec.from_lines("gitignore", [
     ".git", "node_modules", ".npmrc", "package-lock.json", "*.orig", ".DS_Store", ".*.swp", "npm-debug.log",
 ])
 
@@ -28,7 +28,7 @@ def expected_files(ecosystem: str, context: CompareContext) -> list[str]:
         if not body:
             continue
         lines += [("!" if negated else "") + body, ("!" if negated else "") + body + "/**"]
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    spec = pathspec.PathSpec.from_lines("gitignore", lines)
     root = context.content_root
     found = []
     for path in context.source_files:

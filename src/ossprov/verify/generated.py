@@ -102,9 +102,9 @@ def unexplained_modules(text: str, corpus: str, declared: set[str]) -> list[str]
         bare = spec.removeprefix(NODE_BUILTIN_PREFIX)
         if spec.startswith("."):
             stem = _stem(spec.rstrip("/")) or spec
-            if stem in corpus or stem == "index":
+            if stem == "index" or re.search(r"[/'\"]" + re.escape(stem) + r"(\.\w+)?['\"]", corpus):
                 continue
-        elif _package_of(bare) in declared or f"'{bare}'" in corpus or f'"{bare}"' in corpus or (bare in corpus and not spec.startswith(".")):
+        elif _package_of(bare) in declared or re.search(r"['\"](node:)?" + re.escape(bare) + r"['\"]", corpus):
             continue
         missing.append(spec)
     return missing

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import functools
 import json
 import re
 import tomllib
@@ -333,12 +334,14 @@ def base64_digest(src: Source, line: int | None, algorithm: str, value: str) -> 
 
 
 class TextLocator:
-    """Finds the lines of entries in a file's text by pattern.
+    """Finds the lines of entries in a file's text.
 
-    Readers walk the parsed document in document order and ask for each entry's line with a pattern anchored
-    on the entry's key; `sequential` searches continue after the previous hit, so a name repeated at several
-    depths (nested npm v1 dependencies, NuGet target frameworks) gets the line of the right occurrence. A
-    pattern that is not found gives None, never a wrong line.
+    Readers walk the parsed document in document order and ask for each entry's line by the literal token that
+    names it (a JSON key, a quoted name), with patterns the text before it on its line and after it must match;
+    `sequential` searches continue after the previous hit, so a name repeated at several depths (nested npm v1
+    dependencies, NuGet target frameworks) gets the line of the right occurrence. Tokens are found with
+    `str.find` and the patterns are compiled once, which keeps a 20,000-package lockfile well under a second.
+    A token that is not found gives None, never a wrong line.
     """
 
     def __init__(self, text: str) -> None:
@@ -349,32 +352,71 @@ class TextLocator:
     def line_at(self, offset: int) -> int:
         return bisect.bisect_right(self._line_starts, offset)
 
-    def find(self, pattern: str, *, sequential: bool = True, flags: int = 0) -> int | None:
-        found = re.compile(pattern, flags).search(self.text, self._cursor if sequential else 0)
-        if found is None:
-            return None
-        if sequential:
-            self._cursor = found.end()
-        return self.line_at(found.start())
+    def find(
+        self, token: str, *, before: re.Pattern[str], after: re.Pattern[str], sequential: bool = True
+    ) -> int | None:
+        """Line of the next `token` whose line up to it fullmatches `before` and which `after` matches
+        (`before` sees at most PREFIX_CHARS of the line)."""
+        pos = self._cursor if sequential else 0
+        while (pos := self.text.find(token, pos)) >= 0:
+            end = pos + len(token)
+            line = self.line_at(pos)
+            following = after.match(self.text, end)
+            if following and before.fullmatch(self._prefix(line, pos)):
+                if sequential:
+                    self._cursor = following.end()
+                return line
+            pos = end
+        return None
+
+    def _prefix(self, line: int, pos: int) -> str:
+        """The text of the line before `pos`, at most PREFIX_CHARS of it (minified JSON is one long line);
+        a cut prefix starts with NUL, which no `before` pattern accepts in place of a line start."""
+        start = self._line_starts[line - 1]
+        if pos - start <= PREFIX_CHARS:
+            return self.text[start:pos]
+        return "\0" + self.text[pos - PREFIX_CHARS : pos]
 
     def json_entry(self, key: str) -> int | None:
         """Line of the next `"key": {` (an object-valued member; string-valued members of the same name,
         such as npm `requires` entries, are passed over)."""
-        return self.find(json_key(key) + r"\s*:\s*\{")
+        return self.find(_json_string(key), before=_NOT_IN_STRING, after=_OBJECT_VALUE)
+
+    def json_key(self, key: str) -> int | None:
+        """Line of `"key":` with any value, anywhere in the text (for pointing at a malformed entry)."""
+        return self.find(_json_string(key), before=_NOT_IN_STRING, after=_COLON, sequential=False)
 
     def json_member(self, key: str, value: str) -> int | None:
         """Line of `"key": "value"` anywhere in the text."""
-        return self.find(json_key(key) + r"\s*:\s*" + json_key(value), sequential=False)
+        return self.find(_json_string(value), before=_member_prefix(key), after=_ANY, sequential=False)
 
     def toml_name(self, name: str) -> int | None:
-        """Line of the next `name = "<name>"` at the start of a line (array-of-tables entries)."""
-        quoted = "|".join(re.escape(q) for q in (json.dumps(name, ensure_ascii=False), f"'{name}'"))
-        return self.find(rf"^[ \t]*name[ \t]*=[ \t]*(?:{quoted})[ \t]*(?:#.*)?$", flags=re.MULTILINE)
+        """Line of the next `name = "<name>"` alone on its line (array-of-tables entries; inline tables such as
+        uv's `{ name = "x" }` dependency lists are passed over)."""
+        for token in (_json_string(name), f"'{name}'"):
+            line = self.find(token, before=_TOML_NAME, after=_TOML_END)
+            if line is not None:
+                return line
+        return None
 
 
-def json_key(key: str) -> str:
-    """Regex for a JSON string token, not preceded by a backslash (so not inside another string)."""
-    return r"(?<!\\)" + re.escape(json.dumps(key, ensure_ascii=False))
+def _json_string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@functools.lru_cache(maxsize=64)
+def _member_prefix(key: str) -> re.Pattern[str]:
+    return re.compile(r".*(?<!\\)" + re.escape(_json_string(key)) + r"\s*:\s*", re.DOTALL)
+
+
+PREFIX_CHARS = 256
+_NOT_IN_STRING = re.compile(r"(?:.*[{\[,])?\s*", re.DOTALL)
+"""A JSON key starts its line or follows `{`, `[` or `,`: it is not text inside another string value."""
+_OBJECT_VALUE = re.compile(r"\s*:\s*\{")
+_COLON = re.compile(r"\s*:")
+_ANY = re.compile("")
+_TOML_NAME = re.compile(r"[ \t]*name[ \t]*=[ \t]*")
+_TOML_END = re.compile(r"[ \t]*(?:#[^\n]*)?(?:\r?\n|$)")
 
 
 def sdist_first(files: Iterable[tuple[str, Any]]) -> Any:

@@ -66,7 +66,9 @@ def _read_packages(src: Source, packages: dict[str, Any], out: Collector) -> Non
         if _NM not in path:
             continue  # the root project and workspace members: local sources
         line = locator.json_entry(path)
-        entry = require(src, entry, dict, f'packages["{path}"]', line)
+        if not isinstance(entry, dict):
+            raise src.error(locator.json_key(path),
+                            f'malformed: packages["{path}"] should be a mapping')
         owner, _, installed_as = path.rpartition(_NM)
         if entry.get("link"):
             out.skip(installed_as, line, "linked local package (link: true)")

@@ -24,7 +24,7 @@ def parse(src: Source) -> ParseResult:
     out = Collector(src)
     for section in ("default", "develop"):
         entries = require(src, data.get(section) or {}, dict, f'"{section}"')
-        locator.find(r'"' + section + r'"\s*:')
+        locator.json_entry(section)
         for name, entry in entries.items():
             line = locator.json_entry(name)
             entry = require(src, entry, dict, f'"{section}"["{name}"]', line)

@@ -72,13 +72,14 @@ def _split(src: Source, lineno: int, line: str) -> tuple[str, argparse.Namespace
 
 
 def _requirement(out: Collector, lineno: int, text: str, hashes: list[str]) -> None:
-    if _LOCAL_OR_URL.search(text):
-        out.skip(text, lineno, "local path or URL requirement, not a registry package")
-        return
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
-        raise out.source.error(lineno, f"malformed requirement: {exc}") from None
+        if _LOCAL_OR_URL.search(text):  # pip also takes bare paths and URLs, which are not PEP 508
+            out.skip(text, lineno, "local path or URL requirement, not a registry package")
+            return
+        reason = str(exc).splitlines()[0]  # packaging adds the line and a caret below
+        raise out.source.error(lineno, f"malformed requirement: {reason}") from None
     specs = list(req.specifier)
     if req.url:
         out.skip(text, lineno, "direct URL reference, not a registry package")

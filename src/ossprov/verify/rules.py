@@ -31,6 +31,10 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP133": ("core-metadata-identity", "The core metadata names another project or version."),
     "OSP140": ("archive-entry-refused", "An archive entry was refused (traversal, link, device, bad name)."),
     "OSP150": ("borrowed-repository", "The declared repository holds another package, none of this one's files."),
+    "OSP511": ("deprecated-version", "The registry marks this version deprecated."),
+    "OSP512": ("yanked-release", "The release was yanked from the index (PEP 592)."),
+    "OSP513": ("version-removed", "The registry no longer serves a version the lockfile names."),
+    "OSP514": ("lockfile-digest-mismatch", "The lockfile's digest does not match the artifact served now."),
     "OSP201": ("generated-needs-rebuild", "Generated code that only a rebuild can vouch for."),
     "OSP202": ("generated-vouched", "Generated code whose source map matches the repository."),
 }
@@ -73,8 +77,6 @@ def aggregate_generated(results: list[FileResult], findings: list[Finding]) -> l
 def verdict(results: list[FileResult], findings: list[Finding]) -> Verdict:
     if any(f.severity is Severity.HIGH for f in findings):
         return Verdict.MISMATCH
-    if any(r.status in (FileStatus.MODIFIED, FileStatus.UNEXPLAINED) for r in results):
-        return Verdict.FAITHFUL_WITH_BUILD_OUTPUT
-    if any(r.status is FileStatus.GENERATED for r in results):
+    if any(r.status in (FileStatus.MODIFIED, FileStatus.UNEXPLAINED, FileStatus.GENERATED) for r in results):
         return Verdict.FAITHFUL_WITH_BUILD_OUTPUT
     return Verdict.FAITHFUL

@@ -1,0 +1,49 @@
+"""scan over a lockfile: a tampered transitive dependency, a wrong lockfile digest and a removed version surface."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from ossprov.fixtures.world import World
+from tests.conftest import npm_project
+from tests.core.test_verify import retar
+
+
+def test_scan_package_lock_surfaces_tampered_transitive_dependency(world: World, tmp_path: Path) -> None:
+    packages = {}
+    for name in ("good-a", "good-b", "evil-c", "gone-d"):
+        repo, pkg = npm_project(world, f"acme/{name}", name, "1.0.0")
+        repo.commit("release")
+        tarball = world.npm_pack(pkg)
+        if name == "evil-c":
+            tarball = retar(tarball, {"index.js": b"require('child_process').exec('id');\n"})
+        world.publish_npm(tarball)
+        packages[name] = tarball
+    world.unpublish_npm("gone-d", "1.0.0")
+    doc = world.packuments["good-a"]["versions"]["1.0.0"]
+    lock = {"name": "app", "lockfileVersion": 3, "requires": True, "packages": {
+        "": {"name": "app", "dependencies": {"good-a": "^1.0.0"}},
+        "node_modules/good-a": {"version": "1.0.0", "integrity": doc["dist"]["integrity"]},
+        "node_modules/good-b": {"version": "1.0.0", "integrity": "sha512-" + "A" * 86 + "=="},
+        "node_modules/evil-c": {"version": "1.0.0"},
+        "node_modules/gone-d": {"version": "1.0.0"},
+    }}
+    lockfile = tmp_path / "package-lock.json"
+    lockfile.write_text(json.dumps(lock, indent=2))
+    proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(lockfile), "--format", "json"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    by_purl = {d["purl"]: d for d in json.loads(proc.stdout)}
+    assert by_purl["pkg:npm/good-a@1.0.0"]["verdict"] == "faithful"
+    assert by_purl["pkg:npm/evil-c@1.0.0"]["verdict"] == "mismatch"
+    assert any(f["rule"] == "OSP514" for f in by_purl["pkg:npm/good-b@1.0.0"]["findings"])
+    assert any(f["rule"] == "OSP513" for f in by_purl["pkg:npm/gone-d@1.0.0"]["findings"])
+    sarif = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(lockfile), "--format", "sarif"],
+                           capture_output=True, text=True, timeout=300)
+    results = json.loads(sarif.stdout)["runs"][0]["results"]
+    evil = next(r for r in results if "evil-c" in r["message"]["text"])
+    region = evil["locations"][0]["physicalLocation"]
+    assert region["artifactLocation"]["uri"].endswith("package-lock.json") and region["region"]["startLine"] > 1

@@ -115,6 +115,7 @@ def test_command_line_json_summary_and_exit_codes(any_db_url: str, tmp_path: Pat
         assert proc.returncode == code and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_batch_killed_with_sigkill_resumes_without_loss_or_duplicates(
     db_url: str, tmp_path: Path, runlog: Path
 ) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fixhelpers import UPSTREAM, git, located, make_repo
+from tests.fix.fixhelpers import UPSTREAM, git, located, make_repo
 
 from ossprov import pipeline
 from ossprov.cli import cli

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fixhelpers import UPSTREAM, located
+from tests.fix.fixhelpers import UPSTREAM, located
 
 from ossprov.fix.decide import decide
 from ossprov.model import SourceHint

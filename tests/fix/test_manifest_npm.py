@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fixhelpers import UPSTREAM, changed_lines
+from tests.fix.fixhelpers import UPSTREAM, changed_lines
 
 from ossprov.errors import InputError
 from ossprov.fix.manifests.npm import PackageJson

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fixhelpers import UPSTREAM, changed_lines
+from tests.fix.fixhelpers import UPSTREAM, changed_lines
 
 from ossprov.fix.manifests import choose
 from ossprov.fix.manifests.pyproject import PyprojectToml

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from fixhelpers import UPSTREAM, changed_lines
+from tests.fix.fixhelpers import UPSTREAM, changed_lines
 
 from ossprov.errors import InputError
 from ossprov.fix.manifests import choose

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
-from fixhelpers import git, located, make_repo
+from tests.fix.fixhelpers import git, located, make_repo
 
 from ossprov import pipeline
 from ossprov.cli import cli

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import threading
-import types
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,7 +13,6 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-import ossprov.ecosystems
 from ossprov.commands.practices import command
 from ossprov.ecosystems.interface import PackageHistory, VersionInfo
 from ossprov.model import LocateResult, Repository
@@ -183,9 +180,10 @@ class FakeEcosystem:
 
 def test_purl_locates_clones_and_reads_package_history(widget, monkeypatch):
     head = widget.git("rev-parse", "HEAD~1").strip()
-    fake = types.ModuleType("ossprov.pipeline")
-    fake.locate = lambda purl, artifact=None: LocateResult(purl, Repository(str(widget.path)), head)
-    monkeypatch.setitem(sys.modules, "ossprov.pipeline", fake)
+    import ossprov.pipeline
+
+    monkeypatch.setattr(ossprov.pipeline, "locate",
+                        lambda purl, artifact=None: LocateResult(purl, Repository(str(widget.path)), head))
     monkeypatch.setattr(ossprov.ecosystems, "get", lambda t: FakeEcosystem(), raising=False)
     result = assess("pkg:npm/%40acme/widget@1.2.0", token_env=None)
     assert result.commit == head

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Make, located, package_json, release
 from ossprov import cli, pipeline
 from ossprov.model import ArtifactInfo, PackageTree
+from tests.rebuild.conftest import Make, located, package_json, release
 
 pytestmark = pytest.mark.slow
 

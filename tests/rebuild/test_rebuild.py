@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Make, located, package_json, release
 from ossprov.model import Severity
 from ossprov.verify.rebuild import Outcome, RebuildOptions, rebuild
+from tests.rebuild.conftest import Make, located, package_json, release
 
 pytestmark = pytest.mark.slow
 

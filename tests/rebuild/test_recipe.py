@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import package_json, release
 
 from ossprov.errors import InputError
 from ossprov.model import PackageFile, PackageTree, to_json
 from ossprov.verify.recipe import Recipe, Unbuildable, apply_override, infer, load_override
+from tests.rebuild.conftest import package_json, release
 
 
 def _tree(files: dict[str, bytes]) -> PackageTree:

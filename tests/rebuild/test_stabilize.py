@@ -9,11 +9,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from rebuild_archives import write_tgz, write_zip
 
 from ossprov.archive import Limits
 from ossprov.errors import ArchiveError
 from ossprov.verify import stabilize
+from tests.rebuild.rebuild_archives import write_tgz, write_zip
 
 CONTENT = {"package/index.js": b"module.exports = 1\n", "package/package.json": b'{"name": "x"}\n',
            "package/big.txt": b"".join(b"line %d of some text %d\n" % (i, i * 7919 % 1000) for i in range(4000))}

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
-from tests.batch.fake_runner import record
 
 from ossprov.store import Store, jobs, ratelimit
 from ossprov.store.models import Job, Result
+from tests.batch.fake_runner import record
 
 STAGES = ("locate", "verify")
 

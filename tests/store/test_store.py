@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text, update
-from tests.batch.fake_runner import record
 
 from ossprov.errors import InputError
 from ossprov.store import Store, StoreError
 from ossprov.store.engine import database_url
 from ossprov.store.models import Result
 from ossprov.store.results import export_rows, index_columns, prune, save_results, stats, stored_stages
+from tests.batch.fake_runner import record
 
 PURL = "pkg:npm/%40scope/left-pad@1.3.0"
 

@@ -36,8 +36,12 @@ def test_single_maintainer_is_high() -> None:
 def test_borrowed_repository_is_high_known_or_guessed() -> None:
     old = _history(2000, ("a", "b"))
     known = assess_name(
-        "npm", "loadsh", old, "git+https://github.com/lodash/lodash.git",
-        popular_repos={"lodash": "https://github.com/lodash/lodash"}, now=NOW,
+        "npm",
+        "loadsh",
+        old,
+        "git+https://github.com/lodash/lodash.git",
+        popular_repos={"lodash": "https://github.com/lodash/lodash"},
+        now=NOW,
     )
     guessed = assess_name("npm", "loadsh", old, "github:lodash/lodash", now=NOW)
     own = assess_name("npm", "loadsh", old, "https://github.com/someone/loadsh", now=NOW)
@@ -51,8 +55,14 @@ def test_rules_catalogue_documents_every_rule() -> None:
 
 def test_legitimate_near_names_pass_with_reason() -> None:
     worst = _history(1, ("solo",))
-    for eco, name in [("npm", "preact"), ("npm", "@types/node"), ("pypi", "types-requests"),
-                      ("pypi", "pytest-cov"), ("pypi", "request"), ("npm", "react-dom")]:
+    for eco, name in [
+        ("npm", "preact"),
+        ("npm", "@types/node"),
+        ("pypi", "types-requests"),
+        ("pypi", "pytest-cov"),
+        ("pypi", "request"),
+        ("npm", "react-dom"),
+    ]:
         assert assess_name(eco, name, worst, None, now=NOW) == [], name
     reasons = {h.popular: h.reason for h in imitations("pypi", "request")}
     assert "allow-listed" in reasons["requests"]
@@ -61,8 +71,7 @@ def test_legitimate_near_names_pass_with_reason() -> None:
 
 
 def test_unicode_confusables_are_homoglyphs() -> None:
-    for name in ["lоdash", "jeIlyfish", "reque5ts".replace("5", "s").replace("q", "ԛ")]:
-        eco = "pypi" if name.startswith("je") else "npm"
+    for eco, name in [("npm", "lоdash"), ("pypi", "jeIlyfish"), ("npm", "reԛuest")]:  # Cyrillic о, ԛ
         hits = [h for h in imitations(eco, name) if h.flagged]
         assert hits and hits[0].family.value == "homoglyph", name
 

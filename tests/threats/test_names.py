@@ -34,7 +34,7 @@ def test_keys() -> None:
         ("lodazh", "lodash", Family.KEYBOARD),
         ("lodqsh", "lodash", Family.KEYBOARD),
         ("lodxsh", "lodash", Family.SUBSTITUTED),
-        ("requestsz", "requests", Family.INSERTED),
+        ("requestsp", "requests", Family.INSERTED),
     ],
 )
 def test_classify(candidate: str, popular: str, family: Family) -> None:

@@ -22,7 +22,10 @@ def test_shipped_snapshots_are_dated_and_sized(eco: str, least: int) -> None:
 
 def test_json_rows_update_takes_precedence(tmp_path: Path, data_dir: Path) -> None:
     src = tmp_path / "top.json"
-    rows = [{"project": "Zyzzyva_Lib", "download_count": 10_000_000}, {"project": "django", "download_count": 5}]
+    rows = [
+        {"project": "Zyzzyva_Lib", "download_count": 10_000_000},
+        {"project": "django", "download_count": 5},
+    ]
     src.write_text(json.dumps({"last_update": "2026-12-01 10:00:00", "rows": rows}))
     info = popular.install_update(src, "pypi")
     assert Path(info.origin) == data_dir / "popular" / "pypi.tsv.gz"
@@ -52,7 +55,9 @@ def test_plain_list_is_a_ranking(tmp_path: Path) -> None:
         (gzip.compress(b"x")[:-4], "unreadable"),
     ],
 )
-def test_hostile_update_files_are_refused(tmp_path: Path, data_dir: Path, content: bytes, message: str) -> None:
+def test_hostile_update_files_are_refused(
+    tmp_path: Path, data_dir: Path, content: bytes, message: str
+) -> None:
     src = tmp_path / "list"
     src.write_bytes(content)
     with pytest.raises(InputError, match=message):

@@ -22,8 +22,15 @@ def _h(name: str, when: str, maintainers: tuple[str, ...], repo: str | None) -> 
 def test_existing_variants_reported_with_registry_facts(fake_registry) -> None:  # type: ignore[no-untyped-def]
     registry = fake_registry(
         {
-            "cross-env": _h("cross-env", "2016-01-01T00:00:00Z", ("kentcdodds",), "https://github.com/kentcdodds/cross-env"),
-            "crossenv": _h("crossenv", RECENT, ("hacktask",), "git+https://github.com/kentcdodds/cross-env.git"),
+            "cross-env": _h(
+                "cross-env",
+                "2016-01-01T00:00:00Z",
+                ("kentcdodds",),
+                "https://github.com/kentcdodds/cross-env",
+            ),
+            "crossenv": _h(
+                "crossenv", RECENT, ("hacktask",), "git+https://github.com/kentcdodds/cross-env.git"
+            ),
             "cross-nev": _h("cross-nev", "2018-01-01T00:00:00Z", ("a", "b"), None),
         }
     )

@@ -69,8 +69,9 @@ def run_dask(
         raise InputError("--engine dask needs the dask extra: pip install 'ossprov[dask]'") from None
     cluster = None
     if scheduler is None:
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)  # shutdown chatter is not the user's news
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.CRITICAL)
     try:
         with Client(scheduler or cluster, timeout=30) as client:
             futures = client.map(dask_task, list(job_ids), opts=opts, pure=False)

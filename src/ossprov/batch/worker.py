@@ -18,7 +18,6 @@ from ossprov.batch.executor import ItemExecutor
 from ossprov.errors import OssprovError
 from ossprov.store import Store, jobs, ratelimit
 from ossprov.store.jobs import Claim
-from ossprov.store.results import stored_stages
 
 IDLE_POLL = 0.5
 """Seconds an idle worker waits while other workers still hold jobs (one of them may be abandoned)."""
@@ -46,12 +45,7 @@ class WorkOptions:
 def process(store: Store, executor: ItemExecutor, claim: Claim, opts: WorkOptions) -> str:
     """Run the stages of a claimed job that have no stored result yet and record the outcome; returns
     `reused`, `done`, `failed` or `lost` (the lease was taken over, nothing written)."""
-    if opts.refresh:
-        todo = list(claim.stages)
-    else:
-        with store.read() as conn:
-            stored = stored_stages(conn, claim.purl, claim.stages)
-        todo = [s for s in claim.stages if s not in stored]
+    todo = [s for s in claim.stages if opts.refresh or s not in claim.stored]
     if not todo:
         return "reused" if jobs.finish(store, claim, {}, refresh=False, reused=True) else "lost"
     registry = PackageURL.from_string(claim.purl).type

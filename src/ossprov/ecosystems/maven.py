@@ -41,6 +41,7 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.purls import package_name
+from ossprov.verify.compare import unified_diff
 
 JAR_PACKAGINGS = frozenset({"jar", "bundle", "maven-plugin", "ejb", "eclipse-plugin", "takari-jar"})
 SOURCE_ROOTS = ("src/main/java/", "src/main/kotlin/", "src/main/groovy/", "src/main/scala/", "src/main/resources/")
@@ -147,9 +148,9 @@ class Maven(Ecosystem):
         if props.get("git.remote.origin.url"):
             hints.append(SourceHint(props["git.remote.origin.url"], "git-properties-remote"))
         if embedded:
-            repo_hint = next((h for h in hints if h.origin != "homepage"), hints[0] if hints else None)
-            if repo_hint:
-                hints.insert(0, SourceHint(repo_hint.url, "declared-repository", commit=embedded[0]))
+            # The commit is the jar's own claim; it names no repository (an empty URL ranks no candidate), and
+            # the pipeline pins it in whichever candidate the POM and registry name.
+            hints.insert(0, SourceHint("", f"embedded-commit:{embedded[1]}", commit=embedded[0]))
         return hints
 
     def read_manifest(self, read: ReadSource, subdir: str) -> Manifest | None:
@@ -208,7 +209,8 @@ class Maven(Ecosystem):
 
 def _roots(context: CompareContext) -> list[str]:
     """Repository prefixes source files may sit under: the content root, then the module's source roots."""
-    module = f"{context.subdir}/" if context.subdir else ""
+    root = context.content_root
+    module = root.split("src/main/", 1)[0] if "src/main/" in root else (f"{context.subdir}/" if context.subdir else "")
     return list(dict.fromkeys([context.content_root, *(module + r for r in SOURCE_ROOTS)]))
 
 
@@ -235,10 +237,11 @@ def _sibling_root(path: str, data: bytes, context: CompareContext) -> Comparison
     """A resource or source file found under another source root of the module (resources vs java)."""
     for root in _roots(context):
         if root + path in context.source_files:
-            source = context.read_source(root + path)
+            source = context.read_source(root + path) or b""
             if source == data:
                 return Comparison(FileResult(path, FileStatus.IDENTICAL, root + path))
-            return None
+            return Comparison(FileResult(path, FileStatus.MODIFIED, root + path, "content differs from the repository",
+                                         unified_diff(source, data, path)))
     return None
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ossprov import pipeline
 from ossprov.cache import ArtifactCache
-from ossprov.errors import InputError
+from ossprov.errors import InputError, OssprovError
 from ossprov.http import client
 from ossprov.mirror.store import ECOSYSTEMS, MirrorStore, StoredFile
 from ossprov.model import ArtifactRef, Severity, Verdict, VerifyResult, to_json
@@ -85,12 +85,13 @@ def _summary(result: VerifyResult) -> dict[str, Any]:
 
 def _refusal(result: VerifyResult) -> str | None:
     """Why the verification does not admit the file, or None when it does."""
+    reasons = []
     if result.verdict not in PASSING:
-        return f"verdict {result.verdict.value}" + (f": {result.reason}" if result.reason else "")
+        reasons.append(f"verdict {result.verdict.value}" + (f": {result.reason}" if result.reason else ""))
     high = next((f for f in result.findings if f.severity is Severity.HIGH), None)
     if high is not None:
-        return f"high finding {high.rule}" + (f" in {high.path}" if high.path else "") + f": {high.message}"
-    return None
+        reasons.append(f"high finding {high.rule}" + (f" in {high.path}" if high.path else "") + f": {high.message}")
+    return "; ".join(reasons) or None
 
 
 def _npm_manifest(prepared: pipeline.Prepared) -> dict[str, Any]:
@@ -116,9 +117,13 @@ def _details(prepared: pipeline.Prepared, purl_text: str) -> tuple[dict[str, Any
     return details, None
 
 
+def _filename(prepared: pipeline.Prepared) -> str:
+    return prepared.result.artifact.filename if prepared.result.artifact else prepared.artifact_path.name
+
+
 def _decide(store: MirrorStore, prepared: pipeline.Prepared, rebuild: Rebuilder | None,
             progress: Progress) -> tuple[Decision, StoredFile | None]:
-    filename = prepared.result.artifact.filename if prepared.result.artifact else prepared.artifact_path.name
+    filename = _filename(prepared)
     progress(f"comparing {filename} with its source")
     result = compare_prepared(prepared)
     refusal = _refusal(result)
@@ -137,14 +142,21 @@ def _decide(store: MirrorStore, prepared: pipeline.Prepared, rebuild: Rebuilder 
     return Decision(filename, True, why, result.verdict.value, digests["sha256"]), stored
 
 
-def _others(first: pipeline.Prepared, purl_text: str, progress: Progress) -> Iterator[pipeline.Prepared]:
-    """The release's other files, each prepared as a local artifact (its registry digest still checked)."""
+def _others(first: pipeline.Prepared, purl_text: str,
+            progress: Progress) -> Iterator[pipeline.Prepared | Decision]:
+    """The release's other files, each prepared as a local artifact (its registry digest still checked); a file
+    that cannot even be prepared is a refusal, not the end of the run."""
     chosen = first.result.artifact.filename if first.result.artifact else None
     for ref in first.release.artifacts:
         if ref.filename == chosen:
             continue
         with tempfile.TemporaryDirectory(prefix="ossprov-mirror-") as tmp:
-            yield pipeline.prepare(purl_text, _download(ref, Path(tmp), progress), progress)
+            try:
+                prepared = pipeline.prepare(purl_text, _download(ref, Path(tmp), progress), progress)
+            except OssprovError as exc:
+                yield Decision(ref.filename, False, f"could not be verified: {exc}")
+                continue
+            yield prepared
 
 
 def _download(ref: ArtifactRef, folder: Path, progress: Progress) -> Path:
@@ -163,19 +175,20 @@ def add(purl_text: str, require: str = "faithful", progress: Progress = _quiet,
     purl = parse_purl(purl_text)
     if purl.type not in ECOSYSTEMS:
         raise InputError(f"the mirror serves {' and '.join(ECOSYSTEMS)} packages, not {purl.type}")
-    if not purl.version:
-        raise InputError(f"{purl_text}: the mirror needs a version (…@VERSION)")
     rebuild = (rebuild or rebuilder()) if require == "rebuilt" else None
     store = store or MirrorStore()
     first = pipeline.prepare(purl_text, progress=progress)
     name = package_name(purl) if purl.type == "npm" else first.release.name
     details, contradiction = _details(first, purl_text)
     if contradiction:
-        refused = Decision(first.artifact_path.name, False, contradiction)
+        refused = Decision(_filename(first), False, contradiction)
         return AddReport(purl_text, purl.type, name, first.release.version, require, (refused,))
     decisions: list[Decision] = []
     stored: list[StoredFile] = []
     for prepared in _chain(first, purl_text, progress):
+        if isinstance(prepared, Decision):
+            decisions.append(prepared)
+            continue
         decision, kept = _decide(store, prepared, rebuild, progress)
         decisions.append(decision)
         if kept is not None:
@@ -185,6 +198,7 @@ def add(purl_text: str, require: str = "faithful", progress: Progress = _quiet,
     return AddReport(purl_text, purl.type, name, first.release.version, require, tuple(decisions))
 
 
-def _chain(first: pipeline.Prepared, purl_text: str, progress: Progress) -> Iterator[pipeline.Prepared]:
+def _chain(first: pipeline.Prepared, purl_text: str,
+           progress: Progress) -> Iterator[pipeline.Prepared | Decision]:
     yield first
     yield from _others(first, purl_text, progress)

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 
 from ossprov.store.database import Store
 from ossprov.store.models import Batch, Job
-from ossprov.store.results import save_results
+from ossprov.store.results import save_results, stored_stages
 
 INSERT_CHUNK = 5000
 
@@ -36,6 +36,9 @@ class Claim:
     stages: tuple[str, ...]
     attempts: int
     owner: str
+    stored: frozenset[str] = frozenset()
+    """Stages of this purl already in the database for this ossprov version, read in the claim's own
+    transaction (one round trip fewer per job)."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,10 @@ def _claim(conn: Connection, condition: Any, owner: str, lease: float) -> Claim 
         .returning(Job.id, Job.purl, Job.stages, Job.attempts)
     )
     row = conn.execute(statement).first()
-    return Claim(row.id, row.purl, tuple(row.stages.split(",")), row.attempts, owner) if row else None
+    if row is None:
+        return None
+    stages = tuple(row.stages.split(","))
+    return Claim(row.id, row.purl, stages, row.attempts, owner, frozenset(stored_stages(conn, row.purl, stages)))
 
 
 def claim_next(store: Store, batch_id: str, owner: str, lease: float) -> Claim | None:

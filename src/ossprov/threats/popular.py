@@ -167,8 +167,8 @@ def user_path(ecosystem: str) -> Path:
 
 
 @functools.lru_cache(maxsize=16)
-def _load_cached(ecosystem: str, user: Path, stamp: float) -> PopularIndex:
-    if stamp:
+def _load_cached(ecosystem: str, user: Path | None, stamp: float) -> PopularIndex:
+    if user is not None:
         return _parse_snapshot(_gunzip(user.read_bytes(), str(user)), str(user), ecosystem)
     shipped = resources.files("ossprov.threats") / "data" / f"{ecosystem}.tsv.gz"
     return _parse_snapshot(_gunzip(shipped.read_bytes(), "shipped"), "shipped", ecosystem)
@@ -188,9 +188,9 @@ def load(ecosystem: str) -> PopularIndex:
         raise InputError(f"unknown ecosystem {ecosystem!r}: choose one of {', '.join(names.ECOSYSTEMS)}")
     user = user_path(ecosystem)
     try:
-        stamp = user.stat().st_mtime
+        stamp = user.stat().st_mtime_ns / 1e9
     except OSError:
-        stamp = 0.0
+        return _load_cached(ecosystem, None, 0.0)
     return _load_cached(ecosystem, user, stamp)
 
 

@@ -10,12 +10,22 @@ def release_status_findings(release: Release, filename: str | None = None) -> li
     """Findings about the version's standing in the registry."""
     findings = []
     if release.deprecated:
-        findings.append(Finding(Severity.MEDIUM, "OSP511", None, f"this version is deprecated: {release.deprecated}"))
-    yanked = [a for a in release.artifacts if a.yanked is not None and (filename is None or a.filename == filename)]
+        findings.append(
+            Finding(Severity.MEDIUM, "OSP511", None, f"this version is deprecated: {release.deprecated}")
+        )
+    yanked = [
+        a for a in release.artifacts if a.yanked is not None and (filename is None or a.filename == filename)
+    ]
     if yanked:
         reason = yanked[0].yanked or "no reason given"
-        findings.append(Finding(Severity.MEDIUM, "OSP512", yanked[0].filename,
-                                f"this release was yanked from the index ({reason})"))
+        findings.append(
+            Finding(
+                Severity.MEDIUM,
+                "OSP512",
+                yanked[0].filename,
+                f"this release was yanked from the index ({reason})",
+            )
+        )
     return findings
 
 
@@ -30,7 +40,13 @@ def lockfile_digest_findings(recorded: dict[str, str], actual: dict[str, str], w
     republished or modified at rest."""
     for algo, value in recorded.items():
         if algo in actual and actual[algo].lower() != value.lower():
-            return [Finding(Severity.HIGH, "OSP514", where,
-                            f"the {algo} recorded in the lockfile does not match the artifact the registry serves "
-                            "now (republished or modified at rest)")]
+            return [
+                Finding(
+                    Severity.HIGH,
+                    "OSP514",
+                    where,
+                    f"the {algo} recorded in the lockfile does not match the artifact the registry serves "
+                    "now (republished or modified at rest)",
+                )
+            ]
     return []

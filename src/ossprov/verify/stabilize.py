@@ -32,10 +32,14 @@ from ossprov.archive import DEFAULT_LIMITS, ZIP_SUFFIXES, Limits
 from ossprov.errors import ArchiveError
 
 CANONICAL_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-DEFLATE_LEVELS = (6, 9, 1, 2, 3, 4, 5, 7, 8)
-"""Levels tried, most common first, to recognise how a deflate stream was made."""
+GZIP_XFL_LEVEL = {2: 9, 4: 1}
+"""gzip's XFL byte names the level class (2: maximum, 4: fastest, else default 6)."""
+ZIP_FLAG_LEVEL = {0: 6, 1: 9, 2: 1, 3: 1}
+"""Zip general-purpose flag bits 1-2 for deflate: normal, maximum, fast, super fast."""
 MAX_LEVEL_PROBE_BYTES = 64 * 1024 * 1024
-"""Streams larger than this are not recompressed to find their level (reported as unknown)."""
+"""Zip entries larger than this are not recompressed to find their level (reported as unknown)."""
+GZIP_PROBE_BYTES = 256 * 1024
+"""A gzip stream's level is checked on this much input: zlib's output so far is a prefix of the whole."""
 
 
 @dataclass(frozen=True)
@@ -110,10 +114,11 @@ def _each(image: Image, fmt: str, **changes: Callable[[Entry], object]) -> Image
     """Apply per-entry field rewrites to images of format `fmt` (other formats pass unchanged)."""
     if image.format != fmt:
         return image
-    entries = tuple(
-        dataclasses.replace(e, **{k: fn(e) for k, fn in changes.items()}) for e in image.entries
-    )
-    return dataclasses.replace(image, entries=entries)
+    out = []
+    for e in image.entries:
+        new = {k: fn(e) for k, fn in changes.items()}
+        out.append(dataclasses.replace(e, **new) if any(getattr(e, k) != v for k, v in new.items()) else e)
+    return dataclasses.replace(image, entries=tuple(out))
 
 
 def _sorted(image: Image, fmt: str) -> Image:
@@ -255,16 +260,22 @@ STABILIZERS: tuple[tuple[str, Stabilizer], ...] = (
 
 
 # --- reading -------------------------------------------------------------------------------------------------
-def _deflate_level(raw: bytes, plain: bytes, *, compressed_size: int | None = None) -> object:
-    """The zlib level that reproduces a raw deflate stream (or only its size), else 'unknown'."""
+def _stream_level(level: int, plain: bytes, raw: bytes) -> object:
+    """`level` when zlib at that level (the one the gzip header hints at) reproduces the start of the raw
+    deflate stream, else 'unknown' (another deflate implementation or settings)."""
+    co = zlib.compressobj(level, zlib.DEFLATED, -15)
+    head = co.compress(plain[:GZIP_PROBE_BYTES])
+    if len(plain) <= GZIP_PROBE_BYTES:
+        return level if head + co.flush() == raw else "unknown"
+    return level if head and raw.startswith(head) else "unknown"
+
+
+def _entry_level(level: int, plain: bytes, compressed_size: int) -> object:
+    """`level` when zlib at that level (the one the zip flags hint at) gives the entry's compressed size."""
     if len(plain) > MAX_LEVEL_PROBE_BYTES:
         return "unknown"
-    for level in DEFLATE_LEVELS:
-        co = zlib.compressobj(level, zlib.DEFLATED, -15)
-        out = co.compress(plain) + co.flush()
-        if (compressed_size is not None and len(out) == compressed_size) or out == raw:
-            return level
-    return "unknown"
+    co = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return level if len(co.compress(plain) + co.flush()) == compressed_size else "unknown"
 
 
 def _gunzip(blob: bytes, limits: Limits) -> tuple[bytes, tuple[object, ...], tuple[object, ...]]:
@@ -288,7 +299,7 @@ def _gunzip(blob: bytes, limits: Limits) -> tuple[bytes, tuple[object, ...], tup
     if len(plain) > limits.max_total_bytes or d.unconsumed_tail:
         raise ArchiveError("gzip stream expands beyond the limit; refused")
     raw = blob[pos:len(blob) - len(d.unused_data)]
-    return plain, (mtime, name, os_byte, flags), ("deflate", _deflate_level(raw, plain), xfl)
+    return plain, (mtime, name, os_byte, flags), ("deflate", _stream_level(GZIP_XFL_LEVEL.get(xfl, 6), plain, raw), xfl)
 
 
 _TAR_KINDS = {tarfile.REGTYPE: "file", tarfile.AREGTYPE: "file", tarfile.DIRTYPE: "dir",
@@ -329,7 +340,8 @@ def _zip_image(path: Path, limits: Limits) -> Image:
             data = zf.read(i) if kind != "dir" else b""
             level: object = None
             if i.compress_type == zipfile.ZIP_DEFLATED:
-                level = _deflate_level(b"", data, compressed_size=i.compress_size)
+                hint = ZIP_FLAG_LEVEL[(i.flag_bits >> 1) & 3]
+                level = _entry_level(hint, data, i.compress_size)
             mtime = float(sum(v * 10 ** (2 * k) for k, v in enumerate(reversed(i.date_time))))
             entries.append(Entry(
                 i.filename, kind, data, mode & 0o7777, mtime, extra=i.extra + i.comment,
@@ -387,7 +399,8 @@ def differences(published: Image, rebuilt: Image) -> list[tuple[str, str]]:
 def compare(published: Path, rebuilt: Path, filename: str | None = None) -> Comparison:
     """Compare the two artifacts raw and stabilised, and say which stabilisers changed a difference
     between them or were needed to make them equal."""
-    raw_equal = published.read_bytes() == rebuilt.read_bytes()
+    if published.read_bytes() == rebuilt.read_bytes():
+        return Comparison(raw_equal=True, stabilized_equal=True)
     pub, reb = load_image(published, filename), load_image(rebuilt, filename)
     changed: dict[str, bool] = {}
     a, b = pub, reb
@@ -403,4 +416,4 @@ def compare(published: Path, rebuilt: Path, filename: str | None = None) -> Comp
         if changed[name]:
             needed = equal and stabilize(pub, name) != stabilize(reb, name)
             uses.append(StabilizerUse(name, " ".join((fn.__doc__ or "").split()), True, needed))
-    return Comparison(raw_equal, equal, tuple(uses), a, b)
+    return Comparison(False, equal, tuple(uses), a, b)

@@ -58,7 +58,7 @@ _register()
 def main() -> None:
     """Entry point: one line on stderr and a documented exit code for every failure, never a traceback."""
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -80,4 +80,4 @@ def main() -> None:
         if __import__("os").environ.get("OSSPROV_DEBUG"):
             raise
         sys.exit(4)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -10,17 +10,20 @@ import email.utils
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from urllib.request import url2pathname
 
 import httpx
 import tenacity
 
 from ossprov import __version__
+from ossprov.cache import file_digests
 from ossprov.config import settings
 from ossprov.errors import NotFoundError, RegistryError
 
@@ -158,7 +161,10 @@ class HttpClient:
     def download(
         self, url: str, dest: Path, *, on_progress: Callable[[int, int | None], None] | None = None
     ) -> dict[str, str]:
-        """Stream `url` into `dest` (written atomically) and return its sha1/sha256/sha512 hex digests."""
+        """Stream `url` into `dest` (written atomically) and return its sha1/sha256/sha512 hex digests.
+        `file://` URLs (local Maven repositories, mirrors on disk) are copied."""
+        if url.startswith("file://"):
+            return _copy_local(url, dest)
         hashes = {name: hashlib.new(name) for name in ("sha1", "sha256", "sha512")}
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
@@ -190,6 +196,20 @@ class HttpClient:
         finally:
             tmp.unlink(missing_ok=True)
         return {name: h.hexdigest() for name, h in hashes.items()}
+
+
+def _copy_local(url: str, dest: Path) -> dict[str, str]:
+    source = Path(url2pathname(urlsplit(url).path))
+    if not source.is_file():
+        raise NotFoundError(f"not found: {url}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return file_digests(dest)
 
 
 _client: HttpClient | None = None

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,6 +166,8 @@ class ArtifactInfo:
     """Where it came from: the registry URL, or `local:` + path for --artifact."""
     digest_ok: bool | None = None
     """True when it matched the registry's published digest, False on mismatch, None if none published."""
+    digests: dict[str, str] = field(default_factory=dict)
+    """sha1, sha256 and sha512 of the artifact examined (lockfiles record any of them)."""
 
 
 @dataclass(frozen=True)
@@ -228,6 +232,31 @@ class VerifyResult:
     @property
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+
+def from_json(cls: Any, data: Any) -> Any:
+    """The inverse of `to_json` for the records of this module: rebuild a record (and the records, enums,
+    tuples and dicts inside it) from JSON data, e.g. a result reused from the database. Keys the record
+    does not have are ignored, so records stored by older versions still load."""
+    if data is None:
+        return None
+    origin = typing.get_origin(cls)
+    if origin in (types.UnionType, typing.Union):
+        options = [a for a in typing.get_args(cls) if a is not type(None)]
+        return from_json(options[0], data) if len(options) == 1 else data
+    if origin is tuple:
+        item = typing.get_args(cls)[0]
+        return tuple(from_json(item, v) for v in data)
+    if origin is dict:
+        _, value = typing.get_args(cls)
+        return {k: from_json(value, v) for k, v in data.items()}
+    if isinstance(cls, type) and issubclass(cls, enum.Enum):
+        return cls(data)
+    if dataclasses.is_dataclass(cls):
+        hints = typing.get_type_hints(cls)
+        names = {f.name for f in dataclasses.fields(cls) if f.init}
+        return cls(**{k: from_json(hints[k], v) for k, v in data.items() if k in names})
+    return data
 
 
 def to_json(obj: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packageurl import PackageURL
 
@@ -22,6 +23,10 @@ from ossprov.model import ArtifactInfo, Evidence, LocateResult, PackageTree, Rel
 from ossprov.purls import canonical, parse_purl
 from ossprov.source import locate as loc
 from ossprov.source.git import Repo
+
+if TYPE_CHECKING:
+    from ossprov.practices.records import PracticesResult
+    from ossprov.verify.rebuild import RebuildResult
 
 Progress = Callable[[str], None]
 
@@ -61,7 +66,7 @@ def _artifact(release: Release | None, eco: Ecosystem, artifact: Path | None,
         digests = file_digests(artifact)
         published = next((a for a in (release.artifacts if release else ()) if a.filename == artifact.name), None)
         ok = eco.digest_matches(published, digests) if published else None
-        info = ArtifactInfo(artifact.name, digests["sha256"], f"local:{artifact}", ok)
+        info = ArtifactInfo(artifact.name, digests["sha256"], f"local:{artifact}", ok, digests)
         if published is None and release is not None:
             evidence.append(Evidence("artifact-digest", f"{artifact.name} is not a file the registry lists for this "
                                      "version; its digest cannot be checked", {"sha256": digests["sha256"]}))
@@ -74,7 +79,7 @@ def _artifact(release: Release | None, eco: Ecosystem, artifact: Path | None,
     progress(f"downloading {ref.filename}")
     path, digests = ArtifactCache().fetch(ref.url, lambda dest: client().download(ref.url, dest))
     ok = eco.digest_matches(ref, digests)
-    return path, ref.filename, ArtifactInfo(ref.filename, digests["sha256"], ref.url, ok), evidence
+    return path, ref.filename, ArtifactInfo(ref.filename, digests["sha256"], ref.url, ok, digests), evidence
 
 
 def prepare(purl_text: str, artifact: Path | None = None, progress: Progress = _quiet) -> Prepared:
@@ -159,3 +164,19 @@ def verify(purl: str, artifact: Path | None = None, progress: Progress = _quiet)
     prepared = prepare(purl, artifact, progress)
     progress("comparing files")
     return compare_prepared(prepared)
+
+
+def rebuild(purl: str, artifact: Path | None = None, progress: Progress = _quiet) -> RebuildResult:
+    """Locate, then rebuild in the sandbox and compare with the published artifact."""
+    from ossprov.verify.rebuild import rebuild as run_rebuild
+
+    prepared = prepare(purl, artifact, progress)
+    progress("rebuilding")
+    return run_rebuild(prepared.result, prepared.artifact_path, prepared.release)
+
+
+def practices(purl: str) -> PracticesResult:
+    """The practices of the located repository, with the package's maintenance signals."""
+    from ossprov.practices.runner import assess
+
+    return assess(purl)

@@ -43,7 +43,31 @@ def test_scan_package_lock_surfaces_tampered_transitive_dependency(world: World,
     assert any(f["rule"] == "OSP513" for f in by_purl["pkg:npm/gone-d@1.0.0"]["findings"])
     sarif = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(lockfile), "--format", "sarif"],
                            capture_output=True, text=True, timeout=300)
+    assert "pkg:npm/evil-c@1.0.0" in sarif.stdout
     results = json.loads(sarif.stdout)["runs"][0]["results"]
     evil = next(r for r in results if "evil-c" in r["message"]["text"])
     region = evil["locations"][0]["physicalLocation"]
     assert region["artifactLocation"]["uri"].endswith("package-lock.json") and region["region"]["startLine"] > 1
+
+
+def test_scan_reuses_stored_results_unless_refreshed(world: World, tmp_path: Path) -> None:
+    repo, pkg = npm_project(world, "acme/kept", "kept", "1.0.0")
+    repo.commit("release")
+    world.publish_npm(world.npm_pack(pkg))
+    lockfile = tmp_path / "package-lock.json"
+    lockfile.write_text(json.dumps({"lockfileVersion": 3, "packages": {"": {"name": "app"},
+                                    "node_modules/kept": {"version": "1.0.0"}}}))
+    db = f"sqlite:///{tmp_path / 'results.sqlite'}"
+
+    def scan(*extra: str) -> dict:
+        proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(lockfile), "--format", "json", "--db", db,
+                               *extra], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)[0]
+
+    first, second, third = scan(), scan(), scan("--refresh")
+    assert (first["reused"], second["reused"], third["reused"]) == (False, True, False)
+    assert first["verdict"] == second["verdict"] == "faithful" and second["commit"] == first["commit"]
+    stats = subprocess.run([sys.executable, "-m", "ossprov", "db", "stats", "--db", db, "--format", "json"],
+                           capture_output=True, text=True, timeout=60)
+    assert stats.returncode == 0 and '"verify"' in stats.stdout

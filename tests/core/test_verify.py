@@ -155,7 +155,7 @@ def test_source_map_embedding_different_source(world: World) -> None:
 
 
 def test_missing_file_from_files_list(world: World) -> None:
-    pkg, tarball = built(world)
+    _, tarball = built(world)
     result = pipeline.verify(world.publish_npm(retar(tarball, {"src/index.ts": None})))
     missing = [r for r in result.file_results if r.status is FileStatus.MISSING]
     assert [r.path for r in missing] == ["src/index.ts"]

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.fix.fixhelpers import UPSTREAM, git, located, make_repo
 
 from ossprov import pipeline
 from ossprov.cli import cli
 from ossprov.fix import run
 from ossprov.model import LocateResult, SourceHint
 from ossprov.source.git import clone_dir_for
+from tests.fix.fixhelpers import UPSTREAM, git, located, make_repo
 
 PURL = "pkg:npm/widget@1.0.0"
 MANIFEST = b'{\n    "name": "widget",\n    "version": "1.0.0",\n    "description": "A widget",\n    "main": "index.js"\n}\n'

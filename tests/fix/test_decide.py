@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.fix.fixhelpers import UPSTREAM, located
 
 from ossprov.fix.decide import decide
 from ossprov.model import SourceHint
+from tests.fix.fixhelpers import UPSTREAM, located
 
 
 def declared(url: str, subdir: str = "") -> SourceHint:

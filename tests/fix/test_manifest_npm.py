@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.fix.fixhelpers import UPSTREAM, changed_lines
 
 from ossprov.errors import InputError
 from ossprov.fix.manifests.npm import PackageJson
 from ossprov.model import Repository
+from tests.fix.fixhelpers import UPSTREAM, changed_lines
 
 EDITOR = PackageJson()
 TARGET = Repository(UPSTREAM)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from tests.fix.fixhelpers import UPSTREAM, changed_lines
-
 from ossprov.fix.manifests import choose
 from ossprov.fix.manifests.pyproject import PyprojectToml
 from ossprov.fix.manifests.setupcfg import SetupCfg
 from ossprov.model import Repository
+from tests.fix.fixhelpers import UPSTREAM, changed_lines
 
 TARGET = Repository(UPSTREAM)
 PYPROJECT = '''# Project metadata: keep this comment

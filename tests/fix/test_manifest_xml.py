@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from tests.fix.fixhelpers import UPSTREAM, changed_lines
 
 from ossprov.errors import InputError
 from ossprov.fix.manifests import choose
 from ossprov.fix.manifests.maven import PomXml
 from ossprov.fix.manifests.nuget import Nuspec, ProjectFile
 from ossprov.model import Repository
+from tests.fix.fixhelpers import UPSTREAM, changed_lines
 
 TARGET = Repository(UPSTREAM)
 POM = """<?xml version="1.0" encoding="UTF-8"?>

@@ -13,12 +13,12 @@ from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
-from tests.fix.fixhelpers import git, located, make_repo
 
 from ossprov import pipeline
 from ossprov.cli import cli
 from ossprov.fix import run
 from ossprov.github import GitHub, GitHubError
+from tests.fix.fixhelpers import git, located, make_repo
 
 TOKEN = "ghp_TESTSECRET0123456789"
 BRANCH = "ossprov/declare-repository-widget"

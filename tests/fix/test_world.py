@@ -6,10 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from tests.conftest import npm_project
 
 from ossprov.cli import cli
 from ossprov.fixtures.world import World
+from tests.conftest import npm_project
 
 
 @pytest.mark.slow

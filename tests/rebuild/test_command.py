@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from ossprov import cli, pipeline
-from ossprov.model import ArtifactInfo, PackageTree
-from tests.rebuild.conftest import Make, located, package_json, release
+from ossprov import cli
+from ossprov.fixtures.world import World
 
 pytestmark = pytest.mark.slow
 
@@ -28,22 +26,13 @@ def _main(args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
 
 
 @pytest.fixture
-def prepared(make_repo: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fixture npm package whose published tarball is `npm pack` of its repository; returns that tarball."""
-    repo, sha = make_repo("pkg", {"package.json": package_json("cmd-pkg"), "index.js": "module.exports = 1\n"})
-    name = subprocess.run(["npm", "pack", "--pack-destination", str(tmp_path)], cwd=repo, check=True,
-                          capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    published = tmp_path / name
-
-    def fake_prepare(purl: str, artifact: Path | None = None, progress: object = None) -> pipeline.Prepared:
-        path = artifact or published
-        info = ArtifactInfo(path.name, "0" * 64, f"local:{path}")
-        result = located("pkg:npm/cmd-pkg@1.0.0", repo, sha)
-        result = type(result)(**{**result.__dict__, "artifact": info})
-        return pipeline.Prepared(None, None, release("npm", "cmd-pkg"), path, PackageTree({}), result, None)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(pipeline, "prepare", fake_prepare)
-    return published
+def prepared(world: World) -> Path:
+    """A fixture npm package published to the loopback registry; its tarball is `npm pack` of the repository."""
+    repo, pkg = world.npm_project("acme/cmd-pkg", "cmd-pkg", "1.0.0")
+    repo.commit("release")
+    tarball = world.npm_pack(pkg)
+    world.publish_npm(tarball)
+    return tarball
 
 
 def test_json_and_attestation(prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -55,7 +44,7 @@ def test_json_and_attestation(prepared: Path, tmp_path: Path, monkeypatch: pytes
     doc = json.loads(out)
     assert set(doc["rebuild"]) >= {"outcome", "recipe", "stabilizers", "raw_equal", "stabilized_equal",
                                    "differences", "log_tail"}
-    assert doc["rebuild"]["outcome"] == "bit-for-bit" and doc["locate"]["commit"]
+    assert doc["rebuild"]["outcome"] == "bit-for-bit" and doc["commit"] and doc["verdict"] == "faithful"
     lines = attest.read_text().splitlines()
     assert len(lines) == 1
     statement = json.loads(lines[0])
@@ -63,7 +52,7 @@ def test_json_and_attestation(prepared: Path, tmp_path: Path, monkeypatch: pytes
     assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
     assert statement["subject"][0]["digest"]["sha256"] == doc["rebuild"]["published_sha256"]
     build = statement["predicate"]["buildDefinition"]
-    assert build["resolvedDependencies"][0]["digest"]["gitCommit"] == doc["locate"]["commit"]
+    assert build["resolvedDependencies"][0]["digest"]["gitCommit"] == doc["commit"]
     assert build["externalParameters"]["recipe"]["steps"][-1]["argv"][:2] == ["npm", "pack"]
     byproducts = statement["predicate"]["runDetails"]["byproducts"]
     assert byproducts[0]["digest"]["sha256"] == doc["rebuild"]["rebuilt_sha256"]

@@ -17,22 +17,16 @@ from rich.table import Table
 
 from ossprov import pipeline
 from ossprov.attest import ATTESTABLE, rebuild_statement, write_statements
-from ossprov.model import Severity, to_json
+from ossprov.commands._common import FAIL_ON, progress, reaches
+from ossprov.model import to_json
+from ossprov.report.jsonout import verify_json
+from ossprov.report.table import print_panels, verify_panel
+from ossprov.verify.compare import compare_prepared
 from ossprov.verify.rebuild import RebuildOptions, RebuildResult, rebuild
-
-FAIL_ON = ("high", "medium", "low", "info", "none")
 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _progress(message: str) -> None:
-    click.echo(f"… {message}", err=True)
-
-
-def _silent(message: str) -> None:
-    return None
 
 
 def _rebuild_json(result: RebuildResult) -> dict[str, object]:
@@ -84,17 +78,23 @@ def _table(purl: str, located: str, result: RebuildResult) -> None:
 @click.option("--offline", is_flag=True, help="No network for the build at all, not even to install dependencies.")
 @click.option("--recipe", "recipe_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML file overriding (or supplying) the build recipe.")
-@click.option("--fail-on", type=click.Choice(FAIL_ON), default="high", show_default=True,
-              help="Exit 1 when a finding of this severity or worse is reported.")
+@click.option("--fail-on", type=FAIL_ON, default="high", show_default=True,
+              help="Exit 1 when a finding (static or from the rebuild) reaches this severity.")
 def command(purl: str, artifact: Path | None, fmt: str, attest: Path | None, keep_workdir: bool, no_sandbox: bool,
             offline: bool, recipe_file: Path | None, fail_on: str) -> None:
     """Rebuild PURL from its source in a sandbox and compare the result with the published artifact."""
-    prepared = pipeline.prepare(purl, artifact, _progress if fmt == "table" and sys.stderr.isatty() else _silent)
+    with progress(fmt == "table") as step:
+        prepared = pipeline.prepare(purl, artifact, step)
+        step("comparing files")
+        static = compare_prepared(prepared)
     options = RebuildOptions(sandbox=not no_sandbox, offline=offline, keep_workdir=keep_workdir,
                              recipe_file=recipe_file)
     started = _now()
     result = rebuild(prepared.result, prepared.artifact_path, prepared.release, options)
     located = prepared.result
+    # A faithful rebuild vouches for the generated files static comparison could not.
+    vouched = result.outcome in ATTESTABLE
+    findings = [f for f in static.findings if not (vouched and f.rule == "OSP201")] + list(result.findings)
     filename = located.artifact.filename if located.artifact else prepared.artifact_path.name
     if attest is not None:
         if result.outcome in ATTESTABLE:
@@ -103,14 +103,15 @@ def command(purl: str, artifact: Path | None, fmt: str, attest: Path | None, kee
         else:
             click.echo(f"ossprov: no attestation written: the rebuild outcome is {result.outcome.value}", err=True)
     if fmt == "json":
-        doc = {"purl": located.purl, "locate": to_json(located), "findings": to_json(result.findings),
-               "rebuild": _rebuild_json(result)}
+        doc = verify_json(static)
+        doc["findings"] = to_json(findings)
+        doc["rebuild"] = _rebuild_json(result)
         click.echo(json.dumps(doc, indent=2))
     else:
         where = (f"{located.repository.url} {located.repository.subdir} @ {located.commit}"
                  if located.repository and located.commit else "not located")
+        print_panels([verify_panel(static)])
         _table(located.purl, where, result)
-    threshold = None if fail_on == "none" else Severity(fail_on).rank
-    failing = threshold is not None and any(f.severity.rank >= threshold for f in result.findings)
+    failing = any(reaches(f.severity, fail_on) for f in findings)
     if failing or result.outcome not in ATTESTABLE:
         sys.exit(1)

@@ -18,7 +18,8 @@ from ossprov.report.jsonout import verify_json
 from ossprov.report.sarif import sarif
 from ossprov.scan.discover import read_path
 from ossprov.scan.items import CATEGORIES, ScanItem
-from ossprov.scan.run import scan
+from ossprov.scan.run import ScanOptions, scan
+from ossprov.store.database import Store
 
 
 def _worst(item: ScanItem) -> Severity | None:
@@ -46,6 +47,8 @@ def _json(items: list[ScanItem]) -> str:
         doc = verify_json(item.result) if item.result else {"purl": item.dependency.purl, "verdict": None}
         doc["lockfile"] = {"file": item.dependency.location.file, "line": item.dependency.location.line}
         doc["error"] = item.error
+        doc["reused"] = item.reused
+        doc.update(item.stages)
         doc["findings"] = [*doc.get("findings", []), *({"severity": f.severity.value, "rule": f.rule, "path": f.path,
                                                          "message": f.message} for f in item.extra_findings)]
         out.append(doc)
@@ -58,7 +61,13 @@ def _json(items: list[ScanItem]) -> str:
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report here instead of stdout.")
 @click.option("--fail-on", type=FAIL_ON, default="high", show_default=True,
               help="Exit 1 when any package has a finding at this severity.")
-def command(path: Path, fmt: str, output: Path | None, fail_on: str) -> None:
+@click.option("--rebuild", is_flag=True, help="Also rebuild every package in the sandbox.")
+@click.option("--practices", is_flag=True, help="Also score every package's repository practices.")
+@click.option("--db", "db_url", metavar="URL", help="Results database (default: OSSPROV_DB or the data dir SQLite).")
+@click.option("--no-db", is_flag=True, help="Neither read nor store results in the database.")
+@click.option("--refresh", is_flag=True, help="Verify again packages whose result is already in the database.")
+def command(path: Path, fmt: str, output: Path | None, fail_on: str, rebuild: bool, practices: bool,
+            db_url: str | None, no_db: bool, refresh: bool) -> None:
     """Verify every package (transitive ones included) of a lockfile, SBOM, or a directory holding them.
 
     Reads package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, requirements.txt, poetry.lock,
@@ -67,10 +76,15 @@ def command(path: Path, fmt: str, output: Path | None, fail_on: str) -> None:
     """
     parsed = read_path(path)
     deps = list(parsed.dependencies)
+    store = None if no_db else Store.open(db_url)
+    options = ScanOptions(stages=tuple(s for s, on in (("rebuild", rebuild), ("practices", practices)) if on),
+                          refresh=refresh)
     with Progress(TextColumn("[bold]scan"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("", total=len(deps))
-        items = scan(deps, lambda item: bar.update(task, advance=1, description=item.dependency.purl))
+        items = scan(deps, lambda item: bar.update(task, advance=1, description=item.dependency.purl), store, options)
+    if store is not None:
+        store.close()
     if fmt == "table":
         _summary(items)
         text = None

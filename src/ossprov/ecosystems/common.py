@@ -32,15 +32,22 @@ def is_doc(path: str) -> bool:
     return ext in DOC_SUFFIXES or stem in DOC_NAMES or name in DOC_NAMES
 
 
-def sri_to_hex(sri: str) -> dict[str, str]:
-    """`sha512-<base64>` (Subresource Integrity, possibly several space-separated) → {algo: hex}."""
+def sri_to_hex(sri: str, *, strict: bool = False) -> dict[str, str]:
+    """`sha512-<base64>` (Subresource Integrity, possibly several space-separated, options after `?`) →
+    {algo: hex}, the first of each algorithm. A malformed item is skipped, or with `strict` raises
+    ValueError naming it."""
     out: dict[str, str] = {}
     for token in sri.split():
-        algo, _, b64 = token.partition("-")
+        algo, sep, b64 = token.partition("-")
         try:
-            out[algo.lower()] = base64.b64decode(b64, validate=True).hex()
+            raw = base64.b64decode(b64.split("?", 1)[0], validate=True)
         except (binascii.Error, ValueError):
+            raw = b""
+        if not sep or not raw:
+            if strict:
+                raise ValueError(token)
             continue
+        out.setdefault(algo.lower(), raw.hex())
     return out
 
 

@@ -160,5 +160,8 @@ class CompareContext:
     subdir: str
     release: Release | None = None
     manifest: Manifest | None = None
+    commit: str | None = None
+    """The pinned commit: commits embedded in the artifact (git.properties, assembly versions, SourceLink)
+    must agree with it."""
     notes: dict = field(default_factory=dict)
     """Scratch space for an ecosystem to keep what it computed once per comparison."""

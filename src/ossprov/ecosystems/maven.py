@@ -189,22 +189,34 @@ class Maven(Ecosystem):
         return None
 
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
+        findings = _embedded_mismatch(tree, context, "")
         if maven_jar.is_binary_jar(tree):
-            return []
+            return findings
         jar = next((a for a in release.artifacts if a.kind == "jar"), None)
         if jar is None:
-            return []
+            return findings
         path, digests = ArtifactCache().fetch(jar.url, lambda dest: client().download(jar.url, dest))
-        findings = []
         if self.digest_matches(jar, digests) is False:
             findings.append(Finding(Severity.HIGH, "OSP100", jar.filename,
                                     "the binary jar does not match the digest the repository publishes"))
         binary = read_archive(path, jar.filename)
+        findings += _embedded_mismatch(binary, context, f"{jar.filename}!")
         for class_path in sorted(p for p in binary.files if p.endswith(".class")):
             comparison = _explain_class(class_path, context)
             findings += [Finding(f.severity, f.rule, f"{jar.filename}!{f.path}", f.message)
                          for f in comparison.findings]
         return findings
+
+
+def _embedded_mismatch(tree: PackageTree, context: CompareContext, prefix: str) -> list[Finding]:
+    """OSP116 when the jar's git.properties or MANIFEST names another commit than the pinned one."""
+    embedded = maven_jar.embedded_commit(tree)
+    if embedded is None:
+        return []
+    commit, where = embedded
+    path = "META-INF/MANIFEST.MF" if where.startswith("MANIFEST") else maven_jar.git_properties_path(tree)
+    found = maven_jar.commit_mismatch(f"{prefix}{path}", commit, where, context.commit)
+    return [found] if found else []
 
 
 def _roots(context: CompareContext) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ossprov.model import PackageTree, SourceHint
+from ossprov.model import Finding, PackageTree, Severity, SourceHint
 
 COMMIT_ATTRIBUTES = ("scm-revision", "implementation-build", "git-commit", "git-commit-id", "git-revision",
                      "build-revision", "implementation-scm-revision", "revision", "source-revision")
@@ -46,8 +46,12 @@ def _sha(value: str | None) -> str | None:
     return value if _SHA.match(value) else None
 
 
+def git_properties_path(tree: PackageTree) -> str | None:
+    return next((p for p in sorted(tree.files) if posixpath.basename(p) == "git.properties"), None)
+
+
 def git_properties(tree: PackageTree) -> dict[str, str]:
-    path = next((p for p in sorted(tree.files) if posixpath.basename(p) == "git.properties"), None)
+    path = git_properties_path(tree)
     return parse_properties(tree.files[path].data) if path else {}
 
 
@@ -94,3 +98,15 @@ def class_source(path: str) -> str | None:
 
 def is_binary_jar(tree: PackageTree) -> bool:
     return any(p.endswith(".class") for p in tree.files)
+
+
+def commit_mismatch(path: str | None, claimed: str, where: str, pinned: str | None) -> Finding | None:
+    """OSP116 when a commit the artifact embeds (possibly abbreviated) is not the pinned commit.
+
+    Shared by every ecosystem whose artifacts carry their commit (Maven git.properties and MANIFEST, NuGet
+    assembly versions): a build from another commit than the one the source was verified at is a high finding.
+    """
+    if pinned is None or pinned.lower().startswith(claimed.lower()):
+        return None
+    return Finding(Severity.HIGH, "OSP116", path, f"{where} names commit {claimed[:12]}, but the source was pinned at "
+                   f"{pinned[:12]}: the artifact was built from another commit")

@@ -1,8 +1,10 @@
 """NuGet: packages from the configured v3 feed, the nuspec's <repository>, and a nupkg whose layout (content/,
 build/, tools/) differs from the repository's, so counterparts are found by file name.
 
-Assemblies (lib/, ref/, runtimes/) are build output; reading their informational version and SourceLink data
-is not done yet.
+Assemblies (lib/, ref/, runtimes/) are build output: they cannot be rebuilt here, so they count as generated,
+and the commit their AssemblyInformationalVersion names (`1.2.3+<sha>`) is evidence: a source hint for pinning,
+and a high finding (OSP116) when it is not the pinned commit. SourceLink JSON (in portable PDBs) is not read;
+see `nuget_assembly`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from packageurl import PackageURL
 
 from ossprov import http
 from ossprov.archive import read_archive
-from ossprov.ecosystems import nuget_feed
+from ossprov.ecosystems import maven_jar, nuget_feed
 from ossprov.ecosystems.common import readme_hints
 from ossprov.ecosystems.interface import (
     CompareContext,
@@ -27,6 +29,7 @@ from ossprov.ecosystems.interface import (
     VersionInfo,
 )
 from ossprov.ecosystems.maven_xml import parse_xml, text
+from ossprov.ecosystems.nuget_assembly import ORIGIN, assembly_commits
 from ossprov.errors import InputError, NotFoundError, OssprovError, RegistryError
 from ossprov.model import (
     ArtifactRef,
@@ -129,7 +132,10 @@ class NuGet(Ecosystem):
     def artifact_hints(self, tree: PackageTree) -> list[SourceHint]:
         path = _nuspec_path(tree)
         hints = nuspec_hints(tree.files[path].data, path) if path else []
-        return hints + readme_hints(tree)
+        # An assembly names its commit but no repository (an empty URL ranks no candidate); the pipeline pins
+        # it in whichever candidate the nuspec names, unless the nuspec names a commit itself.
+        assemblies = [SourceHint("", ORIGIN, commit=a.commit) for a in assembly_commits(tree)]
+        return hints + list(dict.fromkeys(assemblies)) + readme_hints(tree)
 
     def read_manifest(self, read: ReadSource, subdir: str) -> Manifest | None:
         stem = posixpath.basename(subdir) if subdir else ""
@@ -183,9 +189,12 @@ class NuGet(Ecosystem):
         return Comparison(FileResult(path, FileStatus.MODIFIED, counterpart, "content differs from " + counterpart))
 
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
-        if _nuspec_path(tree) is None:
-            return [Finding(Severity.HIGH, "OSP110", None, "the nupkg has no nuspec")]
-        return []
+        findings = [] if _nuspec_path(tree) else [Finding(Severity.HIGH, "OSP110", None, "the nupkg has no nuspec")]
+        for found in assembly_commits(tree):
+            mismatch = maven_jar.commit_mismatch(found.path, found.commit,
+                                                 f"its AssemblyInformationalVersion {found.version!r}", context.commit)
+            findings += [mismatch] if mismatch else []
+        return findings
 
 
 def _counterpart(path: str, context: CompareContext) -> str | None:

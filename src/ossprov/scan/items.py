@@ -5,7 +5,8 @@ Reports (CycloneDX, HTML, ...) take a sequence of these; the scan command builds
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from ossprov.model import Finding, Verdict, VerifyResult
 from ossprov.scan.parsers.base import Dependency
@@ -25,6 +26,10 @@ class ScanItem:
     """One-line reason verification could not run."""
     extra_findings: tuple[Finding, ...] = ()
     """Findings from other checks run on the package (typosquats, removed versions, practices)."""
+    stages: dict[str, Any] = field(default_factory=dict)
+    """JSON records of the extra stages asked for (`rebuild`, `practices`), by stage."""
+    reused: bool = False
+    """True when the verification came from the results database instead of being run again."""
 
     @property
     def category(self) -> str:

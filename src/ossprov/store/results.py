@@ -163,3 +163,11 @@ def prune(
         if dry_run:
             return conn.scalar(select(func.count()).select_from(Result).where(or_(*conditions))) or 0
         return conn.execute(delete(Result).where(or_(*conditions))).rowcount
+
+
+def latest_payload(conn: Connection, purl: str, stage: str, ossprov_version: str = __version__) -> dict[str, Any] | None:
+    """The newest stored record of `stage` for this purl and ossprov version, or None."""
+    query = (select(Result.payload)
+             .where(Result.purl == purl, Result.stage == stage, Result.ossprov_version == ossprov_version)
+             .order_by(Result.created_at.desc()).limit(1))
+    return conn.scalars(query).first()

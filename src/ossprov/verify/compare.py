@@ -23,6 +23,7 @@ from ossprov.model import (
     VerifyResult,
 )
 from ossprov.source.git import Repo, git_blob_id
+from ossprov.threats.checks import name_findings
 from ossprov.threats.removed import release_status_findings
 from ossprov.verify import normalize, rules
 
@@ -111,7 +112,8 @@ def compare_prepared(prepared: Prepared) -> VerifyResult:
     """The VerifyResult for a located package (unverifiable when it could not be located)."""
     result, eco, tree, repo = prepared.result, prepared.eco, prepared.tree, prepared.repo
     base = (_base_findings(result) + _refused_findings(tree)
-            + release_status_findings(prepared.release, result.artifact.filename if result.artifact else None))
+            + release_status_findings(prepared.release, result.artifact.filename if result.artifact else None)
+            + name_findings(eco, prepared.release))
     if not result.located or repo is None or result.repository is None or result.commit is None:
         reason = "no source repository could be found" if result.repository is None else "no commit could be pinned"
         if result.repository_claim == "unverified-other-package":
@@ -121,7 +123,7 @@ def compare_prepared(prepared: Prepared) -> VerifyResult:
     read_one, read_many = _reader(repo, source_files)
     manifest = eco.read_manifest(read_one, result.repository.subdir)
     context = CompareContext(tree, source_files, read_one, read_many, result.content_root,
-                             result.repository.subdir, prepared.release, manifest)
+                             result.repository.subdir, prepared.release, manifest, result.commit)
     file_results, findings = classify(eco, tree, context)
     findings = base + eco.release_findings(prepared.release, tree, context) + findings
     file_results += _missing(eco, tree, context)

@@ -128,8 +128,10 @@ def _install_env(recipe: Recipe) -> dict[str, str]:
     if recipe.ecosystem == "npm":
         registry = npm_configured_registry()
         return {"npm_config_registry": registry} if registry else {}
-    index = pip_configured_index()
-    return {"PIP_INDEX_URL": index} if index else {}
+    if recipe.ecosystem == "pypi":
+        index = pip_configured_index()
+        return {"PIP_INDEX_URL": index} if index else {}
+    return {}
 
 
 def _tree(image: stabilize.Image) -> PackageTree:
@@ -265,6 +267,12 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
     except Unbuildable as exc:
         return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc))
     places = build.places()
+    for name, content in recipe.files.items():
+        target = (build.home / name).resolve()
+        if build.home.resolve() not in target.parents:
+            return RebuildResult(Outcome.UNBUILDABLE, recipe, reason=f"recipe file {name!r} is outside the build home")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_expand(content, places), encoding="utf-8")
     env = clean_env(build.home, {"SOURCE_DATE_EPOCH": str(commit_time),
                                  **{k: _expand(v, places) for k, v in recipe.env.items()}})
     for step in recipe.steps:

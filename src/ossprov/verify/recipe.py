@@ -1,8 +1,8 @@
 """Build recipes: how to turn the source tree at the pinned commit into the published artifact.
 
-A recipe is inferred from the repository (package.json / pyproject.toml / setup.py, lockfiles, .nvmrc) and
-from the artifact's own metadata (npm `_nodeVersion`/`_npmVersion` from the packument, the wheel's `WHEEL`
-Generator line). It is a plain record so that it can be reported, put into an attestation, and written or
+A recipe is inferred from the repository (package.json / pyproject.toml / setup.py / pom.xml / build.gradle,
+lockfiles, .nvmrc) and from the artifact's own metadata (npm `_nodeVersion`/`_npmVersion` from the packument,
+the wheel's `WHEEL` Generator line, a jar's Build-Jdk and class-file versions). It is a plain record so that it can be reported, put into an attestation, and written or
 overridden by hand (`--recipe FILE`, a small TOML file) for the packages inference gets wrong.
 
 Commands and environment values may use placeholders, expanded when the recipe runs: `{python}` (the
@@ -29,6 +29,8 @@ from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
 
+from ossprov.ecosystems import maven_build
+from ossprov.ecosystems.maven_repo import repository_url
 from ossprov.errors import InputError
 from ossprov.model import PackageTree, Release
 
@@ -79,6 +81,8 @@ class Recipe:
     notes: tuple[str, ...] = ()
     origin: str = "inferred"
     """inferred, or the path of the user's recipe file."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Files written under {home} before the first step (Maven's settings.xml), placeholders expanded."""
 
 
 @functools.cache
@@ -244,6 +248,64 @@ def infer_pypi(source: Path, subdir: str, release: Release, published: PackageTr
     return Recipe("pypi", artifact_kind, subdir, tuple(steps), output, env, toolchain, host, tuple(notes))
 
 
+# --- Maven ------------------------------------------------------------------------------------------------------
+MAVEN = ("mvn", "-B", "-s", "{home}/settings.xml", "-Dmaven.repo.local={home}/m2")
+"""Every mvn run: batch mode, our settings.xml (one mirror: the configured repository), a private local
+repository in the build directory."""
+GO_OFFLINE = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1:go-offline"
+"""Fully qualified, so that no plugin-prefix metadata is needed (a local repository used as a mirror has none)."""
+
+
+def _jar_toolchain(published: PackageTree | None, tool: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """(original toolchain, host toolchain, notes) of a jar build: JDK, and Maven's version for Maven."""
+    toolchain: dict[str, str] = {}
+    notes: list[str] = []
+    jdk = maven_build.original_jdk(published)
+    if jdk:
+        toolchain["jdk"] = jdk[0]
+        notes.append(f"original JDK from {jdk[1]}")
+    host = {"jdk": maven_build.jdk_release(maven_build.host_version(_tool_version(("javac", "-version")))) or ""}
+    maven = maven_build.original_maven(published) if tool == "maven" else None
+    if maven:
+        toolchain["maven"] = maven
+    if tool == "maven":
+        host["maven"] = maven_build.host_version(_tool_version(("mvn", "-v", "-B"))) or ""
+    host = {k: v for k, v in host.items() if v}
+    return toolchain, host, notes + _mismatch_notes(toolchain, host)
+
+
+def infer_maven(source: Path, subdir: str, published: PackageTree | None, artifact_filename: str) -> Recipe:
+    """Maven: dependencies resolved from the configured repository in the install phase (the only one with
+    network), then `mvn -o -DskipTests package` offline; Gradle: `assemble` offline. The jar is copied to {out}."""
+    sub = source / subdir
+    tool = maven_build.build_tool({p.name for p in sub.iterdir()} if sub.is_dir() else set())
+    if tool is None:
+        raise Unbuildable(f"no pom.xml or build.gradle at {subdir or 'the repository root'}")
+    if not artifact_filename.endswith(".jar"):
+        raise Unbuildable(f"only jars are rebuilt, not {artifact_filename}")
+    kind = "sources-jar" if artifact_filename.endswith("-sources.jar") else "jar"
+    toolchain, host, notes = _jar_toolchain(published, tool)
+    files: dict[str, str] = {}
+    if tool == "maven":
+        try:
+            files["settings.xml"] = maven_build.settings_xml(repository_url())
+        except InputError as exc:
+            raise Unbuildable(str(exc)) from None
+        goals = ("package", "source:jar-no-fork") if kind == "sources-jar" else ("package",)
+        steps = [Step("install", (*MAVEN, GO_OFFLINE), subdir, network=True),
+                 Step("build", (*MAVEN, "-o", "-DskipTests", *goals), subdir)]
+        target = "target"
+    else:
+        gradle = "./gradlew" if (sub / "gradlew").is_file() else "gradle"
+        steps = [Step("build", (gradle, "--no-daemon", "--offline", "-x", "test", "assemble"), subdir)]
+        target = "build/libs"
+        notes.append("Gradle runs offline: its dependencies must already be in the build's Gradle home")
+    steps.append(Step("build", ("cp", f"{target}/{artifact_filename}", "{out}/"), subdir))
+    env = {"MAVEN_OPTS": "-Duser.home={home}", "GRADLE_USER_HOME": "{home}/gradle"}
+    return Recipe("maven", kind, subdir, tuple(steps), artifact_filename, env, toolchain, host, tuple(notes),
+                  files=files)
+
+
 def infer(ecosystem: str, source: Path, subdir: str, release: Release, published: PackageTree | None,
           artifact_filename: str) -> Recipe:
     """The recipe for an ecosystem, or Unbuildable."""
@@ -252,7 +314,9 @@ def infer(ecosystem: str, source: Path, subdir: str, release: Release, published
     if ecosystem == "pypi":
         kind = "wheel" if artifact_filename.endswith(".whl") else "sdist"
         return infer_pypi(source, subdir, release, published, kind)
-    raise Unbuildable(f"rebuilding {ecosystem} packages is not supported (npm and PyPI are)")
+    if ecosystem == "maven":
+        return infer_maven(source, subdir, published, artifact_filename)
+    raise Unbuildable(f"rebuilding {ecosystem} packages is not supported (npm, PyPI and Maven are)")
 
 
 # --- user recipes ---------------------------------------------------------------------------------------------------
@@ -278,7 +342,7 @@ def load_override(path: Path) -> dict[str, Any]:
             raise InputError(f"recipe {path}: each [[steps]] needs phase and argv ({exc})") from None
         if any(s.phase not in ("install", "build") for s in data["steps"]):
             raise InputError(f"recipe {path}: step phase must be install or build")
-    for key in ("env", "toolchain"):
+    for key in ("env", "toolchain", "files"):
         if key in data and not isinstance(data[key], dict):
             raise InputError(f"recipe {path}: {key} must be a table")
     return data

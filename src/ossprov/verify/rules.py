@@ -23,6 +23,7 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP113": ("dependency-added", "The published manifest declares dependencies the repository does not."),
     "OSP114": ("entry-point-changed", "The published manifest points its entry points elsewhere."),
     "OSP115": ("manifest-fields-changed", "The published manifest differs from the repository's."),
+    "OSP116": ("embedded-commit-mismatch", "A commit embedded in the artifact differs from the pinned commit."),
     "OSP121": ("generated-loads-unknown-module", "Generated code loads a module the source never names."),
     "OSP122": ("source-map-mismatch", "A source map embeds source that differs from the repository."),
     "OSP130": ("core-metadata-missing", "The Python artifact has no core metadata."),
@@ -41,6 +42,7 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP512": ("yanked-release", "The release was yanked from the index (PEP 592)."),
     "OSP513": ("version-removed", "The registry no longer serves a version the lockfile names."),
     "OSP514": ("lockfile-digest-mismatch", "The lockfile's digest does not match the artifact served now."),
+    "OSP601": ("weak-practices", "The source repository scores below 3/10 on the OpenSSF Scorecard checks."),
     "OSP201": ("generated-needs-rebuild", "Generated code that only a rebuild can vouch for."),
     "OSP202": ("generated-vouched", "Generated code whose source map matches the repository."),
 }

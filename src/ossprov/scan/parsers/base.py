@@ -8,8 +8,6 @@ so findings can point back at the lockfile (SARIF locations need exact lines). M
 
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
 import functools
 import json
@@ -23,6 +21,7 @@ from typing import Any
 import yaml
 from packageurl import PackageURL
 
+from ossprov.ecosystems.common import sri_to_hex
 from ossprov.errors import InputError
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -311,18 +310,10 @@ def prefixed_digest(src: Source, line: int | None, value: str) -> tuple[str, str
 
 def sri_digests(src: Source, line: int | None, integrity: str) -> dict[str, str]:
     """Subresource-integrity strings (`sha512-<base64> sha1-<base64>`, npm/yarn/pnpm) as hex digests."""
-    digests: dict[str, str] = {}
-    for item in integrity.split():
-        algorithm, sep, b64 = item.partition("-")
-        b64 = b64.split("?", 1)[0]
-        try:
-            raw = base64.b64decode(b64, validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if not sep or not raw:
-            raise src.error(line, f"malformed integrity {item[:80]!r}")
-        digests.setdefault(algorithm.lower(), raw.hex())
-    return digests
+    try:
+        return sri_to_hex(integrity, strict=True)
+    except ValueError as exc:
+        raise src.error(line, f"malformed integrity {str(exc)[:80]!r}") from None
 
 
 def base64_digest(src: Source, line: int | None, algorithm: str, value: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ def test_git_head_pins_the_commit_through_insteadof(world: World) -> None:
     repo, _ = npm_project(world, "acme/lefty", "lefty", "1.0.0")
     sha = repo.commit("release 1.0.0")
     repo.commit("later work", {"index.js": "module.exports = 2;\n"})
-    purl = world.publish_npm(_pack_at(world, repo, sha), git_head=sha)
+    purl = world.publish_npm(world.npm_pack_at(repo, sha), git_head=sha)
     result = pipeline.locate(purl)
     assert result.repository and result.repository.url == "https://github.com/acme/lefty"
     assert result.commit == sha
@@ -27,16 +27,6 @@ def test_git_head_pins_the_commit_through_insteadof(world: World) -> None:
     assert result.confidence >= 0.9
     assert result.repository_claim == "verified"
 
-
-def _pack_at(world: World, repo, sha: str):
-    """npm pack of the working tree as it was at `sha`."""
-    import subprocess
-
-    subprocess.run(["git", "checkout", "-q", sha], cwd=repo.path, check=True)
-    try:
-        return world.npm_pack(repo.path)
-    finally:
-        subprocess.run(["git", "checkout", "-q", "main"], cwd=repo.path, check=True)
 
 
 @pytest.mark.parametrize("tag", ["v2.1.0", "2.1.0", "tagged@2.1.0", "tagged-v2.1.0", "release-2.1.0"])

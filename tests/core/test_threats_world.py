@@ -51,3 +51,26 @@ def test_deprecated_npm_version_and_yanked_pypi_release(world: World) -> None:
                               yanked="broken build")
     result = pipeline.verify(purl)
     assert any(f.rule == "OSP512" and "broken build" in f.message for f in result.findings)
+
+
+def test_star_jacking_claims_another_packages_repository(world: World) -> None:
+    famous, _ = npm_project(world, "someone/famous-lib", "famous-lib", "5.0.0")
+    famous.commit("famous code")
+    repo, pkg = npm_project(world, "acme/jacker", "jacker", "1.0.0",
+                            repository={"type": "git", "url": "https://github.com/someone/famous-lib"})
+    repo.commit("jacker code")
+    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg)))
+    assert result.locate.repository_claim == "unverified-other-package"
+    claim = [f for f in result.findings if f.rule == "OSP150"]
+    assert claim and claim[0].severity is Severity.HIGH and "famous-lib" in claim[0].message
+    assert result.verdict.value in ("mismatch", "unverifiable")
+
+
+def test_renamed_package_whose_files_match_is_fine(world: World) -> None:
+    repo, pkg = npm_project(world, "acme/oldname", "newname", "2.0.0")
+    repo.commit("release under the new name")
+    manifest = (pkg / "package.json").read_text().replace('"newname"', '"oldname"')
+    repo.commit("rename back in the repository", {"package.json": manifest})
+    result = pipeline.verify(world.publish_npm(world.npm_pack_at(repo, "HEAD~1")))
+    assert result.locate.repository_claim == "verified"
+    assert not [f for f in result.findings if f.rule == "OSP150"]

@@ -193,6 +193,14 @@ class LocateResult:
     def located(self) -> bool:
         return self.repository is not None and self.commit is not None
 
+    @property
+    def clone_failed(self) -> bool:
+        """Not located because no candidate repository could be cloned (a network or git failure, not a
+        finding about the package)."""
+        tried = [c for c in self.candidates if c.validated is not None]
+        return (not self.located and bool(tried)
+                and all(any(e.kind == "clone" and not e.supports for e in c.evidence) for c in tried))
+
 
 @dataclass(frozen=True)
 class FileResult:

@@ -105,6 +105,7 @@ def prepare(purl_text: str, artifact: Path | None = None, progress: Progress = _
                                  {"field": missing}))
     hints = list(release.hints) + eco.artifact_hints(tree)
     direct = next((h.commit for h in hints if h.commit), None)
+    hint_tags = list(dict.fromkeys(h.tag for h in hints if h.tag))
     candidates = loc.rank_candidates(hints)
     files = eco.comparable_files(tree)
     validated: list[loc.Located] = []
@@ -112,8 +113,10 @@ def prepare(purl_text: str, artifact: Path | None = None, progress: Progress = _
         progress(f"cloning and searching {candidate.url}")
         validated.append(loc.validate(candidate, eco, name=release.name, version=release.version, files=files,
                                       direct_commit=direct, direct_kind="gitHead" if purl.type == "npm" else
-                                      "vcs-commit", released_at=release.published_at))
-    ranked = [v.candidate for v in validated] + candidates[loc.MAX_VALIDATED:]
+                                      "vcs-commit", released_at=release.published_at, hint_tags=hint_tags))
+        if loc.conclusive(validated[-1]):
+            break
+    ranked = [v.candidate for v in validated] + candidates[len(validated):]
     best = loc.choose(validated)
     result = _result(purl, release, info, evidence, ranked, best, validated)
     return Prepared(purl, eco, release, path, tree, result, best.repo if best else None)
@@ -142,6 +145,7 @@ def _result(purl: PackageURL, release: Release, info: ArtifactInfo, evidence: li
     if best is None or best.pin is None:
         if not ranked:
             evidence.append(Evidence("no-repository", "no metadata names a source repository", supports=False))
+        evidence += [e for v in validated for e in v.candidate.evidence if e.kind == "clone" and not e.supports]
         return LocateResult(canonical(purl), None, None, 0.0, tuple(evidence), tuple(ranked), info, claim,
                             release_time=release.published_at)
     return LocateResult(

@@ -72,5 +72,8 @@ def test_repository_that_cannot_be_cloned_is_not_located(world: World) -> None:
     repo.commit("release")
     purl = world.publish_npm(world.npm_pack(pkg))
     proc = run("locate", purl, "--format", "json")
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 3, proc.stderr
     assert "cannot clone https://github.com/acme/deleted" in proc.stdout
+    proc = run("verify", purl, "--format", "json")
+    assert proc.returncode == 3
+    assert "no candidate repository could be cloned" in proc.stdout

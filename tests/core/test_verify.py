@@ -211,3 +211,63 @@ def test_sdist_with_changed_setup_py(world: World, tmp_path: Path) -> None:
     result = pipeline.verify(purl)
     assert result.verdict is Verdict.MISMATCH
     assert any(f.path == "setup.py" for f in highs(result))
+
+
+def test_setuptools_sdist_rewrites_are_normalized(world: World) -> None:
+    """What setuptools does to an sdist: setup.cfg rewritten through configparser, egg-info under src/."""
+    repo = world.repo("acme/toolsy")
+    setup_cfg = "[metadata]\nname = toolsy\n# the version\nversion = 1.0\n\n[options]\npackages = find:\n    \n"
+    files = {"setup.cfg": setup_cfg, "setup.py": "from setuptools import setup\nsetup()\n",
+             "src/toolsy/__init__.py": "T = 1\n"}
+    repo.commit("release", files)
+    rewritten = ("[metadata]\nname = toolsy\nversion = 1.0\n\n[options]\npackages = find:\n\n"
+                 "[egg_info]\ntag_build = \ntag_date = 0\n\n")
+    published = {**files, "setup.cfg": rewritten, "src/toolsy.egg-info/PKG-INFO": "Metadata-Version: 2.1\n",
+                 "src/toolsy.egg-info/SOURCES.txt": "setup.py\n", "src/toolsy.egg-info/top_level.txt": "toolsy\n"}
+    purl = world.publish_pypi("toolsy", "1.0", published, metadata={"Home-page": ["https://github.com/acme/toolsy"]})
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    statuses = {r.path: r.status for r in result.file_results}
+    assert statuses["setup.cfg"] is FileStatus.NORMALIZED
+    assert statuses["src/toolsy.egg-info/SOURCES.txt"] is FileStatus.NORMALIZED
+
+
+def test_setup_cfg_with_a_changed_setting_is_still_caught(world: World) -> None:
+    repo = world.repo("acme/cfgy")
+    files = {"setup.cfg": "[metadata]\nname = cfgy\nversion = 1.0\n", "cfgy.py": "C = 1\n"}
+    repo.commit("release", files)
+    evil = {**files, "setup.cfg": "[metadata]\nname = cfgy\nversion = 1.0\n\n[options]\nsetup_requires = evil\n"}
+    result = pipeline.verify(world.publish_pypi("cfgy", "1.0", evil,
+                                                metadata={"Home-page": ["https://github.com/acme/cfgy"]}))
+    assert any(f.path == "setup.cfg" and f.severity is Severity.HIGH for f in result.findings)
+
+
+def test_monorepo_build_from_the_root_with_dual_format_markers(world: World) -> None:
+    """Babel-style monorepo: the build config and LICENSE live at the root; tshy-style module-type markers."""
+    repo, pkg = npm_project(world, "acme/monobuild", "@acme/core", "7.0.0", subdir="packages/core",
+                            files={"src/index.ts": "export const core = 1;\n"}, extra={"main": "lib/cjs/index.js"})
+    repo.write({"babel.config.mjs": "export default {};\n", "LICENSE": "MIT\n"})
+    repo.commit("release")
+    (pkg / "lib/cjs").mkdir(parents=True)
+    (pkg / "lib/esm").mkdir(parents=True)
+    (pkg / "lib/cjs/index.js").write_text('"use strict";\nexports.core = 1;\n')
+    (pkg / "lib/cjs/package.json").write_text('{"type": "commonjs"}\n')
+    (pkg / "lib/esm/index.js").write_text("export const core = 1;\n")
+    (pkg / "lib/esm/package.json").write_text('{"type": "module"}\n')
+    (pkg / "LICENSE").write_text("MIT\n")
+    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg)))
+    assert not highs(result), result.findings
+    statuses = {r.path: r for r in result.file_results}
+    assert statuses["lib/esm/package.json"].status is FileStatus.GENERATED
+    assert statuses["LICENSE"].status is FileStatus.IDENTICAL and statuses["LICENSE"].source_path == "LICENSE"
+    assert result.verdict is Verdict.FAITHFUL_WITH_BUILD_OUTPUT
+
+
+def test_output_package_json_with_more_than_a_type_is_not_a_marker(world: World) -> None:
+    repo, pkg = npm_project(world, "acme/notmarker", "notmarker", "1.0.0", files={"src/a.ts": "export {};\n"},
+                            extra={"scripts": {"build": "tsc"}})
+    repo.commit("release")
+    (pkg / "dist").mkdir()
+    (pkg / "dist/package.json").write_text('{"type": "module", "scripts": {"postinstall": "node x"}}\n')
+    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg)))
+    assert any(f.path == "dist/package.json" and f.severity is Severity.HIGH for f in result.findings)

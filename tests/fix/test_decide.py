@@ -62,9 +62,11 @@ def test_content_match_that_contradicts_does_not_count() -> None:
 
 
 def test_pypi_home_page_on_a_forge_counts_as_declaration() -> None:
-    assert not decide(located(), [SourceHint(UPSTREAM, "homepage")], "pypi").needed
-    assert not decide(located(), [SourceHint(UPSTREAM, "project-url:Homepage")], "pypi").needed
-    docs = decide(located(), [SourceHint("https://widget.example/docs", "homepage")], "pypi")
+    from ossprov.ecosystems.pypi import metadata_hints
+
+    assert not decide(located(), metadata_hints({"home-page": [UPSTREAM]}), "pypi").needed
+    assert not decide(located(), metadata_hints({"project-url": [f"Homepage, {UPSTREAM}"]}), "pypi").needed
+    docs = decide(located(), metadata_hints({"home-page": ["https://widget.example/docs"]}), "pypi")
     assert docs.needed and "names no source repository" in docs.reason
 
 

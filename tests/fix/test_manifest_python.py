@@ -61,8 +61,8 @@ def test_pyproject_wrong_source_is_corrected_in_place() -> None:
 def test_pyproject_declared_uses_the_pypi_classification() -> None:
     old = '[project]\nname = "w"\n[project.urls]\nHomepage = "https://github.com/acme/widget"\nDocs = "https://d"\n'
     origins = [(h.origin, h.url) for h in PyprojectToml().declared(old)]
-    assert ("project-url:Homepage", "https://github.com/acme/widget") in origins
-    assert all(o != "declared-repository" for o, _ in origins)
+    assert ("declared-repository", "https://github.com/acme/widget") in origins  # a homepage that is the repo
+    assert ("project-url:Docs", "https://d") in origins
 
 
 def test_dynamic_urls_fall_back_to_setup_cfg() -> None:

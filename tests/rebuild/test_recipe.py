@@ -120,7 +120,7 @@ def test_pypi_bad_toml_is_unbuildable(tmp_path: Path) -> None:
 
 def test_other_ecosystems_unbuildable(tmp_path: Path) -> None:
     with pytest.raises(Unbuildable, match="not supported"):
-        infer("maven", tmp_path, "", release("maven", "a"), None, "a.jar")
+        infer("nuget", tmp_path, "", release("nuget", "a"), None, "a.1.0.0.nupkg")
 
 
 def test_override_replaces_fields(tmp_path: Path) -> None:

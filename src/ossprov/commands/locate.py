@@ -20,7 +20,8 @@ from ossprov.report.table import locate_panel, print_panels
 def command(purls: tuple[str, ...], artifact: Path | None, fmt: str) -> None:
     """Find the source repository, subdirectory and exact commit of each PURL.
 
-    Exit status: 0 all located, 1 some not fully located, 2 bad input, 3 registry/network/git failure.
+    Exit status: 0 all located, 1 some not fully located, 2 bad input, 3 registry/network/git failure
+    (including: no candidate repository could be cloned).
     """
     if artifact is not None and len(purls) > 1:
         raise InputError("--artifact goes with a single PURL")
@@ -30,6 +31,6 @@ def command(purls: tuple[str, ...], artifact: Path | None, fmt: str) -> None:
         click.echo(dumps([locate_json(r) for r in results]) if results else "[]")
     else:
         print_panels([locate_panel(r) for r in results])
-    if code:
-        raise SystemExit(code)
+    if code or any(r.clone_failed for r in results):
+        raise SystemExit(code or 3)
     raise SystemExit(0 if all(r.located for r in results) else 1)

@@ -40,8 +40,8 @@ def command(purls: tuple[str, ...], artifact: Path | None, fmt: str, fail_on: st
         click.echo(json.dumps(sarif(rows), indent=2))
     else:
         print_panels([verify_panel(r) for r in results])
-    if code:
-        raise SystemExit(code)
+    if code or any(r.locate.clone_failed for r in results):
+        raise SystemExit(code or 3)
     failed = any(reaches(r.worst, fail_on) or (r.verdict is Verdict.UNVERIFIABLE and fail_on != "never")
                  for r in results)
     raise SystemExit(1 if failed else 0)

@@ -76,10 +76,10 @@ def scm_hints(eff: Effective) -> list[SourceHint]:
     tag = eff.scm.get("tag")
     tag = eff.interpolate(tag) if tag and tag != "HEAD" else None
     origin = "declared-repository" if eff.scm_from is None else "declared-repository-parent"
-    for key in ("url", "connection", "developerConnection"):
+    # The connections name the git repository; <url> is often a web view (gitweb, gitbox) of it.
+    for key in ("connection", "developerConnection", "url"):
         if eff.scm.get(key):
             hints.append(SourceHint(maven_jar.scm_url(eff.interpolate(eff.scm[key])), origin, tag=tag))
-            break
     if eff.url:
         hints.append(SourceHint(eff.interpolate(eff.url), "homepage"))
     return hints
@@ -237,6 +237,13 @@ def _explain_class(path: str, context: CompareContext) -> Comparison:
     hit = next((p for p in context.source_files for w in wanted if p.endswith("/" + w)), None)
     if hit:
         return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
+    if posixpath.basename(stem) == "module-info":
+        return Comparison(
+            FileResult(path, FileStatus.GENERATED, None, "module descriptor with no module-info.java: generated "
+                       "at build time (moditect and alike)"),
+            (Finding(Severity.MEDIUM, "OSP201", path, "module descriptor generated at build time; only a rebuild "
+                     "can vouch for it"),),
+        )
     return Comparison(
         FileResult(path, FileStatus.UNEXPLAINED, None, f"no source file {stem}.java (or Kotlin/Groovy/Scala) "
                    "at the commit"),

@@ -84,8 +84,13 @@ def manifest_hints(tree: PackageTree) -> list[SourceHint]:
     return hints + [SourceHint(manifest[a], "homepage") for a in HOME_ATTRIBUTES if manifest.get(a)]
 
 
+MULTI_RELEASE = re.compile(r"^META-INF/versions/\d+/")
+
+
 def class_source(path: str) -> str | None:
-    """The source file stem a compiled class comes from: `org/x/Y$Inner.class` → `org/x/Y`, `FooKt` → `Foo`."""
+    """The source file stem a compiled class comes from: `org/x/Y$Inner.class` → `org/x/Y`, `FooKt` → `Foo`;
+    classes of a multi-release jar (`META-INF/versions/9/...`) come from the same source tree."""
+    path = MULTI_RELEASE.sub("", path)
     if not path.endswith(".class") or path.startswith("META-INF/"):
         return None
     stem = path[: -len(".class")]

@@ -293,9 +293,14 @@ def _compare_package_json(data: bytes, source: bytes) -> Comparison:
                 findings.append(Finding(Severity.HIGH, "OSP113", "package.json",
                                         f"{field} not in the repository's package.json: {', '.join(added)}"))
     for field in ("main", "module", "bin", "exports", "browser"):
-        if field in changed:
+        if field not in changed:
+            continue
+        if field in pub_n:
             findings.append(Finding(Severity.HIGH, "OSP114", "package.json",
                                     f"entry point `{field}` differs from the repository"))
+        else:  # dropped at publish (build tools strip `exports` for older resolvers): nothing new can run
+            findings.append(Finding(Severity.MEDIUM, "OSP115", "package.json",
+                                    f"entry point `{field}` was removed at publish"))
     if not findings:
         findings.append(Finding(Severity.MEDIUM, "OSP115", "package.json",
                                 f"fields differ from the repository: {', '.join(changed)}"))

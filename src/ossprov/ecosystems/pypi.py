@@ -53,10 +53,11 @@ from ossprov.model import (
     Severity,
     SourceHint,
 )
-from ossprov.source.urls import repo_links_in_text
+from ossprov.source.urls import FORGES, normalize, repo_links_in_text
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
+HOMEPAGE_LABELS = ("homepage", "home", "home-page", "home page")
 SOURCE_LABELS = ("source", "source code", "repository", "code", "github", "gitlab", "git", "vcs", "scm")
 METADATA_FILES = ("PKG-INFO",)
 _VERSION_FILE = re.compile(rb"^(__version__|version|VERSION|__version_tuple__|version_tuple)\b", re.M)
@@ -149,20 +150,32 @@ def parse_core_metadata(raw: bytes) -> dict[str, list[str]]:
     return out
 
 
+def _origin(label: str, url: str) -> str:
+    """The hint's origin: a source label declares the repository, and so does a homepage that is itself a
+    repository on a forge (many projects give only `Homepage = https://github.com/o/r`)."""
+    key = label.lower()
+    if key in SOURCE_LABELS:
+        return "declared-repository"
+    norm = normalize(url)
+    if key in HOMEPAGE_LABELS and norm is not None and norm.host in FORGES:
+        return "declared-repository"
+    return "homepage" if key in HOMEPAGE_LABELS else f"project-url:{label}"
+
+
 def metadata_hints(meta: dict[str, list[str]]) -> list[SourceHint]:
     hints: list[SourceHint] = []
     for entry in meta.get("project-url", []):
         label, _, url = entry.partition(",")
         label, url = label.strip(), url.strip()
         if url:
-            origin = "declared-repository" if label.lower() in SOURCE_LABELS else f"project-url:{label}"
-            hints.append(SourceHint(url, origin))
-    for key, origin in (("home-page", "homepage"), ("download-url", "download-url")):
+            hints.append(SourceHint(url, _origin(label, url)))
+    for key in ("home-page", "download-url"):
         for url in meta.get(key, []):
             if url.strip() and url.strip().upper() != "UNKNOWN":
-                hints.append(SourceHint(url.strip(), origin))
+                hints.append(SourceHint(url.strip(), _origin(key, url.strip()) if key == "home-page"
+                                        else "download-url"))
     for text in meta.get("description", []):
-        hints += [SourceHint(u, "description-link") for u in repo_links_in_text(text, 20)]
+        hints += [SourceHint(u, "readme-link") for u in repo_links_in_text(text, 20)]
     return hints
 
 
@@ -314,9 +327,11 @@ class PyPI(Ecosystem):
                                          "core metadata written by the build backend (PKG-INFO, *.egg-info, "
                                          "*.dist-info)"))
         name = posixpath.basename(path)
-        if name == "setup.cfg" and source is not None and _strip_egg_info(data) == _strip_egg_info(source):
-            return Comparison(FileResult(path, FileStatus.NORMALIZED, path,
-                                         "setup.cfg with the [egg_info] section setuptools writes into sdists"))
+        if name == "setup.cfg" and (published := _setup_cfg(data)) is not None and published == (
+                _setup_cfg(source) if source is not None else {}):
+            return Comparison(FileResult(path, FileStatus.NORMALIZED, path if source is not None else None,
+                                         "setup.cfg as setuptools rewrites it into sdists (same settings once its "
+                                         "[egg_info] section, comments and layout are set aside)"))
         version = context.release.version if context.release else ""
         if _looks_like_version_file(data, version) and (source is None or _looks_like_version_file(source, None)):
             return Comparison(FileResult(path, FileStatus.NORMALIZED, None,
@@ -354,13 +369,22 @@ def _sort_key(version: str) -> Any:
 
 
 def _is_build_metadata(path: str) -> bool:
-    first = path.split("/", 1)[0]
-    return path in METADATA_FILES or first.endswith((".egg-info", ".dist-info")) or (
-        path.endswith("/PKG-INFO") and ".egg-info/" in path)
+    """PKG-INFO and the files of `*.egg-info`/`*.dist-info` directories, wherever they sit (src layouts put
+    egg-info under src/)."""
+    return path in METADATA_FILES or any(part.endswith((".egg-info", ".dist-info")) for part in path.split("/")[:-1])
 
 
-def _strip_egg_info(data: bytes) -> bytes:
-    return re.sub(rb"\n?\[egg_info\][^\[]*", b"", data).strip()
+def _setup_cfg(data: bytes) -> dict[str, dict[str, list[str]]] | None:
+    """setup.cfg's settings without the [egg_info] section setuptools adds, with values split into stripped
+    lines: setuptools rewrites the file through configparser (comments dropped, indentation changed)."""
+    parser = ConfigParser(interpolation=None)
+    try:
+        parser.read_string(data.decode("utf-8"))
+    except (ConfigError, UnicodeDecodeError):
+        return None
+    return {section: {key: [line.strip() for line in value.splitlines() if line.strip()]
+                      for key, value in parser[section].items()}
+            for section in parser.sections() if section != "egg_info"}
 
 
 def _looks_like_version_file(data: bytes, version: str | None) -> bool:

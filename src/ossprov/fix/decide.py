@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ossprov.model import LocateResult, Repository, SourceHint
-from ossprov.source.urls import FORGES, normalize, same_repository
+from ossprov.source.urls import normalize, same_repository
 
 MIN_CONFIDENCE = 0.8
 
@@ -35,26 +35,14 @@ def content_verified(result: LocateResult) -> bool:
     return any(e.kind == "content-match" and e.supports for e in evidence)
 
 
-def _is_home_page(origin: str) -> bool:
-    return origin.lower() in ("homepage", "project-url:homepage", "project-url:home-page", "project-url:home")
-
-
 def declaring_hints(hints: Iterable[SourceHint], ecosystem: str) -> list[SourceHint]:
     """The hints that count as the package's declaration of its repository.
 
     Every plug-in names the repository field (npm `repository`, a source-like PyPI Project-URL, Maven
-    `scm`, NuGet `repository`) `declared-repository`. PyPI also counts a Home-page that is itself a repository
-    on a forge, as tools that read PyPI metadata do.
+    `scm`, NuGet `repository`) `declared-repository`; the PyPI plug-in also gives that origin to a Home-page
+    that is itself a repository on a forge, as tools that read PyPI metadata do.
     """
-    chosen = []
-    for hint in hints:
-        if hint.origin == "declared-repository":
-            chosen.append(hint)
-        elif ecosystem == "pypi" and _is_home_page(hint.origin):
-            ref = normalize(hint.url)
-            if ref is not None and ref.host in FORGES:
-                chosen.append(hint)
-    return chosen
+    return [hint for hint in hints if hint.origin == "declared-repository"]
 
 
 def problem(declared: list[SourceHint], target: Repository, ecosystem: str) -> str | None:

@@ -15,6 +15,9 @@ from ossprov.source.pin import Pin, pin
 ORIGIN_WEIGHT = {
     "declared-repository": 1.0,
     "vcs-commit": 1.0,
+    "declared-repository-parent": 0.9,
+    "git-properties-remote": 0.9,
+    "manifest-scm": 0.8,
     "homepage": 0.5,
     "bugs": 0.45,
     "download-url": 0.35,
@@ -23,6 +26,11 @@ ORIGIN_WEIGHT = {
 }
 PROJECT_URL_WEIGHT = 0.4
 MAX_VALIDATED = 3
+DECLARED_ORIGINS = frozenset({"declared-repository", "declared-repository-parent", "vcs-commit",
+                              "git-properties-remote", "manifest-scm", "download-url"})
+"""Metadata whose job is to name the source. Other links (homepage, README, description) count only when
+they point into a known forge: a project website is not a git repository, and cloning it is a request to
+an arbitrary host."""
 
 
 def _weight(origin: str) -> float:
@@ -34,24 +42,32 @@ def rank_candidates(hints: list[SourceHint]) -> list[RepoCandidate]:
     grouped: dict[str, dict] = {}
     for hint in hints:
         norm = urls.normalize(hint.url)
-        if norm is None:
+        if norm is None or (hint.origin not in DECLARED_ORIGINS and norm.host not in urls.FORGES):
             continue
         key = norm.url.lower()
-        slot = grouped.setdefault(key, {"url": norm.url, "subdir": "", "origins": {}, "evidence": []})
+        slot = grouped.setdefault(key, {"url": norm.url, "subdir": "", "origins": {}, "evidence": [], "more": {},
+                                             "seen": set()})
         subdir = hint.subdir or norm.subdir
         if subdir and (hint.origin == "declared-repository" or not slot["subdir"]):
             slot["subdir"] = subdir
-        slot["origins"][hint.origin] = max(slot["origins"].get(hint.origin, 0.0), _weight(hint.origin))
+        if hint.origin in slot["origins"]:  # one row per origin: a README naming the repository ten times
+            if (hint.origin, hint.url) not in slot["seen"]:
+                slot["seen"].add((hint.origin, hint.url))
+                slot["more"][hint.origin] = slot["more"].get(hint.origin, 0) + 1
+            continue
+        slot["seen"].add((hint.origin, hint.url))
+        slot["origins"][hint.origin] = _weight(hint.origin)
         detail = f"{hint.origin} names {hint.url}" + (f" (directory {subdir})" if subdir else "")
-        ev = Evidence(hint.origin if hint.origin == "declared-repository" else "metadata-link", detail,
-                      {"origin": hint.origin, "url": hint.url})
-        if ev not in slot["evidence"]:
-            slot["evidence"].append(ev)
+        slot["evidence"].append(Evidence("declared-repository" if hint.origin in DECLARED_ORIGINS
+                                         else "metadata-link", detail, {"origin": hint.origin, "url": hint.url}))
     ranked = []
     for slot in grouped.values():
         weights = sorted(slot["origins"].values(), reverse=True)
         score = min(1.0, weights[0] + 0.1 * sum(weights[1:]))
-        ranked.append(RepoCandidate(slot["url"], slot["subdir"], round(score, 3), tuple(slot["evidence"])))
+        evidence = tuple(
+            Evidence(e.kind, e.detail + (f" (and {n} more link(s))" if (n := slot["more"].get(e.data["origin"]))
+                                         else ""), e.data) for e in slot["evidence"])
+        ranked.append(RepoCandidate(slot["url"], slot["subdir"], round(score, 3), evidence))
     ranked.sort(key=lambda c: c.score, reverse=True)
     return ranked
 
@@ -67,7 +83,8 @@ class Located:
 
 
 def validate(candidate: RepoCandidate, eco: Ecosystem, *, name: str, version: str, files: dict[str, bytes],
-             direct_commit: str | None, direct_kind: str, released_at: str | None) -> Located:
+             direct_commit: str | None, direct_kind: str, released_at: str | None,
+             hint_tags: list[str] | None = None) -> Located:
     """Clone the candidate, pin the artifact in it, and look at what its manifest says."""
     try:
         repo = Repo(ensure_clone(candidate.url))
@@ -77,7 +94,8 @@ def validate(candidate: RepoCandidate, eco: Ecosystem, *, name: str, version: st
                        candidate.subdir)
     blobs = {p: git_blob_id(d) for p, d in files.items()}
     result = pin(repo, eco, name=name, version=version, files=blobs, subdir=candidate.subdir,
-                 direct_commit=direct_commit, direct_kind=direct_kind, released_at=released_at)
+                 direct_commit=direct_commit, direct_kind=direct_kind, released_at=released_at,
+                 repo_name=candidate.url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"), hint_tags=hint_tags)
     subdir = _subdir_for(repo, eco, result.commit, result.prefix) if result.commit else candidate.subdir
     claim = None
     if result.matched == 0:
@@ -96,15 +114,22 @@ def _norm(name: str) -> str:
 
 
 def _subdir_for(repo: Repo, eco: Ecosystem, commit: str, prefix: str) -> str:
-    """The package's directory: the content prefix, or its parent when files sit in `src/` under it."""
+    """The package's directory: the nearest directory at or above the content prefix that holds the package's
+    manifest (files sit in `src/` of a Python project, in `src/main/java/` of a Maven module)."""
     subdir = prefix.rstrip("/")
-    for candidate in (subdir, posixpath.dirname(subdir)):
-        manifest = eco.read_manifest(lambda p: repo.read_file(commit, p), candidate)
-        if manifest is not None:
+    candidate = subdir
+    while True:
+        if eco.read_manifest(lambda p: repo.read_file(commit, p), candidate) is not None:
             return candidate
-        if not subdir:
-            break
-    return subdir
+        if not candidate:
+            return subdir
+        candidate = posixpath.dirname(candidate)
+
+
+def conclusive(loc: Located) -> bool:
+    """Whether a validated candidate settles the question, so that weaker candidates need not be cloned:
+    it holds at least half of the artifact's files at a commit pinned with confidence."""
+    return bool(loc.pin and loc.pin.commit and loc.pin.matched * 2 >= loc.pin.total and loc.pin.confidence >= 0.8)
 
 
 def choose(located: list[Located]) -> Located | None:

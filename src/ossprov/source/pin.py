@@ -45,14 +45,29 @@ def _prefix(subdir: str) -> str:
     return subdir.strip("/") + "/" if subdir.strip("/") else ""
 
 
-def _tag_commits(repo: Repo, eco: Ecosystem, name: str, version: str) -> list[tuple[str, str]]:
+def _with_version(tag: str, version: str) -> str:
+    """A tag named by metadata for another version (a POM's <scm><tag> is often the previous release's),
+    with its version replaced by this one."""
+    return re.sub(r"\d+(\.\d+)+([.-][0-9A-Za-z]+)*", version, tag, count=1)
+
+
+def _tag_commits(repo: Repo, eco: Ecosystem, name: str, version: str, repo_name: str,
+                 hint_tags: list[str]) -> list[tuple[str, str, str]]:
+    """(tag, commit, how it was matched): conventional names first, then tags named by metadata, then any tag
+    holding the version as a whole token (`4.17.21-npm`, `rel/commons-lang-3.14.0`)."""
     tags = repo.tags()
     lowered = {t.lower(): t for t in tags}
-    found = []
-    for wanted in eco.tag_names(name, version):
-        real = lowered.get(wanted.lower())
-        if real:
-            found.append((real, tags[real]))
+    wanted = [*eco.tag_names(name, version), f"rel/{repo_name}-{version}", f"{repo_name}-{version}",
+              f"{repo_name}-v{version}", *hint_tags, *(_with_version(t, version) for t in hint_tags)]
+    found: list[tuple[str, str, str]] = []
+    for want in dict.fromkeys(wanted):
+        real = lowered.get(want.lower())
+        if real and all(real != f[0] for f in found):
+            found.append((real, tags[real], "names the version"))
+    if not found:
+        token = re.compile(r"(?<![\d.])v?" + re.escape(version) + r"(?![\d])")
+        loose = [t for t in tags if token.search(t)]
+        found += [(t, tags[t], "contains the version") for t in sorted(loose)[:3]]
     return found
 
 
@@ -72,7 +87,8 @@ def _manifest_version_commits(repo: Repo, eco: Ecosystem, subdir: str, version: 
 
 
 def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: dict[str, str], subdir: str,
-        direct_commit: str | None, direct_kind: str = "gitHead", released_at: str | None = None) -> Pin:
+        direct_commit: str | None, direct_kind: str = "gitHead", released_at: str | None = None,
+        repo_name: str = "", hint_tags: list[str] | None = None) -> Pin:
     """The commit of `repo` the artifact (files: path → blob id) was made from, with the evidence."""
     evidence: list[Evidence] = []
     proposals: dict[str, list[Evidence]] = {}
@@ -88,8 +104,8 @@ def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: dict[str,
             evidence.append(Evidence(direct_kind, f"the registry names commit {direct_commit[:12]}, which is not in "
                                      "the repository (never pushed, or history rewritten)",
                                      {"commit": direct_commit}, supports=False))
-    for tag, sha in _tag_commits(repo, eco, name, version):
-        propose(sha, Evidence("tag", f"tag {tag} names the version", {"tag": tag, "commit": sha}))
+    for tag, sha, how in _tag_commits(repo, eco, name, version, repo_name, hint_tags or []):
+        propose(sha, Evidence("tag", f"tag {tag} {how}", {"tag": tag, "commit": sha}))
     for sha in _manifest_version_commits(repo, eco, subdir, version):
         propose(sha, Evidence("manifest-version", f"commit {sha[:12]} set the manifest's version to {version}",
                               {"commit": sha}))
@@ -103,6 +119,7 @@ def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: dict[str,
         return Pin(None, _prefix(subdir), 0, len(files), 0.0, tuple(evidence))
 
     scored = []
+    present_at: dict[str, int] = {}
     for sha, evs in proposals.items():
         best_prefix, best = prefixes[0], -1
         for prefix in prefixes:
@@ -110,6 +127,7 @@ def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: dict[str,
             matched = sum(1 for p, blob in files.items() if tree.get(prefix + p) == blob)
             if matched > best:
                 best_prefix, best = prefix, matched
+                present_at[sha] = sum(1 for p in files if prefix + p in tree)
         when = repo.commit_info(sha).time
         priority = max(KIND_PRIORITY.get(e.kind, 0) for e in evs)
         after_release = released is not None and when > released + 3600
@@ -127,17 +145,27 @@ def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: dict[str,
                                  " unchanged", {"commit": chosen, "matched": matched, "total": total}))
     for other_matched, _, _, _, sha, _ in scored[1:]:
         for ev in proposals[sha]:
-            if ev.kind != "content-match":
+            if ev.kind == "content-match":
+                continue
+            if other_matched == matched:
+                evidence.append(Evidence(ev.kind, f"{ev.detail}; commit {sha[:12]} holds as many files unchanged "
+                                         f"({matched}), commit {chosen[:12]} is preferred by its evidence",
+                                         ev.data))
+            else:
                 evidence.append(Evidence(ev.kind, f"{ev.detail}, but only {other_matched} of {total} files match "
                                          f"there; commit {chosen[:12]} holds {matched}", ev.data, supports=False))
-    return Pin(chosen, prefix, matched, total, _confidence(matched, total, kinds), tuple(evidence))
+    confidence = _confidence(matched, present_at.get(chosen, 0), kinds)
+    return Pin(chosen, prefix, matched, total, confidence, tuple(evidence))
 
 
-def _confidence(matched: int, total: int, kinds: set[str]) -> float:
+def _confidence(matched: int, present: int, kinds: set[str]) -> float:
+    """How sure the commit is the one, from the share of the artifact files found in its tree that are
+    unchanged there (files absent from the tree, like build output, say nothing about which commit it is;
+    whether they are faithful is the verdict's business) and from direct evidence (gitHead, tag)."""
     direct = bool(kinds & {"gitHead", "vcs-commit", "tag"})
-    if total == 0:
+    if present == 0:
         return 0.6 if direct else 0.2
     if matched == 0:
         return 0.3 if direct else 0.0
-    ratio = matched / total
+    ratio = matched / present
     return round(min(1.0, 0.5 + 0.4 * ratio + (0.1 if direct else 0.0)), 3)

@@ -70,6 +70,9 @@ def normalize(raw: str) -> RepoUrl | None:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https", "git", "ssh"):
         return None
+    gitweb = re.search(r"(?:^|[;&])p=([^;&]+)", parts.query)
+    if gitweb:  # a gitweb/gitbox view `.../repos/asf?p=commons-lang.git`: the repository is the `p` path
+        parts = parts._replace(path=parts.path.rstrip("/") + "/" + unquote(gitweb.group(1)), query="")
     host = (parts.hostname or "").lower()
     if not host:
         return None

@@ -61,13 +61,27 @@ def _reader(repo: Repo, files: dict[str, str]):
     return read_one, read_many
 
 
+def _counterpart(path: str, source_path: str, context: CompareContext) -> str:
+    """Where the artifact file's source is: its own path, or for a top-level file of a monorepo package
+    absent there (LICENSE, NOTICE, ...), the nearest parent directory's file of that name, which publish
+    tools copy in."""
+    if source_path in context.source_files or "/" in path or not context.subdir:
+        return source_path
+    parts = context.subdir.split("/")
+    for depth in range(len(parts) - 1, -1, -1):
+        candidate = "/".join([*parts[:depth], path])
+        if candidate in context.source_files:
+            return candidate
+    return source_path
+
+
 def classify(eco: Ecosystem, tree: PackageTree, context: CompareContext) -> tuple[list[FileResult], list[Finding]]:
     """Per-file statuses and the findings they carry."""
     results: list[FileResult] = []
     findings: list[Finding] = []
     differing: dict[str, str] = {}
     for path, f in sorted(tree.files.items()):
-        source_path = eco.source_path(path, context.content_root)
+        source_path = _counterpart(path, eco.source_path(path, context.content_root), context)
         blob = context.source_files.get(source_path)
         if blob is not None and blob == git_blob_id(f.data):
             results.append(FileResult(path, FileStatus.IDENTICAL, source_path))
@@ -118,6 +132,9 @@ def compare_prepared(prepared: Prepared) -> VerifyResult:
         reason = "no source repository could be found" if result.repository is None else "no commit could be pinned"
         if result.repository_claim == "unverified-other-package":
             reason = "the declared repository holds another package and none of this one's files"
+        elif result.clone_failed:
+            failure = next(e for e in result.evidence if e.kind == "clone")
+            reason = f"no candidate repository could be cloned ({failure.detail})"
         return VerifyResult(result, Verdict.UNVERIFIABLE, findings=tuple(base), reason=reason)
     source_files = repo.ls_tree(result.commit)
     read_one, read_many = _reader(repo, source_files)
@@ -128,7 +145,8 @@ def compare_prepared(prepared: Prepared) -> VerifyResult:
     findings = base + eco.release_findings(prepared.release, tree, context) + findings
     file_results += _missing(eco, tree, context)
     findings += rules.aggregate_generated(file_results, findings)
-    return VerifyResult(result, rules.verdict(file_results, findings), tuple(file_results), tuple(findings))
+    return VerifyResult(result, rules.verdict(file_results, findings), tuple(file_results), tuple(findings),
+                        rules.explain_verdict(file_results, findings))
 
 
 def _base_findings(result: LocateResult) -> list[Finding]:

@@ -26,9 +26,11 @@ DECLARATIONS = (".d.ts", ".d.mts", ".d.cts", ".d.ts.map")
 OUTPUT_DIRS = frozenset({"dist", "lib", "build", "es", "esm", "cjs", "umd", "out", "bundle", "bundles", "min",
                          "module", "commonjs", "types", "typings", "compiled"})
 SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".coffee", ".vue", ".svelte")
-BUILD_CONFIGS = ("tsconfig.json", "tsconfig.build.json", "babel.config.js", "babel.config.json", ".babelrc",
-                 "rollup.config.js", "rollup.config.mjs", "rollup.config.ts", "webpack.config.js", "vite.config.ts",
-                 "vite.config.js", "esbuild.config.js", "tsup.config.ts", "gulpfile.js", "Gruntfile.js")
+BUILD_CONFIGS = ("tsconfig.json", "tsconfig.build.json", "tsconfig.base.json", "babel.config.js", "babel.config.json",
+                 "babel.config.mjs", "babel.config.cjs", ".babelrc", "rollup.config.js", "rollup.config.mjs",
+                 "rollup.config.cjs", "rollup.config.ts", "webpack.config.js", "vite.config.ts", "vite.config.js",
+                 "esbuild.config.js", "tsup.config.ts", "gulpfile.js", "Gulpfile.js", "Gulpfile.mjs",
+                 "gulpfile.mjs", "Gruntfile.js")
 _SPECIFIER = re.compile(
     r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s+)(['"])([^'"\n]{1,200})\1""")
 MAX_CORPUS_BYTES = 64 * 1024 * 1024
@@ -54,14 +56,29 @@ def _subdir_files(context: CompareContext) -> list[str]:
 
 
 def has_build(context: CompareContext, build_scripts: list[str]) -> str | None:
-    """Why we believe the package is built before publishing, or None."""
+    """Why we believe the package is built before publishing, or None. Monorepos build from the root, so the
+    package's directory and each of its parents are searched for a compiler or bundler configuration."""
     if build_scripts:
         return f"the package has build scripts ({', '.join(build_scripts)})"
-    prefix = context.subdir + "/" if context.subdir else ""
-    for cfg in BUILD_CONFIGS:
-        if prefix + cfg in context.source_files:
-            return f"the repository has {cfg}"
+    parts = context.subdir.split("/") if context.subdir else []
+    for depth in range(len(parts), -1, -1):
+        prefix = "/".join(parts[:depth]) + "/" if depth else ""
+        for cfg in BUILD_CONFIGS:
+            if prefix + cfg in context.source_files:
+                return f"the repository has {prefix + cfg}"
     return None
+
+
+def _module_type_marker(path: str, data: bytes) -> bool:
+    """`{"type": "module"}` / `{"type": "commonjs"}` files that dual-format builds (tshy, ...) write into each
+    output directory."""
+    if posixpath.basename(path) != "package.json" or "/" not in path:
+        return False
+    try:
+        doc = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return isinstance(doc, dict) and set(doc) <= {"type"} and doc.get("type") in ("module", "commonjs", None)
 
 
 def source_corpus(context: CompareContext) -> str:
@@ -159,9 +176,14 @@ def check_source_map(map_path: str, doc: dict[str, Any], context: CompareContext
 def explain_js_output(path: str, data: bytes, context: CompareContext, build_scripts: list[str]) -> Comparison | None:
     """Explain a JS-ecosystem file that is not in the repository, or None (then it is unexplained)."""
     why_built = has_build(context, build_scripts)
-    if why_built is None or not path.endswith((*JS_OUTPUT, *DECLARATIONS, ".map", ".css")):
+    if why_built is None:
         return None
     top = path.split("/", 1)[0]
+    if top in OUTPUT_DIRS and _module_type_marker(path, data):
+        return Comparison(FileResult(path, FileStatus.GENERATED, None,
+                                     f"module-type marker written by the dual-format build; {why_built}"))
+    if not path.endswith((*JS_OUTPUT, *DECLARATIONS, ".map", ".css")):
+        return None
     in_output_dir = top in OUTPUT_DIRS
     stem = _stem(path)
     counterpart = next((p for p in _subdir_files(context) if _stem(p) == stem and p.endswith(SOURCE_EXTS)), None)

@@ -56,7 +56,7 @@ def project_url_hints(urls: dict[str, str], home_page: str | None = None) -> lis
     meta = {"project-url": [f"{label}, {url}" for label, url in urls.items()]}
     if home_page:
         meta["home-page"] = [home_page]
-    return [h for h in metadata_hints(meta) if h.origin != "description-link"]
+    return [h for h in metadata_hints(meta) if h.origin != "readme-link"]
 
 
 def is_source_label(label: str) -> bool:

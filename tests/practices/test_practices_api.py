@@ -144,7 +144,7 @@ def test_command_json_and_token_never_shown(widget, github, monkeypatch, caplog)
     out = runner.invoke(command, [str(widget.path), "--format", "json", "--github-token-env", "MY_GH_TOKEN"])
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
-    assert set(doc) == {"repository", "commit", "score", "excluded", "checks", "package"}
+    assert set(doc) == {"repository", "commit", "score", "excluded", "checks", "package", "head"}
     assert doc["repository"] == "https://github.com/acme/widget.git"
     assert len(doc["checks"]) == 17 and {"name", "score", "risk", "reason", "details"} <= set(doc["checks"][0])
     assert isinstance(doc["score"], float)

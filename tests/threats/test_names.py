@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from rapidfuzz.distance import DamerauLevenshtein
 
 from ossprov.threats import names
-from ossprov.threats.typo import KEYBOARD, Family, classify, generate
+from ossprov.threats.typo import KEYBOARD, Family, classify, generate, neighbours
 
 
 def test_canonical_forms() -> None:
@@ -53,3 +54,13 @@ def test_generate_round_trips_through_classify() -> None:
 def test_invalid_names(bad: str) -> None:
     with pytest.raises(names.InputError):
         names.validate("pypi", bad)
+
+
+def test_one_edit_neighbours_cover_every_edit_kind() -> None:
+    found = neighbours("abc", "abcx")
+    assert {"bc", "bac", "xbc", "abxc", "abcx"} <= found and "abc" not in found
+    assert all(DamerauLevenshtein.distance("abc", n) == 1 for n in found)
+
+
+def test_two_letter_last_word_keeps_its_s() -> None:
+    assert names.strip_suffix("pgvecto-rs") != "pgvector" and names.strip_suffix("requests") == "request"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ossprov.errors import InputError
-from ossprov.threats import popular
+from ossprov.threats import keyindex, popular
 from ossprov.threats.squat import imitations
 
 
@@ -70,3 +70,23 @@ def test_corrupt_user_list_is_an_input_error(data_dir: Path) -> None:
     (data_dir / "popular" / "npm.tsv.gz").write_bytes(b"garbage")
     with pytest.raises(InputError, match="unreadable"):
         popular.load("npm")
+
+
+@pytest.mark.parametrize("eco", ["npm", "pypi", "nuget", "maven"])
+def test_shipped_key_index_is_current(eco: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped key index matches the snapshot and the key rules; else the rules changed without
+    `python -m ossprov.threats.snapshot --keys-only --out src/ossprov/threats/data`."""
+    monkeypatch.setattr(keyindex, "build", lambda *a: pytest.fail("shipped key index is stale"))
+    popular._load_cached.cache_clear()
+    assert popular.load(eco).keys.lines
+
+
+def test_stale_key_index_is_recomputed_not_trusted(tmp_path: Path, data_dir: Path) -> None:
+    src = tmp_path / "names.txt"
+    src.write_text("cross-env\nlodash\n")
+    popular.install_update(src, "npm")
+    keys = popular.keys_path(popular.user_path("npm"))
+    assert keys.exists()
+    keys.write_bytes(keyindex.render(keyindex.KeyIndex(["c\tcrossenv\tlodash"], frozenset("x")), "stale"))
+    popular._load_cached.cache_clear()
+    assert [h.popular for h in imitations("npm", "crossenv") if h.flagged] == ["cross-env"]

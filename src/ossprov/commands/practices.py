@@ -17,7 +17,10 @@ DETAILS_SHOWN = 3
 
 def _table(result: PracticesResult) -> None:
     console = Console(highlight=False)
-    console.print(f"[bold]{result.repository}[/bold] @ {result.commit[:12]}")
+    where = f"files at {result.commit[:12]}"
+    if result.head and result.head != result.commit:
+        where += f" (the release), history up to {result.head[:12]} (the default branch)"
+    console.print(f"[bold]{result.repository}[/bold]: {where}")
     table = Table("Check", "Score", "Risk", "Reason")
     for check in result.checks:
         score = "?" if check.score == INCONCLUSIVE else str(check.score)

@@ -113,3 +113,6 @@ class PracticesResult:
     """Checks left out of `score` because they were inconclusive."""
     checks: tuple[CheckResult, ...]
     package: PackageSignals | None = None
+    head: str | None = None
+    """The default branch's head: the history checks (Maintained, Code-Review, Contributors, Signed-Releases)
+    describe the repository now, while the file checks read `commit` (the pinned release)."""

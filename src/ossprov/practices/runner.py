@@ -18,6 +18,7 @@ from ossprov.practices.github import GitHubApi, github_slug
 from ossprov.practices.package import signals
 from ossprov.practices.records import PackageSignals, PracticesResult
 from ossprov.practices.scoring import aggregate
+from ossprov.purls import package_name
 from ossprov.source.git import Repo, ensure_clone
 
 _REMOTE = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
@@ -38,13 +39,6 @@ class Target:
     head: str
     url: str | None
     purl: PackageURL | None = None
-
-
-def _package_name(purl: PackageURL) -> str:
-    """The name the ecosystem's registry knows the package by."""
-    if not purl.namespace:
-        return purl.name
-    return f"{purl.namespace}:{purl.name}" if purl.type == "maven" else f"{purl.namespace}/{purl.name}"
 
 
 def _from_purl(text: str) -> Target:
@@ -103,7 +97,7 @@ def github_api(url: str | None, token_env: str | None) -> tuple[GitHubApi | None
 def package_signals(purl: PackageURL, now: float) -> PackageSignals | None:
     from ossprov import ecosystems
 
-    history = ecosystems.get(purl.type).history(_package_name(purl))
+    history = ecosystems.get(purl.type).history(package_name(purl))
     return signals(history, purl.version, now) if history else None
 
 
@@ -121,4 +115,5 @@ def assess(target: str, *, token_env: str | None = "GITHUB_TOKEN", now: float | 
             api.close()
     score, excluded = aggregate(results)
     package = package_signals(resolved.purl, moment) if resolved.purl else None
-    return PracticesResult(resolved.url or str(resolved.repo.path), resolved.commit, score, excluded, results, package)
+    return PracticesResult(resolved.url or str(resolved.repo.path), resolved.commit, score, excluded, results, package,
+                           head=resolved.head)

@@ -204,8 +204,11 @@ _VERSION_SUFFIX = re.compile(r"(?:[-_.]?v?\d+)+$")
 
 def strip_suffix(name: str) -> str:
     """The name without a trailing version number or plural `s`, compacted: `colors2` → `color`,
-    `requests` → `request`, `urllib3` → `urllib`. Short names keep their `s` (`ms`, `qs`, `ws`)."""
-    base = compact(_VERSION_SUFFIX.sub("", name) or name)
-    if len(base) > 4 and base.endswith("s") and not base.endswith("ss"):
+    `requests` → `request`, `urllib3` → `urllib`. Short names keep their `s` (`ms`, `qs`, `ws`), and so
+    does a last word of two letters (`pgvecto-rs`: `rs` is Rust, not a plural)."""
+    bare = _VERSION_SUFFIX.sub("", name) or name
+    base = compact(bare)
+    last = tokens(bare)[-1] if tokens(bare) else bare
+    if len(base) > 4 and len(last) > 2 and base.endswith("s") and not base.endswith("ss"):
         base = base[:-1]
     return base

@@ -8,26 +8,27 @@ A snapshot is a gzipped TSV: `# key: value` header lines (ecosystem, source, dat
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import gzip
 import json
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from importlib import resources
+from itertools import repeat
+from operator import methodcaller
 from pathlib import Path
 
 from ossprov.cache import atomic_write
 from ossprov.config import settings
 from ossprov.errors import InputError
-from ossprov.threats import names
+from ossprov.threats import keyindex, names
+from ossprov.threats.keyindex import KeyIndex
 
 METRICS = ("downloads", "rank", "listed")
 MAX_UPDATE_BYTES = 64 << 20
 MAX_NAMES = 200_000
-LONG_WORD = 10
-"""One-word names at least this long are also compared at two edits."""
 
 
 @dataclass(frozen=True)
@@ -43,51 +44,51 @@ class SnapshotInfo:
     """`shipped` (inside ossprov) or the path of the user's list that took precedence."""
 
 
-@dataclass
 class PopularIndex:
     """One ecosystem's popular names (canonical) with their scores and lookup keys.
 
     `score` is popularity on a ratio scale: downloads, or 1/rank (Zipf's law: download counts fall roughly
     as the inverse of the rank), or 1 for `listed`. `floor` is the score of a name not in the list, the
-    most it can have, so a ratio against it is a lower bound."""
+    most it can have, so a ratio against it is a lower bound. The comparison keys come from `keyindex`
+    (stored beside the list, or computed on first use when absent or stale)."""
 
-    info: SnapshotInfo
-    score: dict[str, float]
-    floor: float
-    by_length: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    by_compact: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    by_skeleton: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    by_ecosystem_word: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    by_suffix: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    scope_count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    """npm: how many popular packages each scope publishes (an established scope is no squat)."""
-    by_deletion: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    """Each name and every name with one character deleted → the names: two names within one edit (a swap
-    included) share a key, so one-edit neighbours are found by lookups instead of a scan."""
-    long_words: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    """Names of one word (no separator), long enough for two-edit comparisons, by length."""
-    prefix_count: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    """How many names start with each run of leading words (`pytest`, `types`, `eslint-plugin`): a family
-    of siblings whose members legitimately differ in their last word."""
+    def __init__(
+        self, info: SnapshotInfo, score: dict[str, float], floor: float, keys: Callable[[], KeyIndex]
+    ) -> None:
+        self.info = info
+        self.score = score
+        self.floor = floor
+        self._load_keys = keys
+        self._keyfns = keyindex.key_functions(info.ecosystem)
 
-    def __post_init__(self) -> None:
-        eco = self.info.ecosystem
-        for name in self.score:
-            self.by_length[len(name)].append(name)
-            self.by_compact[names.compact(name)].append(name)
-            self.by_skeleton[names.skeleton(name)].append(name)
-            self.by_ecosystem_word[names.strip_ecosystem_words(eco, name)].append(name)
-            self.by_suffix[names.strip_suffix(name)].append(name)
-            for key in {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}:
-                self.by_deletion[key].append(name)
-            words = names.tokens(name)
-            if len(words) == 1 and len(name) >= LONG_WORD:
-                self.long_words[len(name)].append(name)
-            for k in range(1, len(words)):
-                self.prefix_count["-".join(words[:k])] += 1
-            scope = names.split_scope(name)[0]
-            if scope:
-                self.scope_count[scope] += 1
+    @functools.cached_property
+    def keys(self) -> KeyIndex:
+        return self._load_keys()
+
+    @property
+    def alphabet(self) -> frozenset[str]:
+        """Every character the popular names use: one-edit neighbours of a name are made from these."""
+        return self.keys.alphabet
+
+    def by_key(self, kind: str, key: str) -> list[str]:
+        """The popular names whose key of this kind (`keyindex.COMPACT`...) is `key`."""
+        found = self.keys.values(kind, key)
+        if key in self.score and self._keyfns[kind](key) == key:
+            found.append(key)
+        return found
+
+    def long_words(self, length: int) -> list[str]:
+        """Names of one word (no separator) and this length, when at least `LONG_WORD` long."""
+        return self.keys.values(keyindex.LONG, f"{length:04d}")
+
+    def prefix_count(self, prefix: str) -> int:
+        """How many names start with this run of leading words (`pytest`, `types`, `eslint-plugin`): a
+        family of siblings whose members legitimately differ in their last word."""
+        return self.keys.count(keyindex.PREFIX, prefix)
+
+    def scope_count(self, scope: str) -> int:
+        """npm: how many popular packages the scope publishes (an established scope is no squat)."""
+        return self.keys.count(keyindex.SCOPE, scope)
 
     @property
     def ratios_known(self) -> bool:
@@ -108,35 +109,68 @@ class PopularIndex:
         return sorted(self.score, key=lambda n: -self.score[n])[:count]
 
 
-def _parse_snapshot(text: str, origin: str, expect: str | None = None) -> PopularIndex:
+def _parse_snapshot(
+    text: str,
+    origin: str,
+    expect: str | None = None,
+    keys: Callable[[str, list[str]], KeyIndex] | None = None,
+) -> PopularIndex:
+    """The list in `text`; `keys(ecosystem, names)` gives its key index when first needed (by default
+    computed in memory). Written with list operations: this runs in every process that checks a name."""
+    lines = text.splitlines()
+    top = next((i for i, ln in enumerate(lines) if not ln.startswith("#")), len(lines))
     header: dict[str, str] = {}
-    values: dict[str, float] = {}
-    for line in text.splitlines():
-        if line.startswith("#"):
-            key, sep, value = line[1:].partition(":")
-            if sep:
-                header[key.strip()] = value.strip()
-            continue
-        if not line.strip() or line.startswith("name\t"):
-            continue
-        name, _, raw = line.partition("\t")
-        try:
-            values[name] = float(raw) if raw else 1.0
-        except ValueError:
-            raise InputError(f"popular-names list {origin}: bad value {raw!r} for {name!r}") from None
+    for line in lines[:top]:
+        key, sep, value = line[1:].partition(":")
+        if sep:
+            header[key.strip()] = value.strip()
+    body = lines[top + 1 :] if lines[top : top + 1] and lines[top].startswith("name\t") else lines[top:]
+    skip = methodcaller("startswith", ("#", "name\t"))
+    if not all(body) or any(map(str.isspace, body)) or any(map(skip, body)):  # C loops for the usual file
+        body = [ln for ln in body if ln and not skip(ln) and not ln.isspace()]
+    values = dict(zip(*_columns(body, origin), strict=True))
     ecosystem, metric = header.get("ecosystem", ""), header.get("metric", "")
     if ecosystem not in names.ECOSYSTEMS or metric not in METRICS or (expect and ecosystem != expect):
         raise InputError(f"popular-names list {origin}: header names no valid ecosystem/metric")
     info = SnapshotInfo(
         ecosystem, header.get("source", "unknown"), header.get("date", "unknown"), metric, len(values), origin
     )
-    return _index(info, values)
+    build = keys or keyindex.build
+    return _index(info, values, lambda: build(ecosystem, list(values)))
 
 
-def _index(info: SnapshotInfo, values: dict[str, float]) -> PopularIndex:
+def _columns(rows: list[str], origin: str) -> tuple[list[str], list[float]]:
+    """Names and values of `name<TAB>value` rows (a missing value is 1); when every row has exactly one
+    tab, split in one go rather than row by row."""
+    if set(map(str.count, rows, repeat("\t"))) == {1}:
+        cells = "\t".join(rows).split("\t")
+        names_, raws = cells[0::2], cells[1::2]
+    else:
+        split = [row.partition("\t") for row in rows]
+        names_, raws = [r[0] for r in split], [r[2] for r in split]
+    try:
+        return names_, [float(raw) if raw else 1.0 for raw in raws]
+    except ValueError:
+        name, raw = next((n, r) for n, r in zip(names_, raws, strict=True) if not _is_number(r))
+        raise InputError(f"popular-names list {origin}: bad value {raw!r} for {name!r}") from None
+
+
+def _is_number(raw: str) -> bool:
+    try:
+        float(raw or 1.0)
+    except ValueError:
+        return False
+    return True
+
+
+def _index(info: SnapshotInfo, values: dict[str, float], keys: Callable[[], KeyIndex]) -> PopularIndex:
     """Scores on a ratio scale from the list's own metric."""
     if info.metric == "downloads":
-        score = {n: max(v, 1.0) for n, v in values.items()}
+        score = (
+            values
+            if min(values.values(), default=1.0) >= 1.0
+            else {n: max(v, 1.0) for n, v in values.items()}
+        )
         floor = min(score.values(), default=1.0)
     elif info.metric == "rank":
         score = {n: 1.0 / max(v, 1.0) for n, v in values.items()}
@@ -144,7 +178,7 @@ def _index(info: SnapshotInfo, values: dict[str, float]) -> PopularIndex:
     else:
         score = dict.fromkeys(values, 1.0)
         floor = 1.0
-    return PopularIndex(info=info, score=score, floor=floor)
+    return PopularIndex(info, score, floor, keys)
 
 
 def render_snapshot(info: SnapshotInfo, values: Iterable[tuple[str, float]]) -> bytes:
@@ -166,12 +200,54 @@ def user_path(ecosystem: str) -> Path:
     return settings().data_dir / "popular" / f"{ecosystem}.tsv.gz"
 
 
+def keys_path(snapshot: Path) -> Path:
+    """Where the key index of a list is stored: beside it, `npm.tsv.gz` → `npm.keys.gz`."""
+    return snapshot.with_name(snapshot.name.removesuffix(".tsv.gz") + ".keys.gz")
+
+
+def stored_keys(
+    data: bytes, read: Callable[[], bytes], write: Path | None = None
+) -> Callable[[str, list[str]], KeyIndex]:
+    """A key-index source for the list whose bytes are `data`: the stored index when `read()` gives one
+    computed from these bytes and the current rules, else computed in memory (and stored at `write`,
+    best effort: a read-only data directory only costs speed)."""
+
+    def keys(ecosystem: str, popular: list[str]) -> KeyIndex:
+        stamp = keyindex.fingerprint(data)
+        try:
+            found = keyindex.parse(read(), stamp)
+        except OSError:
+            found = None
+        if found is not None:
+            return found
+        built = keyindex.build(ecosystem, popular)
+        if write is not None:
+            with contextlib.suppress(OSError):
+                atomic_write(write, keyindex.render(built, stamp))
+        return built
+
+    return keys
+
+
+def load_snapshot(path: Path) -> PopularIndex:
+    """A snapshot file on its own, as the snapshot tool reads it (keys computed in memory when asked)."""
+    return _parse_snapshot(_gunzip(path.read_bytes(), str(path)), str(path))
+
+
 @functools.lru_cache(maxsize=16)
 def _load_cached(ecosystem: str, user: Path | None, stamp: float) -> PopularIndex:
     if user is not None:
-        return _parse_snapshot(_gunzip(user.read_bytes(), str(user)), str(user), ecosystem)
-    shipped = resources.files("ossprov.threats") / "data" / f"{ecosystem}.tsv.gz"
-    return _parse_snapshot(_gunzip(shipped.read_bytes(), "shipped"), "shipped", ecosystem)
+        data = user.read_bytes()
+        keys = keys_path(user)
+        return _parse_snapshot(
+            _gunzip(data, str(user)), str(user), ecosystem, stored_keys(data, keys.read_bytes, keys)
+        )
+    folder = resources.files("ossprov.threats") / "data"
+    data = (folder / f"{ecosystem}.tsv.gz").read_bytes()
+    shipped_keys = folder / f"{ecosystem}.keys.gz"
+    return _parse_snapshot(
+        _gunzip(data, "shipped"), "shipped", ecosystem, stored_keys(data, shipped_keys.read_bytes)
+    )
 
 
 def _gunzip(data: bytes, origin: str) -> str:
@@ -265,5 +341,8 @@ def install_update(path: Path, ecosystem: str) -> SnapshotInfo:
         raise InputError(f"cannot read {path}: {exc.strerror}") from None
     info, values = parse_update(data, ecosystem, str(path))
     target = user_path(ecosystem)
-    atomic_write(target, render_snapshot(info, values))
+    snapshot = render_snapshot(info, values)
+    built = keyindex.build(ecosystem, [name for name, _ in values])
+    atomic_write(target, snapshot)
+    atomic_write(keys_path(target), keyindex.render(built, keyindex.fingerprint(snapshot)))
     return SnapshotInfo(info.ecosystem, info.source, info.date, info.metric, info.count, str(target))

@@ -4,6 +4,11 @@ a maintainer's tool, run by hand when the listings are refreshed:
     python -m ossprov.threats.snapshot --npm npm.tsv --pypi pypi.tsv --nuget nuget.tsv \
         --maven maven-partial.tsv --date 2026-11-24 --out src/ossprov/threats/data
 
+Each snapshot is written with its key index (`threats.keyindex`). After a change to the key rules in
+`threats/names.py`, rewrite the key indexes of the shipped snapshots (no listings needed):
+
+    python -m ossprov.threats.snapshot --keys-only --out src/ossprov/threats/data
+
 npm listings carry monthly downloads (`downloads_a_month`), PyPI ones a download rank
 (`rank_among_..._most_downloaded`); the NuGet and Maven listings are selections of served packages without
 popularity, shipped as `listed` (rows whose version column says `not-served` are dropped).
@@ -17,8 +22,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from ossprov.threats import names
-from ossprov.threats.popular import SnapshotInfo, render_snapshot
+from ossprov.threats import keyindex, names
+from ossprov.threats.popular import SnapshotInfo, keys_path, load_snapshot, render_snapshot
 
 LIMITS = {"npm": 20_000, "pypi": 12_000, "nuget": 5_000, "maven": 5_000}
 """How many names each shipped snapshot keeps. npm's registry is about ten times PyPI's, and names that
@@ -59,13 +64,31 @@ def listed(path: Path, ecosystem: str) -> list[tuple[str, float]]:
     return [(n, 1.0) for n in sorted(served)]
 
 
+def write_keys(snapshot: Path) -> None:
+    """Write the key index beside a snapshot (`npm.tsv.gz` → `npm.keys.gz`)."""
+    index = load_snapshot(snapshot)
+    built = keyindex.build(index.info.ecosystem, list(index.score))
+    data = keyindex.render(built, keyindex.fingerprint(snapshot.read_bytes()))
+    keys_path(snapshot).write_bytes(data)
+    print(f"{snapshot.name}: {len(built.lines)} key lines", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for eco in names.ECOSYSTEMS:
         parser.add_argument(f"--{eco}", type=Path, help=f"{eco} listing (TSV)")
-    parser.add_argument("--date", required=True, help="the day the listings were made (YYYY-MM-DD)")
+    parser.add_argument("--date", help="the day the listings were made (YYYY-MM-DD)")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--keys-only", action="store_true", help="rewrite the key indexes of --out's snapshots"
+    )
     args = parser.parse_args(argv)
+    if args.keys_only:
+        for path in sorted(args.out.glob("*.tsv.gz")):
+            write_keys(path)
+        return 0
+    if not args.date:
+        parser.error("--date is required to write snapshots")
     plans = {
         "npm": (
             "downloads",
@@ -94,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         values = read(path)[: LIMITS[eco]]
         info = SnapshotInfo(eco, source, args.date, metric, len(values), "shipped")
-        (args.out / f"{eco}.tsv.gz").write_bytes(render_snapshot(info, values))
+        target = args.out / f"{eco}.tsv.gz"
+        target.write_bytes(render_snapshot(info, values))
+        write_keys(target)
         print(f"{eco}: {len(values)} names", file=sys.stderr)
     return 0
 

@@ -19,14 +19,15 @@ import re
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Indel
 
 from ossprov.ecosystems.interface import PackageHistory
 from ossprov.model import Finding, Severity
 from ossprov.source.urls import normalize, same_repository
-from ossprov.threats import names
-from ossprov.threats.popular import LONG_WORD, PopularIndex, SnapshotInfo, load
-from ossprov.threats.typo import Family, classify
+from ossprov.threats import keyindex, names
+from ossprov.threats.keyindex import LONG_WORD
+from ossprov.threats.popular import PopularIndex, SnapshotInfo, load
+from ossprov.threats.typo import Family, classify, neighbours
 
 RULES: dict[str, str] = {
     "OSP501": "The name imitates a far more popular package's name (medium).",
@@ -174,9 +175,9 @@ def _near(index: PopularIndex, raw: str, name: str) -> dict[str, tuple[Family, s
     eco = index.info.ecosystem
     look = names.compact(names.skeleton(raw))
     if look != names.compact(raw.lower()):
-        for p in index.by_skeleton.get(look, ()):
+        for p in index.by_key(keyindex.SKELETON, look):
             add(p, Family.HOMOGLYPH, "look-alike characters")
-    for p in index.by_skeleton.get(names.skeleton(name), ()):
+    for p in index.by_key(keyindex.SKELETON, names.skeleton(name)):
         if names.compact(p) != names.compact(name):
             add(p, Family.HOMOGLYPH, "look-alike letters")
     scope, bare = names.split_scope(name)
@@ -185,14 +186,14 @@ def _near(index: PopularIndex, raw: str, name: str) -> dict[str, tuple[Family, s
             add(bare, Family.SCOPE, f"the unscoped {bare} under scope @{scope}")
     elif f"@{name}/{name}" in index.score:
         add(f"@{name}/{name}", Family.SCOPE, "the scoped package without its scope")
-    for p in index.by_compact.get(names.compact(name), ()):
+    for p in index.by_key(keyindex.COMPACT, names.compact(name)):
         if names.split_scope(p)[0] and not scope:
             add(p, Family.SCOPE, f"{p} written without its scope")
         else:
             add(p, Family.SEPARATOR, "the same words joined differently")
-    for p in index.by_ecosystem_word.get(names.strip_ecosystem_words(eco, name), ()):
+    for p in index.by_key(keyindex.ECOSYSTEM_WORD, names.strip_ecosystem_words(eco, name)):
         add(p, Family.ECOSYSTEM_WORD, "an ecosystem word added, dropped or changed")
-    for p in index.by_suffix.get(names.strip_suffix(name), ()):
+    for p in index.by_key(keyindex.SUFFIX, names.strip_suffix(name)):
         add(p, Family.SUFFIX, "a version number or plural added or dropped")
     _edits(index, name, add)
     _combos(index, name, add)
@@ -200,18 +201,18 @@ def _near(index: PopularIndex, raw: str, name: str) -> dict[str, tuple[Family, s
 
 
 def _edits(index: PopularIndex, name: str, add) -> None:  # type: ignore[no-untyped-def]
-    """One character edit (by the deletion index), and two in long one-word names (by a length-bucketed
-    rapidfuzz scan of those names only)."""
-    near: set[str] = set()
-    for key in {name} | {name[:i] + name[i + 1 :] for i in range(len(name))}:
-        near.update(index.by_deletion.get(key, ()))
-    if len(names.tokens(name)) == 1 and len(name) >= LONG_WORD:
-        choices = [p for n in range(len(name) - 2, len(name) + 3) for p in index.long_words.get(n, ())]
+    """One character edit (the name's own one-edit neighbours looked up in the list), and two in long
+    one-word popular names (a length-bucketed rapidfuzz scan of those names only)."""
+    near = set(filter(index.score.__contains__, neighbours(name, index.alphabet)))
+    if len(name) >= LONG_WORD:
+        one_word = len(names.tokens(name)) == 1
+        choices = [p for n in range(len(name) - 2, len(name) + 3) for p in index.long_words(n)]
         near.update(
             p
             for p, _, _ in process.extract(
                 name, choices, scorer=DamerauLevenshtein.distance, score_cutoff=2, limit=None
             )
+            if one_word or (abs(len(p) - len(name)) <= 1 and Indel.distance(p, name, score_cutoff=2) <= 2)
         )
     for popular in near:
         kind = classify(name, popular)
@@ -219,6 +220,8 @@ def _edits(index: PopularIndex, name: str, add) -> None:  # type: ignore[no-unty
             continue
         family, d = kind
         shortest = min(len(popular), len(name))
+        if family is Family.OMITTED:  # the popular name's length says how distinctive it is; a drop shortens
+            shortest = len(popular)
         if d == 2 and not (shortest >= LONG_WORD and len(names.tokens(popular)) == 1):
             continue
         if (
@@ -239,7 +242,7 @@ def _combos(index: PopularIndex, name: str, add) -> None:  # type: ignore[no-unt
             if len(inner) < MIN_LENGTH_COMBO:
                 continue
             extra = words[:start] + words[start + size :]
-            for p in index.by_compact.get(inner, ()):
+            for p in index.by_key(keyindex.COMPACT, inner):
                 add(p, Family.COMBOSQUAT, "+".join(extra))
 
 
@@ -273,8 +276,8 @@ def _why_not_flagged(
         return f"allow-listed pair: {allowed}"
     scope, bare = names.split_scope(name)
     if family is Family.SCOPE and scope and names.compact(scope) != names.compact(bare):
-        if index.scope_count.get(scope, 0) > 0:
-            return f"@{scope} is an established scope ({index.scope_count[scope]} popular packages)"
+        if index.scope_count(scope) > 0:
+            return f"@{scope} is an established scope ({index.scope_count(scope)} popular packages)"
         return f"a re-publication under @{scope}: a scope belongs to its owner, so a typo of {popular} cannot reach it"
     if family is Family.COMBOSQUAT:
         ordinary = [w for w in detail.split("+") if w and not _squat_word(eco, w)]
@@ -285,10 +288,17 @@ def _why_not_flagged(
     added = names.compact(name).removeprefix(names.compact(popular))
     if family is Family.SUFFIX and added != names.compact(name) and re.fullmatch(r"v?\d+", added):
         return f"{popular} with a version number added: the usual name of a fork or successor"
+    numbers = _numbered_series(name, popular)
+    if family is Family.SUFFIX and numbers:
+        return f"numbers {numbers}: different members of a numbered series (RFCs, PEPs, ISO parts, major versions)"
+    stem = _shared_stem(name, popular)
+    if family is Family.TWO_EDITS and stem:
+        return f"the same stem {stem!r} under another short prefix: a sibling by another vendor or platform"
     family_prefix = _shared_prefix(name, popular)
-    if family in EDIT_FAMILIES and index.prefix_count.get(family_prefix, 0) >= SIBLINGS:
+    siblings = index.prefix_count(family_prefix) if family in EDIT_FAMILIES and family_prefix else 0
+    if siblings >= SIBLINGS:
         return (
-            f"siblings in the {family_prefix}-* family ({index.prefix_count[family_prefix]} popular names): "
+            f"siblings in the {family_prefix}-* family ({siblings} popular names): "
             "they differ only in the last words"
         )
     if family in WEAK_FAMILIES and ratio is not None and ratio < WEAK_MIN_RATIO:
@@ -297,6 +307,32 @@ def _why_not_flagged(
             f"(at most {_fmt_ratio(ratio)}× this name)"
         )
     return None
+
+
+_TRAILING_NUMBER = re.compile(r"(\d+)$")
+STEM_PREFIX = 4
+"""Leading characters a vendor or platform prefix takes (`py`, `xt`, `rs`, `win`, `mini`)."""
+MIN_STEM = 7
+
+
+def _numbered_series(a: str, b: str) -> str:
+    """`562/517` when both names end in a number and the numbers differ, else empty: `pep562` and
+    `pep517`, `iso-639-3` and `iso-639-1` name different documents, not one name typed wrongly. A number
+    dropped (`urllib` for `urllib3`) is not this."""
+    x, y = _TRAILING_NUMBER.search(a), _TRAILING_NUMBER.search(b)
+    return f"{x.group(1)}/{y.group(1)}" if x and y and x.group(1) != y.group(1) else ""
+
+
+def _shared_stem(a: str, b: str) -> str:
+    """The common ending when two names differ only in their first few characters (`pycocotools` and
+    `xtcocotools`, `winkerberos` and `minikerberos`), else empty."""
+    common = 0
+    while common < min(len(a), len(b)) and a[-1 - common] == b[-1 - common]:
+        common += 1
+    stem = a[len(a) - common :]
+    if len(stem) >= MIN_STEM and len(a) - common <= STEM_PREFIX and len(b) - common <= STEM_PREFIX:
+        return stem
+    return ""
 
 
 def _shared_prefix(a: str, b: str) -> str:
@@ -332,7 +368,9 @@ def imitations(ecosystem: str, name: str, index: PopularIndex | None = None) -> 
     canon = names.canonical(ecosystem, name)
     hits = [_judge(index, canon, p, fam, detail) for p, (fam, detail) in _near(index, name, canon).items()]
     hits = [h for h in hits if h.ratio is None or h.ratio >= 1]  # a less popular name is not imitated
-    hits.sort(key=lambda h: (not h.flagged, _FAMILY_ORDER.index(h.family), -index.popularity(h.popular)))
+    hits.sort(
+        key=lambda h: (not h.flagged, _FAMILY_ORDER.index(h.family), -index.popularity(h.popular), h.popular)
+    )
     return hits
 
 

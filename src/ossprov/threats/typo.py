@@ -8,7 +8,8 @@ Distances are Damerau–Levenshtein (rapidfuzz): a swap of two neighbours costs 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 
 from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 
@@ -124,3 +125,19 @@ def generate(name: str) -> Iterator[tuple[str, Family]]:
             while start != -1:
                 yield name[:start] + new + name[start + len(old) :], Family.HOMOGLYPH
                 start = name.find(old, start + 1)
+
+
+def neighbours(name: str, alphabet: Iterable[str]) -> set[str]:
+    """Every string one Damerau–Levenshtein edit from `name` over `alphabet` (a deletion, a swap of
+    neighbours, a substitution, an insertion): a few thousand strings at most, so the popular names one edit
+    away are found by set look-ups, with no index of the popular names' own deletions to build."""
+    chars = sorted(set(alphabet))
+    out = {name[:i] + name[i + 1 :] for i in range(len(name))}
+    out.update(name[:i] + name[i + 1] + name[i] + name[i + 2 :] for i in range(len(name) - 1))
+    for i in range(len(name) + 1):
+        # `ch.join((head, tail))` is head + ch + tail, mapped in C over the alphabet
+        out.update(map(str.join, chars, repeat((name[:i], name[i:]))))
+        if i < len(name):
+            out.update(map(str.join, chars, repeat((name[:i], name[i + 1 :]))))
+    out.discard(name)
+    return out

@@ -56,6 +56,7 @@ def test_hostile_or_truncated_assemblies_name_no_commit(data: bytes) -> None:
     assert assembly_commits(tree({"lib/net8.0/X.dll": data})) == []
 
 
+@pytest.mark.slow
 def test_corrupted_assemblies_never_raise() -> None:
     rng = random.Random(7)
     for _ in range(200):

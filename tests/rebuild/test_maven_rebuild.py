@@ -3,8 +3,8 @@ and compared after the jar stabilisers.
 
 Tests never reach beyond 127.0.0.1, so the plugins mvn needs must already be in the user's local repository
 (~/.m2/repository), which then serves as the rebuild's repository through a file:// mirror. On a machine whose
-~/.m2 lacks them the test is skipped. The build runs without bubblewrap (`sandbox=False`): the sandbox binds only
-the build directory and the system, so a file:// repository under the home directory is not visible inside it.
+~/.m2 lacks them the test is skipped. The build runs in the bubblewrap sandbox, which shows it the file://
+repository read-only.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def test_maven_rebuild_is_equal_after_stabilising(make_repo: Make, tmp_path: Pat
     published = tmp_path / "seed-1.0.0.jar"
     shutil.copy(repo / "target" / "seed-1.0.0.jar", published)
     monkeypatch.setenv("OSSPROV_MAVEN_REPOSITORY", LOCAL.as_uri())
-    options = RebuildOptions(sandbox=False, limits=Limits(wall_seconds=600), workdir_parent=tmp_path)
+    options = RebuildOptions(limits=Limits(wall_seconds=600), workdir_parent=tmp_path)
     result = rebuild(located("pkg:maven/org.acme/seed@1.0.0", repo, sha), published,
                      release("maven", "org.acme:seed"), options)
     assert result.outcome in (Outcome.BIT_FOR_BIT, Outcome.STABILIZED), (result.reason, result.log_tail)

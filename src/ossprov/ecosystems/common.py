@@ -6,7 +6,7 @@ import base64
 import binascii
 import posixpath
 
-from ossprov.model import PackageTree, SourceHint
+from ossprov.model import Finding, PackageTree, Severity, SourceHint
 from ossprov.source.urls import repo_links_in_text
 
 CODE_SUFFIXES = frozenset(
@@ -60,3 +60,15 @@ def readme_hints(tree: PackageTree, limit: int = 20) -> list[SourceHint]:
         text = f.data[:512 * 1024].decode("utf-8", "replace")
         hints += [SourceHint(url, "readme-link") for url in repo_links_in_text(text, limit)]
     return hints
+
+
+def commit_mismatch(path: str | None, claimed: str, where: str, pinned: str | None) -> Finding | None:
+    """OSP116 when a commit the artifact embeds (possibly abbreviated) is not the pinned commit.
+
+    Shared by every ecosystem whose artifacts carry their commit (Maven git.properties and MANIFEST, NuGet
+    assembly versions): a build from another commit than the one the source was verified at is a high finding.
+    """
+    if pinned is None or pinned.lower().startswith(claimed.lower()):
+        return None
+    return Finding(Severity.HIGH, "OSP116", path, f"{where} names commit {claimed[:12]}, but the source was pinned at "
+                   f"{pinned[:12]}: the artifact was built from another commit")

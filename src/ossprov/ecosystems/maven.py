@@ -15,6 +15,7 @@ from packageurl import PackageURL
 from ossprov.archive import read_archive
 from ossprov.cache import ArtifactCache
 from ossprov.ecosystems import maven_jar
+from ossprov.ecosystems.common import commit_mismatch
 from ossprov.ecosystems.interface import (
     CompareContext,
     Comparison,
@@ -26,7 +27,7 @@ from ossprov.ecosystems.interface import (
 )
 from ossprov.ecosystems.maven_pom import Effective, effective, pom_path, read_pom
 from ossprov.ecosystems.maven_repo import fetch, iso_time, remote_url
-from ossprov.ecosystems.maven_xml import parse_xml
+from ossprov.ecosystems.xmlsafe import parse_xml
 from ossprov.errors import InputError, NotFoundError, RegistryError
 from ossprov.http import client
 from ossprov.model import (
@@ -215,7 +216,7 @@ def _embedded_mismatch(tree: PackageTree, context: CompareContext, prefix: str) 
         return []
     commit, where = embedded
     path = "META-INF/MANIFEST.MF" if where.startswith("MANIFEST") else maven_jar.git_properties_path(tree)
-    found = maven_jar.commit_mismatch(f"{prefix}{path}", commit, where, context.commit)
+    found = commit_mismatch(f"{prefix}{path}", commit, where, context.commit)
     return [found] if found else []
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ossprov.model import Finding, PackageTree, Severity, SourceHint
+from ossprov.model import PackageTree, SourceHint
 
 COMMIT_ATTRIBUTES = ("scm-revision", "implementation-build", "git-commit", "git-commit-id", "git-revision",
                      "build-revision", "implementation-scm-revision", "revision", "source-revision")
@@ -103,15 +103,3 @@ def class_source(path: str) -> str | None:
 
 def is_binary_jar(tree: PackageTree) -> bool:
     return any(p.endswith(".class") for p in tree.files)
-
-
-def commit_mismatch(path: str | None, claimed: str, where: str, pinned: str | None) -> Finding | None:
-    """OSP116 when a commit the artifact embeds (possibly abbreviated) is not the pinned commit.
-
-    Shared by every ecosystem whose artifacts carry their commit (Maven git.properties and MANIFEST, NuGet
-    assembly versions): a build from another commit than the one the source was verified at is a high finding.
-    """
-    if pinned is None or pinned.lower().startswith(claimed.lower()):
-        return None
-    return Finding(Severity.HIGH, "OSP116", path, f"{where} names commit {claimed[:12]}, but the source was pinned at "
-                   f"{pinned[:12]}: the artifact was built from another commit")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
 from ossprov.ecosystems.maven_repo import fetch
-from ossprov.ecosystems.maven_xml import parse_xml, text
+from ossprov.ecosystems.xmlsafe import parse_xml, text
 from ossprov.errors import OssprovError, RegistryError
 
 MAX_PARENTS = 32

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 from ossprov import http
 from ossprov.config import explicit_registry
-from ossprov.ecosystems.maven_xml import parse_xml, text
+from ossprov.ecosystems.xmlsafe import parse_xml, text
 from ossprov.errors import InputError, NotFoundError, RegistryError
 
 SUPER_POM = "org/apache/maven/model/pom-4.0.0.xml"

@@ -17,8 +17,8 @@ from packageurl import PackageURL
 
 from ossprov import http
 from ossprov.archive import read_archive
-from ossprov.ecosystems import maven_jar, nuget_feed
-from ossprov.ecosystems.common import readme_hints
+from ossprov.ecosystems import nuget_feed
+from ossprov.ecosystems.common import commit_mismatch, readme_hints
 from ossprov.ecosystems.interface import (
     CompareContext,
     Comparison,
@@ -28,8 +28,8 @@ from ossprov.ecosystems.interface import (
     ReadSource,
     VersionInfo,
 )
-from ossprov.ecosystems.maven_xml import parse_xml, text
 from ossprov.ecosystems.nuget_assembly import ORIGIN, assembly_commits
+from ossprov.ecosystems.xmlsafe import parse_xml, text
 from ossprov.errors import InputError, NotFoundError, OssprovError, RegistryError
 from ossprov.model import (
     ArtifactRef,
@@ -191,7 +191,7 @@ class NuGet(Ecosystem):
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
         findings = [] if _nuspec_path(tree) else [Finding(Severity.HIGH, "OSP110", None, "the nupkg has no nuspec")]
         for found in assembly_commits(tree):
-            mismatch = maven_jar.commit_mismatch(found.path, found.commit,
+            mismatch = commit_mismatch(found.path, found.commit,
                                                  f"its AssemblyInformationalVersion {found.version!r}", context.commit)
             findings += [mismatch] if mismatch else []
         return findings

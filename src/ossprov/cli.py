@@ -9,6 +9,7 @@ finding at or above --fail-on), 2 usage or input error, 3 registry, network or g
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 import click
@@ -31,7 +32,21 @@ COMMAND_MODULES = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+class LazyGroup(click.Group):
+    """Commands imported when used, so that `ossprov verify` does not pay for importing the database, the
+    batch engine or the mirror server (a second and more per run)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(n for n in COMMAND_MODULES if importlib.util.find_spec(f"ossprov.commands.{n}") is not None)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMAND_MODULES:
+            return None
+        module = importlib.import_module(f"ossprov.commands.{cmd_name}")
+        return module.command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="ossprov")
 def cli() -> None:
     """Tell whether an open-source package is what it claims to be.
@@ -39,20 +54,6 @@ def cli() -> None:
     Packages are named by package URL (purl) with a version, e.g. pkg:npm/left-pad@1.3.0,
     pkg:pypi/requests@2.31.0, pkg:maven/org.apache.commons/commons-lang3@3.14.0, pkg:nuget/Newtonsoft.Json@13.0.3.
     """
-
-
-def _register() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"ossprov.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"ossprov.commands.{name}":
-                continue  # command not built yet
-            raise
-        cli.add_command(module.command, name=name)
-
-
-_register()
 
 
 def main() -> None:

@@ -188,6 +188,8 @@ class LocateResult:
     """Path prefix in the repository under which the artifact's files sit (subdir, or subdir/src/ for
     wheels of src layouts)."""
     release_time: str | None = None
+    published_digests: tuple[tuple[str, str], ...] = ()
+    """(algorithm, hex) of every file the registry lists for this version: what a lockfile digest may name."""
 
     @property
     def located(self) -> bool:

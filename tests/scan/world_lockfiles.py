@@ -359,7 +359,7 @@ def spdx_json(c: Catalog, wrong: frozenset[str]) -> Lockfile:
     ids = {n: f"SPDXRef-{c[n].ecosystem}-{n}" for n in SBOM_PACKAGES}
     relationships = [{"spdxElementId": "SPDXRef-DOCUMENT", "relationshipType": "DESCRIBES",
                       "relatedSpdxElement": "SPDXRef-app"}]
-    relationships += [{"spdxElementId": ids[a] if a in ids else "SPDXRef-app", "relationshipType": "DEPENDS_ON",
+    relationships += [{"spdxElementId": ids.get(a, "SPDXRef-app"), "relationshipType": "DEPENDS_ON",
                        "relatedSpdxElement": ids[b]}
                       for a, b in (("app", "good-a"), ("app", "goodpy"), ("good-a", "evil-b"), ("goodpy", "evilpy"))]
     doc = {"spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT", "name": "app",

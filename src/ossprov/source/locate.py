@@ -18,6 +18,7 @@ ORIGIN_WEIGHT = {
     "declared-repository-parent": 0.9,
     "git-properties-remote": 0.9,
     "manifest-scm": 0.8,
+    "sourcelink": 0.9,
     "homepage": 0.5,
     "bugs": 0.45,
     "download-url": 0.35,
@@ -27,7 +28,7 @@ ORIGIN_WEIGHT = {
 PROJECT_URL_WEIGHT = 0.4
 MAX_VALIDATED = 3
 DECLARED_ORIGINS = frozenset({"declared-repository", "declared-repository-parent", "vcs-commit",
-                              "git-properties-remote", "manifest-scm", "download-url"})
+                              "git-properties-remote", "manifest-scm", "sourcelink", "download-url"})
 """Metadata whose job is to name the source. Other links (homepage, README, description) count only when
 they point into a known forge: a project website is not a git repository, and cloning it is a request to
 an arbitrary host."""

@@ -35,18 +35,18 @@ def removed_finding(purl: str, detail: str) -> Finding:
     return Finding(Severity.HIGH, "OSP513", None, f"{purl} is no longer served by the registry: {detail}")
 
 
-def lockfile_digest_findings(recorded: dict[str, str], actual: dict[str, str], where: str) -> list[Finding]:
-    """The lockfile's recorded digest against the artifact served now: a difference means the content was
-    republished or modified at rest."""
-    for algo, value in recorded.items():
-        if algo in actual and actual[algo].lower() != value.lower():
-            return [
-                Finding(
-                    Severity.HIGH,
-                    "OSP514",
-                    where,
-                    f"the {algo} recorded in the lockfile does not match the artifact the registry serves "
-                    "now (republished or modified at rest)",
-                )
-            ]
-    return []
+def lockfile_digest_findings(recorded: set[tuple[str, str]], served: set[tuple[str, str]],
+                             where: str) -> list[Finding]:
+    """The digests a lockfile accepts against those of the files the registry serves now (published digests
+    and those computed from the artifact): when they share an algorithm but no value, the content was
+    republished or modified at rest. A lockfile lists one digest per released file (wheels and the sdist),
+    so any match clears it."""
+    recorded = {(a, v.lower()) for a, v in recorded}
+    served = {(a, v.lower()) for a, v in served}
+    common = {a for a, _ in recorded} & {a for a, _ in served}
+    if not common or recorded & served:
+        return []
+    algo = sorted(common)[0]
+    return [Finding(Severity.HIGH, "OSP514", where,
+                    f"no {algo} the lockfile records matches a file the registry serves now "
+                    "(republished or modified at rest)")]

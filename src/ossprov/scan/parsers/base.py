@@ -57,6 +57,14 @@ class Dependency:
     not say."""
     resolved_url: str | None = None
     """Where the package manager fetched the artifact (or the index it resolved it from), as recorded."""
+    allowed: tuple[tuple[str, str], ...] = ()
+    """Every (algorithm, hex digest) the file accepts for this package, one per released file (wheels and the
+    sdist); empty when `hashes` is all the file records."""
+
+    @property
+    def recorded_digests(self) -> set[tuple[str, str]]:
+        """All digests the lockfile would accept for this package."""
+        return set(self.allowed) | set(self.hashes.items())
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,7 @@ class Collector:
         hashes: dict[str, str] | None = None,
         direct: bool | None = None,
         resolved_url: str | None = None,
+        allowed: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.dependencies.append(
             Dependency(
@@ -137,6 +146,7 @@ class Collector:
                 location=self.source.at(line),
                 direct=direct,
                 resolved_url=resolved_url or None,
+                allowed=tuple(dict.fromkeys(allowed)),
             )
         )
 

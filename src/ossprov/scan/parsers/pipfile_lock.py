@@ -33,7 +33,8 @@ def parse(src: Source) -> ParseResult:
                 out.skip(name, line, "no pinned registry version (git, path or editable entry)")
                 continue
             hashes = [h for h in entry.get("hashes", []) if isinstance(h, str)]
-            out.add("pypi", name, version[2:], line, hashes=dict(prefixed_digest(src, line, h) for h in hashes[:1]))
+            allowed = [prefixed_digest(src, line, h) for h in hashes]
+            out.add("pypi", name, version[2:], line, hashes=dict(allowed[:1]), allowed=allowed)
     return out.result()
 
 

@@ -21,10 +21,13 @@ from ossprov.scan.parsers.base import (
 )
 
 
-def _digest(src: Source, line: int | None, files: Any) -> dict[str, str]:
+def _digests(src: Source, line: int | None, files: Any) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The sdist's digest (else the first file's), and every file's."""
     pairs = [(str(f.get("file", "")), f.get("hash")) for f in files or [] if isinstance(f, dict)]
-    chosen = sdist_first((name, h) for name, h in pairs if isinstance(h, str))
-    return dict([prefixed_digest(src, line, chosen)]) if chosen else {}
+    pairs = [(name, h) for name, h in pairs if isinstance(h, str)]
+    chosen = sdist_first(pairs)
+    preferred = dict([prefixed_digest(src, line, chosen)]) if chosen else {}
+    return preferred, [prefixed_digest(src, line, h) for _, h in pairs]
 
 
 def parse(src: Source) -> ParseResult:
@@ -45,7 +48,8 @@ def parse(src: Source) -> ParseResult:
             out.skip(name, line, f"not a registry package (source type {kind})")
             continue
         files = package.get("files", old_files.get(name))
-        out.add("pypi", name, version, line, hashes=_digest(src, line, files), resolved_url=source.get("url"))
+        hashes, allowed = _digests(src, line, files)
+        out.add("pypi", name, version, line, hashes=hashes, allowed=allowed, resolved_url=source.get("url"))
     return out.result()
 
 

@@ -44,7 +44,9 @@ def parse(src: Source) -> ParseResult:
             continue
         digests = chosen.get("hashes") if isinstance(chosen.get("hashes"), dict) else {}
         hashes = dict(hex_digest(src, line, algo, str(value)) for algo, value in digests.items())
-        out.add("pypi", name, version, line, hashes=hashes, resolved_url=chosen.get("url"))
+        allowed = [hex_digest(src, line, algo, str(value)) for _, f in _files(package)
+                   for algo, value in (f.get("hashes") or {}).items()]
+        out.add("pypi", name, version, line, hashes=hashes, allowed=allowed, resolved_url=chosen.get("url"))
     return out.result()
 
 

@@ -86,11 +86,11 @@ def _requirement(out: Collector, lineno: int, text: str, hashes: list[str]) -> N
     elif len(specs) != 1 or specs[0].operator != "==" or specs[0].version.endswith(".*"):
         out.skip(text, lineno, "not pinned to one version with ==")
     else:
+        allowed = [prefixed_digest(out.source, lineno, value) for value in hashes]  # one per released file
         digests: dict[str, str] = {}
-        for value in hashes:  # several files may be allowed: keep the first digest of each algorithm
-            algorithm, digest = prefixed_digest(out.source, lineno, value)
+        for algorithm, digest in allowed:
             digests.setdefault(algorithm, digest)
-        out.add("pypi", req.name, specs[0].version, lineno, hashes=digests)
+        out.add("pypi", req.name, specs[0].version, lineno, hashes=digests, allowed=allowed)
 
 
 def _include(out: Collector, lineno: int, target: str, seen: set[Path], depth: int) -> ParseResult | None:

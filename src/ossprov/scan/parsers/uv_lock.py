@@ -61,7 +61,8 @@ def parse(src: Source) -> ParseResult:
         files += [w for w in package.get("wheels", []) if isinstance(w, dict)]
         chosen = sdist_first((str(f.get("url") or f.get("filename") or ""), f) for f in files)
         hashes = dict([prefixed_digest(src, line, chosen["hash"])]) if chosen and "hash" in chosen else {}
-        out.add("pypi", name, version, line, hashes=hashes, direct=name in direct,
+        allowed = [prefixed_digest(src, line, f["hash"]) for f in files if isinstance(f.get("hash"), str)]
+        out.add("pypi", name, version, line, hashes=hashes, allowed=allowed, direct=name in direct,
                 resolved_url=chosen.get("url") if chosen else None)
     return out.result()
 

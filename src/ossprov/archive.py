@@ -79,6 +79,11 @@ class _Reader:
                 f"{self.archive.name}: expands to more than {self.limits.max_total_bytes} bytes (a bomb?); refused"
             )
 
+    def skip(self, name: str, size: int) -> None:
+        """Count an entry that is not taken but whose data is read through (unknown tar member types)."""
+        self.check_size(name, size)
+        self.total += size
+
     def add(self, name: str, data: bytes, mode: int, mtime: int) -> None:
         self.total += len(data)
         if self.total > self.limits.max_total_bytes:
@@ -127,6 +132,7 @@ def _read_tar(path: Path, limits: Limits) -> PackageTree:
                     reader.refused.append((shown, "device or FIFO entry"))
                     continue
                 if member.isdir() or not member.isfile():
+                    reader.skip(shown, member.size)  # its data is still decompressed to get past it
                     continue
                 if name is None:
                     reader.refused.append((shown, why or "bad name"))

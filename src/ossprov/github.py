@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ossprov.errors import InputError, NotFoundError, RegistryError
-from ossprov.http import HttpClient, _retry_after, client
+from ossprov.http import HttpClient, client, retry_after
 
 API_ENV = "OSSPROV_GITHUB_API"
 DEFAULT_API = "https://api.github.com"
@@ -75,7 +75,7 @@ class GitHub:
             headers["Authorization"] = f"Bearer {self._token}"
         for attempt in range(RATE_LIMIT_WAITS + 1):
             response = self._http.request(method, self.base_url + path, headers=headers, json=json, params=params)
-            wait = _retry_after(response) if response.status_code in (403, 429) else None
+            wait = retry_after(response) if response.status_code in (403, 429) else None
             if wait is None or attempt == RATE_LIMIT_WAITS:
                 break
             log.info("GitHub rate limit on %s %s: waiting %.0f s", method, path, wait)

@@ -6,6 +6,7 @@ a `RegistryError` (exit code 3) or `NotFoundError` with a one-line message namin
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import hashlib
 import json
@@ -43,6 +44,18 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
+def without_credentials(url: str) -> str:
+    """The URL without user info (a token in `https://user:TOKEN@host/...`), query kept: what may be handed to
+    code that must reach the registry but not hold its credentials."""
+    parts = urlsplit(url)
+    if not (parts.username or parts.password):
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
 def redact(url: str) -> str:
     """The URL without user info or query string, fit for messages and logs."""
     parts = urlsplit(url)
@@ -52,7 +65,8 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds the server asks us to wait (Retry-After, or an exhausted rate limit's reset), capped."""
     value = response.headers.get("retry-after")
     if not value:
         reset = response.headers.get("x-ratelimit-reset")
@@ -65,15 +79,21 @@ def _retry_after(response: httpx.Response) -> float | None:
     try:
         return min(MAX_RETRY_AFTER, max(0.0, float(value)))
     except ValueError:
+        pass
+    try:
         parsed = email.utils.parsedate_to_datetime(value)
-        return min(MAX_RETRY_AFTER, max(0.0, parsed.timestamp() - time.time())) if parsed else None
+    except (TypeError, ValueError):  # neither seconds nor an HTTP date: ignore it, back off as usual
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return min(MAX_RETRY_AFTER, max(0.0, parsed.timestamp() - time.time()))
 
 
 def _wait(state: tenacity.RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, _Retryable) and exc.retry_after is not None:
         return exc.retry_after
-    return tenacity.wait_exponential_jitter(0.2, 8.0)(state)
+    return tenacity.wait_exponential_jitter(multiplier=0.2, max=8.0, jitter=0.2)(state)
 
 
 class HttpClient:
@@ -100,24 +120,31 @@ class HttpClient:
             reraise=True,
         )
 
-    @contextmanager
-    def _stream(self, method: str, url: str, **kwargs: Any) -> Iterator[httpx.Response]:
-        """A response whose status is final: retried on 429/5xx/connection errors, 404 → NotFoundError."""
+    def _open(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """An open streaming response whose status is final: retried on 429/5xx and connection errors.
+        Only opening is retried, never the caller's reading of the body."""
+        def attempt() -> httpx.Response:
+            try:
+                response = self._client.send(self._client.build_request(method, url, **kwargs), stream=True)
+            except httpx.TransportError as exc:
+                raise _Retryable(f"cannot reach {redact(url)}: {exc.__class__.__name__} {exc}") from exc
+            if response.status_code in RETRY_STATUSES:
+                response.close()
+                raise _Retryable(f"{response.status_code} from {redact(url)}", retry_after(response))
+            return response
+
         try:
-            for attempt in self._retrying():
-                with attempt:
-                    try:
-                        with self._client.stream(method, url, **kwargs) as response:
-                            if response.status_code in RETRY_STATUSES:
-                                raise _Retryable(
-                                    f"{response.status_code} from {redact(url)}", _retry_after(response)
-                                )
-                            yield response
-                            return
-                    except (httpx.TransportError, httpx.DecodingError) as exc:
-                        raise _Retryable(f"cannot reach {redact(url)}: {exc.__class__.__name__} {exc}") from exc
+            return self._retrying()(attempt)
         except _Retryable as exc:
             raise RegistryError(f"{exc} (after {self.retries + 1} attempts)") from None
+
+    @contextmanager
+    def _stream(self, method: str, url: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        response = self._open(method, url, **kwargs)
+        try:
+            yield response
+        finally:
+            response.close()
 
     def request(self, method: str, url: str, *, max_bytes: int = MAX_JSON_BYTES, **kwargs: Any) -> httpx.Response:
         """Send a request and read the whole body (capped). The caller looks at the status."""
@@ -155,8 +182,10 @@ class HttpClient:
             return None
         try:
             return json.loads(response.content)
+        except RecursionError:
+            raise RegistryError(f"answer from {redact(url)} is nested too deeply to be a registry document") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RegistryError(f"answer from {redact(url)} is not valid JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+            raise RegistryError(f"answer from {redact(url)} is not valid JSON: {exc}") from None
 
     def download(
         self, url: str, dest: Path, *, on_progress: Callable[[int, int | None], None] | None = None
@@ -188,7 +217,7 @@ class HttpClient:
                                 h.update(chunk)
                             if on_progress:
                                 on_progress(done, total)
-                    except httpx.TransportError as exc:
+                    except (httpx.TransportError, httpx.DecodingError) as exc:
                         raise RegistryError(f"download of {redact(url)} was cut short: {exc}") from None
                 if total is not None and done != total and "content-encoding" not in response.headers:
                     raise RegistryError(f"download of {redact(url)} was cut short ({done} of {total} bytes)")

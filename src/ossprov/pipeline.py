@@ -18,7 +18,7 @@ from ossprov import ecosystems
 from ossprov.cache import ArtifactCache, file_digests
 from ossprov.ecosystems.interface import Ecosystem
 from ossprov.errors import InputError, NotFoundError, RegistryError
-from ossprov.http import client
+from ossprov.http import client, redact
 from ossprov.model import (
     ArtifactInfo,
     Evidence,
@@ -85,10 +85,23 @@ def _artifact(release: Release | None, eco: Ecosystem, artifact: Path | None,
     ref = eco.choose_artifact(release)
     if ref is None:
         raise NotFoundError(f"{release.purl}: the registry lists no artifact for this version")
+    _check_location(eco, ref.url)
     progress(f"downloading {ref.filename}")
     path, digests = ArtifactCache().fetch(ref.url, lambda dest: client().download(ref.url, dest))
     ok = eco.digest_matches(ref, digests)
     return path, ref.filename, ArtifactInfo(ref.filename, digests["sha256"], ref.url, ok, digests), evidence
+
+
+def _check_location(eco: Ecosystem, url: str) -> None:
+    """Registry answers are untrusted: an artifact is fetched over HTTP(S), or from a `file://` location only
+    under a registry the user configured as a directory (never a path a packument chose)."""
+    if url.startswith(("https://", "http://")):
+        return
+    if url.startswith("file://") and ".." not in url.split("/") and any(
+            url.startswith(base) for base in eco.configured_local_bases()):
+        return
+    raise RegistryError(f"the registry names the artifact at {redact(url)}: only http(s) locations (and the "
+                        "directories configured as registries) are followed")
 
 
 def prepare(purl_text: str, artifact: Path | None = None, progress: Progress = _quiet) -> Prepared:

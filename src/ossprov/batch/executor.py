@@ -3,9 +3,11 @@ limit, and kill the child (starting a fresh one for the next item) when the limi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import time
@@ -48,7 +50,7 @@ class ItemExecutor:
         proc = subprocess.Popen(
             [sys.executable, "-m", "ossprov.batch.child", self.runner],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None if debug else subprocess.DEVNULL,
-            env=env, bufsize=0,
+            env=env, bufsize=0, start_new_session=True,  # its own process group: killed with its git children
         )
         self._proc, self._buffer = proc, bytearray()
         ready = self._read(proc, time.monotonic() + READY_TIMEOUT)
@@ -108,8 +110,8 @@ class ItemExecutor:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.kill()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the runner and whatever it started (git clone, npm)
         proc.wait()
         for pipe in (proc.stdin, proc.stdout):
             if pipe is not None:

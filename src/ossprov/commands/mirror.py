@@ -47,9 +47,11 @@ def add_command(purl: str, require: str, fmt: str) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=4873, show_default=True,
               help="Port (0 picks a free one).")
 @click.option("--quiet", is_flag=True, help="Do not log requests.")
-def serve_command(host: str, port: int, quiet: bool) -> None:
+@click.option("--public-url", metavar="URL", help="The URL clients reach the mirror at (behind a proxy); artifact "
+              "links use it instead of the request's Host header.")
+def serve_command(host: str, port: int, quiet: bool, public_url: str | None) -> None:
     """Serve the store read-only: npm (`--registry URL/`) and pip (`--index-url URL/simple/`)."""
-    server = MirrorServer(MirrorStore(), host, port, quiet)
+    server = MirrorServer(MirrorStore(), host, port, quiet, public_url)
     click.echo(f"serving the verified mirror at {server.url}/  (npm --registry {server.url}/, "
                f"pip --index-url {server.url}/simple/)", err=True)
     try:

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from packageurl import PackageURL
 
+from ossprov.config import explicit_registry
 from ossprov.model import ArtifactRef, FileResult, Finding, PackageTree, Release, SourceHint
 
 ReadSource = Callable[[str], bytes | None]
@@ -94,6 +95,12 @@ class Ecosystem(ABC):
     @abstractmethod
     def choose_artifact(self, release: Release) -> ArtifactRef | None:
         """The artifact most comparable with source (npm tarball, PyPI sdist before wheel, ...)."""
+
+    def configured_local_bases(self) -> list[str]:
+        """`file://` URL prefixes the user configured for this ecosystem's registry: the only places a
+        registry answer may point at on this machine (any other `file://` location in metadata is refused)."""
+        explicit = explicit_registry(self.purl_type)
+        return [explicit] if explicit and explicit.startswith("file://") else []
 
     def digest_matches(self, artifact: ArtifactRef, digests: dict[str, str]) -> bool | None:
         """Compare computed digests with the published ones: True/False, or None when none was published."""

@@ -26,7 +26,7 @@ from ossprov.ecosystems.interface import (
     VersionInfo,
 )
 from ossprov.ecosystems.maven_pom import Effective, effective, pom_path, read_pom
-from ossprov.ecosystems.maven_repo import fetch, iso_time, remote_url
+from ossprov.ecosystems.maven_repo import fetch, iso_time, local_repository, remote_url, repository_url
 from ossprov.ecosystems.xmlsafe import parse_xml
 from ossprov.errors import InputError, NotFoundError, RegistryError
 from ossprov.http import client
@@ -89,6 +89,11 @@ def scm_hints(eff: Effective) -> list[SourceHint]:
 class Maven(Ecosystem):
     purl_type = "maven"
     manifest_files = ("pom.xml",)
+
+    def configured_local_bases(self) -> list[str]:
+        """Maven reads its local repository first and may be configured with a `file://` repository."""
+        bases = [local_repository().as_uri() + "/"]
+        return bases + ([repository_url()] if repository_url().startswith("file:") else [])
 
     def release(self, purl: PackageURL) -> Release:
         group, artifact, version = _coords(purl)

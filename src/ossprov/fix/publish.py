@@ -46,10 +46,13 @@ def _push_env(token: str) -> dict[str, str]:
 
 
 def push(clone: Path, url: str, commit: Commit, token: str) -> None:
-    """Push the commit as the branch to `url` (the fork), replacing an earlier ossprov push of it."""
+    """Push the commit as the branch to `url` (the fork), replacing an earlier ossprov push of it. The URL comes
+    from an API answer: one that git could read as an option or a remote helper (`ext::`) is refused."""
+    if url.startswith("-") or "::" in url.split("/", 1)[0]:
+        raise GitError(f"refusing to push to {url[:60]!r}: not a repository URL")
     try:
         proc = subprocess.run(
-            ["git", "-c", "core.hooksPath=/dev/null", "push", "--quiet", "--force", url,
+            ["git", "-c", "core.hooksPath=/dev/null", "push", "--quiet", "--force", "--", url,
              f"{commit.sha}:refs/heads/{commit.branch}"],
             cwd=clone, env=_push_env(token), capture_output=True, timeout=600, check=False)
     except subprocess.TimeoutExpired:

@@ -51,6 +51,9 @@ def _segments(raw: str) -> list[str]:
 class MirrorHandler(BaseHTTPRequestHandler):
     """Routes one request against the store given to the server."""
 
+    timeout = 30
+    """Seconds an idle keep-alive connection may hold its thread."""
+
     server: MirrorServer
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -72,6 +75,10 @@ class MirrorHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = _refuse_method
 
     def _base(self) -> str:
+        """Where clients reach the mirror: --public-url when given (behind a proxy, the Host header is the
+        client's to choose), else the Host the client used if it is well formed."""
+        if self.server.public_url:
+            return self.server.public_url
         host = self.headers.get("Host", "")
         if not HOST_HEADER.fullmatch(host):
             address, port = self.server.server_address[:2]
@@ -152,9 +159,11 @@ class MirrorServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, store: MirrorStore, host: str = "127.0.0.1", port: int = 0, quiet: bool = False) -> None:
+    def __init__(self, store: MirrorStore, host: str = "127.0.0.1", port: int = 0, quiet: bool = False,
+                 public_url: str | None = None) -> None:
         self.store = store
         self.quiet = quiet
+        self.public_url = public_url.rstrip("/") if public_url else None
         super().__init__((host, port), MirrorHandler)
 
     @property

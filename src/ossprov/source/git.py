@@ -9,6 +9,8 @@ no working tree is checked out, and prompts for credentials are disabled.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -17,11 +19,13 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ossprov.config import settings
 from ossprov.errors import GitError
+from ossprov.http import redact
 
 GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
@@ -65,33 +69,65 @@ def run_git(args: list[str], cwd: Path | None = None, *, check: bool = True, tim
 
 
 def clone_dir_for(url: str) -> Path:
-    """Where the bare clone of `url` lives in the cache (a readable name plus a hash of the URL)."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", url.split("://", 1)[-1])[-80:].strip("._") or "repo"
+    """Where the bare clone of `url` lives in the cache (a readable name without credentials, plus a hash
+    of the URL)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", redact(url).split("://", 1)[-1])[-80:].strip("._") or "repo"
     return settings().clone_cache / f"{slug}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.git"
+
+
+@contextmanager
+def _locked(dest: Path) -> Iterator[None]:
+    """One process at a time clones or fetches a given repository (batch workers share the cache)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest.with_name(dest.name + ".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def ensure_clone(url: str, *, update: bool = True) -> Path:
     """A bare clone of `url` in the clone cache, fetched if older than FETCH_MAX_AGE; made atomically."""
     dest = clone_dir_for(url)
-    if dest.is_dir():
-        stamp = dest / "ossprov-fetched"
-        age = time.time() - stamp.stat().st_mtime if stamp.exists() else FETCH_MAX_AGE + 1
-        if update and age > FETCH_MAX_AGE:
-            run_git(["fetch", "--quiet", "--prune", "--tags", "--force", "origin",
-                     "+refs/heads/*:refs/heads/*"], cwd=dest)
-            stamp.touch()
-        return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".clone-"))
-    try:
-        run_git(["clone", "--bare", "--quiet", "--no-recurse-submodules", "--", url, str(tmp / "r.git")])
-        (tmp / "r.git" / "ossprov-fetched").touch()
-        os.replace(tmp / "r.git", dest)
-    except GitError as exc:
-        raise GitError(f"cannot clone {url}: {str(exc).split(': ', 1)[-1]}") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with _locked(dest):
+        if dest.is_dir():
+            stamp = dest / "ossprov-fetched"
+            age = time.time() - stamp.stat().st_mtime if stamp.exists() else FETCH_MAX_AGE + 1
+            if update and age > FETCH_MAX_AGE:
+                try:
+                    run_git(["fetch", "--quiet", "--prune", "--tags", "--force", "origin",
+                             "+refs/heads/*:refs/heads/*"], cwd=dest)
+                except GitError as exc:
+                    raise GitError(f"cannot fetch {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
+                stamp.touch()
+            return dest
+        _sweep_stale(dest.parent)
+        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".clone-"))
+        try:
+            run_git(["clone", "--bare", "--quiet", "--no-recurse-submodules", "--", url, str(tmp / "r.git")])
+            (tmp / "r.git" / "ossprov-fetched").touch()
+            os.replace(tmp / "r.git", dest)
+        except GitError as exc:
+            raise GitError(f"cannot clone {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+def _sweep_stale(cache: Path, max_age: float = 86400.0) -> None:
+    """Remove clones a killed process left half-made (`.clone-*` older than a day)."""
+    for leftover in cache.glob(".clone-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.stat().st_mtime > max_age:
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _rev(rev: str) -> str:
+    """A revision safe to pass as an argument: never something git would read as an option."""
+    if rev.startswith("-"):
+        raise GitError(f"refusing revision {rev[:40]!r}")
+    return rev
 
 
 @dataclass(frozen=True)
@@ -122,7 +158,7 @@ class Repo:
         return bool(HEX40.match(sha)) and self.resolve(sha) == sha
 
     def commit_info(self, rev: str) -> CommitInfo:
-        out = self.git("show", "-s", "--format=%H%x00%ct%x00%s", rev, "--").decode("utf-8", "replace")
+        out = self.git("show", "-s", "--format=%H%x00%ct%x00%s", _rev(rev), "--").decode("utf-8", "replace")
         sha, ct, subject = out.rstrip("\n").split("\x00", 2)
         return CommitInfo(sha, int(ct), subject)
 
@@ -142,7 +178,7 @@ class Repo:
 
     def ls_tree(self, commit: str, prefix: str = "") -> dict[str, str]:
         """Repository path → blob id of every file (not submodule, not link) under `prefix` at `commit`."""
-        args = ["ls-tree", "-r", "-z", "--full-tree", commit]
+        args = ["ls-tree", "-r", "-z", "--full-tree", _rev(commit)]
         if prefix:
             args += ["--", prefix.rstrip("/")]
         out = self.git(*args)
@@ -187,7 +223,7 @@ class Repo:
         return next((data for _, data in self.read_blobs([sha])), None) if sha else None
 
     def resolve_path(self, commit: str, path: str) -> str | None:
-        out = self.git("rev-parse", "--verify", "--quiet", f"{commit}:{path}", check=False).decode().strip()
+        out = self.git("rev-parse", "--verify", "--quiet", f"{_rev(commit)}:{path}", check=False).decode().strip()
         return out if HEX40.match(out) else None
 
     def refs(self) -> str:

@@ -43,8 +43,9 @@ def rank_candidates(hints: list[SourceHint]) -> list[RepoCandidate]:
     grouped: dict[str, dict] = {}
     for hint in hints:
         norm = urls.normalize(hint.url)
-        if norm is None or (hint.origin not in DECLARED_ORIGINS and norm.host not in urls.FORGES):
-            continue
+        if norm is None or norm.url.startswith("file://") or (
+                hint.origin not in DECLARED_ORIGINS and norm.host not in urls.FORGES):
+            continue  # metadata may not make ossprov clone a directory of this machine
         key = norm.url.lower()
         slot = grouped.setdefault(key, {"url": norm.url, "subdir": "", "origins": {}, "evidence": [], "more": {},
                                              "seen": set()})

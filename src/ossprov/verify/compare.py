@@ -9,6 +9,7 @@ here, ecosystem rules in the plug-in) and, when still different, diffed. Finding
 from __future__ import annotations
 
 import difflib
+import itertools
 from typing import TYPE_CHECKING
 
 from ossprov.ecosystems.interface import CompareContext, Comparison, Ecosystem
@@ -33,17 +34,21 @@ if TYPE_CHECKING:
 MAX_DIFF_BYTES = 256 * 1024
 """Files larger than this (or binary) are compared by hash only."""
 MAX_DIFF_LINES = 400
+MAX_INPUT_LINES = 5000
+"""Files with more lines are compared by hash only."""
 
 
 def unified_diff(source: bytes, published: bytes, path: str) -> str | None:
-    """A capped unified diff for text files; None for binary or large files."""
+    """A capped unified diff for text files; None for binary or large files (difflib's matching grows with
+    the square of the lines in the worst case, and artifacts are hostile)."""
     if len(source) > MAX_DIFF_BYTES or len(published) > MAX_DIFF_BYTES or b"\0" in source[:8192] + published[:8192]:
         return None
-    lines = list(difflib.unified_diff(
-        source.decode("utf-8", "replace").splitlines(keepends=True),
-        published.decode("utf-8", "replace").splitlines(keepends=True),
-        fromfile=f"repository/{path}", tofile=f"artifact/{path}", n=2,
-    ))
+    old = source.decode("utf-8", "replace").splitlines(keepends=True)
+    new = published.decode("utf-8", "replace").splitlines(keepends=True)
+    if len(old) > MAX_INPUT_LINES or len(new) > MAX_INPUT_LINES:
+        return None
+    lines = list(itertools.islice(difflib.unified_diff(old, new, fromfile=f"repository/{path}",
+                                                       tofile=f"artifact/{path}", n=2), MAX_DIFF_LINES + 1))
     if len(lines) > MAX_DIFF_LINES:
         lines = [*lines[:MAX_DIFF_LINES], f"... diff cut at {MAX_DIFF_LINES} lines\n"]
     return "".join(lines)

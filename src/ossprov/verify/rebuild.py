@@ -8,21 +8,26 @@ artifacts, compare. `rebuild()` is the whole stage as one function from records 
 from __future__ import annotations
 
 import enum
-import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from ossprov.archive import strip_root
-from ossprov.config import explicit_registry, npm_configured_registry, pip_configured_index
+from ossprov.cache import file_digests
+from ossprov.config import explicit_registry
+from ossprov.ecosystems.common import is_code
+from ossprov.ecosystems.npm import registry_url as npm_registry_url
+from ossprov.ecosystems.pypi import index_url as pypi_index_url
 from ossprov.errors import ArchiveError, GitError
+from ossprov.http import without_credentials
 from ossprov.model import (
     FileResult,
     FileStatus,
@@ -35,13 +40,10 @@ from ossprov.model import (
 )
 from ossprov.source.git import GIT_ENV, Repo, ensure_clone
 from ossprov.verify import stabilize
+from ossprov.verify.compare import compare_trees
 from ossprov.verify.recipe import Recipe, Step, Unbuildable, apply_override, infer, load_override
 from ossprov.verify.sandbox import Limits, RunResult, Sandbox, clean_env
 
-CODE_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".node", ".wasm",
-                           ".py", ".pyc", ".pyx", ".pyd", ".so", ".dylib", ".dll", ".pth", ".sh", ".exe"})
-"""Files whose difference can change what the package does (executable entries count too)."""
-CODE_NAMES = frozenset({"package.json", "setup.py", "binding.gyp"})
 """Manifests that name code to run (install scripts, entry points)."""
 
 
@@ -97,14 +99,6 @@ class RebuildResult:
         return [s.name for s in self.stabilizers if s.needed]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def export_tree(clone: Path, commit: str, dest: Path) -> None:
     """Write the files of `commit` into `dest` with a private index: no hooks, no submodules, no LFS
     download, and the clone cache's own index and HEAD untouched."""
@@ -126,13 +120,12 @@ def _expand(text: str, places: dict[str, str]) -> str:
 
 
 def _install_env(recipe: Recipe) -> dict[str, str]:
-    """Where dependency installation fetches from: the user's configured registry, never a credential."""
+    """Where dependency installation fetches from: the configured registry with any credential removed (the
+    build's own code runs during installation and must not hold the user's tokens)."""
     if recipe.ecosystem == "npm":
-        registry = npm_configured_registry()
-        return {"npm_config_registry": registry} if registry else {}
+        return {"npm_config_registry": without_credentials(npm_registry_url())}
     if recipe.ecosystem == "pypi":
-        index = pip_configured_index()
-        return {"PIP_INDEX_URL": index} if index else {}
+        return {"PIP_INDEX_URL": without_credentials(pypi_index_url())}
     return {}
 
 
@@ -142,33 +135,12 @@ def _tree(image: stabilize.Image) -> PackageTree:
     return strip_root(PackageTree(files))
 
 
-def _fallback_compare(published: PackageTree, rebuilt: PackageTree) -> list[FileResult]:
-    """Per-file comparison used until `ossprov.verify.compare.compare_trees` exists."""
-    results = []
-    for path in sorted(published.files.keys() | rebuilt.files.keys()):
-        pub, reb = published.files.get(path), rebuilt.files.get(path)
-        if pub is None:
-            results.append(FileResult(path, FileStatus.MISSING, path, "produced by the rebuild, not published"))
-        elif reb is None:
-            results.append(FileResult(path, FileStatus.UNEXPLAINED, None, "published, not produced by the rebuild"))
-        elif pub.data != reb.data:
-            results.append(FileResult(path, FileStatus.MODIFIED, path, "content differs from the rebuild"))
-        elif pub.mode != reb.mode:
-            results.append(FileResult(path, FileStatus.MODIFIED, path, "mode differs from the rebuild"))
-    return results
-
-
 def _compare_trees(published: PackageTree, rebuilt: PackageTree) -> list[FileResult]:
-    try:
-        from ossprov.verify.compare import compare_trees
-    except ImportError:
-        return _fallback_compare(published, rebuilt)
     return [r for r in compare_trees(published, rebuilt) if r.status != FileStatus.IDENTICAL]
 
 
 def _is_code(path: str, mode: int) -> bool:
-    p = PurePosixPath(path)
-    return p.suffix.lower() in CODE_SUFFIXES or p.name in CODE_NAMES or bool(mode & 0o111)
+    return is_code(path) or bool(mode & 0o111)
 
 
 def _findings(differences: list[FileResult], published: PackageTree) -> list[Finding]:
@@ -253,7 +225,7 @@ def rebuild(locate: LocateResult, published_artifact: Path, release: Release,
     Raises SandboxError when isolation is required and unavailable, GitError when the repository cannot be
     fetched; every other failure is an outcome (unbuildable, build-failed) in the result."""
     start = time.monotonic()
-    published_sha = _sha256(published_artifact)
+    published_sha = file_digests(published_artifact)["sha256"]
     filename = locate.artifact.filename if locate.artifact else published_artifact.name
     if not locate.located or locate.repository is None or locate.commit is None:
         return RebuildResult(Outcome.UNBUILDABLE, reason="the source repository and commit were not located",
@@ -301,12 +273,15 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
         return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect", log_tail=tail,
                              reason=f"the build produced {len(produced)} files matching {recipe.output!r}, not one")
     rebuilt = produced[0]
+    if not stat.S_ISREG(rebuilt.lstat().st_mode):  # a link to /dev/zero or a FIFO would hang the reading
+        return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect",
+                             reason=f"the build's output {rebuilt.name} is not a regular file")
     try:
         cmp = stabilize.compare(published, rebuilt, filename)
     except ArchiveError as exc:
         return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect", reason=str(exc))
     common = {"recipe": recipe, "stabilizers": cmp.stabilizers, "raw_equal": cmp.raw_equal,
-              "stabilized_equal": cmp.stabilized_equal, "rebuilt_sha256": _sha256(rebuilt),
+              "stabilized_equal": cmp.stabilized_equal, "rebuilt_sha256": file_digests(rebuilt)["sha256"],
               "rebuilt_filename": rebuilt.name}
     if cmp.raw_equal:
         return RebuildResult(Outcome.BIT_FOR_BIT, **common)

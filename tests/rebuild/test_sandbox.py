@@ -3,6 +3,7 @@ the caller's tokens, reach the network outside dependency installation, or outli
 
 from __future__ import annotations
 
+import shutil
 import socket
 import sys
 import threading
@@ -121,10 +122,31 @@ def test_no_network_in_build_phase(tmp_path: Path, listener: tuple[int, list[byt
     assert received == []
 
 
-def test_network_during_install_phase(tmp_path: Path, listener: tuple[int, list[bytes]]) -> None:
+DEFAULT_ROUTE = """
+routes = open("/proc/net/route").read().splitlines()[1:]
+print("ROUTE" if any(line.split()[1] == "00000000" for line in routes) else "NOROUTE")
+"""
+
+
+@pytest.mark.skipif(shutil.which("slirp4netns") is None, reason="needs slirp4netns (Debian package slirp4netns)")
+def test_install_phase_has_a_network_of_its_own(tmp_path: Path, listener: tuple[int, list[bytes]]) -> None:
+    """Installation reaches the outside (a default route through slirp4netns) but not this machine's
+    loopback services."""
+    port, received = listener
+    result = _run(tmp_path, _connect(port) + DEFAULT_ROUTE, network=True)
+    assert "BLOCKED" in result.log_tail and "ROUTE" in result.log_tail.split()
+    time.sleep(0.3)
+    assert received == []
+    assert "NOROUTE" in _run(tmp_path / "b", DEFAULT_ROUTE, network=False).log_tail
+
+
+def test_install_phase_without_slirp4netns_shares_the_host_network(
+        tmp_path: Path, listener: tuple[int, list[bytes]], monkeypatch: pytest.MonkeyPatch) -> None:
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "slirp4netns" else real_which(name))
     port, received = listener
     result = _run(tmp_path, _connect(port), network=True)
-    assert "CONNECTED" in result.log_tail
+    assert "CONNECTED" in result.log_tail and "shares the host's network" in result.log_tail
     time.sleep(0.3)
     assert received == [b"LEAK"]
 

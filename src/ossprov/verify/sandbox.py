@@ -7,6 +7,11 @@ an allow-list), no /run (where sockets live), no network unless the step is a de
 its own PID namespace, so every process it started dies with it. CPU time, address space and file size are
 capped with rlimits set before exec; wall-clock time by a timer that kills the whole process group.
 
+Dependency installation needs the network, but not this machine's: with slirp4netns installed the step gets
+its own network namespace with user-mode NAT to the outside and no route to the host's loopback services
+(databases, the mirror, other builds). Without slirp4netns the step shares the host network, and the build
+log says so.
+
 As root in a container, plain `bwrap` would keep every capability inside the sandbox; we always ask for a
 user namespace with an unprivileged uid (`--unshare-user --uid 1000`), which drops all capabilities and
 also works where bwrap is not setuid. Some containers forbid user namespaces: `probe()` then says why and
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import resource
 import shutil
@@ -87,15 +93,17 @@ def toolchain_dirs() -> list[Path]:
     return found
 
 
-def bwrap_args(writable: Path, *, network: bool, cwd: Path, read_only: Sequence[Path] = ()) -> list[str]:
+def bwrap_args(writable: Path, *, network: bool, cwd: Path, read_only: Sequence[Path] = (),
+               extra: Sequence[str] = (), host_network: bool = True) -> list[str]:
     """The bubblewrap command line (without the command) for a sandbox writable only at `writable`, that
-    also sees the `read_only` directories (a package repository on disk the build resolves from)."""
+    also sees the `read_only` directories (a package repository on disk the build resolves from). `network`
+    shares the host's network; `extra` adds bwrap options (the fds of an isolated network)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SandboxError("bubblewrap (bwrap) is not installed; install it or pass --no-sandbox")
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             "--die-with-parent", "--new-session", "--hostname", "ossprov-build"]
-    if network:
+    if network and host_network:
         args.append("--share-net")
     for d in SYSTEM_DIRS:
         p = Path(d)
@@ -115,8 +123,64 @@ def bwrap_args(writable: Path, *, network: bool, cwd: Path, read_only: Sequence[
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp"]
     for prefix in [*toolchain_dirs(), *(p.resolve() for p in read_only if p.is_dir())]:
         args += ["--ro-bind", str(prefix), str(prefix)]
-    args += ["--bind", str(writable), str(writable), "--chdir", str(cwd), "--"]
+    args += [*extra, "--bind", str(writable), str(writable), "--chdir", str(cwd), "--"]
     return args
+
+
+class _IsolatedNetwork:
+    """A network namespace of the sandbox's own, connected to the outside by slirp4netns (user-mode NAT),
+    with the host's loopback unreachable. bwrap reports its child's pid on `info_fd` and waits on `block_fd`
+    until slirp4netns has configured the namespace."""
+
+    def __init__(self) -> None:
+        self.info_r, self.info_w = os.pipe()
+        self.block_r, self.block_w = os.pipe()
+        self.slirp: subprocess.Popen[bytes] | None = None
+
+    def bwrap_options(self) -> list[str]:
+        return ["--info-fd", str(self.info_w), "--block-fd", str(self.block_r)]
+
+    def child_fds(self) -> tuple[int, int]:
+        return self.info_w, self.block_r
+
+    def connect(self, timeout: float = 30.0) -> str | None:
+        """Attach slirp4netns to the started sandbox and let it run; None, or why it could not be done."""
+        os.close(self.info_w)
+        os.close(self.block_r)
+        try:
+            info = b""
+            deadline = time.monotonic() + timeout
+            while b"}" not in info and time.monotonic() < deadline:
+                chunk = os.read(self.info_r, 4096)
+                if not chunk:
+                    break
+                info += chunk
+            pid = int(json.loads(info)["child-pid"])
+            ready_r, ready_w = os.pipe()
+            self.slirp = subprocess.Popen(
+                ["slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback",
+                 f"--userns-path=/proc/{pid}/ns/user", f"--ready-fd={ready_w}", str(pid), "tap0"],
+                pass_fds=(ready_w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            os.close(ready_w)
+            ready = os.read(ready_r, 1)
+            os.close(ready_r)
+            return None if ready == b"1" else "slirp4netns did not configure the network"
+        except (OSError, ValueError, KeyError) as exc:
+            return f"cannot isolate the network: {exc}"
+        finally:
+            with contextlib.suppress(OSError):
+                os.write(self.block_w, b"1")  # the build starts now, network or not
+            with contextlib.suppress(OSError):
+                os.close(self.block_w)
+            with contextlib.suppress(OSError):
+                os.close(self.info_r)
+
+    def close(self) -> None:
+        if self.slirp is not None:
+            self.slirp.kill()
+            self.slirp.wait()
+            if self.slirp.stderr:
+                self.slirp.stderr.close()
 
 
 @functools.cache
@@ -163,20 +227,43 @@ class Sandbox:
 
     def run(self, argv: Sequence[str], *, cwd: Path, env: dict[str, str], network: bool) -> RunResult:
         """Run `argv` to completion or to the wall-clock limit; every process it started is gone after."""
-        full = ([*bwrap_args(self.root, network=network, cwd=cwd, read_only=self.read_only), *argv]
-                if self.isolate else list(argv))
+        isolated = _IsolatedNetwork() if self.isolate and network and shutil.which("slirp4netns") else None
+        if isolated is not None:
+            resolv = self.log.parent / "resolv.conf"  # slirp4netns answers DNS at 10.0.2.3
+            resolv.write_text("nameserver 10.0.2.3\n")
+            full = [*bwrap_args(self.root, network=True, host_network=False, cwd=cwd, read_only=self.read_only,
+                                extra=[*isolated.bwrap_options(), "--ro-bind", str(resolv), "/etc/resolv.conf"]),
+                    *argv]
+        elif self.isolate:
+            full = [*bwrap_args(self.root, network=network, cwd=cwd, read_only=self.read_only), *argv]
+        else:
+            full = list(argv)
+        try:
+            return self._run(full, argv, cwd, env, network, isolated)
+        finally:
+            if isolated is not None:
+                isolated.close()
+
+    def _run(self, full: list[str], argv: Sequence[str], cwd: Path, env: dict[str, str], network: bool,
+             isolated: _IsolatedNetwork | None) -> RunResult:
         start = time.monotonic()
         timed_out = False
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             out.write(f"$ {' '.join(argv)}\n".encode())
+            if network and self.isolate and isolated is None:
+                out.write(b"ossprov: slirp4netns is not installed: this step shares the host's network\n")
             out.flush()
             try:
                 proc = subprocess.Popen(full, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                        stderr=subprocess.STDOUT, preexec_fn=lambda: _set_limits(self.limits))
+                                        stderr=subprocess.STDOUT, preexec_fn=lambda: _set_limits(self.limits),
+                                        pass_fds=isolated.child_fds() if isolated else ())
             except OSError as exc:
                 out.write(f"cannot start: {exc}\n".encode())
                 return RunResult(tuple(argv), 127, 0.0, log_tail=self._tail())
+            if isolated is not None and (problem := isolated.connect()):
+                out.write(f"ossprov: {problem}; the step runs without network\n".encode())
+                out.flush()
             try:
                 code = proc.wait(timeout=self.limits.wall_seconds)
             except subprocess.TimeoutExpired:

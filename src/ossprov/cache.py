@@ -52,7 +52,8 @@ class ArtifactCache:
         return self.root / "by-url" / hashlib.sha256(url.encode()).hexdigest()
 
     def lookup_url(self, url: str) -> Path | None:
-        """The cached file downloaded from `url`, if it is still there and still has its digest."""
+        """The cached file last downloaded from `url`, if it is still there (its digest is recomputed by
+        `fetch`; the caller compares it with what the registry publishes now)."""
         key = self._url_key(url)
         try:
             sha = key.read_text().strip()
@@ -60,6 +61,10 @@ class ArtifactCache:
             return None
         path = self.path_for(sha)
         return path if path.is_file() else None
+
+    def forget(self, url: str) -> None:
+        """Drop the URL's entry (the file stays, by digest): the next `fetch` downloads again."""
+        self._url_key(url).unlink(missing_ok=True)
 
     def fetch(self, url: str, download: Callable[[Path], dict[str, str]]) -> tuple[Path, dict[str, str]]:
         """The file for `url` and its digests: from the cache, or by calling `download(tmp_path)`."""

@@ -67,9 +67,10 @@ class GitHub:
         """For handing to git through its environment; never print it."""
         return self._token
 
-    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None,
-                allow_404: bool = False) -> Any:
-        """The decoded JSON answer (None for 204, or for 404 when `allow_404`); waits out rate limits."""
+    def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                allow_404: bool = False, none_for: tuple[int, ...] = ()) -> Any:
+        """The decoded JSON answer (None for 204, for 404 when `allow_404`, and for the statuses in
+        `none_for`, e.g. 403 for what the token may not see); waits out rate limits."""
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
@@ -80,7 +81,7 @@ class GitHub:
                 break
             log.info("GitHub rate limit on %s %s: waiting %.0f s", method, path, wait)
             self._sleep(wait)
-        if response.status_code == 404 and allow_404:
+        if (response.status_code == 404 and allow_404) or response.status_code in none_for:
             return None
         if response.status_code >= 400:
             message = ""
@@ -96,8 +97,9 @@ class GitHub:
         except ValueError:
             raise GitHubError(f"GitHub's answer to {method} {path} is not JSON") from None
 
-    def get(self, path: str, *, params: dict[str, str] | None = None, allow_404: bool = False) -> Any:
-        return self.request("GET", path, params=params, allow_404=allow_404)
+    def get(self, path: str, *, params: dict[str, Any] | None = None, allow_404: bool = False,
+            none_for: tuple[int, ...] = ()) -> Any:
+        return self.request("GET", path, params=params, allow_404=allow_404, none_for=none_for)
 
     def post(self, path: str, json: Any = None) -> Any:
         return self.request("POST", path, json=json)

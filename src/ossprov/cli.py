@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 
 import click
@@ -65,10 +66,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(2)
-    except click.exceptions.Abort:
-        click.echo("ossprov: interrupted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("ossprov: interrupted", err=True)
         sys.exit(130)
     except OssprovError as exc:
@@ -78,7 +76,7 @@ def main() -> None:
         sys.exit(0)
     except Exception as exc:  # a bug: still one line, and a way to see more
         click.echo(f"ossprov: internal error: {exc.__class__.__name__}: {exc} (set OSSPROV_DEBUG=1 for details)", err=True)
-        if __import__("os").environ.get("OSSPROV_DEBUG"):
+        if os.environ.get("OSSPROV_DEBUG"):
             raise
         sys.exit(4)
     sys.exit(code if isinstance(code, int) else 0)

@@ -100,17 +100,24 @@ class RebuildResult:
 
 
 def export_tree(clone: Path, commit: str, dest: Path) -> None:
-    """Write the files of `commit` into `dest` with a private index: no hooks, no submodules, no LFS
-    download, and the clone cache's own index and HEAD untouched."""
+    """Make `dest` a git work tree of `commit` alone (a one-commit history copied from the cached clone):
+    build scripts that ask git (`npmignore --auto`, `git ls-files`, version plugins) find a repository, and
+    the sandbox needs nothing outside the build directory. No hooks, submodules or LFS downloads; the
+    clone cache is only read."""
     dest.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, **GIT_ENV, GIT_INDEX_FILE=str(dest.parent / "export.index"))
-    proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "core.symlinks=true",
-                           f"--git-dir={clone}", f"--work-tree={dest}", "checkout", "--quiet", commit, "--", "."],
-                          env=env, capture_output=True, timeout=600, check=False)
-    (dest.parent / "export.index").unlink(missing_ok=True)
-    if proc.returncode != 0:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"cannot export {commit[:12]}: {lines[-1] if lines else 'git checkout failed'}")
+    upload_pack = "git -c uploadpack.allowAnySHA1InWant=true upload-pack"
+    steps = (["init", "--quiet"],
+             ["fetch", "--quiet", "--depth=1", "--no-tags", f"--upload-pack={upload_pack}", "--",
+              clone.resolve().as_uri(), commit],
+             ["checkout", "--quiet", "--detach", commit])
+    env = dict(os.environ, **GIT_ENV)
+    for args in steps:
+        proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "core.symlinks=true",
+                               "-c", "protocol.file.allow=always", "-c", "init.defaultBranch=main", *args],
+                              cwd=dest, env=env, capture_output=True, timeout=600, check=False)
+        if proc.returncode != 0:
+            lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"cannot export {commit[:12]}: {lines[-1] if lines else 'git ' + args[0] + ' failed'}")
 
 
 def _expand(text: str, places: dict[str, str]) -> str:

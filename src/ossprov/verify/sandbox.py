@@ -33,6 +33,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ossprov.errors import SandboxError
 
@@ -42,6 +43,7 @@ MASKED_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers")
 """Files readable by the build's outer uid (root in containers) that a build has no business reading."""
 MASKED_DIRS = ("/etc/ssh", "/etc/sudoers.d")
 PASSED_ENV = ("PATH", "LANG", "LC_ALL")
+SLIRP_ATTEMPTS = 12
 """Variables taken from the caller's environment; everything else comes from the recipe."""
 
 
@@ -143,7 +145,7 @@ class _IsolatedNetwork:
     def child_fds(self) -> tuple[int, int]:
         return self.info_w, self.block_r
 
-    def connect(self, timeout: float = 30.0) -> str | None:
+    def connect(self, log: BinaryIO, timeout: float = 30.0) -> str | None:
         """Attach slirp4netns to the started sandbox and let it run; None, or why it could not be done."""
         os.close(self.info_w)
         os.close(self.block_r)
@@ -156,15 +158,13 @@ class _IsolatedNetwork:
                     break
                 info += chunk
             pid = int(json.loads(info)["child-pid"])
-            ready_r, ready_w = os.pipe()
-            self.slirp = subprocess.Popen(
-                ["slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback",
-                 f"--userns-path=/proc/{pid}/ns/user", f"--ready-fd={ready_w}", str(pid), "tap0"],
-                pass_fds=(ready_w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            os.close(ready_w)
-            ready = os.read(ready_r, 1)
-            os.close(ready_r)
-            return None if ready == b"1" else "slirp4netns did not configure the network"
+            # Joining the namespaces can fail while bwrap is still setting the child up: the child waits on
+            # block_fd, so trying again a little later is safe.
+            for attempt in range(SLIRP_ATTEMPTS):
+                if self._start_slirp(pid, log):
+                    return None
+                time.sleep(0.05 * (attempt + 1))  # up to ~4 s in all
+            return "slirp4netns did not configure the network"
         except (OSError, ValueError, KeyError) as exc:
             return f"cannot isolate the network: {exc}"
         finally:
@@ -175,12 +175,23 @@ class _IsolatedNetwork:
             with contextlib.suppress(OSError):
                 os.close(self.info_r)
 
+    def _start_slirp(self, pid: int, log: BinaryIO) -> bool:
+        ready_r, ready_w = os.pipe()
+        self.close()
+        self.slirp = subprocess.Popen(
+            ["slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback",
+             f"--userns-path=/proc/{pid}/ns/user", f"--ready-fd={ready_w}", str(pid), "tap0"],
+            pass_fds=(ready_w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+        os.close(ready_w)
+        ready = os.read(ready_r, 1)
+        os.close(ready_r)
+        return ready == b"1"
+
     def close(self) -> None:
         if self.slirp is not None:
             self.slirp.kill()
             self.slirp.wait()
-            if self.slirp.stderr:
-                self.slirp.stderr.close()
+            self.slirp = None
 
 
 @functools.cache
@@ -261,7 +272,7 @@ class Sandbox:
             except OSError as exc:
                 out.write(f"cannot start: {exc}\n".encode())
                 return RunResult(tuple(argv), 127, 0.0, log_tail=self._tail())
-            if isolated is not None and (problem := isolated.connect()):
+            if isolated is not None and (problem := isolated.connect(out)):
                 out.write(f"ossprov: {problem}; the step runs without network\n".encode())
                 out.flush()
             try:

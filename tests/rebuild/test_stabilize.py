@@ -106,6 +106,13 @@ def test_sdist_metadata_version_leaves_other_fields(tmp_path: Path) -> None:
     assert not result.stabilized_equal
 
 
+def test_sdist_license_files(tmp_path: Path) -> None:
+    newer = _sdist("2.1")
+    newer["x-1.0/PKG-INFO"] = newer["x-1.0/PKG-INFO"].replace(b"Version: 1.0\n", b"Version: 1.0\nLicense-File: LICENSE\n")
+    result = stabilize.compare(write_tgz(tmp_path / "a.tgz", _sdist("2.1")), write_tgz(tmp_path / "b.tgz", newer))
+    assert result.stabilized_equal and _only_needed(result) == ["sdist-license-files"]
+
+
 def test_several_stabilisers_needed_together(tmp_path: Path) -> None:
     a = write_tgz(tmp_path / "a.tgz", CONTENT)
     b = write_tgz(tmp_path / "b.tgz", CONTENT, mtime=5, uid=501, uname="me", gz_mtime=9)

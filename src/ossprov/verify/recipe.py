@@ -29,6 +29,8 @@ from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from ossprov.ecosystems import maven_build
 from ossprov.ecosystems.maven_repo import repository_url
 from ossprov.errors import InputError
@@ -95,6 +97,25 @@ def _tool_version(argv: tuple[str, ...]) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.lstrip("v") or None
+
+
+def _requirements(requires: list[str]) -> list[Requirement]:
+    """The build requirements that apply on this interpreter (markers evaluated); unparsable ones dropped."""
+    parsed = []
+    for text in requires:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if req.marker is None or req.marker.evaluate():
+            parsed.append(req)
+    return parsed
+
+
+def _satisfied(req: Requirement) -> bool:
+    """Installed here in a version the requirement accepts."""
+    have = _dist_version(req.name)
+    return have is not None and (not req.specifier or req.specifier.contains(have, prereleases=True))
 
 
 def _dist_version(name: str) -> str | None:
@@ -221,25 +242,29 @@ def infer_pypi(source: Path, subdir: str, release: Release, published: PackageTr
     toolchain = {"backend": backend, "requires": ", ".join(requires)}
     generator, generator_version = _generator(published)
     host = {"python": ".".join(map(str, sys.version_info[:3]))}
+    dist = GENERATOR_DIST.get(generator.split()[0].split("(")[0].strip()) if generator else None
     if generator:
         toolchain["generator"] = generator
-        dist = GENERATOR_DIST.get(generator.split()[0].split("(")[0].strip())
         if dist and generator_version:
             toolchain[dist] = generator_version
             if (have := _dist_version(dist)) is not None:
                 host[dist] = have
-    req_names = [re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0].lower() for r in requires]
-    missing = [n for n in req_names if _dist_version(n) is None]
+    parsed = _requirements(requires)
+    req_names = [r.name.lower() for r in parsed]
+    missing = [str(r) for r in parsed if not _satisfied(r)]
+    # The backend version the published files were made by, when this host has another one.
+    pins = [f"{dist}=={generator_version}"] if dist and generator_version and host.get(dist) not in (
+        None, generator_version) else []
     env: dict[str, str] = {}
     if any(n in SCM_BACKENDS for n in req_names):
         env["SETUPTOOLS_SCM_PRETEND_VERSION"] = release.version
         notes.append(f"version from SCM: pinned to {release.version} (SETUPTOOLS_SCM_PRETEND_VERSION)")
     steps: list[Step] = []
     python = "{python}"
-    if missing:
-        notes.append(f"build requirements not on this host, installed in a venv: {', '.join(missing)}")
+    if missing or pins:
+        notes.append(f"build requirements installed in a venv: {', '.join(missing + pins)}")
         steps += [Step("install", ("{python}", "-m", "venv", "--system-site-packages", "{home}/venv"), subdir),
-                  Step("install", ("{home}/venv/bin/python", "-m", "pip", "install", *requires), subdir,
+                  Step("install", ("{home}/venv/bin/python", "-m", "pip", "install", *requires, *pins), subdir,
                        network=True)]
         python = "{home}/venv/bin/python"
     notes += _mismatch_notes({k: v for k, v in toolchain.items() if k in host}, host)

@@ -158,10 +158,12 @@ class _IsolatedNetwork:
                     break
                 info += chunk
             pid = int(json.loads(info)["child-pid"])
-            # Joining the namespaces can fail while bwrap is still setting the child up: the child waits on
-            # block_fd, so trying again a little later is safe.
+            # As root, slirp4netns enters the network namespace by path; otherwise it must join the sandbox's
+            # user namespace, which only works before bwrap has moved the child into a nested one. The child
+            # waits on block_fd meanwhile, so trying again is safe.
+            targets = ([f"/proc/{pid}/ns/net", "--netns-type=path"], [str(pid), f"--userns-path=/proc/{pid}/ns/user"])
             for attempt in range(SLIRP_ATTEMPTS):
-                if self._start_slirp(pid, log):
+                if any(self._start_slirp(target, options, log) for target, *options in targets):
                     return None
                 time.sleep(0.05 * (attempt + 1))  # up to ~4 s in all
             return "slirp4netns did not configure the network"
@@ -175,12 +177,12 @@ class _IsolatedNetwork:
             with contextlib.suppress(OSError):
                 os.close(self.info_r)
 
-    def _start_slirp(self, pid: int, log: BinaryIO) -> bool:
+    def _start_slirp(self, target: str, options: list[str], log: BinaryIO) -> bool:
         ready_r, ready_w = os.pipe()
         self.close()
         self.slirp = subprocess.Popen(
-            ["slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback",
-             f"--userns-path=/proc/{pid}/ns/user", f"--ready-fd={ready_w}", str(pid), "tap0"],
+            ["slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback", *options,
+             f"--ready-fd={ready_w}", target, "tap0"],
             pass_fds=(ready_w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
         os.close(ready_w)
         ready = os.read(ready_r, 1)

@@ -240,6 +240,21 @@ def sdist_metadata_version(image: Image) -> Image:
     return _each(image, "tar", data=fix)
 
 
+_LICENSE_FILE = re.compile(rb"^License-File: .*\r?\n", re.MULTILINE)
+
+
+def sdist_license_files(image: Image) -> Image:
+    """`License-File:` lines of an sdist's PKG-INFO removed: whether a backend writes them depends on its
+    version (flit_core 3.9 does not, later ones do), not on the project."""
+
+    def fix(e: Entry) -> bytes:
+        if e.kind == "file" and (e.name.endswith("/PKG-INFO") or e.name == "PKG-INFO"):
+            return _LICENSE_FILE.sub(b"", e.data)
+        return e.data
+
+    return _each(image, "tar", data=fix)
+
+
 # --- jars ---------------------------------------------------------------------------------------------------
 JAR_MANIFEST = "META-INF/MANIFEST.MF"
 BUILD_ATTRIBUTES = frozenset({"built-by", "build-jdk", "build-jdk-spec", "created-by", "build-time",
@@ -326,6 +341,7 @@ STABILIZERS: tuple[tuple[str, Stabilizer], ...] = (
     ("zip-external-attributes", zip_external_attributes),
     ("wheel-record", wheel_record),
     ("sdist-metadata-version", sdist_metadata_version),
+    ("sdist-license-files", sdist_license_files),
     ("jar-signatures", jar_signatures),
     ("jar-manifest-build-attributes", jar_manifest_build_attributes),
     ("pom-properties-header", pom_properties_header),

@@ -115,8 +115,22 @@ class Step:
             yield first + offset, text
 
 
+class _DeclaresPermissions:
+    """A workflow or job: both may set the GITHUB_TOKEN's `permissions`."""
+
+    data: YamlMap
+
+    @property
+    def declares_permissions(self) -> bool:
+        return "permissions" in self.data
+
+    @property
+    def permissions(self) -> Any:
+        return self.data.get("permissions")
+
+
 @dataclass(frozen=True)
-class Job:
+class Job(_DeclaresPermissions):
     """One job of a workflow (a reusable-workflow call has `uses` and no steps)."""
 
     id: str
@@ -124,31 +138,15 @@ class Job:
     line: int
     steps: tuple[Step, ...] = ()
 
-    @property
-    def declares_permissions(self) -> bool:
-        return "permissions" in self.data
-
-    @property
-    def permissions(self) -> Any:
-        return self.data.get("permissions")
-
 
 @dataclass(frozen=True)
-class Workflow:
+class Workflow(_DeclaresPermissions):
     """A parsed workflow file."""
 
     path: str
     data: YamlMap
     triggers: frozenset[str]
     jobs: tuple[Job, ...] = field(default=())
-
-    @property
-    def declares_permissions(self) -> bool:
-        return "permissions" in self.data
-
-    @property
-    def permissions(self) -> Any:
-        return self.data.get("permissions")
 
     def steps(self) -> Iterator[Step]:
         for job in self.jobs:

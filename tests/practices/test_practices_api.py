@@ -71,10 +71,11 @@ def routes(protection: dict | None = PROTECTION, archived: bool = False) -> dict
                           {"id": 2, "config": {"url": "https://other.acme.org"}}],
         f"{base}/issues": [],
         f"{base}/pulls": [{"number": 7, "merged_at": "2024-01-01T00:00:00Z", "head": {"sha": "a" * 40}}],
-        f"{base}/commits/{'a' * 40}/check-runs": {"check_runs": [{"name": "test (3.11)", "conclusion": "success",
+        f"{base}/commits/{'a' * 40}/check-runs": {"check_runs": [{"name": "test (3.11)", "status": "completed",
+                                                                  "conclusion": "success",
                                                                   "app": {"slug": "github-actions"}}]},
         f"{base}/commits/{'a' * 40}/statuses": [],
-        f"{base}/pulls/7": {"user": {"login": "bob"}, "merged_by": {"login": "bob"}},
+        f"{base}/pulls/7": {"user": {"login": "bob"}, "merged_by": {"login": "bob"}, "head": {"sha": "a" * 40}},
         f"{base}/pulls/7/reviews": [],
     }
 
@@ -146,7 +147,7 @@ def test_command_json_and_token_never_shown(widget, github, monkeypatch, caplog)
     doc = json.loads(out.output)
     assert set(doc) == {"repository", "commit", "score", "excluded", "checks", "package", "head"}
     assert doc["repository"] == "https://github.com/acme/widget.git"
-    assert len(doc["checks"]) == 17 and {"name", "score", "risk", "reason", "details"} <= set(doc["checks"][0])
+    assert len(doc["checks"]) == 18 and {"name", "score", "risk", "reason", "details", "probes"} <= set(doc["checks"][0])
     assert isinstance(doc["score"], float)
     table = runner.invoke(command, [str(widget.path), "--github-token-env", "MY_GH_TOKEN"])
     assert table.exit_code == 0 and "Aggregate score" in table.output

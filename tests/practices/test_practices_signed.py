@@ -1,4 +1,5 @@
-"""Signed-Releases with real signatures: a throwaway GPG key in a temporary GNUPGHOME, and SSH signing."""
+"""Signed release tags with real signatures (a throwaway GPG key in a temporary GNUPGHOME, and SSH signing):
+shown as releaseTagSigned findings, not scored, since Scorecard scores the release files on the forge."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def test_gpg_signed_tag_verified(make_repo, run_check, gnupghome, monkeypatch):
     fixture = _signed_repo(make_repo, gnupghome)
     monkeypatch.setenv("GNUPGHOME", gnupghome)
     result = run_check(SignedReleases(), fixture)
-    assert result.score == 10 and "signature verified" in result.details[0].message
+    assert result.score == -1 and "on the forge, not in git" in result.reason
+    assert [(p.outcome, p.data["status"]) for p in result.probes] == [(True, "verified")]
+    assert "signature verified" in result.details[0].message
 
 
 def test_gpg_signed_tag_without_the_key_is_signed_unverified(make_repo, run_check, gnupghome, monkeypatch, tmp_path):
@@ -50,7 +53,8 @@ def test_gpg_signed_tag_without_the_key_is_signed_unverified(make_repo, run_chec
         result = run_check(SignedReleases(), fixture)
     finally:
         shutil.rmtree(empty, ignore_errors=True)
-    assert result.score == 8 and "signed, unverified" in result.details[0].message
+    assert [(p.outcome, p.data["status"]) for p in result.probes] == [(True, "unverified")]
+    assert "signed, unverified" in result.details[0].message
 
 
 def test_unsigned_and_mixed_releases(make_repo, run_check, gnupghome, monkeypatch):
@@ -60,7 +64,8 @@ def test_unsigned_and_mixed_releases(make_repo, run_check, gnupghome, monkeypatc
     fixture.git("tag", "not-a-release")
     monkeypatch.setenv("GNUPGHOME", gnupghome)
     result = run_check(SignedReleases(), fixture)
-    assert result.score == 5 and result.reason.startswith("1 out of 2")
+    assert {p.data["tag"]: p.outcome for p in result.probes} == {"v1.1.0": False, "v1.0.0": True}
+    assert result.score == -1 and "1 of the 2 newest release tags are signed" in result.reason
 
 
 def test_no_release_tags_is_inconclusive(make_repo, run_check):
@@ -79,8 +84,8 @@ def test_ssh_signed_release_commit(make_repo, run_check, tmp_path: Path):
     fixture.git("config", "user.signingkey", str(key))
     fixture.commit({"a": "1"}, args=("-S",))
     fixture.git("tag", "v2.0")  # lightweight tag: the release commit carries the signature
-    assert run_check(SignedReleases(), fixture).score == 8
+    assert run_check(SignedReleases(), fixture).probes[0].data["status"] == "unverified"
     signers = tmp_path / "allowed"
     signers.write_text(f"ann@acme.org {(tmp_path / 'key.pub').read_text()}")
     fixture.git("config", "gpg.ssh.allowedSignersFile", str(signers))
-    assert run_check(SignedReleases(), fixture).score == 10
+    assert run_check(SignedReleases(), fixture).probes[0].data["status"] == "verified"

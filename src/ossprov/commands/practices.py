@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -26,8 +27,8 @@ def _table(result: PracticesResult) -> None:
         score = "?" if check.score == INCONCLUSIVE else str(check.score)
         reason = check.reason
         for detail in check.details[:DETAILS_SHOWN]:
-            where = f"{detail.path}:{detail.line}" if detail.path and detail.line else detail.path
-            reason += f"\n  · {where + ': ' if where else ''}{detail.message}"
+            at = f"{detail.path}:{detail.line}" if detail.path and detail.line else detail.path
+            reason += f"\n  · {at + ': ' if at else ''}{detail.message}"
         if len(check.details) > DETAILS_SHOWN:
             reason += f"\n  · … {len(check.details) - DETAILS_SHOWN} more (--format json)"
         table.add_row(check.name, score, check.risk.value, reason)
@@ -49,9 +50,11 @@ def _table(result: PracticesResult) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--github-token-env", "token_env", default="GITHUB_TOKEN", show_default=True, metavar="NAME",
               help="Environment variable holding a GitHub token; enables the checks that need the GitHub API.")
-def command(target: str, fmt: str, token_env: str) -> None:
+@click.option("--osv", "osv", type=click.Path(path_type=Path), default=None, metavar="PATH",
+              help="OSV export (directory or zip of OSV JSON) for the Vulnerabilities check [env OSSPROV_OSV_DATA].")
+def command(target: str, fmt: str, token_env: str, osv: Path | None) -> None:
     """Score the practices of a repository (PURL, REPO_URL or PATH) with the OpenSSF Scorecard checks."""
-    result = assess(target, token_env=token_env)
+    result = assess(target, token_env=token_env, osv=osv)
     if fmt == "json":
         click.echo(json.dumps(to_json(result), indent=2))
     else:

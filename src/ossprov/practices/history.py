@@ -66,6 +66,17 @@ class History:
         times = [int(self.repo.git("log", "-1", "--format=%ct", r.decode()).strip()) for r in roots[:10]]
         return min(times)
 
+    def authors(self) -> list[tuple[str, str, int]]:
+        """(name, lower-cased email, commits) of every author of the history, merges left out, most first."""
+        out = self.repo.git("shortlog", "-sne", "--no-merges", self.tip, "--").decode("utf-8", "replace")
+        found = []
+        for line in out.splitlines():
+            count, _, who = line.strip().partition("\t")
+            name, _, email = who.rpartition(" <")
+            if count.isdigit():
+                found.append((name, email.rstrip(">").lower(), int(count)))
+        return found
+
     def recent(self, limit: int, *, first_parent: bool = False, no_merges: bool = False) -> list[Change]:
         """The newest `limit` commits, newest first."""
         args = ["log", f"-n{limit}", f"--format={_FIELDS}%x1e"]

@@ -1,7 +1,8 @@
-"""What every practice check provides: `probe` collects raw facts, `score` turns them into 0–10 and a reason.
+"""What every practice check provides: `probe` reads the repository once into named true/false findings
+(Scorecard's probes), `score` turns those findings alone into 0–10 and a reason (Scorecard's evaluation).
 
-The split follows Scorecard's probes: facts can be shown, stored and re-scored without looking at the
-repository again, and each half is tested on its own.
+The split follows Scorecard: findings are kept on the result, so they can be shown, stored and re-scored
+(`scoring.rescore`) without looking at the repository again, and each half is tested on its own.
 """
 
 from __future__ import annotations
@@ -31,23 +32,30 @@ class Check(ABC):
 
     @abstractmethod
     def probe(self, ctx: Context) -> list[Probe]:
-        """The raw facts: what the repository contains or did, with file and line."""
+        """The probe findings: what the repository contains or did, with file and line."""
 
     @abstractmethod
     def score(self, probes: list[Probe]) -> Scored:
-        """The score the facts earn under Scorecard's rules, and why."""
+        """The score the findings earn under Scorecard's rules, and why; reads nothing but `probes`."""
 
     def run(self, ctx: Context) -> CheckResult:
         """Probe and score; a check that cannot decide scores -1 with the reason, it never raises."""
         try:
             probes = self.probe(ctx)
-            value, reason = self.score(probes)
         except Inconclusive as exc:
             return CheckResult(self.name, INCONCLUSIVE, self.risk, str(exc))
         except (GitError, RegistryError) as exc:
             return CheckResult(self.name, INCONCLUSIVE, self.risk, f"could not be checked: {exc}")
+        return self.scored(probes)
+
+    def scored(self, probes: list[Probe]) -> CheckResult:
+        """The result `probes` earn: what `run` returns, and what `scoring.rescore` recomputes."""
+        try:
+            value, reason = self.score(probes)
+        except Inconclusive as exc:
+            value, reason = INCONCLUSIVE, str(exc)
         details = tuple(Detail(p.path, p.line, p.message) for p in probes if p.message)
-        return CheckResult(self.name, value, self.risk, reason, details)
+        return CheckResult(self.name, value, self.risk, reason, details, tuple(probes))
 
 
 def proportional(success: int, total: int) -> int:

@@ -41,7 +41,7 @@ def signals(history: PackageHistory, version: str | None, now: float) -> Package
     gaps = [(b[0] - a[0]) / DAY for a, b in itertools.pairwise(dated)]
     index = next((i for i, v in enumerate(versions) if v.version == version), None)
     this = versions[index] if index is not None else None
-    changes = ()
+    changes: tuple[MaintainerChange, ...] = ()
     if index:
         change = _change(versions[index - 1], versions[index])
         changes = (change,) if change else ()

@@ -29,10 +29,13 @@ class Risk(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Probe:
-    """One raw fact a check found (`this workflow uses pull_request_target`), before any scoring."""
+    """One finding of a named probe (Scorecard's word): a fact about the repository, true or false, with where
+    it was seen. A check's score is computed from its probes alone, so a stored result can be re-scored."""
 
     name: str
-    """Stable name of the fact, e.g. untrustedCheckout, binaryArtifact, unpinnedAction."""
+    """The probe, named as Scorecard names it where it has one (hasBinaryArtifacts, pinsDependencies, ...)."""
+    outcome: bool | None = None
+    """Whether the probe's statement holds here (True, False), or None for a fact that is neither (a count)."""
     path: str | None = None
     """Repository path the fact is about, when it is about a file."""
     line: int | None = None
@@ -63,6 +66,9 @@ class CheckResult:
     reason: str
     """Why the score is what it is, in words a maintainer can act on."""
     details: tuple[Detail, ...] = ()
+    """The probes with something to say (a person's summary of `probes`)."""
+    probes: tuple[Probe, ...] = ()
+    """Every probe finding the score was computed from (`scoring.rescore` recomputes it from these)."""
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
-from ossprov.practices.records import INCONCLUSIVE, CheckResult
+from ossprov.practices.checks import BY_NAME
+from ossprov.practices.records import INCONCLUSIVE, CheckResult, PracticesResult
 
 
 def aggregate(results: Iterable[CheckResult]) -> tuple[float | None, tuple[str, ...]]:
@@ -17,3 +19,13 @@ def aggregate(results: Iterable[CheckResult]) -> tuple[float | None, tuple[str, 
     if not weight:
         return None, excluded
     return round(sum(r.score * r.risk.weight for r in scored) / weight, 1), excluded
+
+
+def rescore(result: PracticesResult) -> PracticesResult:
+    """`result` with every check scored again from the probe findings kept on it (no repository needed):
+    what a stored result would score under this version's rules. A check that could not probe (no
+    findings, score -1) stays as it is."""
+    checks = tuple(BY_NAME[c.name].scored(list(c.probes)) if c.name in BY_NAME and (c.probes or c.score != INCONCLUSIVE) else c
+                   for c in result.checks)
+    score, excluded = aggregate(checks)
+    return replace(result, checks=checks, score=score, excluded=excluded)

@@ -180,7 +180,7 @@ def parse_workflow(path: str, raw: bytes) -> Workflow:
         steps = tuple(
             Step(str(job_id), s, s.line) for s in raw_steps if isinstance(s, YamlMap)
         )
-        jobs.append(Job(str(job_id), job_map, _line(jobs_map, job_id, data.line), steps))
+        jobs.append(Job(str(job_id), job_map, _line(_map(jobs_map), job_id, data.line), steps))
     return Workflow(path, data, _triggers(data.get("on")), tuple(jobs))
 
 

@@ -18,11 +18,14 @@ from ossprov.practices.checks.sast import Sast
 from ossprov.practices.checks.security_policy import SecurityPolicy
 from ossprov.practices.checks.signed_releases import SignedReleases
 from ossprov.practices.checks.token_permissions import TokenPermissions
+from ossprov.practices.checks.vulnerabilities import Vulnerabilities
 from ossprov.practices.checks.webhooks import Webhooks
 from ossprov.practices.interface import Check
 
 ALL_CHECKS: tuple[Check, ...] = (
     BinaryArtifacts(), BranchProtection(), CiTests(), CodeReview(), Contributors(), DangerousWorkflow(),
     DependencyUpdateTool(), Fuzzing(), License(), Maintained(), Packaging(), PinnedDependencies(), Sast(),
-    SecurityPolicy(), SignedReleases(), TokenPermissions(), Webhooks(),
+    SecurityPolicy(), SignedReleases(), TokenPermissions(), Vulnerabilities(), Webhooks(),
 )
+
+BY_NAME: dict[str, Check] = {check.name: check for check in ALL_CHECKS}

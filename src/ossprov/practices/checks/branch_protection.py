@@ -49,14 +49,15 @@ class BranchProtection(Check):
             if info is None:
                 raise Inconclusive(f"branch {branch} not found through the GitHub API")
             if not info.get("protected"):
-                return [Probe("unprotected", None, None, f"branch {branch} is not protected", {"branch": branch})]
+                return [Probe("branchesAreProtected", False, None, None, f"branch {branch} is not protected",
+                              {"branch": branch})]
             raise Inconclusive(f"branch {branch} is protected; reading its rules needs an admin token")
-        return [Probe("tier", None, None, f"{branch}: {'' if met else 'not '}met: {what}",
+        return [Probe("protectionTier", met, None, None, f"{branch}: {'' if met else 'not '}met: {what}",
                       {"points": points, "met": met, "branch": branch})
                 for points, what, met in tiers(protection)]
 
     def score(self, probes: list[Probe]) -> Scored:
-        if probes and probes[0].name == "unprotected":
+        if probes and probes[0].name == "branchesAreProtected":
             return 0, f"branch protection not enabled on {probes[0].data['branch']}"
         value = 0
         for probe in probes:

@@ -1,62 +1,94 @@
-"""CI-Tests: tests run on pull requests. Locally: a CI configuration that runs tests on pull requests;
-with the GitHub API, Scorecard's measure: the share of recently merged pull requests whose head commit
-passed a CI check whose name looks like a test system."""
+"""CI-Tests: the share of recently merged pull requests that CI checked before they were merged, scored as
+Scorecard v5 does (proportional; inconclusive without merged pull requests).
+
+Scorecard asks the forge for the successful check runs and statuses of each pull request's head commit
+and counts those from a CI system (its list includes GitHub Actions itself, so any passing workflow run
+counts). Git keeps no run results, so locally a merged pull request counts as checked when the tree it
+was merged from (the head of the pull request, or the squashed commit) had CI that runs on pull requests:
+a GitHub workflow triggered by `pull_request`, `pull_request_target` or `merge_group`, or another CI
+system's configuration (Travis, CircleCI, AppVeyor, ...), which run on pull requests by default. Whether
+those runs passed is on the forge: the reason says so, and the GitHub API is used when a token is given.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
+from ossprov.practices.checks.code_review import changesets
 from ossprov.practices.context import Context
-from ossprov.practices.interface import Check, Scored, proportional
+from ossprov.practices.interface import Check, Inconclusive, Scored, proportional
 from ossprov.practices.records import Probe, Risk
+from ossprov.practices.workflows import WORKFLOW_DIR, WorkflowError, is_workflow_path, parse_workflow
+from ossprov.source.git import Repo
 
 PR_TRIGGERS = frozenset({"pull_request", "pull_request_target", "merge_group"})
-_TEST_COMMAND = re.compile(
-    r"\b(pytest|tox|nox|unittest|npm (run )?test|yarn (run )?test|pnpm (run )?test|go test|cargo test|"
-    r"mvn\b.*\b(test|verify)|gradlew?\b.*\b(test|check)|make (test|check)|ctest|dotnet test|rspec|rake test|"
-    r"phpunit|mix test|jest|vitest|mocha|bazel test|meson test)\b")
 OTHER_CI = (".travis.yml", ".circleci/config.yml", "appveyor.yml", ".appveyor.yml", ".gitlab-ci.yml",
             "Jenkinsfile", "azure-pipelines.yml", ".buildkite/pipeline.yml", ".cirrus.yml", ".drone.yml")
 CI_NAMES = ("appveyor", "buildkite", "circleci", "e2e", "github-actions", "jenkins", "mergeable", "packit-as-a-service",
             "semaphoreci", "test", "travis-ci")
-RECENT_PULLS = 30
+"""Scorecard's names of CI systems, looked for in check-run app slugs and status contexts."""
+
+
+class PullRequestCi:
+    """Which CI ran on pull requests at a commit, read from its tree; workflows parsed once per blob."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self._by_blob: dict[str, bool] = {}
+
+    def _triggers_on_pulls(self, sha: str) -> bool:
+        if sha not in self._by_blob:
+            raw = next((data for _, data in self.repo.read_blobs([sha])), b"")
+            try:
+                workflow = parse_workflow("workflow", raw)
+                self._by_blob[sha] = bool(workflow.triggers & PR_TRIGGERS) and bool(workflow.jobs)
+            except WorkflowError:
+                self._by_blob[sha] = False
+        return self._by_blob[sha]
+
+    def at(self, commit: str) -> str | None:
+        """The CI configuration at `commit` that runs on pull requests, or None."""
+        workflows = self.repo.ls_tree(commit, WORKFLOW_DIR)
+        for path, sha in sorted(workflows.items()):
+            if is_workflow_path(path) and self._triggers_on_pulls(sha):
+                return path
+        return next((p for p in OTHER_CI if self.repo.resolve_path(commit, p)), None)
 
 
 def _local_probes(ctx: Context) -> list[Probe]:
+    ci = PullRequestCi(ctx.repo)
     probes = []
-    for workflow in ctx.workflows():
-        if not workflow.triggers & PR_TRIGGERS:
+    for changeset in changesets(ctx.history):
+        if changeset.pull is None:
             continue
-        for step in workflow.steps():
-            match = _TEST_COMMAND.search(step.run or "")
-            if match:
-                probes.append(Probe("testsOnPullRequests", workflow.path, step.line,
-                                    f"`{match.group(0)}` runs on pull requests"))
-                break
-    for path, raw in sorted(ctx.read_many([p for p in OTHER_CI if p in ctx.files]).items()):
-        match = _TEST_COMMAND.search(raw.decode("utf-8", "replace"))
-        if match:
-            probes.append(Probe("testsOnPullRequests", path, None, f"`{match.group(0)}` runs in {path}"))
+        merge = changeset.merge
+        head = merge.parents[1] if merge is not None and len(merge.parents) > 1 else changeset.commits[0].sha
+        found = ci.at(head)
+        probes.append(Probe("testsRunInCI", found is not None, found, None,
+                            f"merged PR #{changeset.pull}: " + (f"{found} runs on pull requests" if found else
+                                                                 "no CI ran on pull requests at its head"),
+                            {"pull": changeset.pull, "basis": "configuration"}))
     return probes
 
 
 def _api_probes(ctx: Context) -> list[Probe]:
     api = ctx.require_github()
-    pulls = api.get("/pulls", state="closed", per_page=RECENT_PULLS, sort="updated", direction="desc") or []
     probes = []
-    for pull in pulls:
-        if not isinstance(pull, dict) or not pull.get("merged_at"):
+    for changeset in changesets(ctx.history):
+        if changeset.pull is None:
             continue
+        pull = api.get(f"/pulls/{changeset.pull}") or {}
         sha = (pull.get("head") or {}).get("sha")
         runs = (api.get(f"/commits/{sha}/check-runs") or {}).get("check_runs", []) if sha else []
         statuses = (api.get(f"/commits/{sha}/statuses") or []) if sha else []
-        names = [r.get("app", {}).get("slug", "") + " " + r.get("name", "") for r in runs
-                 if r.get("conclusion") == "success"]
-        names += [s.get("context", "") for s in statuses if isinstance(s, dict) and s.get("state") == "success"]
+        names = [(r.get("app") or {}).get("slug", "") for r in runs
+                 if r.get("status") == "completed" and r.get("conclusion") == "success"]
+        names += [s.get("context", "") + " " + (s.get("target_url") or "") for s in statuses
+                  if isinstance(s, dict) and s.get("state") == "success"]
         tested = any(ci in name.lower() for name in names for ci in CI_NAMES)
-        probes.append(Probe("pullRequestTested" if tested else "pullRequestUntested", None, None,
-                            f"merged PR #{pull.get('number')} {'passed' if tested else 'has no passing'} CI test check"))
+        probes.append(Probe("testsRunInCI", tested, None, None,
+                            f"merged PR #{changeset.pull} {'passed' if tested else 'has no passing'} CI check",
+                            {"pull": changeset.pull, "basis": "api"}))
     return probes
 
 
@@ -65,16 +97,14 @@ class CiTests(Check):
     risk: ClassVar[Risk] = Risk.LOW
 
     def probe(self, ctx: Context) -> list[Probe]:
-        probes = _local_probes(ctx)
-        if ctx.github is not None:
-            probes += _api_probes(ctx)
-        return probes
+        return _api_probes(ctx) if ctx.github is not None else _local_probes(ctx)
 
     def score(self, probes: list[Probe]) -> Scored:
-        pulls = [p for p in probes if p.name.startswith("pullRequest")]
-        if pulls:
-            tested = sum(1 for p in pulls if p.name == "pullRequestTested")
-            return proportional(tested, len(pulls)), f"{tested} out of {len(pulls)} merged PRs checked by a CI test"
-        if probes:
-            return 10, "tests run on pull requests in CI"
-        return 0, "no CI configuration runs tests on pull requests: add a pull_request workflow that runs the tests"
+        if not probes:
+            raise Inconclusive("no merged pull requests found in the recent history")
+        tested = sum(1 for p in probes if p.outcome)
+        reason = f"{tested} out of {len(probes)} merged PRs checked by CI"
+        if any(p.data["basis"] == "configuration" for p in probes):
+            reason += " (from the CI configured for pull requests at their heads; whether the runs passed is on " \
+                      "the forge, not in git)"
+        return proportional(tested, len(probes)), reason

@@ -1,57 +1,135 @@
-"""Code-Review: recent changes on the default branch arrived through merged pull requests or carry review
-trailers (Reviewed-by, Reviewed-on, Approved-by, Acked-by); with the GitHub API a pull request counts as
-reviewed when it was approved or merged by someone other than its author. Scored as Scorecard levels it:
--3 if any bot change is unreviewed, -7 if one human change is, another -3 if more than one is."""
+"""Code-Review: the share of recent changesets on the default branch that were reviewed, scored as
+Scorecard v5 does: proportional (10 · approved / changesets, integer arithmetic), bot changesets that were
+approved left out, inconclusive when there are no changesets or only bots'.
+
+Changesets are formed from the last 30 commits as Scorecard forms them: the commits of one merged pull
+request are one changeset, any other commit is its own. A changeset counts as reviewed when
+- it carries another review system's record Scorecard accepts: Gerrit (`Reviewed-on:` and `Reviewed-by:`),
+  Phabricator (`Differential Revision: ... D123`), Piper (`PiperOrigin-RevId:`);
+- with the GitHub API: an approving review by someone other than the author, or a merge by someone else;
+- without it, from git alone: a merge commit of the pull request made by someone other than the authors of
+  its commits (Scorecard counts the merger as a reviewer). A pull request squashed or merged by its author
+  is counted as reviewed too, since its approvals are on the forge and not in git; the reason says how many
+  were counted so. Commits pushed without a pull request are not reviewed.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import ClassVar
 
 from ossprov.practices.context import Context
 from ossprov.practices.github import GitHubApi
-from ossprov.practices.history import Change
-from ossprov.practices.interface import Check, Inconclusive, Scored
+from ossprov.practices.history import Change, History
+from ossprov.practices.interface import Check, Inconclusive, Scored, proportional
 from ossprov.practices.records import Probe, Risk
 
 RECENT = 30
-REVIEW_TRAILERS = frozenset({"reviewed-by", "reviewed-on", "approved-by", "acked-by"})
-_MERGED_PR = re.compile(r"^Merge pull request #(\d+)|\(#(\d+)\)\s*$|^Merge branch .* into .*\(!(\d+)\)")
+"""Commits looked at (Scorecard's commitsToAnalyze)."""
+_MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
+_SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
 _BOT = re.compile(r"\[bot\]|^(dependabot|renovate|github-actions|pre-commit-ci|greenkeeper)\b", re.IGNORECASE)
+_PHABRICATOR = re.compile(r"D\d+")
+_PIPER = re.compile(r"^\d{3,}")
+
+
+def is_bot_identity(name: str, email: str) -> bool:
+    return bool(_BOT.search(name) or _BOT.search(email))
 
 
 def is_bot(change: Change) -> bool:
-    return bool(_BOT.search(change.author) or _BOT.search(change.author_email))
+    return is_bot_identity(change.author, change.author_email)
+
+
+def other_platform(change: Change) -> str | None:
+    """The review system outside the forge whose record the commit carries (Scorecard's list)."""
+    keys = {k: v for k, v in change.trailers}
+    if "reviewed-on" in keys and "reviewed-by" in keys:
+        return "Gerrit"
+    if _PHABRICATOR.search(keys.get("differential revision", "")):
+        return "Phabricator"
+    if _PIPER.match(keys.get("piperorigin-revid", "")):
+        return "Piper"
+    return None
+
+
+@dataclass
+class Changeset:
+    """Commits that went in together: a pull request, or one commit."""
+
+    key: str
+    pull: int | None
+    commits: list[Change]
+    merge: Change | None = None
+    """The merge commit of the pull request, when it was merged with one."""
 
 
 def _pull_number(change: Change) -> int | None:
-    match = _MERGED_PR.search(change.subject)
-    return int(next(g for g in match.groups() if g)) if match else None
+    """The pull request a commit's subject names as the forge writes it: `Merge pull request #N ...` for a
+    merge commit, `title (#N)` for a squashed or titled merge."""
+    match = (_MERGE_PR.match(change.subject) if change.is_merge else None) or _SQUASH_PR.search(change.subject)
+    return int(match.group(1)) if match else None
 
 
-def _api_review(api: GitHubApi, number: int) -> tuple[bool, str]:
+def changesets(history: History, limit: int = RECENT) -> list[Changeset]:
+    """The changesets of the newest `limit` commits, newest first."""
+    recent = history.recent(limit)
+    pull_of: dict[str, int] = {}
+    merges: dict[int, Change] = {}
+    for change in recent:
+        number = _pull_number(change)
+        if number is not None and change.is_merge:
+            merges[number] = change
+            for brought in history.merged_in(change):
+                pull_of.setdefault(brought.sha, number)
+    sets: dict[str, Changeset] = {}
+    for change in recent:
+        number = pull_of.get(change.sha) or _pull_number(change)
+        key = f"#{number}" if number else change.sha
+        entry = sets.setdefault(key, Changeset(key, number, [], merges.get(number) if number else None))
+        entry.commits.append(change)
+    return list(sets.values())
+
+
+def _api_review(api: GitHubApi, number: int) -> tuple[bool, str, bool]:
     pull = api.get(f"/pulls/{number}") or {}
     reviews = api.get(f"/pulls/{number}/reviews") or []
-    approvals = [r for r in reviews if isinstance(r, dict) and r.get("state") == "APPROVED"]
     author = (pull.get("user") or {}).get("login")
+    bot = (pull.get("user") or {}).get("type") == "Bot"
+    approvals = [r for r in reviews if isinstance(r, dict) and r.get("state") == "APPROVED"
+                 and (r.get("user") or {}).get("login") != author]
     merger = (pull.get("merged_by") or {}).get("login")
     if approvals:
-        return True, f"PR #{number} approved by {approvals[0].get('user', {}).get('login', '?')}"
+        return True, f"approved by {approvals[0].get('user', {}).get('login', '?')}", bot
     if merger and author and merger != author:
-        return True, f"PR #{number} by {author} merged by {merger}"
-    return False, f"PR #{number} merged without approval by its author"
+        return True, f"by {author}, merged by {merger}", bot
+    return False, "merged without approval by anyone but its author", bot
 
 
-def _classify(change: Change, api: GitHubApi | None) -> tuple[bool, str]:
-    trailer = next((k for k, _ in change.trailers if k in REVIEW_TRAILERS), None)
-    if trailer:
-        return True, f"carries a {trailer} trailer"
-    number = _pull_number(change)
-    if number is None:
-        return False, "pushed directly, without a pull request or review trailer"
-    if api is None:
-        return True, f"arrived through merged pull request #{number} (approval not checked without the API)"
-    return _api_review(api, number)
+def _local_review(changeset: Changeset) -> tuple[bool, str, str]:
+    """(reviewed, why, basis): basis is `seen` when git shows it, `forge` when git cannot."""
+    merge = changeset.merge
+    authors = {c.author_email for c in changeset.commits if c is not merge}
+    if merge is not None and authors and merge.author_email not in authors:
+        return True, f"merged by {merge.author}, not an author of its commits", "seen"
+    return True, "merged from a pull request (its approvals are on the forge, not in git)", "forge"
+
+
+def review(changeset: Changeset, api: GitHubApi | None) -> tuple[bool, str, str, bool]:
+    """(reviewed, why, basis, by a bot) of one changeset."""
+    authored = [c for c in changeset.commits if c is not changeset.merge] or changeset.commits
+    bot = all(is_bot(c) for c in authored)
+    platform = next((p for c in changeset.commits if (p := other_platform(c))), None)
+    if platform:
+        return True, f"reviewed on {platform}", "seen", bot
+    if changeset.pull is None:
+        return False, "pushed without a pull request or review record", "seen", bot
+    if api is not None:
+        reviewed, why, api_bot = _api_review(api, changeset.pull)
+        return reviewed, why, "api", api_bot
+    reviewed, why, basis = _local_review(changeset)
+    return reviewed, why, basis, bot
 
 
 class CodeReview(Check):
@@ -60,22 +138,26 @@ class CodeReview(Check):
 
     def probe(self, ctx: Context) -> list[Probe]:
         probes = []
-        for change in ctx.history.recent(RECENT, first_parent=True):
-            reviewed, why = _classify(change, ctx.github)
-            probes.append(Probe("change", None, None, f"{change.sha[:12]} {change.subject[:60]!r}: {why}",
-                                {"reviewed": reviewed, "bot": is_bot(change)}))
+        for changeset in changesets(ctx.history):
+            reviewed, why, basis, bot = review(changeset, ctx.github)
+            head = changeset.commits[0]
+            label = f"PR #{changeset.pull}" if changeset.pull else f"{head.sha[:12]} {head.subject[:60]!r}"
+            probes.append(Probe("codeApproved", reviewed, None, None, f"{label}: {why}",
+                                {"changeset": changeset.key, "bot": bot, "basis": basis}))
         return probes
 
     def score(self, probes: list[Probe]) -> Scored:
         if not probes:
-            raise Inconclusive("no commits found")
-        if all(p.data["bot"] for p in probes):
-            raise Inconclusive("recent changes are all from bots")
-        bot_unreviewed = sum(1 for p in probes if p.data["bot"] and not p.data["reviewed"])
-        human_unreviewed = sum(1 for p in probes if not p.data["bot"] and not p.data["reviewed"])
-        reviewed = sum(1 for p in probes if p.data["reviewed"])
-        value = 10 - 3 * (bot_unreviewed > 0) - 7 * (human_unreviewed > 0) - 3 * (human_unreviewed > 1)
-        reason = f"{reviewed} out of {len(probes)} recent changes reviewed"
-        if human_unreviewed:
+            raise Inconclusive("no changesets found")
+        counted = [p for p in probes if not (p.outcome and p.data["bot"])]
+        approved = sum(1 for p in counted if p.outcome)
+        if approved == len(counted) and all(p.data["bot"] for p in counted):
+            raise Inconclusive(f"no human activity in the last {len(probes)} changesets")
+        reason = f"{approved} out of {len(counted)} changesets reviewed"
+        on_trust = sum(1 for p in counted if p.outcome and p.data["basis"] == "forge")
+        if on_trust:
+            reason += (f" ({on_trust} pull request(s) counted as reviewed without seeing their approvals, which are "
+                       "on the forge: run with a GitHub token to check them)")
+        if approved < len(counted):
             reason += ": merge changes through reviewed pull requests"
-        return max(0, value), reason
+        return proportional(approved, len(counted)), reason

@@ -1,18 +1,21 @@
-"""Contributors: recent authors come from several organisations, judged by their email domains (Scorecard
-uses GitHub profile companies; git has domains). Authors with at least 5 of the last 100 commits count;
-3 organisations or more score 10, fewer proportionally. Webmail and noreply domains name no organisation."""
+"""Contributors: contributors come from several organisations (Scorecard v5: contributors with at least
+5 commits are counted by the organisations and companies they belong to; more than 3 scores 10, else
+proportional to 3).
+
+Scorecard reads organisations and company names from GitHub profiles; git has email domains, so locally an
+author's organisation is the domain of their email (over the whole history, as GitHub's contributor list
+is), webmail and noreply domains naming none. The reason says this is a domain-based reading.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import ClassVar
 
-from ossprov.practices.checks.code_review import is_bot
+from ossprov.practices.checks.code_review import is_bot_identity
 from ossprov.practices.context import Context
 from ossprov.practices.interface import Check, Inconclusive, Scored, proportional
 from ossprov.practices.records import Probe, Risk
 
-RECENT = 100
 MIN_COMMITS = 5
 TOP_ORGS = 3
 PERSONAL_DOMAINS = frozenset({
@@ -35,19 +38,27 @@ class Contributors(Check):
     risk: ClassVar[Risk] = Risk.LOW
 
     def probe(self, ctx: Context) -> list[Probe]:
-        changes = [c for c in ctx.history.recent(RECENT, no_merges=True) if not is_bot(c)]
-        authors = Counter(c.author_email for c in changes)
-        names = {c.author_email: c.author for c in changes}
-        return [Probe("contributor", None, None,
-                      f"{names[email]} <{email}>: {count} commit(s)"
-                      + (f", organisation {organisation(email)}" if organisation(email) else ""),
-                      {"commits": count, "org": organisation(email)})
-                for email, count in authors.most_common()]
+        counts: dict[str, int] = {}
+        names: dict[str, str] = {}
+        for name, email, count in ctx.history.authors():
+            if is_bot_identity(name, email):
+                continue
+            counts[email] = counts.get(email, 0) + count
+            names.setdefault(email, name)
+        probes = []
+        orgs = sorted({org for email, count in counts.items() if count >= MIN_COMMITS and (org := organisation(email))})
+        for org in orgs:
+            people = [names[e] for e, c in counts.items() if c >= MIN_COMMITS and organisation(e) == org]
+            probes.append(Probe("contributorsFromOrgOrCompany", True, None, None,
+                                f"{org}: {', '.join(people[:3])}" + (" and others" if len(people) > 3 else ""),
+                                {"org": org}))
+        return probes or [Probe("contributorsFromOrgOrCompany", False, None, None, "",
+                                {"authors": len(counts)})]
 
     def score(self, probes: list[Probe]) -> Scored:
-        if not probes:
+        orgs = [p.data["org"] for p in probes if p.outcome]
+        if not orgs and not probes[0].data.get("authors"):
             raise Inconclusive("no human commits found")
-        orgs = sorted({p.data["org"] for p in probes if p.data["commits"] >= MIN_COMMITS and p.data["org"]})
-        reason = (f"{len(probes)} recent author(s); organisations with {MIN_COMMITS}+ commits: "
-                  + (", ".join(orgs) if orgs else "none"))
-        return proportional(len(orgs), TOP_ORGS), reason
+        reason = (f"project has {len(orgs)} contributing organisation(s) among authors with {MIN_COMMITS}+ "
+                  "commits (read from email domains; GitHub profiles are not seen locally)")
+        return (10 if len(orgs) > TOP_ORGS else proportional(len(orgs), TOP_ORGS)), reason

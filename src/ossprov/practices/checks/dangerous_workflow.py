@@ -37,7 +37,7 @@ def _untrusted_checkout(workflow: Workflow, step: Step) -> Probe | None:
     if not isinstance(ref, str) or not _UNTRUSTED_REF.search(ref):
         return None
     triggers = ", ".join(sorted(workflow.triggers & PRIVILEGED_TRIGGERS))
-    return Probe("untrustedCheckout", workflow.path, step.line,
+    return Probe("hasDangerousWorkflowUntrustedCheckout", True, workflow.path, step.line,
                  f"{triggers} workflow checks out untrusted code ({ref.strip()}) with write token and secrets")
 
 
@@ -52,7 +52,7 @@ def _script_injections(workflow: Workflow, step: Step) -> list[Probe]:
         for expression in _EXPRESSION.findall(text):
             match = _UNTRUSTED_CONTEXT.search(expression)
             if match:
-                probes.append(Probe("scriptInjection", workflow.path, line,
+                probes.append(Probe("hasDangerousWorkflowScriptInjection", True, workflow.path, line,
                                     f"untrusted `{match.group(0)}` is expanded into a script; pass it through "
                                     "an environment variable instead"))
     return probes

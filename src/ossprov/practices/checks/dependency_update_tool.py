@@ -26,13 +26,13 @@ class DependencyUpdateTool(Check):
     risk: ClassVar[Risk] = Risk.HIGH
 
     def probe(self, ctx: Context) -> list[Probe]:
-        probes = [Probe("updateToolConfigured", path, None, f"{tool} is configured")
+        probes = [Probe("dependencyUpdateToolConfigured", True, path, None, f"{tool} is configured")
                   for path, tool in CONFIG_FILES.items() if path in ctx.files]
         try:
             workflows = ctx.workflows()
         except Inconclusive:
             workflows = []  # a config file alone decides; unreadable workflows cannot add to it
-        probes += [Probe("updateToolConfigured", w.path, s.line, f"{s.uses} runs in a workflow")
+        probes += [Probe("dependencyUpdateToolConfigured", True, w.path, s.line, f"{s.uses} runs in a workflow")
                    for w in workflows for s in w.steps() if s.uses and action_name(s.uses).startswith(UPDATE_ACTIONS)]
         return probes
 

@@ -34,15 +34,16 @@ class Fuzzing(Check):
     risk: ClassVar[Risk] = Risk.MEDIUM
 
     def probe(self, ctx: Context) -> list[Probe]:
-        probes = [Probe("clusterFuzzLite", p, None, "ClusterFuzzLite is configured")
+        probes = [Probe("fuzzed", True, p, None, "ClusterFuzzLite is configured", {"tool": "ClusterFuzzLite"})
                   for p in ctx.files if p.startswith(".clusterfuzzlite/") and p.endswith(("Dockerfile", "project.yaml"))]
         if ".onefuzz" in ctx.files or any(p.startswith(".onefuzz/") for p in ctx.files):
-            probes.append(Probe("oneFuzz", ".onefuzz", None, "OneFuzz integration file found"))
+            probes.append(Probe("fuzzed", True, ".onefuzz", None, "OneFuzz integration file found", {"tool": "OneFuzz"}))
         try:
             workflows = ctx.workflows()
         except Inconclusive:
             workflows = []  # fuzz targets in the tree still count
-        probes += [Probe("ossFuzz", w.path, s.line, f"{s.uses} runs OSS-Fuzz / ClusterFuzzLite fuzzing")
+        probes += [Probe("fuzzed", True, w.path, s.line, f"{s.uses} runs OSS-Fuzz / ClusterFuzzLite fuzzing",
+                         {"tool": "OSS-Fuzz"})
                    for w in workflows for s in w.steps() if s.uses and action_name(s.uses).startswith(CIFUZZ)]
         contents = ctx.read_many([p for p in ctx.files if _candidate(p)])
         for path, data in sorted(contents.items()):
@@ -50,7 +51,7 @@ class Fuzzing(Check):
                 match = pattern.search(data) if path.endswith(suffixes) else None
                 if match:
                     line = data.count(b"\n", 0, match.start()) + 1
-                    probes.append(Probe("fuzzTarget", path, line, label))
+                    probes.append(Probe("fuzzed", True, path, line, label, {"tool": label}))
                     break
         return probes
 

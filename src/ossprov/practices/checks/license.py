@@ -1,5 +1,10 @@
-"""License: a license file at the top level (6 for the file, 3 for its place, 1 for a recognised
-FSF/OSI license, as Scorecard scores it)."""
+"""License: a license file (Scorecard v5: 9 for a license file at the top level or in a top-level
+`LICENSES/` or `COPYING/`-style folder, 1 more when the license is FSF or OSI approved).
+
+Where ossprov differs from Scorecard, on purpose: Scorecard's local mode knows a license only by an SPDX
+identifier in the file name (`LICENSE-MIT`, `LICENSES/Apache-2.0.txt`), so a plain `LICENSE` holding the
+MIT text scores 9 there; ossprov also reads the text, and the MIT text earns the approved-license point.
+"""
 
 from __future__ import annotations
 
@@ -23,9 +28,12 @@ KNOWN_TEXTS = ((b"Apache License", "Apache"), (b"Permission is hereby granted, f
                (b"Eclipse Public License", "EPL"), (b"Boost Software License", "BSL"))
 
 
+_FOLDERS = ("LICENSES/", "LICENSE/", "LICENCES/", "LICENCE/", "COPYING/", "COPYRIGHT/")
+
+
 def _license_files(files: dict[str, str]) -> list[str]:
     top = [p for p in files if "/" not in p and _NAME.match(p)]
-    in_dir = [p for p in files if p.upper().startswith("LICENSES/") and p.count("/") == 1]
+    in_dir = [p for p in files if p.upper().startswith(_FOLDERS) and p.count("/") == 1]
     return sorted(top) + sorted(in_dir)
 
 
@@ -41,18 +49,16 @@ class License(Check):
             spdx = SPDX_IN_NAME.search(path.rsplit("/", 1)[-1])
             data = contents.get(path, b"")[:20000]
             known = spdx.group(1) if spdx else next((name for text, name in KNOWN_TEXTS if text in data), None)
-            top = "/" not in path
-            where = "top-level" if top else "LICENSES directory"
-            probes.append(Probe("licenseFile", path, None,
-                                f"{where} license file" + (f" ({known})" if known else " (license not recognised)"),
-                                {"top_level": top, "recognised": bool(known)}))
-        return probes
+            where = "top-level" if "/" not in path else f"{path.split('/', 1)[0]}/ folder"
+            probes.append(Probe("hasLicenseFile", True, path, None, f"{where} license file"))
+            probes.append(Probe("hasFSFOrOSIApprovedLicense", bool(known), path, None,
+                                f"license {known}" if known else "license not recognised (no SPDX id in the name, "
+                                "no known license text)", {"license": known}))
+        return probes or [Probe("hasLicenseFile", False)]
 
     def score(self, probes: list[Probe]) -> Scored:
-        if not probes:
+        if not any(p.name == "hasLicenseFile" and p.outcome for p in probes):
             return 0, "license file not detected: add a LICENSE file at the top level"
-        best = max(6 + 3 * p.data["top_level"] + p.data["recognised"] for p in probes)
-        if best == 10:
+        if any(p.name == "hasFSFOrOSIApprovedLicense" and p.outcome for p in probes):
             return 10, "license file detected"
-        return best, "license file detected, but " + (
-            "not at the top level" if not any(p.data["top_level"] for p in probes) else "the license is not recognised")
+        return 9, "license file detected, but the license is not recognised as FSF or OSI approved"

@@ -1,6 +1,9 @@
 """Pinned-Dependencies: actions by full commit SHA, container images by digest, installs that verify
-hashes (Scorecard: a proportional score per dependency kind, averaged over the kinds present; GitHub-owned
-actions weigh 2 and third-party ones 8)."""
+hashes. Scored as Scorecard v5 does: one weighted ratio over every dependency found,
+10 · Σ pinned·weight / Σ total·weight (integer arithmetic), where each dependency type present (container
+image, pip, npm, go, download-then-run, ...) has weight 10, and GitHub Actions are split into GitHub-owned
+(weight 2) and third-party (weight 8) when both are present, else weight 10 for the one present. So a
+type with many dependencies counts for more than a type with one."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from collections import defaultdict
 from typing import ClassVar
 
 from ossprov.practices.context import Context
-from ossprov.practices.interface import Check, Inconclusive, Scored, proportional
+from ossprov.practices.interface import Check, Inconclusive, Scored
 from ossprov.practices.records import Probe, Risk
 from ossprov.practices.shell import analyse, dockerfile_runs
 from ossprov.practices.workflows import Workflow, action_name, action_ref
@@ -18,6 +21,9 @@ _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\b")
 _FROM = re.compile(r"^\s*FROM\s+(?P<rest>.+)$", re.IGNORECASE)
 GITHUB_OWNERS = ("actions/", "github/")
+OWNED_WEIGHT, THIRD_PARTY_WEIGHT = 2, 8
+NORMAL_WEIGHT = OWNED_WEIGHT + THIRD_PARTY_WEIGHT
+"""The weight of every other dependency type (Scorecard's normalWeight)."""
 KIND_LABELS = {"githubOwnedAction": "GitHub-owned action", "thirdPartyAction": "third-party action",
                "containerImage": "container image", "pipCommand": "pip install", "npmCommand": "npm install",
                "goCommand": "go install", "downloadThenRun": "download then run"}
@@ -25,7 +31,7 @@ KIND_LABELS = {"githubOwnedAction": "GitHub-owned action", "thirdPartyAction": "
 
 def _dep(kind: str, pinned: bool, path: str, line: int, what: str) -> Probe:
     message = "" if pinned else f"{KIND_LABELS[kind]} not pinned by hash: {what}"
-    return Probe("dependency", path, line, message, {"kind": kind, "pinned": pinned})
+    return Probe("pinsDependencies", pinned, path, line, message, {"kind": kind})
 
 
 def _workflow_deps(workflow: Workflow) -> list[Probe]:
@@ -52,20 +58,23 @@ def _script_deps(path: str, text: str, first_line: int) -> list[Probe]:
 
 
 def _dockerfile_deps(path: str, text: str) -> list[Probe]:
-    probes, stages = [], set()
+    """The images of FROM lines, and what RUN lines install. As in Scorecard, `FROM <stage>` is a dependency
+    too, pinned when that stage's own image was (so an unpinned base counts for each stage built on it)."""
+    probes: list[Probe] = []
+    stages: dict[str, bool] = {}
     for offset, line in enumerate(text.splitlines()):
         match = _FROM.match(line)
         if not match:
             continue
         words = [w for w in match["rest"].split() if not w.startswith("--")]
-        if not words:
+        if not words or "$" in words[0]:
             continue
         image = words[0]
+        pinned = stages.get(image.lower(), False) or bool(_DIGEST.search(image))
         if len(words) >= 3 and words[1].lower() == "as":
-            stages.add(words[2].lower())
-        if image.lower() == "scratch" or image.lower() in stages or "$" in image:
-            continue
-        probes.append(_dep("containerImage", bool(_DIGEST.search(image)), path, offset + 1, image))
+            stages[words[2].lower()] = pinned or image.lower() == "scratch"
+        if image.lower() != "scratch":
+            probes.append(_dep("containerImage", pinned, path, offset + 1, image))
     for offset, script in dockerfile_runs(text):
         probes += _script_deps(path, script, offset + 1)
     return probes
@@ -91,19 +100,20 @@ class PinnedDependencies(Check):
     def score(self, probes: list[Probe]) -> Scored:
         counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for probe in probes:
-            counts[probe.data["kind"]][0] += probe.data["pinned"]
+            counts[probe.data["kind"]][0] += bool(probe.outcome)
             counts[probe.data["kind"]][1] += 1
         if not counts:
             raise Inconclusive("no dependencies found in workflows, Dockerfiles or shell scripts")
-        scores: list[tuple[int, int]] = []  # (score, weight)
         owned, third = counts.pop("githubOwnedAction", None), counts.pop("thirdPartyAction", None)
-        if owned or third:
-            parts = [(proportional(*c), w) for c, w in ((owned, 2), (third, 8)) if c]
-            total_weight = sum(w for _, w in parts)
-            scores.append((sum(s * w for s, w in parts) // total_weight, 1))
-        scores += [(proportional(*c), 1) for c in counts.values()]
-        value = sum(s for s, _ in scores) // len(scores)
-        unpinned = sum(1 for p in probes if not p.data["pinned"])
-        if value == 10 and not unpinned:
+        groups = [(c, NORMAL_WEIGHT) for c in counts.values()]
+        if owned and third:
+            groups += [(owned, OWNED_WEIGHT), (third, THIRD_PARTY_WEIGHT)]
+        elif actions := owned or third:
+            groups.append((actions, NORMAL_WEIGHT))
+        pinned = sum(c[0] * w for c, w in groups)
+        total = sum(c[1] * w for c, w in groups)
+        value = min(10 * pinned // total, 10)
+        unpinned = sum(1 for p in probes if not p.outcome)
+        if value == 10:
             return 10, "all dependencies are pinned"
         return value, f"{unpinned} of {len(probes)} dependencies not pinned by hash"

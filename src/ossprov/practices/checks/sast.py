@@ -25,9 +25,9 @@ class Sast(Check):
         for workflow in ctx.workflows():
             for step in workflow.steps():
                 if step.uses and action_name(step.uses).startswith(SAST_ACTIONS):
-                    probes.append(Probe("sastTool", workflow.path, step.line, f"{action_name(step.uses)} runs"))
+                    probes.append(Probe("sastToolConfigured", True, workflow.path, step.line, f"{action_name(step.uses)} runs"))
                 elif any(cmd in (step.run or "") for cmd in SAST_COMMANDS):
-                    probes.append(Probe("sastTool", workflow.path, step.line, "static analysis command runs"))
+                    probes.append(Probe("sastToolConfigured", True, workflow.path, step.line, "static analysis command runs"))
         return probes
 
     def score(self, probes: list[Probe]) -> Scored:

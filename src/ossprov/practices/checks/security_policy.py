@@ -33,25 +33,30 @@ class SecurityPolicy(Check):
     def probe(self, ctx: Context) -> list[Probe]:
         paths = _policy_files(ctx.files)
         if not paths:
-            return []
+            return [Probe("securityPolicyPresent", False)]
         path = paths[0]
         text = (ctx.read(path) or b"").decode("utf-8", "replace")
         links = _URL.findall(text) + _EMAIL.findall(text)
         free_text = len(text.strip()) - sum(len(link) for link in links) > 1
         hints = len(_HINTS.findall(text))
-        return [Probe("securityPolicy", path, None,
-                      f"security policy found: {len(links)} link(s)/email(s), "
-                      f"{'with' if free_text else 'without'} text, {hints} vulnerability/disclosure hint(s)",
-                      {"links": len(links), "free_text": free_text, "hints": hints})]
+        return [Probe("securityPolicyPresent", True, path, None, "security policy file found"),
+                Probe("securityPolicyContainsLinks", bool(links), path, None,
+                      f"{len(links)} link(s)/email(s) to report to" if links else "no contact link or email"),
+                Probe("securityPolicyContainsText", free_text, path, None,
+                      "" if free_text else "no text beyond the links"),
+                Probe("securityPolicyContainsVulnerabilityDisclosure", hints >= 2, path, None,
+                      "" if hints >= 2 else "no vulnerability disclosure wording", {"hints": hints})]
 
     def score(self, probes: list[Probe]) -> Scored:
-        if not probes:
+        facts = {p.name: bool(p.outcome) for p in probes}
+        if not facts.get("securityPolicyPresent"):
             return 0, "security policy file not detected: add SECURITY.md saying how to report a vulnerability"
-        data = probes[0].data
-        value = 6 * (data["links"] > 0) + 3 * data["free_text"] + 1 * (data["hints"] >= 2)
+        value = 6 * facts["securityPolicyContainsLinks"] + 3 * facts["securityPolicyContainsText"] \
+            + 1 * facts["securityPolicyContainsVulnerabilityDisclosure"]
         if value == 10:
             return 10, "security policy file detected"
-        missing = [what for what, ok in (("a contact link or email", data["links"] > 0),
-                                         ("explanatory text", data["free_text"]),
-                                         ("vulnerability disclosure wording", data["hints"] >= 2)) if not ok]
+        missing = [what for what, probe in (("a contact link or email", "securityPolicyContainsLinks"),
+                                            ("explanatory text", "securityPolicyContainsText"),
+                                            ("vulnerability disclosure wording",
+                                             "securityPolicyContainsVulnerabilityDisclosure")) if not facts[probe]]
         return value, f"security policy file detected but lacks {', '.join(missing)}"

@@ -22,7 +22,7 @@ class Webhooks(Check):
         for hook in (h for h in hooks if isinstance(h, dict)):
             config = hook.get("config") or {}
             secret = bool(config.get("secret"))
-            probes.append(Probe("webhook", None, None,
+            probes.append(Probe("webhooksUseSecrets", secret, None, None,
                                 f"webhook {hook.get('id')} {'has' if secret else 'has no'} secret",
                                 {"secret": secret}))
         return probes
@@ -30,7 +30,7 @@ class Webhooks(Check):
     def score(self, probes: list[Probe]) -> Scored:
         if not probes:
             return 10, "no webhooks defined"
-        with_secret = sum(1 for p in probes if p.data["secret"])
+        with_secret = sum(1 for p in probes if p.outcome)
         if with_secret == len(probes):
             return 10, "all webhooks have a secret"
         return proportional(with_secret, len(probes)), \

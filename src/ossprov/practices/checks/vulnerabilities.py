@@ -1,0 +1,105 @@
+"""Vulnerabilities: known, unfixed vulnerabilities of the package and of the dependencies its lockfiles pin,
+from an OSV export read offline (`--osv PATH`, OSSPROV_OSV_DATA, or `[osv] data` in the config), scored as
+Scorecard v5 does: 10 minus the number of vulnerabilities, 0 at the least, where records naming each other
+(a GHSA and the PYSEC or CVE record of the same flaw) count once.
+
+The lockfiles are those `ossprov scan` reads (package-lock.json, yarn.lock, pnpm-lock.yaml, poetry.lock,
+uv.lock, Pipfile.lock, pylock.toml, pinned requirements files, NuGet packages.lock.json), read from the
+commit's tree; installed trees (node_modules, virtualenvs) are left out. Without OSV data the check is
+inconclusive and says where to point it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import ClassVar
+
+from ossprov.errors import InputError
+from ossprov.practices.context import Context
+from ossprov.practices.interface import Check, Inconclusive, Scored
+from ossprov.practices.osv import Vulnerability, groups
+from ossprov.practices.records import Probe, Risk
+from ossprov.scan.discover import PRUNED_DIRS
+from ossprov.scan.parsers import FORMATS
+from ossprov.scan.parsers.base import Dependency, LockFormat, Source
+
+LOCKFILE_FORMATS = tuple(f for f in FORMATS if f.name not in {"spdx", "cyclonedx"})
+"""Dependency files that pin versions; SBOMs describe a build rather than pin the project's dependencies."""
+MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
+
+
+def _lockfile_format(path: str) -> LockFormat | None:
+    pure = PurePosixPath(path)
+    if any(part in PRUNED_DIRS for part in pure.parts[:-1]):
+        return None
+    return next((f for f in LOCKFILE_FORMATS if f.matches_name(pure)), None)
+
+
+def pinned_dependencies(ctx: Context) -> tuple[list[Dependency], list[str]]:
+    """The packages the commit's lockfiles pin, and the lockfiles that could not be read (with why)."""
+    formats = {p: f for p in ctx.files if (f := _lockfile_format(p))}
+    deps: list[Dependency] = []
+    unreadable = []
+    # Requirement files may include others by path: they are resolved in an empty directory, so an include
+    # can never read a file of this machine.
+    with tempfile.TemporaryDirectory(prefix="ossprov-lock-") as empty:
+        for path, raw in sorted(ctx.read_many(sorted(formats)).items()):
+            if len(raw) > MAX_LOCKFILE_BYTES:
+                unreadable.append(f"{path}: too large")
+                continue
+            try:
+                source = Source(Path(empty, path), path, Path(empty), raw.decode("utf-8-sig"))
+                deps += formats[path].parse(source).dependencies
+            except (InputError, UnicodeDecodeError, ValueError) as exc:
+                unreadable.append(f"{path}: {exc}")
+    return deps, unreadable
+
+
+def _probe(group: list[Vulnerability], where: list[str]) -> Probe:
+    ids = sorted({v.id for v in group} | {a for v in group for a in v.aliases})
+    first = group[0]
+    summary = f": {first.summary}" if first.summary else ""
+    return Probe("hasOSVVulnerabilities", True, where[0] if where else None, None,
+                 f"{first.package}@{first.version} is affected by {', '.join(ids[:4])}{summary}",
+                 {"ids": ids, "package": first.package, "version": first.version, "ecosystem": first.ecosystem,
+                  "where": where})
+
+
+class Vulnerabilities(Check):
+    name: ClassVar[str] = "Vulnerabilities"
+    risk: ClassVar[Risk] = Risk.HIGH
+
+    def probe(self, ctx: Context) -> list[Probe]:
+        database = ctx.osv
+        if database is None:
+            raise Inconclusive("no OSV data: point --osv or OSSPROV_OSV_DATA at an OSV export (a directory or zip "
+                               "of OSV JSON records)")
+        found: list[tuple[Vulnerability, str]] = []
+        if ctx.package is not None and ctx.package.version:
+            name = f"{ctx.package.namespace}/{ctx.package.name}" if ctx.package.namespace else ctx.package.name
+            if ctx.package.type == "maven" and ctx.package.namespace:
+                name = f"{ctx.package.namespace}:{ctx.package.name}"
+            found += [(v, "the package itself") for v in database.lookup(ctx.package.type, name, ctx.package.version)]
+        deps, unreadable = pinned_dependencies(ctx)
+        pinned: dict[tuple[str, str, str], set[str]] = {}
+        for dep in deps:
+            pinned.setdefault((dep.ecosystem, dep.name, dep.version), set()).add(dep.location.file)
+        for (ecosystem, name, version), files in pinned.items():
+            found += [(v, file) for v in database.lookup(ecosystem, name, version) for file in sorted(files)]
+        probes = [_probe(group, sorted({w for v, w in found if v in group}))
+                  for group in groups(v for v, _ in found)]
+        probes += [Probe("lockfileUnreadable", None, path.split(":", 1)[0], None, f"not read: {path}")
+                   for path in unreadable]
+        if not any(p.outcome for p in probes):
+            probes.append(Probe("hasOSVVulnerabilities", False, None, None, "",
+                                {"dependencies": len(deps), "records": database.read}))
+        return probes
+
+    def score(self, probes: list[Probe]) -> Scored:
+        count = sum(1 for p in probes if p.name == "hasOSVVulnerabilities" and p.outcome)
+        if not count:
+            checked = next((p.data for p in probes if p.name == "hasOSVVulnerabilities"), {})
+            return 10, (f"no known vulnerabilities in the package or the {checked.get('dependencies', 0)} "
+                        "dependencies its lockfiles pin")
+        return max(0, 10 - count), f"{count} existing vulnerabilities detected: update the affected packages"

@@ -134,6 +134,10 @@ def test_no_vulnerabilities_scores_10_and_no_data_is_inconclusive(make_repo, tmp
     assert clean.score == 10 and "4 dependencies" in clean.reason
     missing = _run(make_repo, None)
     assert missing.score == -1 and "OSSPROV_OSV_DATA" in missing.reason
+    bare = make_repo()
+    bare.commit({"README.md": "no lockfiles"})
+    nothing = Vulnerabilities().run(Context(Repo(bare.path), bare.git("rev-parse", "HEAD").strip()))
+    assert nothing.score == 10 and "no dependency to look up" in nothing.reason
 
 
 def test_many_vulnerabilities_floor_at_0(make_repo, tmp_path):

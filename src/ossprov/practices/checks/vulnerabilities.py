@@ -6,7 +6,8 @@ Scorecard v5 does: 10 minus the number of vulnerabilities, 0 at the least, where
 The lockfiles are those `ossprov scan` reads (package-lock.json, yarn.lock, pnpm-lock.yaml, poetry.lock,
 uv.lock, Pipfile.lock, pylock.toml, pinned requirements files, NuGet packages.lock.json), read from the
 commit's tree; installed trees (node_modules, virtualenvs) are left out. Without OSV data the check is
-inconclusive and says where to point it.
+inconclusive and says where to point it, unless there is nothing to look up (no lockfile and no package
+named), which scores 10 as it does in Scorecard.
 """
 
 from __future__ import annotations
@@ -71,17 +72,19 @@ class Vulnerabilities(Check):
     risk: ClassVar[Risk] = Risk.HIGH
 
     def probe(self, ctx: Context) -> list[Probe]:
+        deps, unreadable = pinned_dependencies(ctx)
         database = ctx.osv
         if database is None:
-            raise Inconclusive("no OSV data: point --osv or OSSPROV_OSV_DATA at an OSV export (a directory or zip "
-                               "of OSV JSON records)")
+            if deps or ctx.package is not None or unreadable:
+                raise Inconclusive("no OSV data: point --osv or OSSPROV_OSV_DATA at an OSV export (a directory or "
+                                   "zip of OSV JSON records)")
+            return [Probe("hasOSVVulnerabilities", False, None, None, "", {"dependencies": 0})]
         found: list[tuple[Vulnerability, str]] = []
         if ctx.package is not None and ctx.package.version:
             name = f"{ctx.package.namespace}/{ctx.package.name}" if ctx.package.namespace else ctx.package.name
             if ctx.package.type == "maven" and ctx.package.namespace:
                 name = f"{ctx.package.namespace}:{ctx.package.name}"
             found += [(v, "the package itself") for v in database.lookup(ctx.package.type, name, ctx.package.version)]
-        deps, unreadable = pinned_dependencies(ctx)
         pinned: dict[tuple[str, str, str], set[str]] = {}
         for dep in deps:
             pinned.setdefault((dep.ecosystem, dep.name, dep.version), set()).add(dep.location.file)
@@ -93,13 +96,15 @@ class Vulnerabilities(Check):
                    for path in unreadable]
         if not any(p.outcome for p in probes):
             probes.append(Probe("hasOSVVulnerabilities", False, None, None, "",
-                                {"dependencies": len(deps), "records": database.read}))
+                                {"dependencies": len(pinned), "records": database.read}))
         return probes
 
     def score(self, probes: list[Probe]) -> Scored:
         count = sum(1 for p in probes if p.name == "hasOSVVulnerabilities" and p.outcome)
         if not count:
             checked = next((p.data for p in probes if p.name == "hasOSVVulnerabilities"), {})
+            if not checked.get("dependencies") and "records" not in checked:
+                return 10, "no lockfiles and no package named: no dependency to look up"
             return 10, (f"no known vulnerabilities in the package or the {checked.get('dependencies', 0)} "
                         "dependencies its lockfiles pin")
         return max(0, 10 - count), f"{count} existing vulnerabilities detected: update the affected packages"

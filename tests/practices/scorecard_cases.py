@@ -37,6 +37,8 @@ PROBES = [
     ("Packaging", {WF: workflow(steps=("run: npm publish",))}, "packagedWithAutomatedWorkflow", [False]),
     ("Packaging", {WF: workflow(steps=("uses: pypa/gh-action-pypi-publish@release/v1",))},
      "packagedWithAutomatedWorkflow", [True]),
+    ("Packaging", {WF: workflow(on="release", steps=("run: uv build", "run: uv publish"))},
+     "packagedWithAutomatedWorkflow", [True]),  # ossprov: Scorecard has no pattern for it
     ("Token-Permissions", {WF: workflow(top="permissions: read-all\n")}, "topLevelPermissions", [True]),
     ("Token-Permissions", {WF: workflow()}, "topLevelPermissions", [False]),
     ("Token-Permissions", {WF: workflow(job="    permissions:\n      contents: read\n")}, "jobLevelPermissions",

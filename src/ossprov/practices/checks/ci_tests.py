@@ -65,7 +65,7 @@ def _local_probes(ctx: Context) -> list[Probe]:
         head = merge.parents[1] if merge is not None and len(merge.parents) > 1 else changeset.commits[0].sha
         found = ci.at(head)
         probes.append(Probe("testsRunInCI", found is not None, found, None,
-                            f"merged PR #{changeset.pull}: " + (f"{found} runs on pull requests" if found else
+                            f"merged PR #{changeset.pull}: " + ("CI runs on pull requests" if found else
                                                                  "no CI ran on pull requests at its head"),
                             {"pull": changeset.pull, "basis": "configuration"}))
     return probes

@@ -9,7 +9,9 @@ workflow, as `npm.*publish` matches it.
 
 Where ossprov differs from Scorecard, on purpose: Scorecard's npm pattern wants `registry-url` to be one
 exact URL string; ossprov accepts any registry URL given to setup-node (a trailing slash or a company
-registry is still publishing from CI), and names no registry host itself.
+registry is still publishing from CI), and names no registry host itself; and a Python package uploaded
+by command (`twine upload`, `uv publish`, `poetry publish`, ...) is publishing too, where Scorecard only
+knows the PyPA upload action.
 """
 
 from __future__ import annotations
@@ -76,8 +78,10 @@ PATTERNS = (
     JobPattern("ko", (StepPattern("imjasonh/setup-ko"), StepPattern("ko-build/setup-ko"))),
     JobPattern("semantic-release", (StepPattern(run="npx.*semantic-release"),)),
     JobPattern("hex", (StepPattern("erlef/setup-elixir"), StepPattern(run=".*hex.publish.*"))),
+    JobPattern("python (ossprov)", (StepPattern(run=r"\b(twine\s+upload|(uv|poetry|flit|hatch|pdm)\s+publish)\b"),)),
 )
-"""Scorecard's packaging job patterns (checks/fileparser IsPackagingWorkflow), in its order."""
+"""Scorecard's packaging job patterns (checks/fileparser IsPackagingWorkflow), in its order, and one of
+ossprov's: Python packages uploaded by command (Scorecard knows only the PyPA upload action)."""
 
 
 class Packaging(Check):

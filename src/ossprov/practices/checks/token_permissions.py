@@ -66,19 +66,6 @@ def workflow_probes(workflow: Workflow) -> list[Probe]:
     write or is left to the repository default)."""
     probes: list[Probe] = []
     needed = _needed_writes(workflow)
-    for job in workflow.jobs:
-        level, writes = _level(job.permissions if job.declares_permissions else None)
-        line = job.data.key_lines.get("permissions", job.line)
-        if level == "undeclared":
-            probes.append(Probe("jobLevelPermissions", False, workflow.path, job.line,
-                                f"job {job.id} declares no permissions", {"job": job.id, "level": level}))
-        for scope in writes:
-            watched = scope in TOP_DEDUCTIONS and scope not in needed
-            probes.append(Probe("jobLevelPermissions", False, workflow.path, line,
-                                f"job {job.id} has {scope}: write" + ("" if watched else " (needed for what it does)"),
-                                {"job": job.id, "level": "write" if watched else "unknown", "scope": scope}))
-        if level in ("read", "none"):
-            probes.append(Probe("jobLevelPermissions", True, workflow.path, line, "", {"job": job.id, "level": level}))
     level, writes = _level(workflow.permissions if workflow.declares_permissions else None)
     line = workflow.data.key_lines.get("permissions", 1)
     if level == "undeclared":
@@ -91,6 +78,19 @@ def workflow_probes(workflow: Workflow) -> list[Probe]:
                             + " (declare writes on the job that needs them)", {"level": "write", "scope": scope}))
     if level in ("read", "none"):
         probes.append(Probe("topLevelPermissions", True, workflow.path, line, "", {"level": level}))
+    for job in workflow.jobs:
+        level, writes = _level(job.permissions if job.declares_permissions else None)
+        line = job.data.key_lines.get("permissions", job.line)
+        if level == "undeclared":
+            probes.append(Probe("jobLevelPermissions", False, workflow.path, job.line,
+                                f"job {job.id} declares no permissions", {"job": job.id, "level": level}))
+        for scope in writes:
+            watched = scope in TOP_DEDUCTIONS and scope not in needed
+            probes.append(Probe("jobLevelPermissions", False, workflow.path, line,
+                                f"job {job.id} has {scope}: write",
+                                {"job": job.id, "level": "write" if watched else "unknown", "scope": scope}))
+        if level in ("read", "none"):
+            probes.append(Probe("jobLevelPermissions", True, workflow.path, line, "", {"job": job.id, "level": level}))
     return probes
 
 

@@ -89,7 +89,7 @@ class BinaryArtifacts(Check):
             else:
                 probes.append(Probe("hasUnverifiedBinaryArtifacts", True, path, None,
                                     f"binary file ({kind}) in the repository"))
-        return probes
+        return probes or [Probe("hasUnverifiedBinaryArtifacts", False)]
 
     def score(self, probes: list[Probe]) -> Scored:
         count = sum(1 for p in probes if p.outcome)

@@ -74,10 +74,11 @@ class DangerousWorkflow(Check):
                 if checkout:
                     probes.append(checkout)
                 probes += _script_injections(workflow, step)
-        return probes
+        return probes or [Probe("hasDangerousWorkflowUntrustedCheckout", False),
+                          Probe("hasDangerousWorkflowScriptInjection", False)]
 
     def score(self, probes: list[Probe]) -> Scored:
-        if probes:
-            kinds = sorted({p.name for p in probes})
-            return 0, f"dangerous workflow patterns detected: {', '.join(kinds)} ({len(probes)} found)"
+        if found := [p for p in probes if p.outcome]:
+            kinds = sorted({p.name for p in found})
+            return 0, f"dangerous workflow patterns detected: {', '.join(kinds)} ({len(found)} found)"
         return 10, "no dangerous workflow patterns detected"

@@ -34,9 +34,9 @@ class DependencyUpdateTool(Check):
             workflows = []  # a config file alone decides; unreadable workflows cannot add to it
         probes += [Probe("dependencyUpdateToolConfigured", True, w.path, s.line, f"{s.uses} runs in a workflow")
                    for w in workflows for s in w.steps() if s.uses and action_name(s.uses).startswith(UPDATE_ACTIONS)]
-        return probes
+        return probes or [Probe("dependencyUpdateToolConfigured", False)]
 
     def score(self, probes: list[Probe]) -> Scored:
-        if probes:
+        if any(p.outcome for p in probes):
             return 10, "update tool detected"
         return 0, "no update tool detected: configure Dependabot or Renovate"

@@ -53,10 +53,10 @@ class Fuzzing(Check):
                     line = data.count(b"\n", 0, match.start()) + 1
                     probes.append(Probe("fuzzed", True, path, line, label, {"tool": label}))
                     break
-        return probes
+        return probes or [Probe("fuzzed", False)]
 
     def score(self, probes: list[Probe]) -> Scored:
-        if probes:
-            kinds = sorted({p.message for p in probes})
+        if any(p.outcome for p in probes):
+            kinds = sorted({p.message for p in probes if p.outcome})
             return 10, f"project is fuzzed: {'; '.join(kinds)}"
         return 0, "project is not fuzzed: integrate OSS-Fuzz or ClusterFuzzLite, or add fuzz targets"

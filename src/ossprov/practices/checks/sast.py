@@ -28,9 +28,9 @@ class Sast(Check):
                     probes.append(Probe("sastToolConfigured", True, workflow.path, step.line, f"{action_name(step.uses)} runs"))
                 elif any(cmd in (step.run or "") for cmd in SAST_COMMANDS):
                     probes.append(Probe("sastToolConfigured", True, workflow.path, step.line, "static analysis command runs"))
-        return probes
+        return probes or [Probe("sastToolConfigured", False)]
 
     def score(self, probes: list[Probe]) -> Scored:
-        if probes:
+        if any(p.outcome for p in probes):
             return 10, "SAST tool runs in CI"
         return 0, "no SAST tool detected: run CodeQL or another static analyser on every change"

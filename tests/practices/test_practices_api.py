@@ -77,6 +77,12 @@ def routes(protection: dict | None = PROTECTION, archived: bool = False) -> dict
         f"{base}/commits/{'a' * 40}/statuses": [],
         f"{base}/pulls/7": {"user": {"login": "bob"}, "merged_by": {"login": "bob"}, "head": {"sha": "a" * 40}},
         f"{base}/pulls/7/reviews": [],
+        f"{base}/releases": [
+            {"tag_name": "v1.1.0", "assets": [{"name": "w.tgz"}, {"name": "w.tgz.intoto.jsonl"}]},
+            {"tag_name": "v1.0.0", "assets": [{"name": "w.tgz"}, {"name": "w.tgz.asc"}]},
+            {"tag_name": "v0.9.0", "assets": [{"name": "w.tgz"}]},
+            {"tag_name": "v0.8.0", "assets": []},  # no files: not counted
+        ],
     }
 
 
@@ -116,6 +122,8 @@ def test_api_checks_with_token(widget, github, monkeypatch):
     assert checks["CI-Tests"].score == 10 and "1 out of 1" in checks["CI-Tests"].reason
     # PR #7 was merged by its own author without approval, the first commit was pushed directly.
     assert checks["Code-Review"].score == 0 and checks["Code-Review"].reason.startswith("0 out of 2")
+    # provenance 10, signature 8, nothing 0, over the three releases with files: 18 // 3
+    assert checks["Signed-Releases"].score == 6 and checks["Signed-Releases"].reason.startswith("2 out of the last 3")
     assert set(server.auth) == {f"Bearer {TOKEN}"}
 
 

@@ -10,7 +10,8 @@ request are one changeset, any other commit is its own. A changeset counts as re
 - without it, from git alone: a merge commit of the pull request made by someone other than the authors of
   its commits (Scorecard counts the merger as a reviewer). A pull request squashed or merged by its author
   is counted as reviewed too, since its approvals are on the forge and not in git; the reason says how many
-  were counted so. Commits pushed without a pull request are not reviewed.
+  were counted so. Commits pushed without a pull request are not reviewed; a pull request merged by rebase
+  leaves no trace in git and reads as such a push, which the reason says.
 """
 
 from __future__ import annotations
@@ -158,6 +159,8 @@ class CodeReview(Check):
         if on_trust:
             reason += (f" ({on_trust} pull request(s) counted as reviewed without seeing their approvals, which are "
                        "on the forge: run with a GitHub token to check them)")
+        elif not any(p.data["basis"] == "api" for p in probes):
+            reason += " (read from git: a pull request merged by rebase leaves no trace there and reads as a push)"
         if approved < len(counted):
             reason += ": merge changes through reviewed pull requests"
         return proportional(approved, len(counted)), reason

@@ -28,6 +28,8 @@ from ossprov.scan.parsers.base import Dependency, LockFormat, Source
 LOCKFILE_FORMATS = tuple(f for f in FORMATS if f.name not in {"spdx", "cyclonedx"})
 """Dependency files that pin versions; SBOMs describe a build rather than pin the project's dependencies."""
 MAX_LOCKFILE_BYTES = 64 * 1024 * 1024
+OWN = "the package itself"
+"""Where a vulnerability of the package the user named (rather than of a dependency) was found."""
 
 
 def _lockfile_format(path: str) -> LockFormat | None:
@@ -61,8 +63,10 @@ def _probe(group: list[Vulnerability], where: list[str]) -> Probe:
     ids = sorted({v.id for v in group} | {a for v in group for a in v.aliases})
     first = group[0]
     summary = f": {first.summary}" if first.summary else ""
-    return Probe("hasOSVVulnerabilities", True, where[0] if where else None, None,
-                 f"{first.package}@{first.version} is affected by {', '.join(ids[:4])}{summary}",
+    files = [w for w in where if w != OWN]
+    return Probe("hasOSVVulnerabilities", True, files[0] if files else None, None,
+                 f"{first.package}@{first.version}{' (the package itself)' if OWN in where else ''} is affected by "
+                 f"{', '.join(ids[:4])}{summary}",
                  {"ids": ids, "package": first.package, "version": first.version, "ecosystem": first.ecosystem,
                   "where": where})
 
@@ -84,7 +88,7 @@ class Vulnerabilities(Check):
             name = f"{ctx.package.namespace}/{ctx.package.name}" if ctx.package.namespace else ctx.package.name
             if ctx.package.type == "maven" and ctx.package.namespace:
                 name = f"{ctx.package.namespace}:{ctx.package.name}"
-            found += [(v, "the package itself") for v in database.lookup(ctx.package.type, name, ctx.package.version)]
+            found += [(v, OWN) for v in database.lookup(ctx.package.type, name, ctx.package.version)]
         pinned: dict[tuple[str, str, str], set[str]] = {}
         for dep in deps:
             pinned.setdefault((dep.ecosystem, dep.name, dep.version), set()).add(dep.location.file)

@@ -161,3 +161,17 @@ def test_command_option_and_environment(make_repo, export_dir, monkeypatch):
     assert table.exit_code == 0 and "existing vulnerabilities" in table.output
     bad = runner.invoke(command, [str(fixture.path), "--osv", str(export_dir / "nope")])
     assert bad.exit_code != 0 and isinstance(bad.exception, InputError)
+
+
+def test_hostile_lockfiles_are_noted_not_followed(make_repo, export_dir, tmp_path):
+    secret = tmp_path / "outside.txt"
+    secret.write_text("jinja2==3.1.2\n")  # vulnerable in the export: found only if the include were read
+    fixture = make_repo()
+    fixture.commit({"package-lock.json": "{ not json", "requirements.txt": f"-r {secret}\n-r ../../outside.txt\n",
+                    "poetry.lock": b"\xff\xfe binary"})
+    repo = Repo(fixture.path)
+    result = Vulnerabilities().run(Context(repo, repo.resolve("HEAD") or "", osv=osv.load(export_dir)))
+    unreadable = {p.path for p in result.probes if p.name == "lockfileUnreadable"}
+    assert {"package-lock.json", "poetry.lock"} <= unreadable
+    # The include outside the repository is never read: nothing of it is looked up.
+    assert result.score == 10 and not any(p.outcome for p in result.probes)

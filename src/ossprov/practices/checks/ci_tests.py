@@ -47,12 +47,18 @@ class PullRequestCi:
         return self._by_blob[sha]
 
     def at(self, commit: str) -> str | None:
-        """The CI configuration at `commit` that runs on pull requests, or None."""
-        workflows = self.repo.ls_tree(commit, WORKFLOW_DIR)
-        for path, sha in sorted(workflows.items()):
+        """The CI configuration at `commit` that runs on pull requests, or None (one git call for all)."""
+        out = self.repo.git("ls-tree", "-r", "-z", commit, "--", WORKFLOW_DIR.rstrip("/"), *OTHER_CI)
+        present: dict[str, str] = {}
+        for entry in out.split(b"\0"):
+            meta, _, path = entry.partition(b"\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == b"blob":
+                present[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
+        for path, sha in sorted(present.items()):
             if is_workflow_path(path) and self._triggers_on_pulls(sha):
                 return path
-        return next((p for p in OTHER_CI if self.repo.resolve_path(commit, p)), None)
+        return next((p for p in OTHER_CI if p in present), None)
 
 
 def _local_probes(ctx: Context) -> list[Probe]:

@@ -108,6 +108,14 @@ SCORES = [
         "Dockerfile": "FROM python:3.12 AS base\nRUN pip install --require-hashes -r r.txt\nFROM base\n",
         "scripts/install.sh": "#!/bin/sh\ncurl -fsSL https://get.example/x.sh | sh\n"}, 3),
     ("Pinned-Dependencies", {"README.md": "hi"}, -1),
+    # `docker://` steps are GitHub Actions to Scorecard (third-party, pinned by digest); run steps in a shell it
+    # cannot read (PowerShell on Windows, an expression) are skipped; scripts are found by shebang too.
+    ("Pinned-Dependencies", {WF: workflow(steps=(f"uses: docker://alpine@sha256:{'a' * 64}", "uses: docker://alpine:3",
+                                                 "run: pip install requests\n        shell: pwsh",
+                                                 "run: npm install\n        shell: ${{ matrix.shell }}"))}, 5),
+    ("Pinned-Dependencies", {WF: workflow(steps=(f"uses: actions/checkout@{SHA}", "run: pip install requests")).replace(
+        "runs-on: ubuntu-latest", "runs-on: windows-latest"), "tools/setup": "#!/usr/bin/env bash\nnpm install\n",
+        "tools/setup.sh": "#!/usr/bin/env python3\nimport os\nos.system('pip install x')\n"}, 5),  # 1/1 action, 0/1 npm
     ("Dangerous-Workflow", {WF: workflow(on="issues", steps=('run: echo "${{ github.event.issue.title }}"',))}, 0),
     ("Dangerous-Workflow", {WF: workflow(on="pull_request")}, 10),
     ("Dependency-Update-Tool", {"renovate.json": "{}"}, 10),

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import PurePosixPath
 from typing import ClassVar
 
 from ossprov.practices.context import Context
 from ossprov.practices.interface import Check, Inconclusive, Scored
 from ossprov.practices.records import Probe, Risk
 from ossprov.practices.shell import analyse, dockerfile_runs
-from ossprov.practices.workflows import Workflow, action_name, action_ref
+from ossprov.practices.workflows import Job, Step, Workflow, action_name
 
-_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+_PINNED_ACTION = re.compile(r".*@[a-fA-F\d]{40,}")
+_PINNED_DOCKER_ACTION = re.compile(r"docker://.*@sha256:[a-fA-F\d]{64}")
+_WINDOWS_STEP = re.compile(r"runner\.os\s*==\s*['\"]windows['\"]|\$\{\{\s*startsWith\(runner\.os,\s*['\"]windows['\"]\)"
+                           r"|matrix\.os\s*==\s*['\"]windows-", re.IGNORECASE)
+SUPPORTED_SHELLS = frozenset({"sh", "bash", "mksh"})
+"""The shells whose scripts Scorecard reads (others, PowerShell and cmd included, are skipped)."""
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}\b")
 _FROM = re.compile(r"^\s*FROM\s+(?P<rest>.+)$", re.IGNORECASE)
 GITHUB_OWNERS = ("actions/", "github/")
@@ -34,22 +40,54 @@ def _dep(kind: str, pinned: bool, path: str, line: int, what: str) -> Probe:
     return Probe("pinsDependencies", pinned, path, line, message, {"kind": kind})
 
 
+def _action_pinned(uses: str) -> bool:
+    """Scorecard's rule: a full commit SHA after `@`, or a Docker image by sha256 digest."""
+    return bool(_PINNED_ACTION.match(uses) or _PINNED_DOCKER_ACTION.match(uses))
+
+
+def _job_oses(job: Job) -> list[str]:
+    """The runner labels of a job, read through `${{ matrix.os }}` as Scorecard reads them."""
+    runs_on = job.data.get("runs-on")
+    labels = [runs_on] if isinstance(runs_on, str) else [str(x) for x in runs_on] if isinstance(runs_on, list) else []
+    if len(labels) != 1 or "matrix.os" not in labels[0]:
+        return labels
+    matrix = (job.data.get("strategy") or {}).get("matrix") or {}
+    oses = [str(x) for x in matrix.get("os") or []] if isinstance(matrix, dict) else []
+    includes = matrix.get("include") if isinstance(matrix, dict) else None
+    oses += [str(i["os"]) for i in includes or [] if isinstance(i, dict) and "os" in i]
+    return oses
+
+
+def step_shell(step: Step, job: Job) -> str:
+    """The shell a `run` step runs in, decided as Scorecard decides it: the step's `shell`, the job's default,
+    PowerShell for a step or job that runs on Windows, else bash."""
+    for value in (step.data.get("shell"), ((job.data.get("defaults") or {}).get("run") or {}).get("shell")):
+        if isinstance(value, str) and value:
+            return value
+    condition = step.data.get("if")
+    if isinstance(condition, str) and _WINDOWS_STEP.search(condition):
+        return "pwsh"
+    oses = _job_oses(job)
+    if oses and all(os.lower().startswith("windows") for os in oses):
+        return "pwsh"
+    return "bash"
+
+
 def _workflow_deps(workflow: Workflow) -> list[Probe]:
     probes = []
     for job in workflow.jobs:
         reusable = job.data.get("uses")
-        uses_list = [(reusable, job.line)] if isinstance(reusable, str) else []
-        uses_list += [(step.uses, step.line) for step in job.steps if step.uses]
+        uses_list = [(reusable, job.data.value_lines.get("uses", job.line))] if isinstance(reusable, str) else []
+        uses_list += [(step.uses, step.data.value_lines.get("uses", step.line)) for step in job.steps if step.uses]
         for uses, line in uses_list:
             if uses.startswith("./"):
                 continue  # an action of the repository itself
-            if uses.startswith("docker://"):
-                probes.append(_dep("containerImage", bool(_DIGEST.search(uses)), workflow.path, line, uses))
-                continue
             kind = "githubOwnedAction" if action_name(uses).startswith(GITHUB_OWNERS) else "thirdPartyAction"
-            probes.append(_dep(kind, bool(_FULL_SHA.match(action_ref(uses) or "")), workflow.path, line, uses))
+            probes.append(_dep(kind, _action_pinned(uses), workflow.path, line, uses))
         for step in job.steps:
-            probes += _script_deps(workflow.path, step.run or "", next(iter(step.run_lines()), (step.line, ""))[0])
+            if step.run is None or PurePosixPath(step_shell(step, job)).name.lower() not in SUPPORTED_SHELLS:
+                continue  # Scorecard reads only sh, bash and mksh scripts
+            probes += _script_deps(workflow.path, step.run, next(iter(step.run_lines()), (step.line, ""))[0])
     return probes
 
 
@@ -80,6 +118,20 @@ def _dockerfile_deps(path: str, text: str) -> list[Probe]:
     return probes
 
 
+SCRIPT_SUFFIXES = tuple(f".{shell}" for shell in sorted(SUPPORTED_SHELLS))
+
+
+def is_shell_script(path: str, raw: bytes) -> bool:
+    """Scorecard's test: a shebang naming sh, bash or mksh (directly or through env) decides; without a
+    shebang, the file's extension does."""
+    first = raw.split(b"\n", 1)[0].decode("utf-8", "replace")
+    if not first.startswith("#!"):
+        return path.endswith(SCRIPT_SUFFIXES)
+    parts = first[2:].split(" ")
+    names = [PurePosixPath(part).name.lower() for part in parts[:2]]
+    return names[0] in SUPPORTED_SHELLS or (len(names) > 1 and names[0] == "env" and names[1] in SUPPORTED_SHELLS)
+
+
 def _is_dockerfile(path: str) -> bool:
     name = path.rsplit("/", 1)[-1].lower()
     return name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile")
@@ -91,10 +143,13 @@ class PinnedDependencies(Check):
 
     def probe(self, ctx: Context) -> list[Probe]:
         probes = [p for w in ctx.workflows() for p in _workflow_deps(w)]
-        others = [p for p in ctx.files if _is_dockerfile(p) or p.endswith(".sh")]
-        for path, raw in sorted(ctx.read_many(others).items()):
-            text = raw.decode("utf-8", "replace")
-            probes += _dockerfile_deps(path, text) if _is_dockerfile(path) else _script_deps(path, text, 1)
+        candidates = [p for p in ctx.files if _is_dockerfile(p) or p.endswith(SCRIPT_SUFFIXES)
+                      or "." not in p.rsplit("/", 1)[-1]]
+        for path, raw in sorted(ctx.read_many(candidates).items()):
+            if _is_dockerfile(path):
+                probes += _dockerfile_deps(path, raw.decode("utf-8", "replace"))
+            elif is_shell_script(path, raw):
+                probes += _script_deps(path, raw.decode("utf-8", "replace"), 1)
         return probes
 
     def score(self, probes: list[Probe]) -> Scored:

@@ -51,10 +51,10 @@ class PullRequestCi:
         out = self.repo.git("ls-tree", "-r", "-z", commit, "--", WORKFLOW_DIR.rstrip("/"), *OTHER_CI)
         present: dict[str, str] = {}
         for entry in out.split(b"\0"):
-            meta, _, path = entry.partition(b"\t")
+            meta, _, name = entry.partition(b"\t")
             parts = meta.split()
             if len(parts) == 3 and parts[1] == b"blob":
-                present[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
+                present[name.decode("utf-8", "surrogateescape")] = parts[2].decode()
         for path, sha in sorted(present.items()):
             if is_workflow_path(path) and self._triggers_on_pulls(sha):
                 return path

@@ -117,7 +117,8 @@ def test_api_checks_with_token(widget, github, monkeypatch):
     server = github()
     monkeypatch.setenv("MY_GH_TOKEN", TOKEN)
     checks = by_name(assess(str(widget.path), token_env="MY_GH_TOKEN"))
-    assert checks["Branch-Protection"].score == 7  # tier 4 needs two reviewers and code owners
+    # tiers 1–3 met (3 + 3 + 2); tier 4 (two reviewers, code owners) not: 8, and tier 5 is not reached
+    assert checks["Branch-Protection"].score == 8 and "code owners must review" in checks["Branch-Protection"].reason
     assert checks["Webhooks"].score == 5
     assert checks["CI-Tests"].score == 10 and "1 out of 1" in checks["CI-Tests"].reason
     # PR #7 was merged by its own author without approval, the first commit was pushed directly.
@@ -200,3 +201,25 @@ def test_purl_locates_clones_and_reads_package_history(widget, monkeypatch):
     assert package is not None and package.deprecated and package.latest_version == "1.2.0"
     assert package.maintainer_changes[0].added == ("mallory",) and package.maintainer_changes[0].removed == ("ann",)
     assert package.release_cadence_days is not None
+
+
+FULL = {**PROTECTION, "required_pull_request_reviews": {
+    "required_approving_review_count": 2, "require_last_push_approval": True, "require_code_owner_reviews": True,
+    "dismiss_stale_reviews": True}}
+
+
+@pytest.mark.parametrize(("protection", "codeowners", "expected"), [
+    ({"allow_force_pushes": {"enabled": True}, "allow_deletions": {"enabled": False}}, False, 1),  # 3·1/2
+    ({**PROTECTION, "required_status_checks": {"strict": False}, "required_pull_request_reviews": {
+        "required_approving_review_count": 1}}, False, 4),  # 3 + 3·3/5 (approvals 2, pull requests 1)
+    (FULL, True, 10),
+    (FULL, False, 8),  # 3 + 3 + 2 + 1·1/2: code-owner review without a CODEOWNERS file
+    ({**FULL, "enforce_admins": {"enabled": False}}, True, 9),  # 3 + 3 + 2 + 1 + 1·1/2
+])
+def test_branch_protection_tiers(make_repo, github, monkeypatch, protection, codeowners, expected):
+    fixture = make_repo(origin="https://github.com/acme/widget.git")
+    fixture.commit({"a.txt": "1", **({".github/CODEOWNERS": "* @acme/maintainers\n"} if codeowners else {})})
+    github(protection=protection)
+    monkeypatch.setenv("MY_GH_TOKEN", TOKEN)
+    check = by_name(assess(str(fixture.path), token_env="MY_GH_TOKEN"))["Branch-Protection"]
+    assert check.score == expected, check.reason

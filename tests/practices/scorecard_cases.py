@@ -60,6 +60,11 @@ PROBES = [
     ("Dependency-Update-Tool", {"README": "x"}, "dependencyUpdateToolConfigured", [False]),
     ("SAST", {WF: workflow(steps=("uses: github/codeql-action/analyze@v3",))}, "sastToolConfigured", [True]),
     ("SAST", {WF: workflow()}, "sastToolConfigured", [False]),
+    ("SAST", {WF: workflow(steps=("uses: github/codeql-action/init@v3",))}, "sastToolConfigured", [False]),
+    ("SAST", {WF: workflow(steps=("uses: ossf/scorecard-action@v2",))}, "sastToolConfigured", [False]),
+    ("SAST", {"pom.xml": "<project><properties><sonar.host.url>https://sonar.example</sonar.host.url>"
+                         "</properties></project>"}, "sastToolConfigured", [True]),
+    ("SAST", {WF: workflow(steps=("run: semgrep ci",))}, "sastToolConfigured", [True]),  # Scorecard: False
     ("Fuzzing", {"fuzz_test.go": "package p\nimport \"testing\"\nfunc FuzzX(f *testing.F) {}\n"}, "fuzzed", [True]),
     ("Fuzzing", {"x_test.go": "package p\n"}, "fuzzed", [False]),
     ("Security-Policy", {"SECURITY.md": "Mail security@acme.org\n"}, "securityPolicyPresent", [True]),

@@ -67,6 +67,9 @@ PROBES = [
     ("SAST", {WF: workflow(steps=("run: semgrep ci",))}, "sastToolConfigured", [True]),  # Scorecard: False
     ("Fuzzing", {"fuzz_test.go": "package p\nimport \"testing\"\nfunc FuzzX(f *testing.F) {}\n"}, "fuzzed", [True]),
     ("Fuzzing", {"x_test.go": "package p\n"}, "fuzzed", [False]),
+    ("Fuzzing", {"test/parse.test.ts": "import fc from 'fast-check'\n"}, "fuzzed", [True]),
+    ("Fuzzing", {"src/Spec.hs": "import qualified Test.QuickCheck as Q\n"}, "fuzzed", [True]),
+    ("Fuzzing", {"src/lib.rs": "// no fuzzing here\n"}, "fuzzed", [False]),
     ("Security-Policy", {"SECURITY.md": "Mail security@acme.org\n"}, "securityPolicyPresent", [True]),
     ("Security-Policy", {"README.md": "x"}, "securityPolicyPresent", [False]),
     ("Security-Policy", {"SECURITY.md": "Mail security@acme.org\n"}, "securityPolicyContainsLinks", [True]),

@@ -1,4 +1,5 @@
-"""Dependency-Update-Tool: Dependabot, Renovate, PyUp, Sonatype Lift or a similar bot is configured."""
+"""Dependency-Update-Tool: Dependabot, Renovate, PyUp, Scala Steward or a similar bot is configured (Scorecard
+v5: 10 when one is, else 0), by its configuration file or a workflow that runs it."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ CONFIG_FILES = {
     ".github/renovate.json5": "Renovate", ".gitlab/renovate.json": "Renovate", ".gitlab/renovate.json5": "Renovate",
     ".pyup.yml": "PyUp", ".pyup.yaml": "PyUp", ".lift.toml": "Sonatype Lift", ".lift/config.toml": "Sonatype Lift",
     ".scala-steward.conf": "Scala Steward", ".github/.scala-steward.conf": "Scala Steward",
-    ".config/dotnet-tools.json.updater": "Updater",
+    ".github/scala-steward.conf": "Scala Steward", ".config/.scala-steward.conf": "Scala Steward",
+    ".config/scala-steward.conf": "Scala Steward",
 }
+"""Scorecard's files (matched without regard to case), and a few more it does not know (.pyup.yaml, Lift)."""
 UPDATE_ACTIONS = ("renovatebot/github-action", "scala-steward-org/scala-steward-action")
 
 
@@ -26,8 +29,8 @@ class DependencyUpdateTool(Check):
     risk: ClassVar[Risk] = Risk.HIGH
 
     def probe(self, ctx: Context) -> list[Probe]:
-        probes = [Probe("dependencyUpdateToolConfigured", True, path, None, f"{tool} is configured")
-                  for path, tool in CONFIG_FILES.items() if path in ctx.files]
+        probes = [Probe("dependencyUpdateToolConfigured", True, path, None, f"{CONFIG_FILES[path.lower()]} is configured")
+                  for path in sorted(ctx.files) if path.lower() in CONFIG_FILES]
         try:
             workflows = ctx.workflows()
         except Inconclusive:

@@ -105,7 +105,8 @@ def github(monkeypatch):
 def widget(make_repo):
     fixture = make_repo(origin="https://github.com/acme/widget.git")
     fixture.commit({"LICENSE": "Apache License\n", "a.txt": "1"}, days_ago=200)
-    fixture.commit({"b.txt": "2"}, days_ago=1, message="Add b (#7)")
+    fixture.commit({"b.txt": "2"}, days_ago=1, message="Add b (#7)",  # squash-merged by the forge
+                   extra_env={"GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": "noreply@github.com"})
     return fixture
 
 

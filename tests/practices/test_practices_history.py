@@ -10,6 +10,7 @@ from ossprov.practices.checks.code_review import CodeReview
 from ossprov.practices.checks.contributors import Contributors
 from ossprov.practices.checks.maintained import Maintained
 
+FORGE = {"GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": "noreply@github.com"}
 PR_WORKFLOW = {".github/workflows/ci.yml": "on: [pull_request]\njobs:\n  t:\n    runs-on: x\n    steps:\n"
                                           "      - run: make test\n"}
 
@@ -52,10 +53,10 @@ def _pull(fixture, number: int, *, author: str = "Bob", merger: str = "Ann", squ
     fixture.git("checkout", "-q", "main")
     if squash:
         fixture.git("merge", "-q", "--squash", f"pr{number}")
-        fixture.commit(author=author, email=f"{author.lower()}@acme.org", message=f"Feature {number} (#{number})")
+        fixture.commit(author=author, email=f"{author.lower()}@acme.org", message=f"Feature {number} (#{number})",
+                       extra_env=FORGE)
         return
-    env = {"GIT_AUTHOR_NAME": merger, "GIT_AUTHOR_EMAIL": f"{merger.lower()}@acme.org", "GIT_COMMITTER_NAME": "GitHub",
-           "GIT_COMMITTER_EMAIL": "noreply@github.com"}
+    env = {"GIT_AUTHOR_NAME": merger, "GIT_AUTHOR_EMAIL": f"{merger.lower()}@acme.org", **FORGE}
     fixture.git("merge", "-q", "--no-ff", "-m", f"Merge pull request #{number} from bob/pr{number}", f"pr{number}",
                 env=env)
 
@@ -77,7 +78,7 @@ def test_code_review_probe_per_changeset(make_repo, run_check):
 
 def test_code_review_is_proportional(make_repo, run_check):
     fixture = make_repo()
-    fixture.commit({"a": "1"}, message="Initial import (#1)")
+    fixture.commit({"a": "1"}, message="Initial import (#1)", extra_env=FORGE)
     for n in range(2, 9):
         _pull(fixture, n)
     for n in range(3):
@@ -88,13 +89,15 @@ def test_code_review_is_proportional(make_repo, run_check):
 
 def test_code_review_bots(make_repo, run_check):
     fixture = make_repo()
-    fixture.commit({"a": "1"}, message="Initial import (#1)")
-    fixture.commit({"b": "1"}, message="Bump x (#2)", author="dependabot[bot]", email="4969+dependabot[bot]@x.com")
+    fixture.commit({"a": "1"}, message="Initial import (#1)", extra_env=FORGE)
+    fixture.commit({"b": "1"}, message="Bump x (#2)", author="dependabot[bot]", email="4969+dependabot[bot]@x.com",
+                   extra_env=FORGE)
     assert run_check(CodeReview(), fixture).score == 10  # the reviewed bot change is left out
     fixture.commit({"c": "1"}, message="Update notes", author="notes[bot]", email="notes[bot]@x.com")
     assert run_check(CodeReview(), fixture).score == 5  # an unreviewed bot change counts: 1 // 2
     bots = make_repo()
-    bots.commit({"a": "1"}, message="Bump y (#3)", author="renovate[bot]", email="renovate[bot]@x.com")
+    bots.commit({"a": "1"}, message="Bump y (#3)", author="renovate[bot]", email="renovate[bot]@x.com",
+                extra_env=FORGE)
     assert run_check(CodeReview(), bots).score == -1
 
 
@@ -139,3 +142,10 @@ def test_contributors(make_repo, run_check):
         lone.commit({f"a{n}": "x"}, author="Ann", email="ann@acme.org")  # under 5 commits: not counted
     result = run_check(Contributors(), lone)
     assert result.score == 0 and _probes(result, "contributorsFromOrgOrCompany") == [False]
+
+
+def test_a_local_commit_naming_a_pull_request_is_not_one(make_repo, run_check):
+    fixture = make_repo()
+    fixture.commit({"a": "1"}, message="Fix crash reported in (#12)")  # committed by its author, not by the forge
+    result = run_check(CodeReview(), fixture)
+    assert result.score == 0 and "pushed without a pull request" in result.details[0].message

@@ -81,7 +81,7 @@ def _in_range(events: list[dict[str, Any]], version: Any, parse: Parse) -> bool:
         keyed.append((kind, parsed))
     if any(kind == "limit" and bound is not None and version >= bound for kind, bound in keyed):
         return False
-    ordered = sorted((e for e in keyed if e[0] != "limit"), key=lambda e: (e[1] is not None, e[1] or version))
+    ordered = sorted((e for e in keyed if e[0] != "limit"), key=lambda e: (e[1] is not None, version if e[1] is None else e[1]))
     affected = False
     for kind, bound in ordered:
         if kind == "introduced" and (bound is None or bound <= version):

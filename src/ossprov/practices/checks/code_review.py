@@ -26,6 +26,8 @@ from ossprov.practices.history import Change, History
 from ossprov.practices.interface import Check, Inconclusive, Scored, proportional
 from ossprov.practices.records import Probe, Risk
 
+FORGE_COMMITTER = "noreply@github.com"
+"""The committer of the commits GitHub makes when it merges a pull request (squash or rebase)."""
 RECENT = 30
 """Commits looked at (Scorecard's commitsToAnalyze)."""
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
@@ -67,9 +69,13 @@ class Changeset:
 
 
 def _pull_number(change: Change) -> int | None:
-    """The pull request a commit's subject names as the forge writes it: `Merge pull request #N ...` for a
-    merge commit, `title (#N)` for a squashed or titled merge."""
-    match = (_MERGE_PR.match(change.subject) if change.is_merge else None) or _SQUASH_PR.search(change.subject)
+    """The pull request a commit was merged from, as the forge writes it: a merge commit `Merge pull request
+    #N ...` or `title (#N)`, or a squashed commit `title (#N)` that GitHub committed (a commit made elsewhere
+    that mentions `(#N)` only refers to it)."""
+    if change.is_merge:
+        match = _MERGE_PR.match(change.subject) or _SQUASH_PR.search(change.subject)
+    else:
+        match = _SQUASH_PR.search(change.subject) if change.committer_email == FORGE_COMMITTER else None
     return int(match.group(1)) if match else None
 
 

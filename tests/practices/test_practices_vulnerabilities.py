@@ -71,6 +71,11 @@ def export_zip(tmp_path: Path) -> Path:
             archive.writestr(f"{record['id']}.json", json.dumps(record))
         archive.writestr("../escape.json", json.dumps(RECORDS[0] | {"id": "GHSA-escape"}))
         archive.writestr("huge.json", b" " * (osv.MAX_RECORD_BYTES + 1))
+        archive.writestr("damaged.json", json.dumps(RECORDS[0]), compress_type=zipfile.ZIP_DEFLATED)
+    data = bytearray(path.read_bytes())
+    at = data.rfind(b"damaged.json", 0, data.find(b"PK\x01\x02"))  # the member's local header, not the index
+    data[at + 20:at + 40] = b"\xff" * 20  # its compressed bytes, garbled
+    path.write_bytes(bytes(data))
     return path
 
 
@@ -95,7 +100,7 @@ def test_withdrawn_and_unreadable_records_are_skipped(export_dir, export_zip):
     assert database.read == 7 and database.skipped == 1  # broken.json; the withdrawn record is ignored
     assert [v.id for v in database.lookup("npm", "lodash", "1.0.0")] == ["GHSA-lodash-0003"]
     zipped = osv.load(export_zip)
-    assert zipped.skipped == 1 and zipped.read == 8  # huge.json skipped; a member name is never a path here
+    assert zipped.skipped == 2 and zipped.read == 8  # huge.json and damaged.json skipped; names are not paths
 
 
 def test_not_an_export_is_an_input_error(tmp_path):
@@ -107,17 +112,23 @@ def test_not_an_export_is_an_input_error(tmp_path):
         osv.load(junk)
 
 
-def _run(make_repo, database, package: PackageURL | None = None):
+def test_only_the_wanted_packages_are_kept(export_dir):
+    database = osv.load(export_dir, [("npm", "lodash"), ("pypi", "JINJA2")])
+    assert set(database.records) == {("npm", "lodash"), ("PyPI", "jinja2")} and database.read == 7
+    assert database.lookup("npm", "lodash", "4.17.20") and not database.lookup("npm", "minimist", "1.2.5")
+
+
+def _run(make_repo, export: Path | None, package: PackageURL | None = None):
     fixture = make_repo()
     fixture.commit(FILES)
     repo = Repo(fixture.path)
     head = repo.resolve("HEAD")
     assert head
-    return Vulnerabilities().run(Context(repo, head, package=package, osv=database))
+    return Vulnerabilities().run(Context(repo, head, package=package, osv=export))
 
 
 def test_lockfile_dependencies_and_the_package_itself(make_repo, export_dir):
-    result = _run(make_repo, osv.load(export_dir), PackageURL.from_string("pkg:npm/%40acme/widget@1.2.0"))
+    result = _run(make_repo, export_dir, PackageURL.from_string("pkg:npm/%40acme/widget@1.2.0"))
     found = {p.data["package"]: p.data for p in result.probes if p.outcome}
     assert set(found) == {"jinja2", "lodash", "minimist", "@acme/widget"}  # flask 3.0.0 is past last_affected
     assert found["jinja2"]["ids"] == ["CVE-2024-0001", "GHSA-jinja-0001", "PYSEC-2024-1"]
@@ -130,7 +141,7 @@ def test_lockfile_dependencies_and_the_package_itself(make_repo, export_dir):
 def test_no_vulnerabilities_scores_10_and_no_data_is_inconclusive(make_repo, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    clean = _run(make_repo, osv.load(empty))
+    clean = _run(make_repo, empty)
     assert clean.score == 10 and "4 dependencies" in clean.reason
     missing = _run(make_repo, None)
     assert missing.score == -1 and "OSSPROV_OSV_DATA" in missing.reason
@@ -145,7 +156,7 @@ def test_many_vulnerabilities_floor_at_0(make_repo, tmp_path):
     root.mkdir()
     for n in range(12):
         (root / f"r{n}.json").write_text(json.dumps(_record(f"GHSA-many-{n}", "npm", "lodash", versions=["4.17.20"])))
-    assert _run(make_repo, osv.load(root)).score == 0
+    assert _run(make_repo, root).score == 0
 
 
 def test_command_option_and_environment(make_repo, export_dir, monkeypatch):
@@ -170,7 +181,7 @@ def test_hostile_lockfiles_are_noted_not_followed(make_repo, export_dir, tmp_pat
     fixture.commit({"package-lock.json": "{ not json", "requirements.txt": f"-r {secret}\n-r ../../outside.txt\n",
                     "poetry.lock": b"\xff\xfe binary"})
     repo = Repo(fixture.path)
-    result = Vulnerabilities().run(Context(repo, repo.resolve("HEAD") or "", osv=osv.load(export_dir)))
+    result = Vulnerabilities().run(Context(repo, repo.resolve("HEAD") or "", osv=export_dir))
     unreadable = {p.path for p in result.probes if p.name == "lockfileUnreadable"}
     assert {"package-lock.json", "poetry.lock"} <= unreadable
     # The include outside the repository is never read: nothing of it is looked up.

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 from functools import cached_property
+from pathlib import Path
 
 from packageurl import PackageURL
 
 from ossprov.practices.github import GitHubApi
 from ossprov.practices.history import History
 from ossprov.practices.interface import Inconclusive
-from ossprov.practices.osv import OsvDatabase
 from ossprov.practices.workflows import Workflow, WorkflowError, is_workflow_path, parse_workflow
 from ossprov.source.git import Repo
 
@@ -25,7 +25,7 @@ class Context:
     def __init__(self, repo: Repo, commit: str, *, head: str | None = None, url: str | None = None,
                  now: float | None = None, github: GitHubApi | None = None,
                  github_reason: str = "needs GitHub API (run with a token: --github-token-env NAME)",
-                 package: PackageURL | None = None, osv: OsvDatabase | None = None) -> None:
+                 package: PackageURL | None = None, osv: Path | None = None) -> None:
         self.repo = repo
         self.commit = commit
         """The commit whose tree the file checks read."""
@@ -39,7 +39,7 @@ class Context:
         self.package = package
         """The package whose repository this is, when the user named one (its own vulnerabilities count)."""
         self.osv = osv
-        """Known vulnerabilities, when the user pointed at an OSV export."""
+        """The OSV export the user pointed at (a directory or zip), read by the check that needs it."""
         self.files: dict[str, str] = repo.ls_tree(commit)
         """Repository path → blob id at `commit`."""
         self._blobs: dict[str, bytes] = {}

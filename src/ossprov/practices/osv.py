@@ -7,8 +7,9 @@ order. SEMVER ranges compare as Semantic Versioning 2.0; ECOSYSTEM ranges in the
 known here for PyPI (PEP 440, with `packaging`) and npm (SemVer); for other ecosystems only the explicit
 `versions` list is used, which OSV's exporters fill in for them. Withdrawn records are ignored.
 
-The export is untrusted input: members larger than `MAX_RECORD_BYTES`, names outside the archive and
-records that are not valid OSV JSON are skipped and counted, never followed or raised.
+The export is untrusted input: members larger than `MAX_RECORD_BYTES` (whatever their header says),
+damaged or encrypted members and records that are not valid OSV JSON are skipped and counted; member names
+are never paths here (nothing is extracted), and links in a directory export are not followed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,7 +136,8 @@ class OsvDatabase:
     skipped: int = 0
     """Members that were not readable OSV records (too big, not JSON, no id)."""
 
-    def add(self, record: Any) -> None:
+    def add(self, record: Any, wanted: set[tuple[str, str]] | None = None) -> None:
+        """Index a record under the packages it affects (only those in `wanted`, when given)."""
         if not isinstance(record, dict) or not isinstance(record.get("id"), str) or record.get("withdrawn"):
             self.skipped += not (isinstance(record, dict) and record.get("withdrawn"))
             return
@@ -146,17 +149,17 @@ class OsvDatabase:
                     and isinstance(package.get("name"), str):
                 ecosystem = package["ecosystem"].split(":", 1)[0]  # "Debian:12" → Debian
                 keys.add((ecosystem, _normal_name(ecosystem, package["name"])))
-        for key in keys:
+        for key in keys if wanted is None else keys & wanted:
             self.records.setdefault(key, []).append(record)
 
     def lookup(self, purl_type: str, name: str, version: str) -> list[Vulnerability]:
         """The records affecting `name@version` of the ecosystem the purl type names."""
-        ecosystem = ECOSYSTEMS.get(purl_type)
-        if ecosystem is None:
+        key = package_key(purl_type, name)
+        if key is None:
             return []
-        wanted = _normal_name(ecosystem, name)
+        ecosystem, wanted = key
         found = []
-        for record in self.records.get((ecosystem, wanted), []):
+        for record in self.records.get(key, []):
             for entry in record.get("affected") or []:
                 package = entry.get("package") or {}
                 if package.get("ecosystem", "").split(":", 1)[0] != ecosystem or \
@@ -168,6 +171,16 @@ class OsvDatabase:
                                                name, version, ecosystem))
                     break
         return found
+
+
+def check_export(path: Path) -> Path:
+    """`path` when it is a directory or a zip (the export is read only when a check needs it); else the
+    InputError the user sees at once."""
+    if not path.exists():
+        raise InputError(f"OSV data not found: {path}")
+    if not path.is_dir() and not zipfile.is_zipfile(path):
+        raise InputError(f"{path}: not a directory or zip of OSV records")
+    return path
 
 
 def _members(path: Path) -> Iterator[bytes | None]:
@@ -190,15 +203,26 @@ def _members(path: Path) -> Iterator[bytes | None]:
             if info.file_size > MAX_RECORD_BYTES:
                 yield None
                 continue
-            with archive.open(info) as member:
-                data = member.read(MAX_RECORD_BYTES + 1)  # the header's size is not trusted
+            try:
+                with archive.open(info) as member:
+                    data = member.read(MAX_RECORD_BYTES + 1)  # the header's size is not trusted
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+                yield None  # a damaged, encrypted or oddly compressed member is skipped, not fatal
+                continue
             yield data if len(data) <= MAX_RECORD_BYTES else None
 
 
-def load(path: Path) -> OsvDatabase:
-    """Read an OSV export (directory or zip); InputError when it is neither."""
-    if not path.exists():
-        raise InputError(f"OSV data not found: {path}")
+def package_key(purl_type: str, name: str) -> tuple[str, str] | None:
+    """The index key of a package named as purls and lockfiles name it, or None for an ecosystem OSV lacks."""
+    ecosystem = ECOSYSTEMS.get(purl_type)
+    return (ecosystem, _normal_name(ecosystem, name)) if ecosystem else None
+
+
+def load(path: Path, wanted: Iterable[tuple[str, str]] | None = None) -> OsvDatabase:
+    """Read an OSV export (directory or zip), keeping only the records of the `wanted` (purl type, name)
+    packages when given, so a whole-ecosystem export costs no more memory than the records that matter."""
+    check_export(path)
+    keys = None if wanted is None else {k for t, n in wanted if (k := package_key(t, n))}
     database = OsvDatabase(str(path))
     for count, data in enumerate(_members(path)):
         if count >= MAX_RECORDS:
@@ -207,7 +231,7 @@ def load(path: Path) -> OsvDatabase:
             database.skipped += 1
             continue
         try:
-            database.add(json.loads(data))
+            database.add(json.loads(data), keys)
         except (ValueError, RecursionError):
             database.skipped += 1
     return database

@@ -15,8 +15,7 @@ from ossprov.errors import InputError, OssprovError
 from ossprov.practices.checks import ALL_CHECKS
 from ossprov.practices.context import Context
 from ossprov.practices.github import GitHubApi, github_slug
-from ossprov.practices.osv import load as load_osv
-from ossprov.practices.osv import osv_data_path
+from ossprov.practices.osv import check_export, osv_data_path
 from ossprov.practices.package import signals
 from ossprov.practices.records import PackageSignals, PracticesResult
 from ossprov.practices.scoring import aggregate
@@ -106,16 +105,16 @@ def package_signals(purl: PackageURL, now: float) -> PackageSignals | None:
 def assess(target: str, *, token_env: str | None = "GITHUB_TOKEN", now: float | None = None,
            osv: Path | None = None) -> PracticesResult:
     """Score the practices of the repository `target` names; `osv` is an OSV export for Vulnerabilities
-    (else OSSPROV_OSV_DATA or the config's `[osv] data`), read before anything else so a wrong path fails
-    at once."""
+    (else OSSPROV_OSV_DATA or the config's `[osv] data`), checked before anything else so a wrong path
+    fails at once."""
     osv_path = osv_data_path(osv)
-    database = load_osv(osv_path) if osv_path else None
+    osv_export = check_export(osv_path) if osv_path else None
     resolved = resolve(target)
     moment = time.time() if now is None else now
     api, why = github_api(resolved.url, token_env)
     try:
         ctx = Context(resolved.repo, resolved.commit, head=resolved.head, url=resolved.url, now=moment,
-                      github=api, github_reason=why, package=resolved.purl, osv=database)
+                      github=api, github_reason=why, package=resolved.purl, osv=osv_export)
         results = tuple(check.run(ctx) for check in ALL_CHECKS)
     finally:
         if api is not None:

@@ -16,10 +16,12 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
+from packageurl import PackageURL
+
 from ossprov.errors import InputError
 from ossprov.practices.context import Context
 from ossprov.practices.interface import Check, Inconclusive, Scored
-from ossprov.practices.osv import Vulnerability, groups
+from ossprov.practices.osv import Vulnerability, groups, load
 from ossprov.practices.records import Probe, Risk
 from ossprov.scan.discover import PRUNED_DIRS
 from ossprov.scan.parsers import FORMATS
@@ -59,6 +61,15 @@ def pinned_dependencies(ctx: Context) -> tuple[list[Dependency], list[str]]:
     return deps, unreadable
 
 
+def _own(package: PackageURL | None) -> tuple[str, str, str] | None:
+    """(purl type, name as OSV names it, version) of the package the user named."""
+    if package is None or not package.version:
+        return None
+    separator = ":" if package.type == "maven" else "/"
+    name = f"{package.namespace}{separator}{package.name}" if package.namespace else package.name
+    return package.type, name, package.version
+
+
 def _probe(group: list[Vulnerability], where: list[str]) -> Probe:
     ids = sorted({v.id for v in group} | {a for v in group for a in v.aliases})
     first = group[0]
@@ -77,21 +88,19 @@ class Vulnerabilities(Check):
 
     def probe(self, ctx: Context) -> list[Probe]:
         deps, unreadable = pinned_dependencies(ctx)
-        database = ctx.osv
-        if database is None:
+        if ctx.osv is None:
             if deps or ctx.package is not None or unreadable:
                 raise Inconclusive("no OSV data: point --osv or OSSPROV_OSV_DATA at an OSV export (a directory or "
                                    "zip of OSV JSON records)")
             return [Probe("hasOSVVulnerabilities", False, None, None, "", {"dependencies": 0})]
-        found: list[tuple[Vulnerability, str]] = []
-        if ctx.package is not None and ctx.package.version:
-            name = f"{ctx.package.namespace}/{ctx.package.name}" if ctx.package.namespace else ctx.package.name
-            if ctx.package.type == "maven" and ctx.package.namespace:
-                name = f"{ctx.package.namespace}:{ctx.package.name}"
-            found += [(v, OWN) for v in database.lookup(ctx.package.type, name, ctx.package.version)]
         pinned: dict[tuple[str, str, str], set[str]] = {}
         for dep in deps:
             pinned.setdefault((dep.ecosystem, dep.name, dep.version), set()).add(dep.location.file)
+        own = _own(ctx.package)
+        database = load(ctx.osv, [(t, n) for t, n, _ in pinned] + ([own[:2]] if own else []))
+        found: list[tuple[Vulnerability, str]] = []
+        if own:
+            found += [(v, OWN) for v in database.lookup(*own)]
         for (ecosystem, name, version), files in pinned.items():
             found += [(v, file) for v in database.lookup(ecosystem, name, version) for file in sorted(files)]
         probes = [_probe(group, sorted({w for v, w in found if v in group}))

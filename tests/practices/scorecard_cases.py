@@ -129,6 +129,9 @@ SCORES = [
     ("Dependency-Update-Tool", {"renovate.json": "{}"}, 10),
     ("Dependency-Update-Tool", {"README": "x"}, 0),
     ("SAST", {WF: workflow(steps=("uses: github/codeql-action/analyze@v3",))}, 10),
+    ("SAST", {WF: workflow(steps=("uses: github/codeql-action/init@v3",))}, 0),
+    ("Fuzzing", {"fuzz/fuzz_parse.py": "import atheris\n"}, 10),
+    ("Fuzzing", {"README": "x"}, 0),
     ("Security-Policy", {"SECURITY.md": "# Security\n\nReport vulnerabilities to security@acme.org. We answer "
                                         "within 5 days and disclose fixes after 90 days.\n"}, 10),
     ("Security-Policy", {"SECURITY.md": "security@acme.org"}, 6),

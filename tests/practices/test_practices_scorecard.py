@@ -8,10 +8,11 @@ import dataclasses
 
 import pytest
 
+from ossprov.model import to_json
 from ossprov.practices.checks import BY_NAME
 from ossprov.practices.records import PracticesResult
 from ossprov.practices.runner import assess
-from ossprov.practices.scoring import aggregate, rescore
+from ossprov.practices.scoring import aggregate, rescore, rescore_document
 from tests.practices.scorecard_cases import PROBES, SCORES
 
 
@@ -65,6 +66,11 @@ def test_stored_result_rescores_from_its_findings(make_repo):
     assert {c.name: c.score for c in again.checks} == scored
     assert again.score == aggregate(again.checks)[0]
     assert scored["Pinned-Dependencies"] == 0 and scored["License"] == 10
+    # The same from the JSON document the command prints and the store keeps.
+    document = to_json(blanked)
+    again_json = rescore_document(document)
+    assert {c["name"]: c["score"] for c in again_json["checks"]} == scored
+    assert again_json["score"] == again.score and again_json["repository"] == result.repository
 
 
 def test_rescore_keeps_checks_that_could_not_probe():

@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import fields, replace
+from typing import Any
 
+from ossprov.model import to_json
 from ossprov.practices.checks import BY_NAME
-from ossprov.practices.records import INCONCLUSIVE, CheckResult, PracticesResult
+from ossprov.practices.records import INCONCLUSIVE, CheckResult, PracticesResult, Probe, Risk
+
+_PROBE_FIELDS = {f.name for f in fields(Probe)}
 
 
 def aggregate(results: Iterable[CheckResult]) -> tuple[float | None, tuple[str, ...]]:
@@ -21,11 +25,29 @@ def aggregate(results: Iterable[CheckResult]) -> tuple[float | None, tuple[str, 
     return round(sum(r.score * r.risk.weight for r in scored) / weight, 1), excluded
 
 
+def _rescored(check: CheckResult) -> CheckResult:
+    """A check scored again from its findings; one that could not probe (no findings, score -1) as it is."""
+    if check.name not in BY_NAME or (not check.probes and check.score == INCONCLUSIVE):
+        return check
+    return BY_NAME[check.name].scored(list(check.probes))
+
+
 def rescore(result: PracticesResult) -> PracticesResult:
     """`result` with every check scored again from the probe findings kept on it (no repository needed):
-    what a stored result would score under this version's rules. A check that could not probe (no
-    findings, score -1) stays as it is."""
-    checks = tuple(BY_NAME[c.name].scored(list(c.probes)) if c.name in BY_NAME and (c.probes or c.score != INCONCLUSIVE) else c
-                   for c in result.checks)
+    what a stored result would score under this version's rules."""
+    checks = tuple(_rescored(c) for c in result.checks)
     score, excluded = aggregate(checks)
     return replace(result, checks=checks, score=score, excluded=excluded)
+
+
+def rescore_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The JSON document of a stored result (as `ossprov practices --format json` prints it and the store
+    keeps it), with its checks and aggregate scored again from the findings in it."""
+    checks = []
+    for check in document.get("checks") or []:
+        probes = tuple(Probe(**{k: v for k, v in p.items() if k in _PROBE_FIELDS}) for p in check.get("probes") or [])
+        stored = CheckResult(check["name"], check["score"], Risk(check["risk"]), check.get("reason", ""),
+                             probes=probes)
+        checks.append(_rescored(stored))
+    score, excluded = aggregate(checks)
+    return {**document, "checks": to_json(checks), "score": score, "excluded": list(excluded)}

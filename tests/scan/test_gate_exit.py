@@ -107,3 +107,20 @@ def test_table_keeps_the_whole_purl_at_80_columns(world: World, tmp_path: Path, 
     assert all(len(line) <= 80 for line in proc.stdout.splitlines())
     first_column = "".join(line.split("│")[1].strip() for line in proc.stdout.splitlines() if line.count("│") > 2)
     assert f"pkg:npm/{name}@1.0.0" in first_column, proc.stdout
+
+
+def test_skipped_entries_are_in_every_output(world: World, tmp_path: Path) -> None:
+    repo, pkg = npm_project(world, "acme/plain", "plain", "1.0.0")
+    repo.commit("release")
+    world.publish_npm(world.npm_pack(pkg))
+    lockfile = _lockfile(tmp_path, "plain")
+    lock = json.loads(lockfile.read_text())
+    lock["packages"]["node_modules/local-lib"] = {"version": "file:../local-lib", "resolved": "file:../local-lib"}
+    lockfile.write_text(json.dumps(lock, indent=2))
+    doc = json.loads(_scan(lockfile, "--format", "json").stdout)
+    assert [(s["entry"], s["reason"]) for s in doc["skipped"]] == [("local-lib", "local path dependency")]
+    notes = json.loads(_scan(lockfile, "--format", "sarif").stdout)["runs"][0]["invocations"][0]
+    assert any("local-lib" in n["message"]["text"] and n["level"] == "warning"
+               for n in notes["toolExecutionNotifications"])
+    table = _scan(lockfile, env={"COLUMNS": "200"})
+    assert "1 entries not verified" in table.stdout and "local-lib" in table.stdout

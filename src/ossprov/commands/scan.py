@@ -121,7 +121,13 @@ def _sarif_path(scanned: Path, file: str) -> str:
         return target.as_uri()
 
 
-def _sarif(items: list[ScanItem], suppressed: list[tuple[str, Finding, str]], scanned: Path) -> str:
+def _skipped_lines(parsed: ParseResult) -> list[str]:
+    return [f"{s.location.file}{':' + str(s.location.line) if s.location.line else ''}: {s.entry} ({s.reason})"
+            for s in parsed.skipped]
+
+
+def _sarif(items: list[ScanItem], suppressed: list[tuple[str, Finding, str]], scanned: Path,
+           parsed: ParseResult) -> str:
     where = {i.dependency.purl: i.dependency.location for i in items}
 
     def at(purl: str) -> tuple[str | None, int | None]:
@@ -132,7 +138,7 @@ def _sarif(items: list[ScanItem], suppressed: list[tuple[str, Finding, str]], sc
     rows += [Row(f, purl, *at(purl), suppressed=why) for purl, f, why in suppressed]
     unchecked = [Unchecked(i.dependency.purl, reason, *at(i.dependency.purl))
                  for i in items if (reason := _unchecked(i))]
-    return json.dumps(sarif(rows, unchecked), indent=2)
+    return json.dumps(sarif(rows, unchecked, _skipped_lines(parsed)), indent=2)
 
 
 @click.command()
@@ -177,12 +183,14 @@ def command(path: Path, fmt: str, output: Path | None, fail_on: str, fail_on_unv
     if note:
         click.echo(f"ossprov: {note}", err=True)
     if fmt == "table":
-        _summary(items, len(suppressed), None)
+        skipped = _skipped_lines(parsed)
+        _summary(items, len(suppressed), f"{len(skipped)} entries not verified (not registry packages): "
+                 + "; ".join(skipped[:5]) if skipped else None)
         text = None
     elif fmt == "json":
         text = _json(items, suppressed, parsed, rules)
     elif fmt == "sarif":
-        text = _sarif(items, suppressed, path)
+        text = _sarif(items, suppressed, path, parsed)
     elif fmt == "cyclonedx":
         text = render_cyclonedx(items, project=path.resolve().name)
     else:

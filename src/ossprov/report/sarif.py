@@ -100,8 +100,9 @@ def _result(rule_ids: list[str], rule: str, severity: Severity, text: str, locat
     return result
 
 
-def sarif(rows: Sequence[Row], unchecked: Sequence[Unchecked] = ()) -> dict[str, Any]:
-    """A SARIF log of findings and of the packages that could not be checked."""
+def sarif(rows: Sequence[Row], unchecked: Sequence[Unchecked] = (), skipped: Sequence[str] = ()) -> dict[str, Any]:
+    """A SARIF log of findings, of the packages that could not be checked, and (as warnings) of the lockfile
+    entries that are not registry packages and so were not verified (local paths, git checkouts)."""
     rule_ids = sorted({r.finding.rule for r in rows} | ({NOT_CHECKED} if unchecked else set()))
     results = []
     for row in rows:
@@ -116,6 +117,7 @@ def sarif(rows: Sequence[Row], unchecked: Sequence[Unchecked] = ()) -> dict[str,
                                _location(item.purl, None, item.file, item.line),
                                _fingerprint(NOT_CHECKED, _unversioned(item.purl)), None))
         notifications.append({"level": "error", "message": {"text": text}, "descriptor": {"id": NOT_CHECKED}})
+    notifications += [{"level": "warning", "message": {"text": f"not verified: {entry}"}} for entry in skipped]
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": {"name": "ossprov", "version": __version__, "semanticVersion": __version__,
                             "informationUri": "https://github.com/ossprov/ossprov",

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
+
 from ossprov.fixtures.world import World
+from ossprov.report.document import schema
 from tests.conftest import npm_project
 
 
@@ -35,7 +38,9 @@ def test_scan_package_lock_surfaces_tampered_transitive_dependency(world: World,
     proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(lockfile), "--format", "json"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stderr
-    by_purl = {d["purl"]: d for d in json.loads(proc.stdout)}
+    document = json.loads(proc.stdout)
+    jsonschema.validate(document, schema())
+    by_purl = {d["purl"]: d for d in document["results"]}
     assert by_purl["pkg:npm/good-a@1.0.0"]["verdict"] == "faithful"
     assert by_purl["pkg:npm/evil-c@1.0.0"]["verdict"] == "mismatch"
     assert any(f["rule"] == "OSP514" for f in by_purl["pkg:npm/good-b@1.0.0"]["findings"])
@@ -62,7 +67,7 @@ def test_scan_reuses_stored_results_unless_refreshed(world: World, tmp_path: Pat
         proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(lockfile), "--format", "json", "--db", db,
                                *extra], capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout)[0]
+        return json.loads(proc.stdout)["results"][0]
 
     first, second, third = scan(), scan(), scan("--refresh")
     assert (first["reused"], second["reused"], third["reused"]) == (False, True, False)

@@ -68,6 +68,9 @@ def scan_items() -> list[ScanItem]:
                  extra_findings=(Finding(Severity.MEDIUM, "OSP500", None, "looks like a typosquat of @scope/good"),)),
         ScanItem(dep("pkg:pypi/attrs@25.1.0", "attrs"), result("pkg:pypi/attrs@25.1.0", Verdict.FAITHFUL_WITH_BUILD_OUTPUT)),
         ScanItem(dep("pkg:pypi/gone@1.0.0", "gone"), None, error="registry answered 404"),
+        ScanItem(dep("pkg:npm/republished@1.0.0", "republished", 11),
+                 result("pkg:npm/republished@1.0.0", Verdict.FAITHFUL),
+                 extra_findings=(Finding(Severity.HIGH, "OSP514", None, "the lockfile digest does not match"),)),
         ScanItem(dep("pkg:npm/" + "x%3Cscript%3E@1.0.0", HOSTILE),
                  VerifyResult(LocateResult(purl="pkg:npm/x@1.0.0"), Verdict.UNVERIFIABLE, reason=HOSTILE)),
     ]
@@ -98,7 +101,7 @@ def test_cyclonedx_validates_and_carries_conclusions():
     assert gone["ossprov:verdict"] == "error" and gone["ossprov:error"] == "registry answered 404"
     assert "externalReferences" not in components["pkg:pypi/gone@1.0.0"]
     summary = {p["name"]: p["value"] for p in bom["properties"]}
-    assert summary["ossprov:summary:faithful"] == "1" and summary["ossprov:summary:error"] == "1"
+    assert summary["ossprov:summary:faithful"] == "2" and summary["ossprov:summary:error"] == "1"
 
 
 def test_html_escapes_everything_and_is_self_contained():
@@ -112,11 +115,19 @@ def test_html_escapes_everything_and_is_self_contained():
     assert 'data-category="mismatch"' in page and 'class="d-add"' in page
 
 
+def test_html_badge_shows_the_worst_finding_not_only_the_verdict():
+    page = render_html(scan_items())
+    republished = re.search(r'<details[^>]*data-name="pkg:npm/republished@1.0.0"[^>]*>', page)
+    assert republished and 'data-category="mismatch"' in republished.group(0)
+    assert 'data-rules=" OSP514 "' in republished.group(0)
+
+
 @pytest.mark.slow
 def test_html_in_headless_chromium(tmp_path):
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     page = tmp_path / "report.html"
     page.write_text(render_html(scan_items(), title=HOSTILE), encoding="utf-8")
@@ -132,18 +143,36 @@ def test_html_in_headless_chromium(tmp_path):
         assert driver.title == HOSTILE  # shown as text
         assert driver.execute_script("return window.__pwned === undefined")
         packages = driver.find_elements(By.CSS_SELECTOR, "#packages .pkg")
-        assert len(packages) == 5 and all(p.is_displayed() for p in packages)
-        assert driver.find_element(By.ID, "shown").text == "5"
+        assert len(packages) == 6 and all(p.is_displayed() for p in packages)
+        assert driver.find_element(By.ID, "shown").text == "6"
         driver.find_element(By.CSS_SELECTOR, '[data-only="mismatch"]').click()
-        visible = [p.get_attribute("data-category") for p in packages if p.is_displayed()]
-        assert visible == ["mismatch"] and driver.find_element(By.ID, "shown").text == "1"
-        evil = packages[0]
+        visible = [p.get_attribute("data-name") for p in packages if p.is_displayed()]
+        assert visible == ["pkg:npm/%40scope/evil@2.0.0", "pkg:npm/republished@1.0.0"]
+        assert driver.find_element(By.ID, "shown").text == "2"
+        Select(driver.find_element(By.ID, "rule")).select_by_value("OSP514")
+        assert [p.get_attribute("data-name") for p in packages if p.is_displayed()] == ["pkg:npm/republished@1.0.0"]
+        driver.find_element(By.ID, "all").click()
+        Select(driver.find_element(By.ID, "severity")).select_by_value("2")
+        assert sorted(p.get_attribute("data-name") for p in packages if p.is_displayed()) == [
+            "pkg:npm/%40scope/evil@2.0.0", "pkg:npm/republished@1.0.0"]
+        driver.find_element(By.ID, "all").click()
+        Select(driver.find_element(By.ID, "sort")).select_by_value("name")
+        names = [p.get_attribute("data-name") for p in driver.find_elements(By.CSS_SELECTOR, "#packages .pkg")]
+        assert names == sorted(names)
+        Select(driver.find_element(By.ID, "sort")).select_by_value("findings")
+        counts = [int(p.get_attribute("data-findings"))
+                  for p in driver.find_elements(By.CSS_SELECTOR, "#packages .pkg")]
+        assert counts == sorted(counts, reverse=True)
+        Select(driver.find_element(By.ID, "sort")).select_by_value("status")
+        driver.find_element(By.CSS_SELECTOR, '[data-only="mismatch"]').click()
+        evil = driver.find_elements(By.CSS_SELECTOR, "#packages .pkg")[0]
         evil.find_element(By.TAG_NAME, "summary").click()
         assert "file differs from the source" in evil.text
         evil.find_element(By.CSS_SELECTOR, ".diff > summary").click()
         assert "fetch('</pre><script>x()</script>')" in evil.text  # the diff line, as text
         driver.find_element(By.CSS_SELECTOR, 'input[value="faithful"]').click()
-        assert sorted(p.get_attribute("data-category") for p in packages if p.is_displayed()) == ["faithful", "mismatch"]
+        assert sorted(p.get_attribute("data-category") for p in packages if p.is_displayed()) == [
+            "faithful", "mismatch", "mismatch"]
         driver.find_element(By.ID, "all").click()
         assert all(p.is_displayed() for p in packages)
         driver.find_element(By.ID, "q").send_keys("attrs")

@@ -53,7 +53,7 @@ def scan(catalog: Catalog, cache: Path, lockfile: Lockfile, where: Path) -> Scan
     proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(path), "--format", "json", "--no-db"],
                           capture_output=True, text=True, timeout=240, env=env)
     assert proc.returncode in (0, 1), proc.stderr
-    return Scan(proc.returncode, {d["purl"]: d for d in json.loads(proc.stdout)}, proc.stderr)
+    return Scan(proc.returncode, {d["purl"]: d for d in json.loads(proc.stdout)["results"]}, proc.stderr)
 
 
 def rules(doc: dict, severity: str | None = None) -> set[str]:

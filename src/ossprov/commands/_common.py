@@ -5,18 +5,34 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import click
 from rich.console import Console
 
+from ossprov import gate
 from ossprov.errors import OssprovError
-from ossprov.model import Severity
 
 T = TypeVar("T")
 stderr = Console(stderr=True)
 
-FAIL_ON = click.Choice(["high", "medium", "low", "never"])
+FAIL_ON = click.Choice(list(gate.FAIL_ON))
+reaches = gate.reaches
+
+
+def gate_options(fn: Callable) -> Callable:
+    """`--fail-on`, `--fail-on-unverifiable` and `--suppressions`: the CI-gate options every checking command
+    shares (exit codes in `ossprov.gate`)."""
+    fn = click.option("--suppressions", type=click.Path(path_type=Path, dir_okay=False), default=None,
+                      help="Reviewed exceptions (TOML); default: .ossprov.toml in the project, up to the "
+                           "repository root.")(fn)
+    fn = click.option("--fail-on-unverifiable", type=click.Choice(list(gate.FAIL_ON_UNVERIFIABLE)),
+                      default="always", show_default=True,
+                      help=f"Exit {gate.NOT_CHECKED} when a package could not be checked (no source found, "
+                           "registry or clone failure); `never` lets such packages pass.")(fn)
+    return click.option("--fail-on", type=FAIL_ON, default="high", show_default=True,
+                        help=f"Exit {gate.FINDINGS} when an unsuppressed finding reaches this severity.")(fn)
 
 
 def format_option(*choices: str, default: str = "table") -> Callable:
@@ -47,9 +63,3 @@ def run_each(items: list[str], fn: Callable[[str], T]) -> tuple[list[T], list[tu
             code = max(code, exc.exit_code)
     return results, errors, code
 
-
-def reaches(severity: Severity | None, fail_on: str) -> bool:
-    """Whether a finding of `severity` fails a gate set at `fail_on`."""
-    if severity is None or fail_on == "never":
-        return False
-    return severity.rank >= Severity(fail_on).rank

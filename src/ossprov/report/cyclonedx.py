@@ -2,13 +2,15 @@
 to the repository at the commit it was built from, and ossprov's conclusions as `ossprov:*` properties.
 
 Built with cyclonedx-python-lib so the document follows the schema (tests validate it with the library's
-strict validator). The lockfile's digests are what the component claims; the digest of the artifact ossprov
-examined is a property, never mixed into the component's hashes.
+strict validator). A component's hashes are those of the artifact ossprov verified when the lockfile accepts
+that artifact (a PyPI lockfile lists every wheel and the sdist; the component names the one that was checked),
+else the lockfile's own (and the examined artifact's digest is a property, never mixed in). The lockfile's
+dependency graph is kept: the scanned project is the root component, depending on the direct dependencies, and
+each package depends on what the lockfile resolved for it.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 
@@ -84,6 +86,17 @@ def _vcs_reference(result: VerifyResult | None) -> ExternalReference | None:
         return None
 
 
+def _hashes(item: ScanItem) -> dict[str, str]:
+    """The verified artifact's digests when the lockfile accepts that artifact (or records none), else the
+    lockfile's."""
+    dep, result = item.dependency, item.result
+    examined = result.locate.artifact.digests if result and result.locate.artifact else {}
+    recorded = dep.recorded_digests
+    if examined and (not recorded or recorded & set(examined.items())):
+        return examined
+    return dep.hashes
+
+
 def _component(item: ScanItem, bom_ref: str) -> Component:
     dep = item.dependency
     purl = PackageURL.from_string(dep.purl)
@@ -95,33 +108,39 @@ def _component(item: ScanItem, bom_ref: str) -> Component:
         version=purl.version,
         purl=purl,
         bom_ref=bom_ref,
-        hashes=[HashType(alg=_ALGORITHMS[a], content=v) for a, v in dep.hashes.items() if a in _ALGORITHMS],
+        hashes=[HashType(alg=_ALGORITHMS[a], content=v) for a, v in sorted(_hashes(item).items())
+                if a in _ALGORITHMS],
         external_references=[reference] if reference else [],
         properties=_properties(item),
     )
 
 
-def build_bom(items: Sequence[ScanItem]) -> Bom:
+def build_bom(items: Sequence[ScanItem], project: str = "scanned project") -> Bom:
     """The SBOM as a cyclonedx-python-lib object (for callers that add to it before writing)."""
     bom = Bom()
     bom.metadata.tools.components.add(
         Component(type=ComponentType.APPLICATION, name="ossprov", version=__version__)
     )
+    root = Component(type=ComponentType.APPLICATION, name=project, bom_ref="ossprov:root")
+    bom.metadata.component = root
     seen: Counter[str] = Counter()
+    by_purl: dict[str, Component] = {}
     for item in items:
         seen[item.dependency.purl] += 1
         n = seen[item.dependency.purl]
-        bom.components.add(_component(item, item.dependency.purl if n == 1 else f"{item.dependency.purl}#{n}"))
+        component = _component(item, item.dependency.purl if n == 1 else f"{item.dependency.purl}#{n}")
+        by_purl.setdefault(item.dependency.purl, component)
+        bom.components.add(component)
+    direct = [by_purl[i.dependency.purl] for i in items if i.dependency.direct]
+    bom.register_dependency(root, direct or list(by_purl.values()))
+    for item in items:
+        needs = [by_purl[p] for p in item.dependency.requires if p in by_purl]
+        bom.register_dependency(by_purl[item.dependency.purl], needs)
     totals = Counter(item.category for item in items)
     bom.properties.update(Property(name=f"{PREFIX}summary:{c}", value=str(n)) for c, n in sorted(totals.items()))
     return bom
 
 
-def render_cyclonedx(items: Sequence[ScanItem]) -> str:
+def render_cyclonedx(items: Sequence[ScanItem], project: str = "scanned project") -> str:
     """The scan as CycloneDX 1.6 JSON text."""
-    bom = build_bom(items)
-    with warnings.catch_warnings():
-        # the library warns that a BOM without a described root component has an incomplete dependency
-        # graph: true, and expected for a scan report, which lists packages and not how they depend
-        warnings.simplefilter("ignore", UserWarning)
-        return make_outputter(bom, OutputFormat.JSON, SCHEMA_VERSION).output_as_string(indent=2)
+    return make_outputter(build_bom(items, project), OutputFormat.JSON, SCHEMA_VERSION).output_as_string(indent=2)

@@ -18,9 +18,10 @@ from importlib.resources import files
 from string import Template
 
 from ossprov import __version__
-from ossprov.model import FileResult, FileStatus, Finding, VerifyResult
+from ossprov.model import FileResult, FileStatus, Finding, Severity, VerifyResult
 from ossprov.scan.items import CATEGORIES, ScanItem
 from ossprov.scan.parsers.base import Skipped
+from ossprov.verify.rules import RULES
 
 _TEMPLATES = files("ossprov.report") / "templates"
 _ORDER = {c: i for i, c in enumerate(("mismatch", "error", "unverifiable", "faithful-with-build-output", "faithful"))}
@@ -34,6 +35,26 @@ def _e(value: object) -> str:
 
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def _status(item: ScanItem) -> str:
+    """What the badge shows: the worst of the verdict and every finding (a lockfile-digest or removed-version high
+    makes a package `mismatch` even when its artifact matched its source)."""
+    if item.result is None:
+        return item.category
+    if any(f.severity is Severity.HIGH for f in item.findings):
+        return "mismatch"
+    return item.category
+
+
+def _worst_rank(item: ScanItem) -> int:
+    return max((f.severity.rank for f in item.findings), default=-1)
+
+
+def _rule_filter(items: Sequence[ScanItem]) -> str:
+    rules = sorted({f.rule for i in items for f in i.findings})
+    options = "".join(f'<option value="{_e(r)}">{_e(r)} {_e(RULES.get(r, (r, ""))[0])}</option>' for r in rules)
+    return f'<option value="">any rule</option>{options}'
 
 
 def _summary(counts: Counter[str]) -> str:
@@ -139,13 +160,15 @@ def _evidence(result: VerifyResult | None) -> str:
 
 
 def _item(item: ScanItem) -> str:
-    dep, result, category = item.dependency, item.result, item.category
+    dep, result, category = item.dependency, item.result, _status(item)
     meta = [f"{len(item.findings)} finding{'s' if len(item.findings) != 1 else ''}"]
     if result and result.locate.commit:
         meta.append(f"commit {result.locate.commit[:12]}")
     body = _facts(item) + _findings(item.findings) + (_files(result.file_results) if result else "") + _evidence(result)
     return (
-        f'<details class="pkg c-{_e(category)}" data-category="{_e(category)}" data-name="{_e(dep.purl.lower())}">'
+        f'<details class="pkg c-{_e(category)}" data-category="{_e(category)}" data-name="{_e(dep.purl.lower())}"'
+        f' data-order="{_ORDER[category]}" data-worst="{_worst_rank(item)}" data-findings="{len(item.findings)}"'
+        f' data-rules=" {_e(" ".join(sorted({f.rule for f in item.findings})))} ">'
         f'<summary><span class="badge b-{_e(category)}">{_e(category)}</span> <code class="purl">{_e(dep.purl)}</code>'
         f' <span class="muted">{_e(" · ".join(meta))}</span></summary><div class="body">{body}</div></details>'
     )
@@ -175,8 +198,8 @@ def render_html(
     script = (_TEMPLATES / "scan.js").read_text(encoding="utf-8")
     csp = (f"default-src 'none'; style-src {_csp_hash(style)}; script-src {_csp_hash(script)}; "
            "img-src data:; base-uri 'none'; form-action 'none'")
-    counts = Counter(item.category for item in items)
-    ordered = sorted(items, key=lambda i: (_ORDER[i.category], i.dependency.purl))
+    counts = Counter(_status(item) for item in items)
+    ordered = sorted(items, key=lambda i: (_ORDER[_status(i)], -_worst_rank(i), i.dependency.purl))
     when = (generated or datetime.datetime.now(datetime.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     return Template((_TEMPLATES / "scan.html").read_text(encoding="utf-8")).substitute(
         csp=_e(csp),
@@ -188,6 +211,7 @@ def render_html(
         generated=_e(when),
         summary=_summary(counts),
         filters=_filters(counts),
+        rules=_rule_filter(items),
         items="".join(_item(i) for i in ordered),
         skipped=_skipped(skipped),
     )

@@ -86,7 +86,7 @@ def classify(candidate: str, popular: str) -> tuple[Family, int] | None:
         return Family.TWO_EDITS, 2
     if len(candidate) == len(popular) and Levenshtein.distance(candidate, popular) == 2:
         return Family.SWAPPED, 1
-    op = Levenshtein.editops(popular, candidate)[0]
+    op = next(iter(Levenshtein.editops(popular, candidate)))
     if op.tag == "delete":
         return Family.OMITTED, 1
     if op.tag == "insert":

@@ -42,6 +42,7 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP512": ("yanked-release", "The release was yanked from the index (PEP 592)."),
     "OSP513": ("version-removed", "The registry no longer serves a version the lockfile names."),
     "OSP514": ("lockfile-digest-mismatch", "The lockfile's digest does not match the artifact served now."),
+    "OSP900": ("not-checked", "The package could not be checked: what was not checked is not clean."),
     "OSP601": ("weak-practices", "The source repository scores below 3/10 on the OpenSSF Scorecard checks."),
     "OSP201": ("generated-needs-rebuild", "Generated code that only a rebuild can vouch for."),
     "OSP202": ("generated-vouched", "Generated code whose source map matches the repository."),

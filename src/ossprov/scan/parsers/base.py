@@ -60,6 +60,9 @@ class Dependency:
     allowed: tuple[tuple[str, str], ...] = ()
     """Every (algorithm, hex digest) the file accepts for this package, one per released file (wheels and the
     sdist); empty when `hashes` is all the file records."""
+    requires: tuple[str, ...] = ()
+    """The purls of the packages this one depends on, as the file resolved them (the dependency graph);
+    empty where the format records no graph."""
 
     @property
     def recorded_digests(self) -> set[tuple[str, str]]:
@@ -135,6 +138,7 @@ class Collector:
         direct: bool | None = None,
         resolved_url: str | None = None,
         allowed: Iterable[tuple[str, str]] = (),
+        requires: Iterable[str] = (),
     ) -> None:
         self.dependencies.append(
             Dependency(
@@ -147,6 +151,7 @@ class Collector:
                 direct=direct,
                 resolved_url=resolved_url or None,
                 allowed=tuple(dict.fromkeys(allowed)),
+                requires=tuple(dict.fromkeys(requires)),
             )
         )
 
@@ -179,6 +184,11 @@ def make_purl(purl_type: str, name: str, version: str) -> str:
     return PackageURL(type=purl_type, namespace=namespace or None, name=name, version=version).to_string()
 
 
+def pypi_key(name: str) -> str:
+    """A PyPI name as PEP 503 compares names (what lockfiles' dependency tables use loosely)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def purl_parts(purl: str) -> tuple[str, str, str | None]:
     """(type, name with its namespace, version) of a purl string; ValueError when it is not one."""
     parsed = PackageURL.from_string(purl)
@@ -198,7 +208,8 @@ def dedupe(dependencies: Iterable[Dependency]) -> list[Dependency]:
         direct = True if True in (first.direct, dep.direct) else first.direct
         if direct is None:
             direct = dep.direct
-        merged[dep.purl] = replace(first, direct=direct, hashes={**dep.hashes, **first.hashes})
+        merged[dep.purl] = replace(first, direct=direct, hashes={**dep.hashes, **first.hashes},
+                                   requires=tuple(dict.fromkeys(first.requires + dep.requires)))
     return list(merged.values())
 
 

@@ -16,12 +16,14 @@ from ossprov.scan.parsers.base import (
     Source,
     TextLocator,
     load_json,
+    make_purl,
     require,
     sri_digests,
 )
 
 _NM = "node_modules/"
 _DECLARED = ("dependencies", "devDependencies", "optionalDependencies", "peerDependencies")
+_RUNTIME = ("dependencies", "optionalDependencies", "peerDependencies")
 
 
 def _not_registry(spec: str) -> str | None:
@@ -33,7 +35,8 @@ def _not_registry(spec: str) -> str | None:
     return None
 
 
-def _add(out: Collector, name: str, entry: dict[str, Any], line: int | None, direct: bool | None) -> None:
+def _add(out: Collector, name: str, entry: dict[str, Any], line: int | None, direct: bool | None,
+         requires: list[str] | None = None) -> None:
     version = entry.get("version")
     resolved = entry.get("resolved")
     for spec in (version, resolved):
@@ -49,13 +52,42 @@ def _add(out: Collector, name: str, entry: dict[str, Any], line: int | None, dir
     integrity = entry.get("integrity")
     hashes = sri_digests(out.source, line, integrity) if isinstance(integrity, str) else {}
     out.add("npm", name, version, line, hashes=hashes, direct=direct,
-            resolved_url=resolved if isinstance(resolved, str) else None)
+            resolved_url=resolved if isinstance(resolved, str) else None, requires=requires or ())
 
 
 def _declared(entry: Any) -> set[str]:
     if not isinstance(entry, dict):
         return set()
     return {name for key in _DECLARED if isinstance(entry.get(key), dict) for name in entry[key]}
+
+
+def _install_purl(path: str, packages: dict[str, Any]) -> str | None:
+    """The purl of the package installed at `path`, when it is a registry package."""
+    entry = packages.get(path)
+    if not isinstance(entry, dict) or not isinstance(entry.get("version"), str):
+        return None
+    version = entry["version"]
+    if _not_registry(version) or "/" in version or ":" in version:
+        return None
+    return make_purl("npm", str(entry.get("name") or path.rpartition(_NM)[2]), version)
+
+
+def _resolve(path: str, name: str, packages: dict[str, Any]) -> str | None:
+    """Where Node finds `name` required from the package at `path`: its own node_modules, then each parent's."""
+    base = path
+    while True:
+        candidate = f"{base}/{_NM}{name}" if base else f"{_NM}{name}"
+        if candidate in packages:
+            return _install_purl(candidate, packages)
+        if not base:
+            return None
+        cut = base.rfind("/" + _NM)
+        base = base[:cut] if cut != -1 else ""
+
+
+def _declared_runtime(entry: dict[str, Any]) -> set[str]:
+    """What an installed package itself depends on (its devDependencies are never installed)."""
+    return {name for key in _RUNTIME if isinstance(entry.get(key), dict) for name in entry[key]}
 
 
 def _read_packages(src: Source, packages: dict[str, Any], out: Collector) -> None:
@@ -74,7 +106,8 @@ def _read_packages(src: Source, packages: dict[str, Any], out: Collector) -> Non
             out.skip(installed_as, line, "linked local package (link: true)")
             continue
         direct = installed_as in declared and _NM not in owner
-        _add(out, str(entry.get("name") or installed_as), entry, line, direct)
+        requires = [p for n in sorted(_declared_runtime(entry)) if (p := _resolve(path, n, packages))]
+        _add(out, str(entry.get("name") or installed_as), entry, line, direct, requires)
 
 
 def _read_tree(src: Source, deps: dict[str, Any], out: Collector, locator: TextLocator, top: bool) -> None:

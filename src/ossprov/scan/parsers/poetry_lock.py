@@ -15,7 +15,9 @@ from ossprov.scan.parsers.base import (
     Source,
     TextLocator,
     load_toml,
+    make_purl,
     prefixed_digest,
+    pypi_key,
     require,
     sdist_first,
 )
@@ -36,6 +38,7 @@ def parse(src: Source) -> ParseResult:
     old_files = data.get("metadata", {}).get("files", {}) if isinstance(data.get("metadata"), dict) else {}
     locator = TextLocator(src.text)
     out = Collector(src)
+    versions = {pypi_key(str(p.get("name"))): str(p.get("version")) for p in packages if isinstance(p, dict)}
     for package in packages:
         package = require(src, package, dict, "[[package]]")
         name, version = package.get("name"), package.get("version")
@@ -49,7 +52,10 @@ def parse(src: Source) -> ParseResult:
             continue
         files = package.get("files", old_files.get(name))
         hashes, allowed = _digests(src, line, files)
-        out.add("pypi", name, version, line, hashes=hashes, allowed=allowed, resolved_url=source.get("url"))
+        deps = package.get("dependencies") if isinstance(package.get("dependencies"), dict) else {}
+        requires = [make_purl("pypi", d, versions[pypi_key(d)]) for d in deps if pypi_key(d) in versions]
+        out.add("pypi", name, version, line, hashes=hashes, allowed=allowed, resolved_url=source.get("url"),
+                requires=requires)
     return out.result()
 
 

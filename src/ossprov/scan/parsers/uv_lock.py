@@ -15,7 +15,9 @@ from ossprov.scan.parsers.base import (
     Source,
     TextLocator,
     load_toml,
+    make_purl,
     prefixed_digest,
+    pypi_key,
     require,
     sdist_first,
 )
@@ -46,6 +48,8 @@ def parse(src: Source) -> ParseResult:
     direct = _direct_names(packages)
     locator = TextLocator(src.text)
     out = Collector(src)
+    versions = {pypi_key(str(p.get("name"))): p.get("version") for p in packages
+                if isinstance(p.get("version"), str) and "registry" in (p.get("source") or {})}
     for package in packages:
         name, version = package.get("name"), package.get("version")
         if not isinstance(name, str):
@@ -62,8 +66,10 @@ def parse(src: Source) -> ParseResult:
         chosen = sdist_first((str(f.get("url") or f.get("filename") or ""), f) for f in files)
         hashes = dict([prefixed_digest(src, line, chosen["hash"])]) if chosen and "hash" in chosen else {}
         allowed = [prefixed_digest(src, line, f["hash"]) for f in files if isinstance(f.get("hash"), str)]
+        requires = [make_purl("pypi", d, versions[pypi_key(d)]) for d in _names(package.get("dependencies"))
+                    if pypi_key(d) in versions]
         out.add("pypi", name, version, line, hashes=hashes, allowed=allowed, direct=name in direct,
-                resolved_url=chosen.get("url") if chosen else None)
+                resolved_url=chosen.get("url") if chosen else None, requires=requires)
     return out.result()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from ossprov.errors import InputError
 from ossprov.scan.parsers import (
     cyclonedx,
+    go_sum,
     npm_lock,
     nuget_lock,
     pipfile_lock,
@@ -33,6 +34,8 @@ FORMATS: tuple[LockFormat, ...] = (
     pylock.FORMAT,
     uv_lock.FORMAT,
     poetry_lock.FORMAT,
+    go_sum.SUM_FORMAT,
+    go_sum.MOD_FORMAT,
     requirements.FORMAT,
 )
 """Sniffing goes in this order: the more specific markers first."""

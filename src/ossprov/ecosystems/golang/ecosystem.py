@@ -1,0 +1,271 @@
+"""Go modules: the module zip from the configured proxy, its repository from the module path, its commit from
+the tag (`DIR/vX.Y.Z` for a module in a subdirectory) or the pseudo-version, and the zip checked against the
+commit's subtree by the go command's own zip rules (`ziprules`): every file the go command would put in the
+zip must be there unchanged, and nothing else.
+
+The `h1:` hash the go.sum of a project records is computed from the zip the proxy serves and kept as the
+release's `h1` digest, so a scan of go.sum catches a module modified at rest. Retracted versions (`retract`
+in the go.mod of the module's latest version) and deprecated modules are reported as deprecated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packageurl import PackageURL
+
+from ossprov import http
+from ossprov.archive import read_archive
+from ossprov.cache import ArtifactCache
+from ossprov.ecosystems.common import commit_mismatch, is_code
+from ossprov.ecosystems.golang import gomod, modpath, proxy, ziprules
+from ossprov.ecosystems.interface import (
+    CompareContext,
+    Comparison,
+    Ecosystem,
+    Manifest,
+    PackageHistory,
+    ReadSource,
+    VersionInfo,
+)
+from ossprov.errors import InputError, NotFoundError, RegistryError
+from ossprov.model import (
+    ArtifactRef,
+    FileResult,
+    FileStatus,
+    Finding,
+    PackageFile,
+    PackageTree,
+    Release,
+    Severity,
+    SourceHint,
+)
+from ossprov.source import urls
+
+LINKED_SUFFIXES = (".s", ".S", ".sx", ".syso", ".m", ".cxx", ".hh", ".f", ".F", ".for", ".f90")
+"""Files the go command assembles, compiles or links into a binary besides .go/.c/.h: code too."""
+
+
+def module_path(purl: PackageURL) -> str:
+    return f"{purl.namespace}/{purl.name}" if purl.namespace else purl.name
+
+
+def _is_code(path: str) -> bool:
+    return is_code(path) or path.endswith(LINKED_SUFFIXES)
+
+
+def _latest_go_mod(module: str) -> tuple[str, gomod.GoMod] | None:
+    """The go.mod of the module's latest version (where retractions and deprecation are declared)."""
+    listed = proxy.versions(module)
+    releases = [v for v in listed if modpath.SEMVER.match(v) and "-" not in v]
+    chosen = max(releases or listed, key=modpath.semver_key, default=None)
+    if chosen is None:
+        return None
+    try:
+        text = proxy.fetch(module, f"{modpath.escape(chosen)}.mod").body.decode("utf-8", "replace")
+    except NotFoundError:
+        return None
+    return chosen, gomod.parse(text)
+
+
+def _standing(module: str, version: str) -> str | None:
+    latest = _latest_go_mod(module)
+    if latest is None:
+        return None
+    name, parsed = latest
+    retraction = parsed.retraction(version)
+    if retraction is not None:
+        return f"retracted in the go.mod of {name}" + (f": {retraction.rationale}" if retraction.rationale else "")
+    return f"the module is deprecated: {parsed.deprecated}" if parsed.deprecated else None
+
+
+def _zip_h1(url: str) -> str | None:
+    """The go.sum hash of the zip at `url` (downloaded once, into the cache the pipeline reads it from)."""
+    path, _ = ArtifactCache().fetch(url, lambda dest: http.client().download(url, dest))
+    tree = read_archive(path, "module.zip")
+    return None if tree.refused else ziprules.hash1((p, f.data) for p, f in tree.files.items())
+
+
+def _hints(module: str, version: modpath.Version, origin: object) -> tuple[SourceHint, ...]:
+    """The repository the module path names, with the tag and the commit (the pseudo-version's, completed by
+    the proxy's Origin record when it names the same repository and a commit with that prefix)."""
+    where = modpath.locate(module)
+    if where is None:
+        return ()
+    commit = None
+    if isinstance(origin, dict) and isinstance(origin.get("Hash"), str) and isinstance(origin.get("URL"), str):
+        same = urls.normalize(origin["URL"]) and urls.normalize(where.repository)
+        if same and urls.normalize(origin["URL"]) == urls.normalize(where.repository) and (
+                version.commit_prefix is None or origin["Hash"].startswith(version.commit_prefix)):
+            commit = origin["Hash"]
+    return (SourceHint(where.repository, "declared-repository", subdir=where.code_dir, commit=commit,
+                       tag=where.tag(version)),)
+
+
+def _strip_module_prefix(tree: PackageTree) -> PackageTree:
+    """Paths below `<module>@<version>/`; entries outside it (which the go command rejects) are refused."""
+    first = next(iter(sorted(tree.files)), "")
+    at = first.find("@")
+    slash = first.find("/", at) if at >= 0 else -1
+    prefix = first[: slash + 1] if slash >= 0 else ""
+    files, refused = {}, list(tree.refused)
+    for path, f in tree.files.items():
+        if prefix and path.startswith(prefix):
+            files[path[len(prefix):]] = PackageFile(path[len(prefix):], f.data, f.mode)
+        else:
+            refused.append((path, "outside the zip's <module>@<version>/ directory (the go command rejects it)"))
+    return PackageTree(files, root_prefix=prefix, refused=tuple(refused), mtimes=tree.mtimes)
+
+
+class GoModules(Ecosystem):
+    purl_type = "golang"
+    manifest_files = ("go.mod",)
+
+    def release(self, purl: PackageURL) -> Release:
+        if not purl.version:
+            raise InputError(f"a Go module purl needs a version: {purl.to_string()}")
+        module = module_path(purl)
+        version = modpath.parse_version(purl.version)
+        try:
+            base, info = proxy.info(module, version.text)
+        except NotFoundError:
+            raise NotFoundError(f"Go module {module} has no version {version.text} on the configured proxy") from None
+        go_mod = proxy.fetch(module, f"{modpath.escape(version.text)}.mod").body
+        url = proxy.zip_url(base, module, version.text)
+        h1 = _zip_h1(url)
+        h1_hex = ziprules.h1_hex(h1) if h1 else None
+        published = info.get("Time") if isinstance(info.get("Time"), str) else None
+        return Release(
+            purl=purl.to_string(), ecosystem="golang", name=module, version=version.text,
+            artifacts=(ArtifactRef(f"{purl.name}@{version.text}.zip", url, "zip",
+                                   {"h1": h1_hex} if h1_hex else {}),),
+            hints=_hints(module, version, info.get("Origin")), published_at=published,
+            deprecated=_standing(module, version.text),
+            missing_fields=() if published else ("Time",),
+            extra={"go_mod": go_mod.decode("utf-8", "replace"), "origin": info.get("Origin"), "h1": h1},
+        )
+
+    def history(self, name: str) -> PackageHistory | None:
+        try:
+            listed = proxy.versions(name)
+        except RegistryError:
+            return None
+        if not listed:
+            return None
+        ordered = sorted(listed, key=modpath.semver_key)
+        return PackageHistory("golang", name, tuple(VersionInfo(v) for v in ordered),
+                              repository=(w.repository if (w := modpath.locate(name)) else None),
+                              missing_fields=("published",))
+
+    def choose_artifact(self, release: Release) -> ArtifactRef | None:
+        return release.artifacts[0] if release.artifacts else None
+
+    def read_artifact(self, path: Path, filename: str) -> PackageTree:
+        return _strip_module_prefix(read_archive(path, filename if filename.endswith(".zip") else "module.zip"))
+
+    def artifact_release(self, purl: PackageURL, tree: PackageTree) -> Release:
+        version = modpath.parse_version(purl.version or "")
+        return Release(purl=purl.to_string(), ecosystem="golang", name=module_path(purl), version=version.text,
+                       hints=_hints(module_path(purl), version, None), missing_fields=("registry",))
+
+    def artifact_hints(self, tree: PackageTree) -> list[SourceHint]:
+        return []
+
+    def read_manifest(self, read: ReadSource, subdir: str) -> Manifest | None:
+        path = f"{subdir}/go.mod" if subdir else "go.mod"
+        raw = read(path)
+        if raw is None:
+            return None
+        parsed = gomod.parse(raw.decode("utf-8", "replace"))
+        return Manifest(path, parsed.module, None, {"go_version": ziprules.go_version(raw)})
+
+    def tag_names(self, name: str, version: str) -> list[str]:
+        parsed = modpath.parse_version(version)
+        if parsed.tag_version is None:
+            return []
+        base, _ = modpath.split_major(name)
+        parts = base.split("/")
+        code_dir = "/".join(parts[3:]) if parts[0] in modpath.KNOWN_FORGES else ""
+        return [f"{code_dir}/{parsed.tag_version}" if code_dir else parsed.tag_version]
+
+    def explain(self, path: str, data: bytes, source: bytes | None, context: CompareContext) -> Comparison | None:
+        if path == "go.mod":
+            status = FileStatus.MODIFIED if source is not None else FileStatus.UNEXPLAINED
+            return Comparison(FileResult(path, status, context.content_root + path if source else None,
+                                         "go.mod differs from the repository's"),
+                              (Finding(Severity.HIGH, "OSP113", path, "the zip's go.mod is not the repository's: it "
+                                       "decides which modules the build loads"),))
+        if path.endswith(LINKED_SUFFIXES):
+            status = FileStatus.MODIFIED if source is not None else FileStatus.UNEXPLAINED
+            rule = "OSP101" if source is not None else "OSP102"
+            return Comparison(FileResult(path, status, None, "assembled or linked into the binary"),
+                              (Finding(Severity.HIGH, rule, path, "a file the go command assembles or links "
+                                       "differs from the repository" if source is not None else
+                                       "a file the go command assembles or links is not in the repository"),))
+        return None
+
+    def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
+        findings = _commit_findings(release, context.commit)
+        return findings + _zip_rule_findings(tree, context) + _size_findings(tree)
+
+
+def _commit_findings(release: Release, pinned: str | None) -> list[Finding]:
+    """The pseudo-version's commit and the proxy's Origin commit must be the pinned commit."""
+    version = modpath.parse_version(release.version)
+    found = []
+    if version.commit_prefix:
+        found.append(commit_mismatch(None, version.commit_prefix, f"the pseudo-version {release.version}", pinned))
+    origin = release.extra.get("origin")
+    if isinstance(origin, dict) and isinstance(origin.get("Hash"), str):
+        found.append(commit_mismatch(None, origin["Hash"], "the proxy's Origin record", pinned))
+    return [f for f in found if f is not None]
+
+
+def _gitattributes(context: CompareContext) -> dict[str, bytes]:
+    dirs = [""]
+    parts = context.content_root.strip("/").split("/") if context.content_root.strip("/") else []
+    dirs += ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    out = {}
+    for directory in dirs:
+        content = context.read_source(f"{directory}/.gitattributes" if directory else ".gitattributes")
+        if content is not None:
+            out[directory] = content
+    return out
+
+
+def _zip_rule_findings(tree: PackageTree, context: CompareContext) -> list[Finding]:
+    """Files the go command would have put in the zip that it lacks, and files it would have left out."""
+    root = context.content_root
+    ignored = ziprules.export_ignored(_gitattributes(context))
+    subtree = [p[len(root):] for p in context.source_files if p.startswith(root) and not ignored.match_file(p)]
+    go_mod = tree.files["go.mod"].data if "go.mod" in tree.files else None
+    expected = ziprules.expected_files(subtree, go_mod)
+    if root and "LICENSE" not in expected and "LICENSE" in context.source_files:
+        expected.add("LICENSE")
+    findings = []
+    for path in sorted(expected - set(tree.files)):
+        severity = Severity.MEDIUM if _is_code(path) else Severity.LOW
+        findings.append(Finding(severity, "OSP106", path, "the go command puts this file of the tagged source in "
+                                "the module zip, but the zip lacks it"))
+    for path in sorted(set(tree.files) - expected):
+        reason = ziprules.omission_reason(path, tree.files, go_mod)
+        if reason is None:
+            continue
+        code = _is_code(path)
+        findings.append(Finding(Severity.HIGH if code else Severity.MEDIUM, "OSP102" if code else "OSP103", path,
+                                f"{reason}: the go command leaves it out of module zips, this zip carries it"))
+    return findings
+
+
+def _size_findings(tree: PackageTree) -> list[Finding]:
+    findings = []
+    total = sum(len(f.data) for f in tree.files.values())
+    if total > ziprules.MAX_ZIP_BYTES:
+        findings.append(Finding(Severity.MEDIUM, "OSP140", None, f"the module expands to {total} bytes, over the go "
+                                "command's 500 MiB limit (it refuses the zip)"))
+    for name, limit in (("go.mod", ziprules.MAX_GO_MOD_BYTES), ("LICENSE", ziprules.MAX_LICENSE_BYTES)):
+        if name in tree.files and len(tree.files[name].data) > limit:
+            findings.append(Finding(Severity.MEDIUM, "OSP140", name, f"{name} is over the go command's 16 MiB limit"))
+    return findings
+
+ECOSYSTEM = GoModules()

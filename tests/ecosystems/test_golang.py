@@ -1,0 +1,200 @@
+"""Go modules from a loopback GOPROXY whose zips the real go command made from the world's forge: tags,
+nested modules, /v2 subdirectories, pseudo-versions, the zip rules (vendor, nested modules), tampered
+zips served by a hijacked proxy, retractions, proxy-list fallbacks, and go.sum checked by `scan`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ossprov import http, pipeline
+from ossprov.errors import NotFoundError, RegistryError
+from ossprov.fixtures import goproxy
+from ossprov.fixtures.world import World
+from ossprov.model import FileStatus, Severity, Verdict
+
+pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="needs the go command")
+
+MODULE = "github.com/acme/widget"
+FILES: dict[str, str | bytes] = {"go.mod": f"module {MODULE}\n\ngo 1.21\n", "widget.go": "package widget\n\nfunc A() int { return 1 }\n",
+         "LICENSE": "MIT\n", "vendor/modules.txt": "# vendored\n", "vendor/x/y/y.go": "package y\n",
+         "tools/go.mod": f"module {MODULE}/tools\n\ngo 1.21\n", "tools/t.go": "package tools\n"}
+
+
+@pytest.fixture
+def goworld(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    for key, value in goproxy.go_environment(world).items():
+        monkeypatch.setenv(key, value)
+    http.reset_client()
+    return world
+
+
+def highs(result) -> list:
+    return [f for f in result.findings if f.severity is Severity.HIGH]
+
+
+def widget(world: World, tag: str = "v1.0.0"):
+    repo = world.repo("acme/widget")
+    sha = repo.commit("release", FILES)
+    repo.tag(tag)
+    repo.commit("later", {"widget.go": "package widget\n\nfunc A() int { return 2 }\n"})
+    return repo, sha
+
+
+def test_tagged_module_made_by_go_is_faithful_and_pinned_at_its_tag(goworld: World) -> None:
+    _, sha = widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    assert result.locate.commit == sha
+    assert any(e.kind == "tag" and e.data.get("tag") == "v1.0.0" for e in result.locate.evidence)
+    shipped = {r.path for r in result.file_results}
+    assert "vendor/x/y/y.go" not in shipped and "tools/t.go" not in shipped  # the go command's rules left them out
+    assert "vendor/modules.txt" in shipped and not result.findings
+
+
+def test_h1_of_the_zip_is_what_the_go_command_records(goworld: World) -> None:
+    widget(goworld)
+    goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    expected = goproxy.go_download(goworld, MODULE, "v1.0.0")["Sum"]
+    release = pipeline.ecosystems.get("golang").release(pipeline.parse_purl(f"pkg:golang/{MODULE}@v1.0.0"))
+    assert release.extra["h1"] == expected
+
+
+def test_nested_module_is_located_by_its_directory_tag(goworld: World) -> None:
+    repo, _ = widget(goworld)
+    sha = repo.commit("tools release", {"tools/t.go": "package tools\n\nconst V = 2\n"})
+    repo.tag("tools/v0.2.0")
+    purl = goproxy.publish_go(goworld, f"{MODULE}/tools", "v0.2.0")
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    assert result.locate.commit == sha and result.locate.repository and result.locate.repository.subdir == "tools"
+    statuses = {r.path: r for r in result.file_results}
+    assert statuses["LICENSE"].status is FileStatus.IDENTICAL and statuses["LICENSE"].source_path == "LICENSE"
+
+
+def test_major_version_subdirectory(goworld: World) -> None:
+    repo, _ = widget(goworld)
+    sha = repo.commit("v2", {"v2/go.mod": f"module {MODULE}/v2\n\ngo 1.21\n",
+                             "v2/widget.go": "package widget\n\nfunc B() int { return 3 }\n"})
+    repo.tag("v2.0.0")
+    result = pipeline.verify(goproxy.publish_go(goworld, f"{MODULE}/v2", "v2.0.0"))
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    assert result.locate.commit == sha and result.locate.content_root == "v2/"
+
+
+def test_pseudo_version_names_its_commit(goworld: World) -> None:
+    repo, _ = widget(goworld)
+    sha = repo.commit("untagged work", {"widget.go": "package widget\n\nfunc A() int { return 7 }\n"})
+    purl = goproxy.publish_go(goworld, MODULE, sha[:12])
+    assert "-" in purl and purl.endswith(sha[:12])
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    assert result.locate.commit == sha
+
+
+def test_incompatible_major_version_without_go_mod(goworld: World) -> None:
+    repo = goworld.repo("acme/old")
+    sha = repo.commit("old style", {"old.go": "package old\n", "LICENSE": "BSD\n"})
+    repo.tag("v2.1.0")
+    result = pipeline.verify(goproxy.publish_go(goworld, "github.com/acme/old", "v2.1.0+incompatible"))
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    assert result.locate.commit == sha
+
+
+@pytest.mark.parametrize(("changes", "rule", "path"), [
+    ({"widget.go": b"package widget\n\nimport \"os/exec\"\n\nfunc A() int { exec.Command(\"sh\").Run(); return 1 }\n"},
+     "OSP101", "widget.go"),
+    ({"init.go": b"package widget\n\nfunc init() { panic(\"owned\") }\n"}, "OSP102", "init.go"),
+    ({"vendor/x/y/y.go": b"package y\n"}, "OSP102", "vendor/x/y/y.go"),
+    ({"go.mod": f"module {MODULE}\n\ngo 1.21\n\nrequire github.com/evil/x v1.0.0\n".encode()}, "OSP113", "go.mod"),
+])
+def test_hijacked_proxy_serving_a_tampered_zip(goworld: World, changes: dict, rule: str, path: str) -> None:
+    widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    goproxy.tamper_zip(goworld, MODULE, "v1.0.0", changes)
+    proc = subprocess.run([sys.executable, "-m", "ossprov", "verify", purl, "--format", "json"],
+                          capture_output=True, text=True, timeout=300)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 1, proc.stderr
+    assert doc["verdict"] == "mismatch"
+    assert any(f["rule"] == rule and f["path"] == path and f["severity"] == "high" for f in doc["findings"])
+
+
+def test_zip_lacking_a_file_of_the_tag_is_reported(goworld: World) -> None:
+    widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    goproxy.tamper_zip(goworld, MODULE, "v1.0.0", {"vendor/modules.txt": None})
+    result = pipeline.verify(purl)
+    assert any(f.rule == "OSP106" and f.path == "vendor/modules.txt" for f in result.findings)
+
+
+def test_pseudo_version_whose_commit_is_not_the_content(goworld: World) -> None:
+    repo, first = widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, repo.head()[:12])
+    version = purl.rsplit("@", 1)[1]
+    # The proxy serves the tagged release's files under a pseudo-version naming the later commit.
+    tagged = goproxy.go_download(goworld, MODULE, "v1.0.0")["Zip"]
+    with zipfile.ZipFile(tagged) as z:
+        files: dict[str, bytes | None] = {i.filename.split("/", 3)[3]: z.read(i) for i in z.infolist()}
+    goproxy.tamper_zip(goworld, MODULE, version, files)
+    info = goproxy.served_zip(goworld, MODULE, version).with_suffix(".info")
+    doc = json.loads(info.read_text())
+    doc.pop("Origin", None)
+    info.write_text(json.dumps(doc))
+    result = pipeline.verify(purl)
+    assert result.locate.commit == first
+    assert any(f.rule == "OSP116" for f in highs(result)), result.findings
+
+
+def test_retracted_version_is_reported(goworld: World) -> None:
+    repo, _ = widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    repo.commit("retract", {"go.mod": f"module {MODULE}\n\ngo 1.21\n\nretract v1.0.0 // leaks credentials\n"})
+    repo.tag("v1.0.1")
+    goproxy.publish_go(goworld, MODULE, "v1.0.1")
+    result = pipeline.verify(purl)
+    found = [f for f in result.findings if f.rule == "OSP511"]
+    assert found and "leaks credentials" in found[0].message
+
+
+def test_proxy_list_falls_back_after_404_and_respects_off(goworld: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    assert goworld.server
+    good = f"{goworld.server.url}/goproxy"
+    monkeypatch.setenv("OSSPROV_GOPROXY", f"{goworld.server.url}/empty,{good}")
+    assert pipeline.locate(purl).located
+    monkeypatch.setenv("OSSPROV_GOPROXY", "off")
+    with pytest.raises(RegistryError, match="GOPROXY=off"):
+        pipeline.locate(purl)
+    monkeypatch.setenv("OSSPROV_GOPROXY", f"{goworld.server.url}/empty,direct")
+    with pytest.raises(NotFoundError):
+        pipeline.locate(purl)
+
+
+def test_scan_go_sum_flags_a_module_modified_at_rest(goworld: World, tmp_path: Path) -> None:
+    widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    recorded = goproxy.go_download(goworld, MODULE, "v1.0.0")["Sum"]
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "go.mod").write_text(f"module example.org/app\n\ngo 1.21\n\nrequire {MODULE} v1.0.0\n")
+    (project / "go.sum").write_text(f"{MODULE} v1.0.0 {recorded}\n{MODULE} v1.0.0/go.mod h1:{'A' * 43}=\n")
+
+    def scan(home: Path) -> dict:
+        env = {**os.environ, "OSSPROV_CACHE": str(home / "cache"), "OSSPROV_DATA": str(home / "data")}
+        proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(project), "--format", "json"],
+                              capture_output=True, text=True, timeout=300, env=env)
+        return {d["purl"]: d for d in json.loads(proc.stdout)}[purl]
+
+    assert not [f for f in scan(tmp_path / "first")["findings"] if f["rule"] == "OSP514"]
+    goproxy.tamper_zip(goworld, MODULE, "v1.0.0", {"README.md": b"# changed at rest\n"})
+    assert any(f["rule"] == "OSP514" for f in scan(tmp_path / "later")["findings"])

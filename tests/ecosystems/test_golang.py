@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from ossprov import http, pipeline
+from ossprov import pipeline
 from ossprov.errors import NotFoundError, RegistryError
 from ossprov.fixtures import goproxy
 from ossprov.fixtures.world import World
-from ossprov.model import FileStatus, Severity, Verdict
+from ossprov.model import FileStatus, Verdict
+from tests.ecosystems.plugin_worlds import highs, point_at
 
 pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="needs the go command")
 
@@ -30,14 +31,8 @@ FILES: dict[str, str | bytes] = {"go.mod": f"module {MODULE}\n\ngo 1.21\n", "wid
 
 @pytest.fixture
 def goworld(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
-    for key, value in goproxy.go_environment(world).items():
-        monkeypatch.setenv(key, value)
-    http.reset_client()
+    point_at(goproxy.go_environment(world), monkeypatch)
     return world
-
-
-def highs(result) -> list:
-    return [f for f in result.findings if f.severity is Severity.HIGH]
 
 
 def widget(world: World, tag: str = "v1.0.0"):

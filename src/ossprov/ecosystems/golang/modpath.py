@@ -97,11 +97,13 @@ class _GoImport(html.parser.HTMLParser):
             self.found.append((values.get("content") or "").split())
 
 
-def go_import(path: str) -> tuple[str, str, str] | None:
-    """(root prefix, vcs, repository URL) from the `go-import` meta tag `https://PATH?go-get=1` serves, or None
-    when the host does not answer or names no matching prefix (the go command requires exactly one)."""
+def go_import(path: str, insecure: bool = False) -> tuple[str, str, str] | None:
+    """(root prefix, vcs, repository URL) from the `go-import` meta tag `https://PATH?go-get=1` serves (http
+    only for paths GOINSECURE names), or None when the host does not answer or names no matching prefix (the
+    go command requires exactly one)."""
+    scheme = "http" if insecure else "https"
     try:
-        page = http.client().get(f"https://{path}?go-get=1").content[:1024 * 1024]
+        page = http.client().get(f"{scheme}://{path}?go-get=1").content[:1024 * 1024]
     except (NotFoundError, RegistryError):
         return None
     parser = _GoImport()
@@ -113,7 +115,7 @@ def go_import(path: str) -> tuple[str, str, str] | None:
     return matching[0][0], matching[0][1], matching[0][2]
 
 
-def locate(module: str) -> Location | None:
+def locate(module: str, insecure: bool = False) -> Location | None:
     """The repository of a module path (known forge, or the vanity path's go-import meta), or None."""
     base, _ = split_major(module)
     parts = base.split("/")
@@ -121,7 +123,7 @@ def locate(module: str) -> Location | None:
         if len(parts) < 3:
             return None
         return Location(f"https://{'/'.join(parts[:3])}", "/".join(parts[3:]))
-    found = go_import(module)
+    found = go_import(module, insecure)
     if found is None or found[1] != "git":
         return None
     root, _, url = found

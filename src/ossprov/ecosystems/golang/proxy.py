@@ -68,15 +68,19 @@ def proxy_list() -> list[Entry]:
     return entries
 
 
-def _matches_private(module: str) -> bool:
-    """module.MatchPrefixPatterns over GONOPROXY (defaulting to GOPRIVATE): a glob matching a path prefix."""
-    patterns = setting("GONOPROXY") or setting("GOPRIVATE")
+def matches(module: str, patterns: str) -> bool:
+    """module.MatchPrefixPatterns: whether a comma-separated glob list matches a prefix of the path."""
     parts = module.split("/")
     for pattern in filter(None, (p.strip() for p in patterns.split(","))):
         depth = pattern.count("/") + 1
         if len(parts) >= depth and fnmatch.fnmatchcase("/".join(parts[:depth]), pattern):
             return True
     return False
+
+
+def insecure(module: str) -> bool:
+    """GOINSECURE: the module's go-import meta may be fetched over plain http."""
+    return matches(module, setting("GOINSECURE"))
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ class Answer:
 
 def fetch(module: str, suffix: str) -> Answer:
     """`<proxy>/<escaped module>/@v/<suffix>` from the first proxy that has it."""
-    if explicit_registry("golang") is None and _matches_private(module):
+    if explicit_registry("golang") is None and matches(module, setting("GONOPROXY") or setting("GOPRIVATE")):
         raise RegistryError(f"{module} matches GONOPROXY/GOPRIVATE: the go command fetches it direct from its "
                             "repository, so there is no published module zip to verify")
     last: Exception | None = None

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from ossprov import pipeline
-from ossprov.errors import NotFoundError, RegistryError
 from ossprov.ecosystems.golang import modpath, proxy
+from ossprov.errors import NotFoundError, RegistryError
 from ossprov.fixtures import goproxy
 from ossprov.fixtures.world import World
 from ossprov.model import FileStatus, Verdict

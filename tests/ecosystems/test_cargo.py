@@ -18,7 +18,7 @@ from ossprov.ecosystems.cargo import registry
 from ossprov.errors import InputError
 from ossprov.fixtures import cargo_registry as cr
 from ossprov.fixtures.world import World
-from ossprov.model import FileStatus, Verdict
+from ossprov.model import FileStatus, Severity, Verdict
 from tests.ecosystems.plugin_worlds import highs, point_at
 
 pytestmark = pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
@@ -62,13 +62,17 @@ def test_workspace_member_with_inherited_version(cargoworld: World) -> None:
                       'edition = "2021"\n',
         "crates/wsmember/Cargo.toml": '[package]\nname = "wsmember"\nversion.workspace = true\n'
                                       'edition.workspace = true\nlicense = "MIT"\ndescription = "fixture"\n'
-                                      'repository = "https://github.com/acme/ws"\n',
-        "crates/wsmember/src/lib.rs": "pub fn b() {}\n", "LICENSE": "MIT\n"})
+                                      'repository = "https://github.com/acme/ws"\nexclude = ["notes/*"]\n',
+        "crates/wsmember/src/lib.rs": "pub fn b() {}\n", "LICENSE": "MIT\n",
+        "crates/wsmember/notes/todo.txt": "excluded\n",
+        "crates/wsmember/inner/Cargo.toml": '[package]\nname = "inner"\nversion = "0.1.0"\nedition = "2021"\n',
+        "crates/wsmember/inner/src/lib.rs": "\n"})
     crate = cr.cargo_package(cargoworld, repo, "crates/wsmember")
     result = pipeline.verify(cr.publish_crate(cargoworld, crate, "wsmember", "1.2.0"))
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.locate.commit == sha
     assert result.locate.repository and result.locate.repository.subdir == "crates/wsmember"
+    assert not result.findings  # the excluded file and the nested package are not expected in the crate
 
 
 BUILD_RS = b"fn main() { std::process::Command::new(\"curl\").arg(\"x.example\").status().ok(); }\n"
@@ -108,6 +112,13 @@ def test_index_listing_a_dependency_the_crate_does_not_declare(cargoworld: World
     purl, _ = tiny(cargoworld, deps=("evil-helper",))
     result = pipeline.verify(purl)
     assert any(f.rule == "OSP113" and "evil-helper" in f.message for f in highs(result)), result.findings
+
+
+def test_crate_lacking_a_file_cargo_would_package(cargoworld: World) -> None:
+    purl, _ = tiny(cargoworld)
+    cr.tamper_crate(cargoworld, "tiny", "0.1.0", {"README.md": None})
+    found = [f for f in pipeline.verify(purl).findings if f.rule == "OSP106"]
+    assert [(f.path, f.severity) for f in found] == [("README.md", Severity.LOW)]
 
 
 def test_yanked_crate(cargoworld: World) -> None:

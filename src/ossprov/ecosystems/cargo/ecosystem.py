@@ -14,7 +14,7 @@ from typing import Any
 from packageurl import PackageURL
 
 from ossprov.archive import read_archive, strip_root
-from ossprov.ecosystems.cargo import manifest, registry
+from ossprov.ecosystems.cargo import filelist, manifest, registry
 from ossprov.ecosystems.common import commit_mismatch, readme_hints
 from ossprov.ecosystems.interface import (
     CompareContext,
@@ -162,12 +162,22 @@ class Crates(Ecosystem):
         if vcs and vcs.dirty:
             findings.append(Finding(Severity.INFO, "OSP116", VCS_INFO, "packaged from a work tree with uncommitted "
                                     "changes (cargo package --allow-dirty)"))
+        findings += _missing_files(tree, context)
         declared = manifest.dependency_names(manifest.load(_data(tree, "Cargo.toml")))
         extra = sorted(set(release.extra.get("index_dependencies") or ()) - declared)
         if extra:
             findings.append(Finding(Severity.HIGH, "OSP113", None, "the index lists dependencies the crate's "
                                     f"Cargo.toml does not declare (cargo resolves with the index): {', '.join(extra)}"))
         return findings
+
+
+def _missing_files(tree: PackageTree, context: CompareContext) -> list[Finding]:
+    """Files of the tagged package directory that cargo's include/exclude rules ship but the crate lacks."""
+    root = context.content_root
+    subtree = [p[len(root):] for p in context.source_files if p.startswith(root)]
+    expected = filelist.expected_files(subtree, manifest.load(_data(tree, ORIG)))
+    return [Finding(Severity.LOW, "OSP106", path, "cargo's include/exclude rules package this file of the "
+                    "source, but the crate lacks it") for path in sorted(expected - set(tree.files))]
 
 
 def _data(tree: PackageTree, path: str) -> bytes | None:

@@ -181,12 +181,9 @@ class GoModules(Ecosystem):
 
     def tag_names(self, name: str, version: str) -> list[str]:
         parsed = modpath.parse_version(version)
-        if parsed.tag_version is None:
-            return []
-        base, _ = modpath.split_major(name)
-        parts = base.split("/")
-        code_dir = "/".join(parts[3:]) if parts[0] in modpath.KNOWN_FORGES else ""
-        return [f"{code_dir}/{parsed.tag_version}" if code_dir else parsed.tag_version]
+        where = modpath.forge_location(name) or modpath.Location("", "")
+        tag = where.tag(parsed)
+        return [tag] if tag else []
 
     def explain(self, path: str, data: bytes, source: bytes | None, context: CompareContext) -> Comparison | None:
         if path == "go.mod":

@@ -115,14 +115,20 @@ def go_import(path: str, insecure: bool = False) -> tuple[str, str, str] | None:
     return matching[0][0], matching[0][1], matching[0][2]
 
 
-def locate(module: str, insecure: bool = False) -> Location | None:
-    """The repository of a module path (known forge, or the vanity path's go-import meta), or None."""
+def forge_location(module: str) -> Location | None:
+    """The repository of a module path on a known forge (no network), else None."""
     base, _ = split_major(module)
     parts = base.split("/")
-    if parts[0] in KNOWN_FORGES:
-        if len(parts) < 3:
-            return None
-        return Location(f"https://{'/'.join(parts[:3])}", "/".join(parts[3:]))
+    if parts[0] not in KNOWN_FORGES or len(parts) < 3:
+        return None
+    return Location(f"https://{'/'.join(parts[:3])}", "/".join(parts[3:]))
+
+
+def locate(module: str, insecure: bool = False) -> Location | None:
+    """The repository of a module path (known forge, or the vanity path's go-import meta), or None."""
+    if module.split("/", 1)[0] in KNOWN_FORGES:
+        return forge_location(module)
+    base, _ = split_major(module)
     found = go_import(module, insecure)
     if found is None or found[1] != "git":
         return None

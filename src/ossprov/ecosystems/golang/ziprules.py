@@ -87,7 +87,7 @@ def export_ignored(gitattributes: dict[str, bytes]) -> pathspec.PathSpec:
             if len(fields) >= 2 and not fields[0].startswith("#") and "export-ignore" in fields[1:]:
                 pattern = fields[0]
                 lines.append(base + pattern.lstrip("/") if "/" in pattern.rstrip("/") else base + "**/" + pattern)
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.PathSpec.from_lines("gitignore", lines)
 
 
 def expected_files(paths: Iterable[str], go_mod: bytes | None) -> set[str]:

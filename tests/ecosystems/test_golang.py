@@ -225,3 +225,13 @@ def test_proxy_from_the_go_command_and_bad_input(goworld: World, monkeypatch: py
                               timeout=120)
         assert proc.returncode == code and "Traceback" not in proc.stderr, proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_history_lists_versions_with_their_times(goworld: World) -> None:
+    repo, _ = widget(goworld)
+    goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    repo.tag("v1.1.0")
+    goproxy.publish_go(goworld, MODULE, "v1.1.0")
+    history = pipeline.ecosystems.get("golang").history(MODULE)
+    assert history and [v.version for v in history.versions] == ["v1.0.0", "v1.1.0"]
+    assert all(v.published_at for v in history.versions) and history.repository == "https://github.com/acme/widget"

@@ -50,6 +50,18 @@ def module_path(purl: PackageURL) -> str:
     return f"{purl.namespace}/{purl.name}" if purl.namespace else purl.name
 
 
+HISTORY_TIMES = 20
+"""Versions whose `.info` time a history fetches (newest first): enough for release cadence, one request each."""
+
+
+def _time(module: str, version: str) -> str | None:
+    try:
+        _, info = proxy.info(module, version)
+    except (NotFoundError, RegistryError):
+        return None
+    return info.get("Time") if isinstance(info.get("Time"), str) else None
+
+
 def _is_code(path: str) -> bool:
     return is_code(path) or path.endswith(LINKED_SUFFIXES)
 
@@ -153,9 +165,11 @@ class GoModules(Ecosystem):
         if not listed:
             return None
         ordered = sorted(listed, key=modpath.semver_key)
-        return PackageHistory("golang", name, tuple(VersionInfo(v) for v in ordered),
+        recent = set(ordered[-HISTORY_TIMES:])
+        versions = tuple(VersionInfo(v, _time(name, v) if v in recent else None) for v in ordered)
+        return PackageHistory("golang", name, versions,
                               repository=(w.repository if (w := modpath.locate(name, proxy.insecure(name))) else None),
-                              missing_fields=("published",))
+                              missing_fields=() if len(ordered) <= HISTORY_TIMES else ("published",))
 
     def choose_artifact(self, release: Release) -> ArtifactRef | None:
         return release.artifacts[0] if release.artifacts else None

@@ -235,3 +235,12 @@ def test_history_lists_versions_with_their_times(goworld: World) -> None:
     history = pipeline.ecosystems.get("golang").history(MODULE)
     assert history and [v.version for v in history.versions] == ["v1.0.0", "v1.1.0"]
     assert all(v.published_at for v in history.versions) and history.repository == "https://github.com/acme/widget"
+
+
+def test_proxy_mod_file_adding_a_requirement(goworld: World) -> None:
+    widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    goproxy.tamper_mod(goworld, MODULE, "v1.0.0", f"module {MODULE}\n\ngo 1.21\n\nrequire github.com/evil/x v1.0.0\n")
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.MISMATCH
+    assert any(f.rule == "OSP113" and ".mod" in f.message for f in highs(result))

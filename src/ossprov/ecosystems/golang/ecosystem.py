@@ -216,7 +216,7 @@ class GoModules(Ecosystem):
         return None
 
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
-        findings = _commit_findings(release, context.commit)
+        findings = _commit_findings(release, context.commit) + _mod_file_findings(release, tree)
         return findings + _zip_rule_findings(tree, context) + _size_findings(tree)
 
 
@@ -230,6 +230,25 @@ def _commit_findings(release: Release, pinned: str | None) -> list[Finding]:
     if isinstance(origin, dict) and isinstance(origin.get("Hash"), str):
         found.append(commit_mismatch(None, origin["Hash"], "the proxy's Origin record", pinned))
     return [f for f in found if f is not None]
+
+
+def _mod_file_findings(release: Release, tree: PackageTree) -> list[Finding]:
+    """The go command resolves dependencies from the proxy's `.mod`, not from the zip: it must be the zip's
+    go.mod (or, for a module without one, the go command's synthesised `module PATH` line alone)."""
+    served = release.extra.get("go_mod")
+    if not isinstance(served, str):
+        return []
+    if "go.mod" in tree.files:
+        if served == tree.files["go.mod"].data.decode("utf-8", "replace"):
+            return []
+        what = "differs from the go.mod in the zip"
+    else:
+        parsed = gomod.parse(served)
+        if parsed.module == release.name and not parsed.requires:
+            return []
+        what = "is not the `module` line the go command writes for a module without go.mod"
+    return [Finding(Severity.HIGH, "OSP113", "go.mod", f"the proxy's .mod for this version {what}: the go command "
+                    "resolves the module's dependencies from the .mod")]
 
 
 def _gitattributes(context: CompareContext) -> dict[str, bytes]:

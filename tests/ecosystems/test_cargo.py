@@ -108,6 +108,15 @@ def test_dependency_added_to_the_normalised_manifest(cargoworld: World) -> None:
     assert any(f.rule == "OSP113" and f.path == "Cargo.toml" for f in highs(result)), result.findings
 
 
+def test_dependency_added_to_both_manifests(cargoworld: World) -> None:
+    purl, _ = tiny(cargoworld)
+    extra = b'\n[dependencies.evil-helper]\nversion = "1"\n'
+    changes = {p: cr.served_file(cargoworld, "tiny", "0.1.0", p) + extra for p in ("Cargo.toml", "Cargo.toml.orig")}
+    cr.tamper_crate(cargoworld, "tiny", "0.1.0", changes)  # type: ignore[arg-type]
+    result = pipeline.verify(purl)
+    assert any(f.rule == "OSP113" and f.path == "Cargo.toml.orig" for f in highs(result)), result.findings
+
+
 def test_index_listing_a_dependency_the_crate_does_not_declare(cargoworld: World) -> None:
     purl, _ = tiny(cargoworld, deps=("evil-helper",))
     result = pipeline.verify(purl)

@@ -36,6 +36,7 @@ from ossprov.model import (
     Severity,
     SourceHint,
 )
+from ossprov.verify.compare import unified_diff
 
 ORIG = "Cargo.toml.orig"
 VCS_INFO = ".cargo_vcs_info.json"
@@ -140,6 +141,8 @@ class Crates(Ecosystem):
             return _lockfile(data, context)
         if path == "Cargo.toml":
             return _normalised_manifest(data, context)
+        if path == ORIG and source is not None:
+            return _author_manifest(data, source, context)
         normalised = manifest.load(_data(context.tree, "Cargo.toml"))
         if source is None and path == manifest.build_script(normalised):
             return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, "build script not in the repository"),
@@ -195,6 +198,20 @@ def _normalised_manifest(data: bytes, context: CompareContext) -> Comparison:
     return Comparison(FileResult("Cargo.toml", FileStatus.MODIFIED, None, "; ".join(problems)),
                       tuple(Finding(Severity.HIGH, rule if i == 0 else "OSP115", "Cargo.toml",
                                     f"the normalised Cargo.toml {p}") for i, p in enumerate(problems)))
+
+
+def _author_manifest(data: bytes, source: bytes, context: CompareContext) -> Comparison:
+    """Cargo.toml.orig is the manifest cargo normalised: any difference from the repository's Cargo.toml can
+    change what is built (the normalised one is checked against it, so both could be rewritten together)."""
+    added = sorted(manifest.dependency_names(manifest.load(data)) - manifest.dependency_names(manifest.load(source)))
+    where = context.content_root + "Cargo.toml"
+    if added:
+        finding = Finding(Severity.HIGH, "OSP113", ORIG, f"the crate's manifest declares dependencies the "
+                          f"repository's does not: {', '.join(added)}")
+    else:
+        finding = Finding(Severity.HIGH, "OSP115", ORIG, "the crate's manifest differs from the repository's")
+    return Comparison(FileResult(ORIG, FileStatus.MODIFIED, where, "differs from the repository's Cargo.toml",
+                                 unified_diff(source, data, ORIG)), (finding,))
 
 
 def _locked(data: bytes | None) -> set[tuple[str, str, str]] | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ossprov import pipeline
-from ossprov.ecosystems.golang import modpath, proxy
+from ossprov.ecosystems.golang import modpath, proxy, ziprules
 from ossprov.errors import NotFoundError, RegistryError
 from ossprov.fixtures import goproxy
 from ossprov.fixtures.world import World
@@ -244,3 +244,28 @@ def test_proxy_mod_file_adding_a_requirement(goworld: World) -> None:
     result = pipeline.verify(purl)
     assert result.verdict is Verdict.MISMATCH
     assert any(f.rule == "OSP113" and ".mod" in f.message for f in highs(result))
+
+
+@pytest.mark.parametrize("go_version", ["1.21", "1.24"])
+def test_zip_rules_agree_with_the_go_command(goworld: World, go_version: str) -> None:
+    repo = goworld.repo(f"acme/rules{go_version.replace('.', '')}")
+    module = f"github.com/acme/rules{go_version.replace('.', '')}"
+    files: dict[str, str | bytes] = {
+        "go.mod": f"module {module}\n\ngo {go_version}\n", "main.go": "package rules\n",
+        "vendor/modules.txt": "# m\n", "vendor/a/b.go": "package a\n", "pkg/vendor/vendor.go": "package vendor\n",
+        "pkg/vendor/foo/foo.go": "package foo\n", "x/go.mod": f"module {module}/x\n", "x/y.go": "package x\n",
+        ".hg_archival.txt": "repo: x\n", "docs/guide.md": "# guide\n", "docs/keep.txt": "kept\n",
+        ".gitattributes": "docs/*.md export-ignore\n*.bin export-ignore\n", "data/blob.bin": b"\x00\x01"}
+    repo.write(files)
+    (repo.path / "link.go").symlink_to("main.go")
+    sha = repo.commit("release")
+    repo.tag("v1.0.0")
+    purl = goproxy.publish_go(goworld, module, "v1.0.0")
+    with zipfile.ZipFile(goproxy.served_zip(goworld, module, "v1.0.0")) as z:
+        made = {n.split("/", 3)[3] for n in z.namelist()}
+    listed = subprocess.run(["git", "ls-tree", "-r", "--name-only", sha], cwd=repo.path, capture_output=True,
+                            text=True, check=True).stdout.split()
+    regular = [p for p in listed if p != "link.go"]  # export-ignore does not apply: the go command turns it off
+    assert ziprules.expected_files(regular, str(files["go.mod"]).encode()) == made
+    result = pipeline.verify(purl)
+    assert result.verdict is Verdict.FAITHFUL and not result.findings, result.findings

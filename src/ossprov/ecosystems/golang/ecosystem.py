@@ -251,23 +251,10 @@ def _mod_file_findings(release: Release, tree: PackageTree) -> list[Finding]:
                     "resolves the module's dependencies from the .mod")]
 
 
-def _gitattributes(context: CompareContext) -> dict[str, bytes]:
-    dirs = [""]
-    parts = context.content_root.strip("/").split("/") if context.content_root.strip("/") else []
-    dirs += ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    out = {}
-    for directory in dirs:
-        content = context.read_source(f"{directory}/.gitattributes" if directory else ".gitattributes")
-        if content is not None:
-            out[directory] = content
-    return out
-
-
 def _zip_rule_findings(tree: PackageTree, context: CompareContext) -> list[Finding]:
     """Files the go command would have put in the zip that it lacks, and files it would have left out."""
     root = context.content_root
-    ignored = ziprules.export_ignored(_gitattributes(context))
-    subtree = [p[len(root):] for p in context.source_files if p.startswith(root) and not ignored.match_file(p)]
+    subtree = [p[len(root):] for p in context.source_files if p.startswith(root)]
     go_mod = tree.files["go.mod"].data if "go.mod" in tree.files else None
     expected = ziprules.expected_files(subtree, go_mod)
     if root and "LICENSE" not in expected and "LICENSE" in context.source_files:

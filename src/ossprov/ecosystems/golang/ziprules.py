@@ -1,8 +1,8 @@
 """The go command's module zip rules (golang.org/x/mod/zip and cmd/go's modfetch), applied to a repository
 subtree, and the `h1:` hash (dirhash Hash1) that go.sum and the checksum database record for a zip.
 
-From a commit, the go command takes `git archive` of the module's directory (so `export-ignore` files are
-left out), then omits: files of nested modules (any directory below the root holding a go.mod), files of
+From a commit, the go command takes `git archive` of the module's directory (with `export-ignore` and
+`export-subst` switched off, so every committed file is there as committed), then omits: files of nested modules (any directory below the root holding a go.mod), files of
 vendored packages (`vendor/x/...`, and from go 1.24 `vendor/modules.txt` too), `.hg_archival.txt`, symbolic
 links and other irregular files. A module in a subdirectory without a LICENSE gets the repository root's.
 The whole zip is at most 500 MiB; go.mod and LICENSE at most 16 MiB each.
@@ -15,8 +15,6 @@ import hashlib
 import posixpath
 import re
 from collections.abc import Iterable
-
-import pathspec
 
 MAX_ZIP_BYTES = 500 << 20
 MAX_GO_MOD_BYTES = 16 << 20
@@ -76,23 +74,9 @@ def _in_nested_module(path: str, dirs: set[str]) -> bool:
     return False
 
 
-def export_ignored(gitattributes: dict[str, bytes]) -> pathspec.PathSpec:
-    """Repository paths `git archive` leaves out, from the .gitattributes files (their directory → content):
-    a pattern without a slash matches at any depth below its file's directory, one with a slash from it."""
-    lines = []
-    for directory, content in gitattributes.items():
-        base = f"/{directory}/" if directory else "/"
-        for line in content.decode("utf-8", "replace").splitlines():
-            fields = line.split()
-            if len(fields) >= 2 and not fields[0].startswith("#") and "export-ignore" in fields[1:]:
-                pattern = fields[0]
-                lines.append(base + pattern.lstrip("/") if "/" in pattern.rstrip("/") else base + "**/" + pattern)
-    return pathspec.PathSpec.from_lines("gitignore", lines)
-
-
 def expected_files(paths: Iterable[str], go_mod: bytes | None) -> set[str]:
     """The files (relative to the module directory) the go command puts in the module zip, from the
-    regular files of that directory at the commit that `git archive` exports."""
+    regular files of that directory at the commit."""
     paths = list(paths)
     version = go_version(go_mod)
     nested = _nested_module_dirs(paths)

@@ -167,3 +167,23 @@ def test_registry_from_cargo_source_replacement(tmp_path: Path, monkeypatch: pyt
     assert registry.index_path("syn") == "3/s/syn"
     assert registry.download_url("https://dl.example/{lowerprefix}/{crate}-{version}", "Ab", "1.0", "c") == \
         "https://dl.example/2/Ab-1.0"
+
+
+def test_bad_input_and_hostile_index(cargoworld: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    purl, _ = tiny(cargoworld)
+
+    def verify(target: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "ossprov", "verify", target], capture_output=True, text=True,
+                              timeout=120)
+
+    gone = verify("pkg:cargo/tiny@9.9.9")
+    assert gone.returncode == 2 and "no version 9.9.9" in gone.stderr
+    entry = cargoworld.root / "registry" / "cargo" / "index" / "ti" / "ny" / "tiny"
+    entry.write_text(entry.read_text() + "{not json\n")
+    broken = verify(purl)
+    assert broken.returncode == 3 and "not JSON" in broken.stderr and "Traceback" not in broken.stderr
+    monkeypatch.delenv("OSSPROV_CARGO_REGISTRY")
+    monkeypatch.setenv("CARGO_HOME", str(cargoworld.root / "no-cargo-home"))
+    unset = verify(purl)
+    assert unset.returncode == 2 and len(unset.stderr.strip().splitlines()) == 1, unset.stderr
+    assert "OSSPROV_CARGO_REGISTRY" in unset.stderr

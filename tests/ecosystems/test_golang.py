@@ -269,3 +269,14 @@ def test_zip_rules_agree_with_the_go_command(goworld: World, go_version: str) ->
     assert ziprules.expected_files(regular, str(files["go.mod"]).encode()) == made
     result = pipeline.verify(purl)
     assert result.verdict is Verdict.FAITHFUL and not result.findings, result.findings
+
+
+def test_zip_entry_outside_the_module_directory_is_refused(goworld: World) -> None:
+    widget(goworld)
+    purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
+    path = goproxy.served_zip(goworld, MODULE, "v1.0.0")
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("github.com/acme/other@v1.0.0/x.go", "package x\n")
+    result = pipeline.verify(purl)
+    assert any(f.rule == "OSP140" and f.path == "github.com/acme/other@v1.0.0/x.go" for f in result.findings)
+    assert "x.go" not in {r.path for r in result.file_results}

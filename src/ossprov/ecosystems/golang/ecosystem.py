@@ -10,6 +10,7 @@ in the go.mod of the module's latest version) and deprecated modules are reporte
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from packageurl import PackageURL
@@ -115,11 +116,10 @@ def _hints(module: str, version: modpath.Version, origin: object) -> tuple[Sourc
 
 
 def _strip_module_prefix(tree: PackageTree) -> PackageTree:
-    """Paths below `<module>@<version>/`; entries outside it (which the go command rejects) are refused."""
-    first = next(iter(sorted(tree.files)), "")
-    at = first.find("@")
-    slash = first.find("/", at) if at >= 0 else -1
-    prefix = first[: slash + 1] if slash >= 0 else ""
+    """Paths below `<module>@<version>/` (the directory most entries are in; `release_findings` checks it is
+    this module's); entries outside it (which the go command rejects) are refused."""
+    tops = Counter(path[: path.find("/", path.find("@")) + 1] for path in tree.files if "@" in path)
+    prefix = tops.most_common(1)[0][0] if tops else ""
     files, refused = {}, list(tree.refused)
     for path, f in tree.files.items():
         if prefix and path.startswith(prefix):
@@ -217,6 +217,9 @@ class GoModules(Ecosystem):
 
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
         findings = _commit_findings(release, context.commit) + _mod_file_findings(release, tree)
+        if tree.root_prefix != f"{release.name}@{release.version}/":
+            findings.append(Finding(Severity.HIGH, "OSP110", None, f"the zip holds {tree.root_prefix or 'no'} module "
+                                    f"directory, not {release.name}@{release.version}/"))
         return findings + _zip_rule_findings(tree, context) + _size_findings(tree)
 
 

@@ -187,3 +187,28 @@ def test_bad_input_and_hostile_index(cargoworld: World, monkeypatch: pytest.Monk
     unset = verify(purl)
     assert unset.returncode == 2 and len(unset.stderr.strip().splitlines()) == 1, unset.stderr
     assert "OSSPROV_CARGO_REGISTRY" in unset.stderr
+
+
+def test_binary_crate_with_a_registry_dependency(cargoworld: World, monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    helper = cargoworld.repo("acme/helper")
+    helper.commit("release", {"Cargo.toml": MANIFEST.replace("tiny", "helper"), "src/lib.rs": "pub fn h() {}\n"})
+    cr.publish_crate(cargoworld, cr.cargo_package(cargoworld, helper), "helper", "0.1.0")
+    app = cargoworld.repo("acme/app")
+    manifest = MANIFEST.replace("tiny", "app") + '\n[dependencies]\nhelper = "0.1"\n'
+    app.commit("release", {"Cargo.toml": manifest, "src/main.rs": "fn main() { helper::h(); }\n"})
+    crate = cr.cargo_package(cargoworld, app)
+    purl = cr.publish_crate(cargoworld, crate, "app", "0.1.0")
+    result = pipeline.verify(purl)
+    assert not highs(result), result.findings  # the index lists helper, as the manifest does
+    lock = next(r for r in result.file_results if r.path == "Cargo.lock")
+    assert lock.status is FileStatus.GENERATED  # the repository pins nothing: cargo resolved helper itself
+    lock_text, own = cr.served_file(cargoworld, "app", "0.1.0", "Cargo.lock").decode(), 'name = "app"\nversion = "0.1.0"'
+    assert own in lock_text
+    app.commit("0.1.1 with its lockfile", {"Cargo.toml": manifest.replace('version = "0.1.0"', 'version = "0.1.1"'),
+                                           "Cargo.lock": lock_text.replace(own, own.replace("0.1.0", "0.1.1"))})
+    monkeypatch.setenv("OSSPROV_CACHE", str(tmp_path / "later-cache"))  # the clone cache fetches hourly
+    relocked = pipeline.verify(cr.publish_crate(cargoworld, cr.cargo_package(cargoworld, app), "app", "0.1.1"))
+    assert relocked.verdict is Verdict.FAITHFUL, relocked.findings
+    assert next(r for r in relocked.file_results if r.path == "Cargo.lock").status in (FileStatus.IDENTICAL,
+                                                                                       FileStatus.NORMALIZED)

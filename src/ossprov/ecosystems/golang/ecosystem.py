@@ -45,14 +45,12 @@ from ossprov.source import urls
 
 LINKED_SUFFIXES = (".s", ".S", ".sx", ".syso", ".m", ".cxx", ".hh", ".f", ".F", ".for", ".f90")
 """Files the go command assembles, compiles or links into a binary besides .go/.c/.h: code too."""
+HISTORY_TIMES = 20
+"""Versions whose `.info` time a history fetches (newest first): enough for release cadence, one request each."""
 
 
 def module_path(purl: PackageURL) -> str:
     return f"{purl.namespace}/{purl.name}" if purl.namespace else purl.name
-
-
-HISTORY_TIMES = 20
-"""Versions whose `.info` time a history fetches (newest first): enough for release cadence, one request each."""
 
 
 def _time(module: str, version: str) -> str | None:
@@ -107,8 +105,7 @@ def _hints(module: str, version: modpath.Version, origin: object) -> tuple[Sourc
         return ()
     commit = None
     if isinstance(origin, dict) and isinstance(origin.get("Hash"), str) and isinstance(origin.get("URL"), str):
-        same = urls.normalize(origin["URL"]) and urls.normalize(where.repository)
-        if same and urls.normalize(origin["URL"]) == urls.normalize(where.repository) and (
+        if urls.same_repository(origin["URL"], where.repository) and (
                 version.commit_prefix is None or origin["Hash"].startswith(version.commit_prefix)):
             commit = origin["Hash"]
     return (SourceHint(where.repository, "declared-repository", subdir=where.code_dir, commit=commit,

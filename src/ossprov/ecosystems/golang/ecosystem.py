@@ -103,11 +103,11 @@ def _hints(module: str, version: modpath.Version, origin: object) -> tuple[Sourc
     where = modpath.locate(module, proxy.insecure(module))
     if where is None:
         return ()
-    commit = None
-    if isinstance(origin, dict) and isinstance(origin.get("Hash"), str) and isinstance(origin.get("URL"), str):
-        if urls.same_repository(origin["URL"], where.repository) and (
-                version.commit_prefix is None or origin["Hash"].startswith(version.commit_prefix)):
-            commit = origin["Hash"]
+    record = origin if isinstance(origin, dict) else {}
+    commit, named = record.get("Hash"), record.get("URL")
+    if not (isinstance(commit, str) and isinstance(named, str) and urls.same_repository(named, where.repository)
+            and commit.startswith(version.commit_prefix or "")):
+        commit = None
     return (SourceHint(where.repository, "declared-repository", subdir=where.code_dir, commit=commit,
                        tag=where.tag(version)),)
 

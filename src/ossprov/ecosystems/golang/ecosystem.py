@@ -221,15 +221,11 @@ class GoModules(Ecosystem):
 
 
 def _commit_findings(release: Release, pinned: str | None) -> list[Finding]:
-    """The pseudo-version's commit and the proxy's Origin commit must be the pinned commit."""
-    version = modpath.parse_version(release.version)
-    found = []
-    if version.commit_prefix:
-        found.append(commit_mismatch(None, version.commit_prefix, f"the pseudo-version {release.version}", pinned))
-    origin = release.extra.get("origin")
-    if isinstance(origin, dict) and isinstance(origin.get("Hash"), str):
-        found.append(commit_mismatch(None, origin["Hash"], "the proxy's Origin record", pinned))
-    return [f for f in found if f is not None]
+    """A pseudo-version names its commit: the content must have been pinned there. (The proxy's Origin commit
+    is registry metadata like npm's gitHead: pinning weighs it, and evidence shows where it disagrees.)"""
+    prefix = modpath.parse_version(release.version).commit_prefix
+    found = commit_mismatch(None, prefix, f"the pseudo-version {release.version}", pinned) if prefix else None
+    return [found] if found else []
 
 
 def _mod_file_findings(release: Release, tree: PackageTree) -> list[Finding]:

@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from ossprov import pipeline
+from ossprov.cli import cli
 from ossprov.ecosystems.cargo import registry
 from ossprov.errors import InputError
 from ossprov.fixtures import cargo_registry as cr
@@ -212,3 +214,20 @@ def test_binary_crate_with_a_registry_dependency(cargoworld: World, monkeypatch:
     assert relocked.verdict is Verdict.FAITHFUL, relocked.findings
     assert next(r for r in relocked.file_results if r.path == "Cargo.lock").status in (FileStatus.IDENTICAL,
                                                                                        FileStatus.NORMALIZED)
+
+
+def test_fix_proposes_the_repository_a_crate_omits(cargoworld: World) -> None:
+    repo = cargoworld.repo("acme/quiet")
+    manifest = MANIFEST.replace("tiny", "quiet").replace('repository = "https://github.com/acme/quiet"',
+                                                          'homepage = "https://github.com/acme/quiet"')
+    repo.commit("release", {**FILES, "Cargo.toml": manifest})
+    purl = cr.publish_crate(cargoworld, cr.cargo_package(cargoworld, repo), "quiet", "0.1.0")
+    out = CliRunner().invoke(cli, ["fix", purl, "--format", "json"])
+    doc = json.loads(out.stdout)
+    assert out.exit_code == 0, doc["reason"]
+    assert doc["status"] == "proposed" and "names no source repository" in doc["reason"]
+    assert '+repository = "https://github.com/acme/quiet"' in doc["patch"]
+    # a crate that declares its repository needs no fix
+    purl, _ = tiny(cargoworld)
+    again = json.loads(CliRunner().invoke(cli, ["fix", purl, "--format", "json"]).stdout)
+    assert again["status"] == "not-needed", again

@@ -13,7 +13,9 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from ossprov import http
 from ossprov.archive import read_archive, strip_root
+from ossprov.cache import ArtifactCache
 from ossprov.ecosystems.cargo import filelist, manifest, registry
 from ossprov.ecosystems.common import commit_mismatch, readme_hints
 from ossprov.ecosystems.interface import (
@@ -76,10 +78,17 @@ class Crates(Ecosystem):
             artifacts=(ArtifactRef(f"{name}-{purl.version}.crate", url, "crate",
                                    {"sha256": checksum.lower()} if checksum else {},
                                    yanked="" if record.get("yanked") is True else None),),
-            published_at=published,
+            hints=tuple(self._declared(url)), published_at=published,
             missing_fields=tuple(f for f, v in (("cksum", checksum), ("pubtime", published)) if not v),
             extra={"index_dependencies": sorted(_index_dependencies(record)), "links": record.get("links")},
         )
+
+    def _declared(self, url: str) -> list[SourceHint]:
+        """The index carries no repository: the crate's Cargo.toml declares it (downloaded once, into the
+        cache the pipeline reads the crate from)."""
+        path, _ = ArtifactCache().fetch(url, lambda dest: http.client().download(url, dest))
+        tree = self.read_artifact(path, "crate.crate")
+        return [h for h in self.artifact_hints(tree) if h.origin in ("declared-repository", "homepage")]
 
     def history(self, name: str) -> PackageHistory | None:
         records = registry.entries(name)

@@ -171,9 +171,6 @@ class Crates(Ecosystem):
             findings.append(Finding(Severity.MEDIUM, "OSP116", VCS_INFO, f"packaged from directory "
                                     f"{vcs.path_in_vcs or '(root)'!r}, but the crate's files are in "
                                     f"{context.subdir or '(root)'!r}"))
-        if vcs and vcs.dirty:
-            findings.append(Finding(Severity.INFO, "OSP116", VCS_INFO, "packaged from a work tree with uncommitted "
-                                    "changes (cargo package --allow-dirty)"))
         findings += _missing_files(tree, context)
         declared = manifest.dependency_names(manifest.load(_data(tree, "Cargo.toml")))
         extra = sorted(set(release.extra.get("index_dependencies") or ()) - declared)

@@ -62,7 +62,6 @@ def build_script(doc: dict[str, Any] | None) -> str | None:
 class VcsInfo:
     sha1: str | None
     path_in_vcs: str
-    dirty: bool
 
 
 def vcs_info(data: bytes | None) -> VcsInfo | None:
@@ -73,7 +72,7 @@ def vcs_info(data: bytes | None) -> VcsInfo | None:
     git = table(doc, "git")
     if not git:
         return None
-    return VcsInfo(text(git, "sha1"), (text(doc, "path_in_vcs") or "").strip("/"), git.get("dirty") is True)
+    return VcsInfo(text(git, "sha1"), (text(doc, "path_in_vcs") or "").strip("/"))
 
 
 def normalisation_problems(normalised: dict[str, Any] | None, original: dict[str, Any] | None) -> list[str]:

@@ -28,17 +28,27 @@ def _contents(crate: Path) -> dict[str, bytes]:
         return {m.name: (tar.extractfile(m) or open(os.devnull, "rb")).read() for m in tar.getmembers() if m.isfile()}
 
 
-def test_recipe_rebuilds_the_published_crate(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "phases"), [("tiny", ["build", "build"]),
+                                              ("app", ["install", "build", "build", "build"])])
+def test_recipe_rebuilds_the_published_crate(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                             name: str, phases: list[str]) -> None:
     point_at(cr.cargo_environment(world), monkeypatch)
-    repo = world.repo("acme/tiny")
-    sha = repo.commit("release", FILES)
+    if name == "app":  # a binary with a registry dependency, and no Cargo.lock in the repository
+        helper = world.repo("acme/helper")
+        helper.commit("release", {**FILES, "Cargo.toml": str(FILES["Cargo.toml"]).replace("tiny", "helper")})
+        cr.publish_crate(world, cr.cargo_package(world, helper), "helper", "0.1.0")
+    files = FILES if name == "tiny" else {
+        "Cargo.toml": str(FILES["Cargo.toml"]).replace("tiny", "app") + '\n[dependencies]\nhelper = "0.1"\n',
+        "src/main.rs": "fn main() {}\n"}
+    repo = world.repo(f"acme/{name}")
+    sha = repo.commit("release", files)
     published = cr.cargo_package(world, repo)
-    purl = cr.publish_crate(world, published, "tiny", "0.1.0")
+    purl = cr.publish_crate(world, published, name, "0.1.0")
     prepared = pipeline.prepare(purl)
     src, home, out = tmp_path / "src", tmp_path / "home", tmp_path / "out"
     export_tree(repo.bare, sha, src)
     recipe = infer(src, "", prepared.release, prepared.tree)
-    assert [s.phase for s in recipe.steps] == ["build", "build"]  # no dependencies: nothing to fetch
+    assert [s.phase for s in recipe.steps] == phases
     places = {"home": str(home), "out": str(out), "src": str(src)}
 
     def expand(text: str) -> str:

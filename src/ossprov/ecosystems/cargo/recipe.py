@@ -59,11 +59,12 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
     locked = any((source / d / "Cargo.lock").is_file() for d in (Path(subdir), *Path(subdir).parents))
     if has_deps:
         steps.append(Step("install", ("cargo", "fetch", *(("--locked",) if locked else ())), subdir, network=True))
-    dirty = has_deps and not locked
-    if dirty:
-        notes.append("the repository has no Cargo.lock: dependencies resolved afresh (the work tree is dirty)")
-    steps += [Step("build", ("cargo", "package", "--no-verify", "--offline", *(("--allow-dirty",) if dirty else ())),
-                   subdir),
+    if has_deps and not locked:
+        notes.append("the repository has no Cargo.lock: dependencies resolved afresh by cargo fetch")
+        # cargo fetch wrote one into the work tree; cargo package refuses a dirty tree and resolves again
+        # offline from what fetch cached
+        steps.append(Step("build", ("git", "clean", "-fxq", "--", ":(glob)**/Cargo.lock"), ""))
+    steps += [Step("build", ("cargo", "package", "--no-verify", "--offline"), subdir),
               Step("build", ("cp", f"{{home}}/target/package/{release.name}-{release.version}.crate", "{out}/"),
                    subdir)]
     toolchain = {"rust-version": str(v)} if (v := manifest.package(doc).get("rust-version")) else {}

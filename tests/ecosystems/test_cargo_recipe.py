@@ -37,7 +37,7 @@ def test_recipe_rebuilds_the_published_crate(world: World, monkeypatch: pytest.M
         helper = world.repo("acme/helper")
         helper.commit("release", {**FILES, "Cargo.toml": str(FILES["Cargo.toml"]).replace("tiny", "helper")})
         cr.publish_crate(world, cr.cargo_package(world, helper), "helper", "0.1.0")
-    files = FILES if name == "tiny" else {
+    files: dict[str, str | bytes] = FILES if name == "tiny" else {
         "Cargo.toml": str(FILES["Cargo.toml"]).replace("tiny", "app") + '\n[dependencies]\nhelper = "0.1"\n',
         "src/main.rs": "fn main() {}\n"}
     repo = world.repo(f"acme/{name}")

@@ -172,6 +172,9 @@ def test_proxy_list_falls_back_after_404_and_respects_off(goworld: World, monkey
     with pytest.raises(RegistryError, match="GOPROXY=off"):
         pipeline.locate(purl)
     monkeypatch.setenv("OSSPROV_GOPROXY", f"{goworld.server.url}/empty,direct")
+    with pytest.raises(RegistryError, match="direct"):  # not "removed": the go command would fetch it direct
+        pipeline.locate(purl)
+    monkeypatch.setenv("OSSPROV_GOPROXY", f"{goworld.server.url}/empty|{goworld.server.url}/empty2")
     with pytest.raises(NotFoundError):
         pipeline.locate(purl)
 

@@ -100,7 +100,11 @@ def fetch(module: str, suffix: str) -> Answer:
         if entry.url == "off":
             raise RegistryError("GOPROXY=off: module downloads are disabled")
         if entry.url == "direct":
-            break
+            # The go command would fetch it from the repository: not a removed version, but nothing to verify.
+            where = f"no configured proxy has {suffix} and the rest of GOPROXY is" if last else "GOPROXY is"
+            raise RegistryError(f"Go module {module}: {where} `direct` (the go command would fetch it from its "
+                                "repository): there is no published module zip to verify; set OSSPROV_GOPROXY to "
+                                "a module proxy")
         url = f"{entry.url}/{escape(module)}/@v/{suffix}"
         try:
             return Answer(entry.url, http.client().get(url).content)
@@ -111,8 +115,7 @@ def fetch(module: str, suffix: str) -> Answer:
                 raise
             last = exc
     if isinstance(last, NotFoundError) or last is None:
-        raise NotFoundError(f"Go module {module}: no configured proxy has {suffix}"
-                            + (" (the rest of GOPROXY is direct)" if last is None else ""))
+        raise NotFoundError(f"Go module {module}: no configured proxy has {suffix}")
     raise last
 
 

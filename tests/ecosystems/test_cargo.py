@@ -132,6 +132,11 @@ def test_crate_lacking_a_file_cargo_would_package(cargoworld: World) -> None:
     assert [(f.path, f.severity) for f in found] == [("README.md", Severity.LOW)]
 
 
+def test_index_naming_a_native_library_the_crate_does_not(cargoworld: World) -> None:
+    purl, _ = tiny(cargoworld, links="ssl")
+    assert any(f.rule == "OSP115" and "'ssl'" in f.message for f in highs(pipeline.verify(purl)))
+
+
 def test_yanked_crate(cargoworld: World) -> None:
     purl, _ = tiny(cargoworld, yanked=True)
     assert any(f.rule == "OSP512" for f in pipeline.verify(purl).findings)

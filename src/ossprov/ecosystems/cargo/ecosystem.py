@@ -172,7 +172,12 @@ class Crates(Ecosystem):
                                     f"{vcs.path_in_vcs or '(root)'!r}, but the crate's files are in "
                                     f"{context.subdir or '(root)'!r}"))
         findings += _missing_files(tree, context)
-        declared = manifest.dependency_names(manifest.load(_data(tree, "Cargo.toml")))
+        normalised = manifest.load(_data(tree, "Cargo.toml"))
+        links = manifest.package(normalised).get("links")
+        if "links" in release.extra and release.extra["links"] != links:
+            findings.append(Finding(Severity.HIGH, "OSP115", None, f"the index says the crate links native library "
+                                    f"{release.extra.get('links')!r}, its Cargo.toml says {links!r}"))
+        declared = manifest.dependency_names(normalised)
         extra = sorted(set(release.extra.get("index_dependencies") or ()) - declared)
         if extra:
             findings.append(Finding(Severity.HIGH, "OSP113", None, "the index lists dependencies the crate's "

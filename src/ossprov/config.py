@@ -2,9 +2,10 @@
 
 Registry base URLs are never written in ossprov's source. In order of precedence they come from:
 the environment (`OSSPROV_NPM_REGISTRY`, `OSSPROV_PYPI_INDEX`, `OSSPROV_NUGET_SOURCE`,
-`OSSPROV_MAVEN_REPOSITORY`), ossprov's config file (`[registries]` table), then the ecosystem's own
-configuration (npm config, pip config, NuGet.Config, Maven settings.xml), then the client's built-in default
-as the installed client itself reports it.
+`OSSPROV_MAVEN_REPOSITORY`, `OSSPROV_GOPROXY`, `OSSPROV_CARGO_REGISTRY`), ossprov's config file (`[registries]`
+table), then the ecosystem's own configuration (npm config, pip config, NuGet.Config, Maven settings.xml,
+`go env GOPROXY`, cargo's config.toml), then the client's built-in default as the installed client itself
+reports it.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ _REGISTRY_ENV = {
     "pypi": "OSSPROV_PYPI_INDEX",
     "nuget": "OSSPROV_NUGET_SOURCE",
     "maven": "OSSPROV_MAVEN_REPOSITORY",
+    "golang": "OSSPROV_GOPROXY",
+    "cargo": "OSSPROV_CARGO_REGISTRY",
 }
 
 

@@ -24,8 +24,9 @@ def parse_purl(text: str, *, require_version: bool = True) -> PackageURL:
 
 
 def package_name(purl: PackageURL) -> str:
-    """The name as the registry knows it: npm `@scope/name`, Maven `group:artifact`, else the name."""
-    if purl.type == "npm" and purl.namespace:
+    """The name as the registry knows it: npm `@scope/name`, Maven `group:artifact`, the Go module path, else
+    the name."""
+    if purl.type in ("npm", "golang") and purl.namespace:
         return f"{purl.namespace}/{purl.name}"
     if purl.type == "maven" and purl.namespace:
         return f"{purl.namespace}:{purl.name}"

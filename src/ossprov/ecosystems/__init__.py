@@ -7,7 +7,7 @@ import importlib
 from ossprov.ecosystems.interface import Ecosystem
 from ossprov.errors import InputError
 
-_MODULES = {"npm": "npm", "pypi": "pypi", "nuget": "nuget", "maven": "maven"}
+_MODULES = {"npm": "npm", "pypi": "pypi", "nuget": "nuget", "maven": "maven", "golang": "golang", "cargo": "cargo"}
 _instances: dict[str, Ecosystem] = {}
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ossprov.errors import InputError
 from ossprov.fix.manifests.base import ManifestEditor
+from ossprov.fix.manifests.cargo import CargoToml
 from ossprov.fix.manifests.maven import PomXml
 from ossprov.fix.manifests.npm import PackageJson
 from ossprov.fix.manifests.nuget import Nuspec, ProjectFile
@@ -20,6 +21,7 @@ EDITORS: dict[str, tuple[tuple[str, ManifestEditor], ...]] = {
     "maven": (("pom.xml", PomXml()),),
     "nuget": ((".nuspec", Nuspec()), (".csproj", ProjectFile()), (".fsproj", ProjectFile()),
               (".vbproj", ProjectFile())),
+    "cargo": (("Cargo.toml", CargoToml()),),
 }
 """Per ecosystem, in order of preference: a file name (or, starting with a dot, a suffix) and its editor."""
 MANUAL_ONLY = {"pypi": "setup.py"}

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from ossprov.errors import InputError
 from ossprov.scan.parsers import (
+    cargo_lock,
     cyclonedx,
+    go_sum,
     npm_lock,
     nuget_lock,
     pipfile_lock,
@@ -33,6 +35,9 @@ FORMATS: tuple[LockFormat, ...] = (
     pylock.FORMAT,
     uv_lock.FORMAT,
     poetry_lock.FORMAT,
+    cargo_lock.FORMAT,
+    go_sum.SUM_FORMAT,
+    go_sum.MOD_FORMAT,
     requirements.FORMAT,
 )
 """Sniffing goes in this order: the more specific markers first."""

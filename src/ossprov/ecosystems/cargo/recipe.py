@@ -1,0 +1,75 @@
+"""The rebuild recipe of a crate: `cargo package` of the crate's directory at the pinned commit, as the
+published `.crate` was made, against the registry ossprov is configured with.
+
+Dependencies (needed only to write the crate's Cargo.lock) are fetched in the install phase, the only one
+with network; packaging runs offline and does not compile (`--no-verify`): the crate is source, and what
+cargo writes besides (the normalised Cargo.toml, `.cargo_vcs_info.json`, Cargo.lock) is compared after
+stabilising. The rebuild stage calls `infer` for purl type `cargo` (see the integration note in
+`ossprov.ecosystems.cargo`).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from pathlib import Path
+
+from ossprov.ecosystems.cargo import manifest, registry
+from ossprov.errors import InputError
+from ossprov.http import without_credentials
+from ossprov.model import PackageTree, Release
+from ossprov.verify.recipe import Recipe, Step, Unbuildable
+
+ENV = {"CARGO_HOME": "{home}/cargo", "CARGO_TARGET_DIR": "{home}/target", "CARGO_TERM_COLOR": "never",
+       "CARGO_NET_GIT_FETCH_WITH_CLI": "false"}
+
+
+def _cargo_version() -> str | None:
+    try:
+        out = subprocess.run(["cargo", "--version"], capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+def _registry_config() -> str:
+    """Cargo config that makes the build's crates-io the registry ossprov reads (credentials removed)."""
+    try:
+        index = without_credentials(registry.index_url())
+    except InputError as exc:
+        raise Unbuildable(str(exc)) from None
+    return ('[source.crates-io]\nreplace-with = "ossprov-registry"\n\n'
+            f'[source.ossprov-registry]\nregistry = "sparse+{index}"\n')
+
+
+def infer(source: Path, subdir: str, release: Release, published: PackageTree | None) -> Recipe:
+    """The recipe, or Unbuildable when the directory holds no package manifest."""
+    sub = source / subdir
+    try:
+        doc = tomllib.loads((sub / "Cargo.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise Unbuildable(f"no readable Cargo.toml at {subdir or 'the repository root'}") from None
+    if not manifest.package(doc):
+        raise Unbuildable(f"the Cargo.toml at {subdir or 'the repository root'} declares no [package]")
+    packaged = published.files.get(".cargo_vcs_info.json") if published else None
+    vcs = manifest.vcs_info(packaged.data) if packaged else None
+    steps = []
+    notes = []
+    has_deps = bool(manifest.dependency_names(doc))
+    locked = any((source / d / "Cargo.lock").is_file() for d in (Path(subdir), *Path(subdir).parents))
+    if has_deps:
+        steps.append(Step("install", ("cargo", "fetch", *(("--locked",) if locked else ())), subdir, network=True))
+    if has_deps and not locked:
+        notes.append("the repository has no Cargo.lock: dependencies resolved afresh by cargo fetch")
+        # cargo fetch wrote one into the work tree; cargo package refuses a dirty tree and resolves again
+        # offline from what fetch cached
+        steps.append(Step("build", ("git", "clean", "-fxq", "--", ":(glob)**/Cargo.lock"), ""))
+    steps += [Step("build", ("cargo", "package", "--no-verify", "--offline"), subdir),
+              Step("build", ("cp", f"{{home}}/target/package/{release.name}-{release.version}.crate", "{out}/"),
+                   subdir)]
+    toolchain = {"rust-version": str(v)} if (v := manifest.package(doc).get("rust-version")) else {}
+    host = {"cargo": v} if (v := _cargo_version()) else {}
+    if vcs is not None and vcs.path_in_vcs != subdir:
+        notes.append(f"packaged from {vcs.path_in_vcs!r}, rebuilt from {subdir!r}")
+    return Recipe("cargo", "crate", subdir, tuple(steps), "*.crate", dict(ENV), toolchain, host, tuple(notes),
+                  files={"cargo/config.toml": _registry_config()})

@@ -23,6 +23,11 @@ class NotFoundError(InputError):
     """The registry answered that the package or version does not exist."""
 
 
+class VersionRemovedError(NotFoundError):
+    """The registry records the version but no longer serves it (unpublished, taken down): the stage runner
+    makes this a `removed` result, not an error."""
+
+
 class RegistryError(OssprovError):
     """The registry or the network failed: unreachable, 5xx after retries, a truncated or malformed answer."""
 

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 
 from ossprov.errors import OssprovError
-from ossprov.model import Severity
+from ossprov.model import Severity, VerifyResult
 
 T = TypeVar("T")
 stderr = Console(stderr=True)
@@ -53,3 +53,14 @@ def reaches(severity: Severity | None, fail_on: str) -> bool:
     if severity is None or fail_on == "never":
         return False
     return severity.rank >= Severity(fail_on).rank
+
+
+def artifact_verdicts(results: list[VerifyResult]) -> None:
+    """One line per verified file, for releases with several (the panel shows the primary one's files)."""
+    for result in results:
+        if len(result.artifacts) < 2:
+            continue
+        click.echo(f"{result.locate.purl}: {result.verdict.value} overall, the worst of {len(result.artifacts)} files")
+        for a in result.artifacts:
+            shared = f", {a.shared} file(s) shared with an earlier file" if a.shared else ""
+            click.echo(f"  {a.artifact.filename:60} {a.verdict.value}{shared}" + (f" ({a.reason})" if a.reason else ""))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.commands._common import format_option, progress, run_each
 from ossprov.errors import InputError
 from ossprov.report.jsonout import dumps, locate_json
@@ -26,7 +26,7 @@ def command(purls: tuple[str, ...], artifact: Path | None, fmt: str) -> None:
     if artifact is not None and len(purls) > 1:
         raise InputError("--artifact goes with a single PURL")
     with progress(fmt == "table") as step:
-        results, _errors, code = run_each(list(purls), lambda p: pipeline.locate(p, artifact, step))
+        results, _errors, code = run_each(list(purls), lambda p: stages.locate(p, artifact, step))
     if fmt == "json":
         click.echo(dumps([locate_json(r) for r in results]) if results else "[]")
     else:

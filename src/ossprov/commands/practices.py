@@ -11,6 +11,7 @@ from rich.table import Table
 from ossprov.model import to_json
 from ossprov.practices.records import INCONCLUSIVE, PracticesResult
 from ossprov.practices.runner import assess
+from ossprov.stages import Settings, run_stages
 
 DETAILS_SHOWN = 3
 
@@ -51,7 +52,13 @@ def _table(result: PracticesResult) -> None:
               help="Environment variable holding a GitHub token; enables the checks that need the GitHub API.")
 def command(target: str, fmt: str, token_env: str) -> None:
     """Score the practices of a repository (PURL, REPO_URL or PATH) with the OpenSSF Scorecard checks."""
-    result = assess(target, token_env=token_env)
+    if target.startswith("pkg:"):
+        run = run_stages(target, ["practices"], Settings(token_env=token_env))
+        run.require("practices")
+        assert run.practices is not None
+        result = run.practices
+    else:
+        result = assess(target, token_env=token_env)
     if fmt == "json":
         click.echo(json.dumps(to_json(result), indent=2))
     else:

@@ -11,10 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ossprov.commands._common import FAIL_ON, format_option, reaches
+from ossprov.document import verify_document
 from ossprov.model import Severity
 from ossprov.report.cyclonedx import render_cyclonedx
 from ossprov.report.html import render_html
-from ossprov.report.jsonout import verify_json
 from ossprov.report.sarif import sarif
 from ossprov.scan.discover import read_path
 from ossprov.scan.items import CATEGORIES, ScanItem
@@ -44,11 +44,11 @@ def _summary(items: list[ScanItem]) -> None:
 def _json(items: list[ScanItem]) -> str:
     out = []
     for item in items:
-        doc = verify_json(item.result) if item.result else {"purl": item.dependency.purl, "verdict": None}
+        doc = verify_document(item.result, item.stages) if item.result else {"purl": item.dependency.purl,
+                                                                             "verdict": None, **item.stages}
         doc["lockfile"] = {"file": item.dependency.location.file, "line": item.dependency.location.line}
         doc["error"] = item.error
         doc["reused"] = item.reused
-        doc.update(item.stages)
         doc["findings"] = [*doc.get("findings", []), *({"severity": f.severity.value, "rule": f.rule, "path": f.path,
                                                          "message": f.message} for f in item.extra_findings)]
         out.append(doc)

@@ -4,11 +4,14 @@ pin, compare, rebuild and report are generic and call only these methods.
 
 from __future__ import annotations
 
+import fnmatch
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from packageurl import PackageURL
 
@@ -19,6 +22,34 @@ ReadSource = Callable[[str], bytes | None]
 """Reads a file of the source tree by repository path (None when absent)."""
 ReadMany = Callable[[Iterable[str]], dict[str, bytes]]
 """Reads many files of the source tree at once (repository path → content; absent paths left out)."""
+T = TypeVar("T")
+
+INSTALLABLE_KINDS = frozenset({"tgz", "sdist", "wheel", "jar", "sources-jar", "nupkg"})
+"""Artifact kinds a client installs (or a build tool consumes): each is verified by default. POMs and
+signatures are not."""
+
+_run_memo: ContextVar[dict[Any, Any] | None] = ContextVar("ossprov_run_memo", default=None)
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """Within a run of the stages, a registry document asked for twice (the release, then the history for
+    the practices' maintenance signals) is fetched once."""
+    token = _run_memo.set({})
+    try:
+        yield
+    finally:
+        _run_memo.reset(token)
+
+
+def once_per_run(key: Any, fetch: Callable[[], T]) -> T:
+    """`fetch()`, or what it gave earlier in this run for `key` (failures are not remembered)."""
+    memo = _run_memo.get()
+    if memo is None:
+        return fetch()
+    if key not in memo:
+        memo[key] = fetch()
+    return memo[key]
 
 
 @dataclass(frozen=True)
@@ -95,6 +126,15 @@ class Ecosystem(ABC):
     @abstractmethod
     def choose_artifact(self, release: Release) -> ArtifactRef | None:
         """The artifact most comparable with source (npm tarball, PyPI sdist before wheel, ...)."""
+
+    def installable(self, release: Release, pattern: str | None = None) -> list[ArtifactRef]:
+        """Every file of the release a client can install, each verified (the chosen one first): npm's
+        tarball, PyPI's sdist and every wheel, Maven's jar and sources jar, the .nupkg. `pattern` (a glob on
+        the filename) narrows them."""
+        chosen = self.choose_artifact(release)
+        refs = [a for a in release.artifacts if a.kind in INSTALLABLE_KINDS or a == chosen]
+        refs.sort(key=lambda a: a != chosen)
+        return [a for a in refs if pattern is None or fnmatch.fnmatchcase(a.filename, pattern)]
 
     def configured_local_bases(self) -> list[str]:
         """`file://` URL prefixes the user configured for this ecosystem's registry: the only places a

@@ -1,5 +1,6 @@
-"""`assess`: resolve what the user named (purl, repository URL, local path) to a repository and commit,
-run every check, aggregate, and add the package's maintenance signals when a purl was given."""
+"""`assess_target`: run every check on a repository at a commit, aggregate, and add the package's
+maintenance signals when the target is a package. `assess` resolves a repository URL or local path first;
+a package is located by the stage runner (`ossprov.stages`), which calls `assess_target` with its clone."""
 
 from __future__ import annotations
 
@@ -41,23 +42,6 @@ class Target:
     purl: PackageURL | None = None
 
 
-def _from_purl(text: str) -> Target:
-    from ossprov import pipeline  # the core pipeline; imported late so the other targets work without it
-
-    try:
-        purl = PackageURL.from_string(text)
-    except ValueError as exc:
-        raise InputError(f"not a valid purl: {text!r} ({exc})") from None
-    located = pipeline.locate(text)
-    if not located.located or located.repository is None or located.commit is None:
-        raise NotLocatedError(f"the source repository and commit of {text} could not be located")
-    repo = Repo(ensure_clone(located.repository.url))
-    if not repo.has_commit(located.commit):
-        raise NotLocatedError(f"commit {located.commit} of {text} is not in {located.repository.url}")
-    head = repo.resolve("HEAD") or located.commit
-    return Target(repo, located.commit, head, located.repository.url, purl)
-
-
 def _from_path(text: str) -> Target:
     path = Path(text).expanduser()
     if not path.exists():
@@ -71,9 +55,10 @@ def _from_path(text: str) -> Target:
 
 
 def resolve(target: str) -> Target:
-    """The repository and commit `target` names: a purl, a repository URL (cloned into the cache), a path."""
+    """The repository and commit `target` names: a repository URL (cloned into the cache) or a path. A
+    package (purl) is located by the stage runner, which hands its clone to `assess_target`."""
     if target.startswith("pkg:"):
-        return _from_purl(target)
+        raise InputError(f"{target} is a package: its practices are assessed through ossprov.stages.run_stages")
     if _REMOTE.match(target):
         repo = Repo(ensure_clone(target))
         head = repo.resolve("HEAD")
@@ -102,9 +87,14 @@ def package_signals(purl: PackageURL, now: float) -> PackageSignals | None:
 
 
 def assess(target: str, *, token_env: str | None = "GITHUB_TOKEN", now: float | None = None) -> PracticesResult:
-    """Score the practices of the repository `target` names."""
-    resolved = resolve(target)
-    moment = time.time() if now is None else now
+    """Score the practices of the repository `target` (URL or path) names."""
+    return assess_target(resolve(target), token_env=token_env, now=time.time() if now is None else now)
+
+
+def assess_target(resolved: Target, *, token_env: str | None, now: float) -> PracticesResult:
+    """Score the practices of a resolved repository at its commit, with the package's maintenance signals
+    when the target is a package."""
+    moment = now
     api, why = github_api(resolved.url, token_env)
     try:
         ctx = Context(resolved.repo, resolved.commit, head=resolved.head, url=resolved.url, now=moment,

@@ -47,7 +47,11 @@ def test_binary_jar_manifest_commit_checked_when_the_sources_jar_is_compared(wor
                          jar=jar, sources=SOURCES)
     result = stages.verify(purl)
     assert result.locate.commit == release
-    assert mismatches(result) == [(Severity.HIGH, "manifested-1.0.0.jar!META-INF/MANIFEST.MF")]
+    # the sources jar's comparison checks the binary jar's manifest, and the binary jar is verified too
+    assert mismatches(result) == [(Severity.HIGH, "manifested-1.0.0.jar!META-INF/MANIFEST.MF"),
+                                  (Severity.HIGH, "META-INF/MANIFEST.MF")]
+    assert {f.artifact for f in result.findings if f.rule == "OSP116"} == {"manifested-1.0.0-sources.jar",
+                                                                          "manifested-1.0.0.jar"}
 
 
 def test_abbreviated_agreeing_commit_is_no_finding(world: World) -> None:

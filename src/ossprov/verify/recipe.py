@@ -167,8 +167,8 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
     manifest = _read_json(sub / "package.json")
     scripts = manifest.get("scripts") if isinstance(manifest.get("scripts"), dict) else {}
     notes: list[str] = []
-    published = release.npm or NpmPublication()
-    toolchain = {k: v for k, v in (("node", published.node_version), ("npm", published.npm_version)) if v}
+    publication = release.npm or NpmPublication()
+    toolchain = {k: v for k, v in (("node", publication.node_version), ("npm", publication.npm_version)) if v}
     engines = manifest.get("engines") if isinstance(manifest.get("engines"), dict) else {}
     if "node" not in toolchain and isinstance(engines.get("node"), str):
         toolchain["node-engines"] = engines["node"]

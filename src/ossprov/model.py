@@ -348,7 +348,7 @@ def from_json(cls: Any, data: Any) -> Any:
         return {k: from_json(value, v) for k, v in data.items()}
     if isinstance(cls, type) and issubclass(cls, enum.Enum):
         return cls(data)
-    if dataclasses.is_dataclass(cls):
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls):
         hints = typing.get_type_hints(cls)
         names = {f.name for f in dataclasses.fields(cls) if f.init}
         return cls(**{k: from_json(hints[k], v) for k, v in data.items() if k in names})

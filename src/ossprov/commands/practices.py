@@ -27,8 +27,8 @@ def _table(result: PracticesResult) -> None:
         score = "?" if check.score == INCONCLUSIVE else str(check.score)
         reason = check.reason
         for detail in check.details[:DETAILS_SHOWN]:
-            where = f"{detail.path}:{detail.line}" if detail.path and detail.line else detail.path
-            reason += f"\n  · {where + ': ' if where else ''}{detail.message}"
+            at = f"{detail.path}:{detail.line}" if detail.path and detail.line else detail.path
+            reason += f"\n  · {at + ': ' if at else ''}{detail.message}"
         if len(check.details) > DETAILS_SHOWN:
             reason += f"\n  · … {len(check.details) - DETAILS_SHOWN} more (--format json)"
         table.add_row(check.name, score, check.risk.value, reason)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ossprov.commands._common import FAIL_ON, format_option, reaches
 from ossprov.document import verify_document
-from ossprov.model import Severity
+from ossprov.model import Finding, Severity
 from ossprov.report.cyclonedx import render_cyclonedx
 from ossprov.report.html import render_html
 from ossprov.report.sarif import sarif
@@ -31,7 +31,7 @@ def _summary(items: list[ScanItem]) -> None:
     counts = {c: sum(1 for i in items if i.category == c) for c in CATEGORIES}
     console.print("  ".join(f"{c}: {n}" for c, n in counts.items() if n) or "no packages")
     table = Table("package", "verdict", "high", "medium", "first finding", header_style="bold")
-    ordered = sorted(items, key=lambda i: (-(_worst(i).rank if _worst(i) else -1), i.dependency.purl))
+    ordered = sorted(items, key=lambda i: (-(worst.rank if (worst := _worst(i)) else -1), i.dependency.purl))
     for item in ordered:
         highs = sum(f.severity is Severity.HIGH for f in item.findings)
         mediums = sum(f.severity is Severity.MEDIUM for f in item.findings)
@@ -91,8 +91,9 @@ def command(path: Path, fmt: str, output: Path | None, fail_on: str, rebuild: bo
     elif fmt == "json":
         text = _json(items)
     elif fmt == "sarif":
-        rows = [(f, i.dependency.purl, i.dependency.location.file, i.dependency.location.line)
-                for i in items for f in i.findings]
+        rows: list[tuple[Finding, str, str | None, int | None]] = [
+            (f, i.dependency.purl, i.dependency.location.file, i.dependency.location.line)
+            for i in items for f in i.findings]
         text = json.dumps(sarif(rows), indent=2)
     elif fmt == "cyclonedx":
         text = render_cyclonedx(items)

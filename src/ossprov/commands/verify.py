@@ -10,7 +10,7 @@ from ossprov import stages
 from ossprov.commands._common import FAIL_ON, artifact_verdicts, format_option, progress, reaches, run_each
 from ossprov.document import verify_document
 from ossprov.errors import InputError
-from ossprov.model import Verdict
+from ossprov.model import Finding, Verdict
 from ossprov.report.jsonout import dumps
 from ossprov.report.sarif import sarif
 from ossprov.report.table import print_panels, verify_panel
@@ -42,7 +42,8 @@ def command(purls: tuple[str, ...], artifact: Path | None, artifact_filter: str 
     elif fmt == "sarif":
         import json
 
-        rows = [(f, r.locate.purl, None, None) for r in results for f in r.findings]
+        rows: list[tuple[Finding, str, str | None, int | None]] = [
+            (f, r.locate.purl, None, None) for r in results for f in r.findings]
         click.echo(json.dumps(sarif(rows), indent=2))
     else:
         print_panels([verify_panel(r) for r in results])

@@ -127,3 +127,21 @@ def test_a_failing_package_is_its_own_result_in_a_scan(world: World, monkeypatch
     assert item.result is None and item.error and "internal error" in item.error and "KeyError" in item.error
     with pytest.raises(OssprovError):
         stages.run_stages("pkg:npm/x@1.0.0", ["nonsense"])
+
+
+def test_local_jar_without_a_repository_configured_verifies_offline(world: World, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from ossprov.fixtures.maven import jar_bytes, pom_xml
+    from tests.ecosystems.test_maven import project
+
+    _, sha = project(world)
+    jar = tmp_path / "greeter-1.0.0.jar"
+    jar.write_bytes(jar_bytes({"org/acme/messages.properties": "hello=Hello\n",
+                               "git.properties": f"git.commit.id={sha}\n",
+                               "META-INF/maven/org.acme/greeter/pom.xml":
+                                   pom_xml("org.acme", "greeter", "1.0.0", scm="https://github.com/acme/greeter")}))
+    monkeypatch.delenv("OSSPROV_MAVEN_REPOSITORY")
+    result = stages.verify("pkg:maven/org.acme/greeter@1.0.0", artifact=jar)
+    assert result.locate.commit == sha, result.locate.evidence
+    assert any(e.kind == "artifact-digest" and "not checked" in e.detail for e in result.locate.evidence)
+    assert result.verdict is not Verdict.MISMATCH, result.findings

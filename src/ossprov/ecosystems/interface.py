@@ -1,5 +1,18 @@
 """What every ecosystem plug-in provides. Everything ecosystem-specific lives behind this interface; locate,
 pin, compare, rebuild and report are generic and call only these methods.
+
+A new ecosystem is one module `ecosystems/NAME.py` with `ECOSYSTEM = NAME()` (a subclass of `Ecosystem`),
+registered in `ecosystems/__init__.py`. By concern, what it implements:
+
+- registry: `release` (one version: files with digests, source hints, typed facts on `Release`), `history`,
+  `choose_artifact` (the file most comparable with source) and, when its files have kinds outside
+  `INSTALLABLE_KINDS`, `installable`; registry documents are fetched through `once_per_run`.
+- the artifact: `read_artifact` (safely, root prefix removed), `artifact_hints`, `artifact_release` (a
+  release from the file alone, for `--artifact` without a registry).
+- the source tree: `read_manifest`, `tag_names`, `comparable_files`, `source_path`.
+- the comparison: `explain` (normalised or generated, else None) and `release_findings`.
+
+The stage runner (`ossprov.stages`) calls them in order; nothing else does.
 """
 
 from __future__ import annotations

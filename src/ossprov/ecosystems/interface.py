@@ -12,7 +12,7 @@ registered in `ecosystems/__init__.py`. By concern, what it implements:
 - the source tree: `read_manifest`, `tag_names`, `comparable_files`, `source_path`.
 - the comparison: `explain` (normalised or generated, else None) and `release_findings`.
 
-The stage runner (`ossprov.stages`) calls them in order; nothing else does.
+The stage runner (`ossprov.stages`) composes them; threats, practices and fix also read `release` and `history`.
 """
 
 from __future__ import annotations

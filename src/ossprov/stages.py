@@ -150,7 +150,7 @@ def _run(purl: PackageURL, eco: Ecosystem, wanted: tuple[str, ...], settings: Se
     progress("reading registry metadata")
     release, evidence, removed = artifacts.release(purl, eco, settings.artifact)
     if removed is not None:
-        return _removed(purl, wanted, removed)
+        return removed_run(canonical(purl), wanted, removed)
     compares = "verify" in wanted or "rebuild" in wanted
     read = _read_artifacts(eco, release, settings, every=compares)
     primary = read[0]
@@ -325,9 +325,10 @@ def _unique(findings: Iterable[Finding]) -> list[Finding]:
     return list(dict.fromkeys(findings))
 
 
-def _removed(purl: PackageURL, wanted: tuple[str, ...], removed: Removed) -> PackageRun:
-    """A version the registry took down: a result with what is known, for every stage asked."""
-    text = canonical(purl)
+def removed_run(text: str, wanted: Iterable[str], removed: Removed) -> PackageRun:
+    """A version the registry took down: a result with what is known, for every stage asked. Scan calls it
+    too, for a version its lockfile names that the registry does not serve (the lockfile proves it was)."""
+    wanted = ordered(wanted)
     located = LocateResult(text, evidence=removed.evidence)
     finding = removed_finding(text, removed.detail)
     result = VerifyResult(located, Verdict.REMOVED, findings=(finding,),

@@ -16,7 +16,7 @@ from ossprov.fixtures.nuget import nuspec, publish_nuget
 from ossprov.fixtures.world import World
 from ossprov.model import Severity, Verdict
 from ossprov.scan.parsers.base import Dependency, Location
-from ossprov.scan.run import scan_one
+from ossprov.scan.run import ScanOptions, scan_one
 from ossprov.source import locate as source_locate
 
 CLEAN = "X = 1\n"
@@ -145,3 +145,15 @@ def test_local_jar_without_a_repository_configured_verifies_offline(world: World
     assert result.locate.commit == sha, result.locate.evidence
     assert any(e.kind == "artifact-digest" and "not checked" in e.detail for e in result.locate.evidence)
     assert result.verdict is not Verdict.MISMATCH, result.findings
+
+
+def test_a_lockfile_version_the_registry_never_lists_is_removed_with_the_lockfile_digest(world: World) -> None:
+    world.publish_npm(plain(world, "vanished"))
+    dep = Dependency("pkg:npm/vanished@1.0.1", "vanished", "1.0.1", "npm", {"sha512": "ab" * 64},
+                     Location("package-lock.json", 7))
+    item = scan_one(dep, None, ScanOptions(stages=("rebuild",)))
+    assert item.category == "removed" and item.result is not None
+    assert any(f.rule == "OSP513" and f.severity is Severity.HIGH for f in item.findings)
+    lockfile = next(e for e in item.result.locate.evidence if e.kind == "lockfile")
+    assert "package-lock.json:7" in lockfile.detail and "sha512 abababab" in lockfile.detail
+    assert "error" in item.stages["rebuild"]

@@ -9,12 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ossprov.artifacts import Removed
 from ossprov.document import read_verify
-from ossprov.errors import OssprovError
-from ossprov.model import VerifyResult
+from ossprov.errors import NotFoundError, OssprovError
+from ossprov.model import Evidence, VerifyResult
 from ossprov.scan.items import ScanItem
 from ossprov.scan.parsers.base import Dependency
-from ossprov.stages import Settings, digests_served, documents, run_stages
+from ossprov.stages import Settings, digests_served, documents, removed_run, run_stages
 from ossprov.store.database import Store
 from ossprov.store.results import latest_payload, save_results
 from ossprov.threats.removed import lockfile_digest_findings
@@ -46,12 +47,28 @@ def _records(dep: Dependency, store: Store | None, options: ScanOptions) -> tupl
     stages = ("verify", *options.stages)
     if not options.refresh and (stored := _stored(store, dep.purl, stages)) is not None:
         return stored, True
-    records = documents(run_stages(dep.purl, stages, Settings()), keep_going=True)
+    try:
+        run = run_stages(dep.purl, stages, Settings())
+    except NotFoundError as exc:  # the lockfile proves the version was served: it was taken down
+        run = removed_run(dep.purl, stages, Removed(str(exc), _lockfile_evidence(dep)))
+        return documents(run, keep_going=True), False
+    records = documents(run, keep_going=True)
     if store is not None:
         with store.write() as conn:
             save_results(conn, dep.purl, {s: r for s, r in records.items() if "error" not in r},
                          refresh=options.refresh)
     return records, False
+
+
+def _lockfile_evidence(dep: Dependency) -> tuple[Evidence, ...]:
+    """What the lockfile still tells about a version the registry no longer serves."""
+    digests = sorted(dep.recorded_digests)
+    where = _location(dep)
+    if not digests:
+        return (Evidence("lockfile", f"{where} names this version (no digest recorded)", {"location": where}),)
+    algo, value = digests[0]
+    return (Evidence("lockfile", f"{where} records {algo} {value[:16]}… for it", {"location": where,
+                     "digests": [list(d) for d in digests]}),)
 
 
 def scan_one(dep: Dependency, store: Store | None = None, options: ScanOptions = ScanOptions()) -> ScanItem:

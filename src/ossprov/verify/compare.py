@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ossprov.ecosystems.interface import CompareContext, Comparison, Ecosystem, Manifest, ReadMany, ReadSource
 from ossprov.model import (
@@ -145,9 +145,10 @@ def pinned_source(repo: Repo, eco: Ecosystem, commit: str, subdir: str) -> Pinne
     return PinnedSource(repo, commit, subdir, files, read_one, read_many, eco.read_manifest(read_one, subdir))
 
 
-Shared = dict[tuple[str, str, str], tuple[FileResult, list[Finding]]]
-"""(artifact path, content root, blob id) → what comparing that file found: identical files of several
-artifacts of one release (the wheels of each platform) are compared once."""
+Shared = dict[tuple[str, str], tuple[FileResult, list[Finding]]]
+"""(repository path, blob id) → what comparing a file with those bytes against that source file found:
+identical files of several artifacts of one release (the sdist and the wheels of each platform) are compared
+once."""
 
 
 def artifact_findings(artifact: ArtifactInfo, tree: PackageTree) -> list[Finding]:
@@ -176,15 +177,15 @@ def compare_artifact(eco: Ecosystem, release: Release, tree: PackageTree, conten
     context = CompareContext(tree, source.files, source.read_one, source.read_many, content_root, source.subdir,
                              release, source.manifest, source.commit)
     shared = {} if shared is None else shared
-    blobs = {p: git_blob_id(f.data) for p, f in tree.files.items()}
-    known = {p: shared[(p, content_root, b)] for p, b in blobs.items() if (p, content_root, b) in shared}
+    keys = {p: (eco.source_path(p, content_root), git_blob_id(f.data)) for p, f in tree.files.items()}
+    known = {p: shared[k] for p, k in keys.items() if k in shared}
     fresh = PackageTree({p: f for p, f in tree.files.items() if p not in known}, tree.root_prefix)
     file_results, findings = classify(eco, fresh, context)
     for r in file_results:
-        shared[(r.path, content_root, blobs[r.path])] = (r, [f for f in findings if f.path == r.path])
-    for result, carried in known.values():
-        file_results.append(result)
-        findings += carried
+        shared[keys[r.path]] = (r, [f for f in findings if f.path == r.path])
+    for path, (result, carried) in known.items():
+        file_results.append(replace(result, path=path))
+        findings += [replace(f, path=path) for f in carried]
     file_results.sort(key=lambda r: r.path)
     findings = eco.release_findings(release, tree, context) + findings
     file_results += _missing(eco, tree, context)

@@ -28,6 +28,13 @@ class VersionRemovedError(NotFoundError):
     makes this a `removed` result, not an error."""
 
 
+class NotLocatedError(OssprovError):
+    """The package's source repository or commit could not be found (or the version is no longer served):
+    a stage that needs the source (practices, rebuild) cannot run."""
+
+    exit_code = 1
+
+
 class RegistryError(OssprovError):
     """The registry or the network failed: unreachable, 5xx after retries, a truncated or malformed answer."""
 

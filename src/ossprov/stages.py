@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packageurl import PackageURL
 
@@ -28,7 +28,7 @@ from ossprov import artifacts, ecosystems, verdict
 from ossprov.artifacts import ReadArtifact, Removed
 from ossprov.document import verify_document
 from ossprov.ecosystems.interface import Ecosystem, one_run
-from ossprov.errors import InputError, NotFoundError, OssprovError
+from ossprov.errors import InputError, NotFoundError, NotLocatedError, OssprovError
 from ossprov.locating import locate as locate_stage
 from ossprov.model import (
     ArtifactRef,
@@ -42,7 +42,6 @@ from ossprov.model import (
     to_json,
 )
 from ossprov.practices.records import PracticesResult
-from ossprov.practices.runner import NotLocatedError, Target, assess_target
 from ossprov.purls import canonical, parse_purl
 from ossprov.report.jsonout import locate_json
 from ossprov.source.git import Repo, git_blob_id
@@ -56,7 +55,9 @@ from ossprov.verify.compare import (
     compare_artifact,
     pinned_source,
 )
-from ossprov.verify.rebuild import RebuildOptions, RebuildResult, rebuild
+
+if TYPE_CHECKING:  # the rebuild and practices stages load when they run (verify starts without them)
+    from ossprov.verify.rebuild import RebuildOptions, RebuildResult
 
 STAGES = ("locate", "verify", "rebuild", "practices")
 """Every stage, in the order they run."""
@@ -78,7 +79,8 @@ class Settings:
     """Verify this local file (matched to the registry's files by digest) instead of the registry's files."""
     artifact_filter: str | None = None
     """A glob on filenames: only the installable files it matches are verified (default: all of them)."""
-    rebuild: RebuildOptions = field(default_factory=RebuildOptions)
+    rebuild: RebuildOptions | None = None
+    """How to rebuild (default: sandboxed, network only to install dependencies)."""
     rebuild_every_artifact: bool = False
     """Rebuild each verified artifact that passed the static comparison, not just the primary one (the
     mirror stores each file only when its own rebuild reproduced it)."""
@@ -258,7 +260,10 @@ def _why_not(located: LocateResult, read: ReadArtifact) -> str:
 
 def _rebuild(run: PackageRun, settings: Settings) -> PackageRun:
     """Rebuild the primary artifact (or each one that passed the comparison) from the located source."""
+    from ossprov.verify.rebuild import RebuildOptions, rebuild
+
     assert run.locate is not None and run.release is not None and run.verify is not None
+    options = settings.rebuild or RebuildOptions()
     results = {r.artifact.filename: r for r in run.verify.artifacts}
     todo = [run.artifacts[0]]
     if settings.rebuild_every_artifact:
@@ -268,12 +273,14 @@ def _rebuild(run: PackageRun, settings: Settings) -> PackageRun:
     for read in todo:
         settings.progress(f"rebuilding {read.info.filename}")
         located = replace(run.locate, artifact=read.info)
-        rebuilds[read.info.filename] = rebuild(located, read.path, run.release, settings.rebuild)
+        rebuilds[read.info.filename] = rebuild(located, read.path, run.release, options)
     return replace(run, rebuilds=rebuilds)
 
 
 def _practices(run: PackageRun, purl: PackageURL, settings: Settings) -> PackageRun:
     """Score the located repository at the pinned commit, reusing the clone the locate stage opened."""
+    from ossprov.practices.runner import Target, assess_target
+
     located, repo = run.locate, run.repo
     if located is None or repo is None or not located.located or located.repository is None or not located.commit:
         error = NotLocatedError(f"the source repository and commit of {run.purl} could not be located")

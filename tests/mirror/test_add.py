@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ossprov import stages
 from ossprov.commands.mirror import command
 from ossprov.errors import InputError
 from ossprov.fixtures.world import World
 from ossprov.mirror import admit
 from ossprov.mirror.store import MirrorStore
 from ossprov.model import LocateResult, Release
+from ossprov.verify import rebuild as rebuild_stage
 from ossprov.verify.rebuild import Outcome, RebuildResult
 from tests.mirror.fixtures_world import PY_FILES, genuine_npm, genuine_pypi, tampered_npm
 from tests.mirror.mirrorhelpers import running
@@ -72,11 +72,11 @@ def _rebuilt(outcome: Outcome):
 
 def test_require_rebuilt_refuses_when_the_rebuild_differs(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     purl, _ = genuine_npm(world)
-    monkeypatch.setattr(stages, "rebuild", _rebuilt(Outcome.DIFFERS))
+    monkeypatch.setattr(rebuild_stage, "rebuild", _rebuilt(Outcome.DIFFERS))
     report = admit.add(purl, "rebuilt")
     assert not report.admitted and "rebuild outcome differs" in report.decisions[0].reason
     assert MirrorStore().load("npm", "plain") is None
-    monkeypatch.setattr(stages, "rebuild", _rebuilt(Outcome.BIT_FOR_BIT))
+    monkeypatch.setattr(rebuild_stage, "rebuild", _rebuilt(Outcome.BIT_FOR_BIT))
     report = admit.add(purl, "rebuilt")
     assert report.admitted
     assert MirrorStore().load("npm", "plain")["versions"]["1.0.0"]["files"][0]["rebuild"] == "bit-for-bit"

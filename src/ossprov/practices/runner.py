@@ -12,7 +12,7 @@ from pathlib import Path
 
 from packageurl import PackageURL
 
-from ossprov.errors import InputError, OssprovError
+from ossprov.errors import InputError, NotLocatedError
 from ossprov.practices.checks import ALL_CHECKS
 from ossprov.practices.context import Context
 from ossprov.practices.github import GitHubApi, github_slug
@@ -23,12 +23,6 @@ from ossprov.purls import package_name
 from ossprov.source.git import Repo, ensure_clone
 
 _REMOTE = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
-
-
-class NotLocatedError(OssprovError):
-    """The package's source repository or commit could not be found: the practices cannot be assessed."""
-
-    exit_code = 1
 
 
 @dataclass(frozen=True)

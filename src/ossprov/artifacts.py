@@ -83,7 +83,7 @@ def _removed(detail: str, versions: tuple[VersionInfo, ...]) -> Removed:
     return Removed(detail, tuple(evidence))
 
 
-def read_local(eco: Ecosystem, release: Release | None, path: Path, evidence: list[Evidence]) -> ReadArtifact:
+def read_local(eco: Ecosystem, release: Release | None, path: Path) -> ReadArtifact:
     """The user's file, matched to a registry file of the version by digest."""
     if not path.is_file():
         raise InputError(f"--artifact {path}: no such file")
@@ -94,7 +94,7 @@ def read_local(eco: Ecosystem, release: Release | None, path: Path, evidence: li
     ok = True if match else (False if published else None)
     name = match.filename if match else path.name
     info = ArtifactInfo(name, digests["sha256"], f"local:{path}", ok, digests)
-    found = list(evidence)
+    found = []
     if match:
         found.append(Evidence("artifact-digest", f"{path.name} has the digest the registry publishes for "
                               f"{match.filename}", {"sha256": digests["sha256"]}))

@@ -174,7 +174,7 @@ def _run(purl: PackageURL, eco: Ecosystem, wanted: tuple[str, ...], settings: Se
 def _read_artifacts(eco: Ecosystem, release: Release | None, settings: Settings, every: bool) -> list[ReadArtifact]:
     """The user's file, or the registry's installable files (just the primary one unless `every`)."""
     if settings.artifact is not None:
-        return [artifacts.read_local(eco, release, settings.artifact, [])]
+        return [artifacts.read_local(eco, release, settings.artifact)]
     if release is None:
         raise InputError("no release metadata and no --artifact")
     refs = eco.installable(release, settings.artifact_filter)
@@ -220,14 +220,15 @@ def _compare_one(eco: Ecosystem, release: Release, located: LocateResult, read: 
                            f"the archive could not be read safely: {read.unreadable}"))
     if source is None or read.unreadable:
         return ArtifactResult(read.info, read.kind, Verdict.UNVERIFIABLE, _why_not(located, read), "", (),
-                              _tag(own, read))
+                              _tag(own, read.info.filename))
     file_results, findings, reused = compare_artifact(eco, release, read.tree, root, source, shared)
     return ArtifactResult(read.info, read.kind, Verdict.UNVERIFIABLE, "", root, tuple(file_results),
-                          _tag(own + findings, read), reused)
+                          _tag(own + findings, read.info.filename), reused)
 
 
-def _tag(findings: Iterable[Finding], read: ReadArtifact) -> tuple[Finding, ...]:
-    return tuple(replace(f, artifact=read.info.filename) for f in findings)
+def _tag(findings: Iterable[Finding], filename: str) -> tuple[Finding, ...]:
+    """The findings, each naming the file of the release it is about."""
+    return tuple(replace(f, artifact=filename) for f in findings)
 
 
 def _content_root(read: ReadArtifact, source: PinnedSource, default: str) -> str:
@@ -299,7 +300,7 @@ def _conclude(run: PackageRun) -> VerifyResult:
     concluded = []
     for result in run.verify.artifacts:
         rebuilt = run.rebuilds.get(result.artifact.filename)
-        later = list(_tag(rebuilt.findings, _named(run, result.artifact.filename))) if rebuilt else []
+        later = _tag(rebuilt.findings, result.artifact.filename) if rebuilt else ()
         findings = verdict.settled_by_rebuild([*result.findings, *later], rebuilt.outcome.value if rebuilt else None)
         compared = bool(result.file_results)
         mine = [*general, *findings]
@@ -315,10 +316,6 @@ def _conclude(run: PackageRun) -> VerifyResult:
     why = "" if primary.file_results else primary.reason
     return VerifyResult(run.locate, overall, primary.file_results, tuple(findings),
                         verdict.explain(findings, everything, why), tuple(concluded))
-
-
-def _named(run: PackageRun, filename: str) -> ReadArtifact:
-    return next(a for a in run.artifacts if a.info.filename == filename)
 
 
 def _practices_findings(practices: PracticesResult | None) -> list[Finding]:
@@ -386,11 +383,12 @@ def verify(purl: str, artifact: Path | None = None, progress: Progress = _quiet,
     return run.verify
 
 
-def digests_served(run_verify: VerifyResult) -> set[tuple[str, str]]:
-    """Every (algorithm, hex) the registry publishes for the version or that the files read have."""
-    served = set(run_verify.locate.published_digests)
-    for result in run_verify.artifacts or ():
-        served |= set(result.artifact.digests.items())
-    if run_verify.locate.artifact:
-        served |= set(run_verify.locate.artifact.digests.items())
+def digests_served(result: VerifyResult) -> set[tuple[str, str]]:
+    """Every (algorithm, hex) the registry publishes for the version or that the files read have: what a
+    lockfile's digest is checked against."""
+    served = set(result.locate.published_digests)
+    for artifact in result.artifacts:
+        served |= set(artifact.artifact.digests.items())
+    if result.locate.artifact:
+        served |= set(result.locate.artifact.digests.items())
     return served

@@ -203,10 +203,14 @@ def _compare(run: PackageRun, eco: Ecosystem, progress: Progress) -> PackageRun:
         source = pinned_source(repo, eco, located.commit, located.repository.subdir)
     shared: Shared = {}
     results = []
+    by_blob: dict[str, list[str]] = {}
     for index, read in enumerate(run.artifacts):
         progress(f"comparing {read.info.filename}")
+        if index and source is not None and not by_blob:
+            for path, blob in source.files.items():
+                by_blob.setdefault(blob, []).append(path)
         root = located.content_root if index == 0 or source is None else \
-            _content_root(read, source, located.content_root)
+            _content_root(read, by_blob, located.content_root)
         results.append(_compare_one(eco, release, located, read, source, root, shared))
     overall = VerifyResult(located, Verdict.UNVERIFIABLE, artifacts=tuple(results))
     return replace(run, source=source, verify=overall)
@@ -231,17 +235,16 @@ def _tag(findings: Iterable[Finding], filename: str) -> tuple[Finding, ...]:
     return tuple(replace(f, artifact=filename) for f in findings)
 
 
-def _content_root(read: ReadArtifact, source: PinnedSource, default: str) -> str:
+def _content_root(read: ReadArtifact, by_blob: dict[str, list[str]], default: str) -> str:
     """Where a further artifact's files sit in the repository: the prefix under which most of its files'
-    bytes are found at the commit (a wheel of a src layout sits under `src/`, its sdist at the root)."""
-    wanted = {git_blob_id(f.data): p for p, f in read.tree.files.items()}
+    bytes are found at the commit (a wheel of a src layout sits under `src/`, its sdist at the root).
+    `by_blob` maps the commit's blob ids to their paths."""
     votes: dict[str, int] = {}
-    for path, blob in source.files.items():
-        artifact_path = wanted.get(blob)
-        if artifact_path and path.endswith(artifact_path) and (
-                len(path) == len(artifact_path) or path[-len(artifact_path) - 1] == "/"):
-            prefix = path[: len(path) - len(artifact_path)]
-            votes[prefix] = votes.get(prefix, 0) + 1
+    for artifact_path, f in read.tree.files.items():
+        for path in by_blob.get(git_blob_id(f.data), ()):
+            if path == artifact_path or path.endswith("/" + artifact_path):
+                prefix = path[: len(path) - len(artifact_path)]
+                votes[prefix] = votes.get(prefix, 0) + 1
     if not votes:
         return default
     return max(sorted(votes), key=lambda p: (votes[p], p == default))

@@ -157,3 +157,16 @@ def test_a_lockfile_version_the_registry_never_lists_is_removed_with_the_lockfil
     lockfile = next(e for e in item.result.locate.evidence if e.kind == "lockfile")
     assert "package-lock.json:7" in lockfile.detail and "sha512 abababab" in lockfile.detail
     assert "error" in item.stages["rebuild"]
+
+
+def test_a_src_layout_wheel_sits_under_src_and_shares_the_sdists_comparison(world: World) -> None:
+    files = {"pyproject.toml": PY_FILES["pyproject.toml"], "src/snake/__init__.py": CLEAN,
+             "src/snake/core.py": "def f():\n    return 1\n"}
+    world.repo("acme/snake").commit("release", files)
+    purl = world.publish_pypi("snake", "1.0", files, metadata={"Project-URL": ["Source, https://github.com/acme/snake"]},
+                              wheel_files={"snake/__init__.py": CLEAN, "snake/core.py": files["src/snake/core.py"]})
+    result = stages.verify(purl)
+    wheel = next(a for a in result.artifacts if a.kind == "wheel")
+    assert wheel.content_root == "src/" and wheel.shared == 2, wheel
+    assert {r.path: r.status.value for r in wheel.file_results}["snake/core.py"] == "identical"
+    assert result.verdict is not Verdict.MISMATCH, result.findings

@@ -50,9 +50,9 @@ from ossprov.threats.removed import release_status_findings, removed_finding
 from ossprov.verify.compare import (
     PinnedSource,
     Shared,
-    artifact_findings,
     claim_findings,
     compare_artifact,
+    integrity_findings,
     pinned_source,
 )
 
@@ -218,7 +218,9 @@ def _compare(run: PackageRun, eco: Ecosystem, progress: Progress) -> PackageRun:
 
 def _compare_one(eco: Ecosystem, release: Release, located: LocateResult, read: ReadArtifact,
                  source: PinnedSource | None, root: str, shared: Shared) -> ArtifactResult:
-    own = artifact_findings(read.info, read.tree)
+    own = integrity_findings(read.info, read.tree)
+    if not read.unreadable:
+        own += eco.artifact_findings(release, read.tree)
     if read.refused:
         own.append(Finding(Severity.MEDIUM, "OSP140", read.info.filename,
                            f"the archive could not be read safely: {read.unreadable}"))

@@ -170,3 +170,13 @@ def test_a_src_layout_wheel_sits_under_src_and_shares_the_sdists_comparison(worl
     assert wheel.content_root == "src/" and wheel.shared == 2, wheel
     assert {r.path: r.status.value for r in wheel.file_results}["snake/core.py"] == "identical"
     assert result.verdict is not Verdict.MISMATCH, result.findings
+
+
+def test_a_pth_file_in_a_wheel_without_a_repository_is_mismatch_not_unverifiable(world: World) -> None:
+    purl = world.publish_pypi("orphan", "1.0", {"orphan/__init__.py": CLEAN},
+                              wheel_files={"orphan/__init__.py": CLEAN, "orphan-hook.pth": "import os; os.system('id')\n"})
+    result = stages.verify(purl)
+    assert not result.locate.located
+    assert result.verdict is Verdict.MISMATCH, result.reason
+    assert any(f.rule == "OSP131" and f.artifact == "orphan-1.0-py3-none-any.whl" for f in result.findings)
+    assert "no source repository could be found" in result.reason

@@ -10,7 +10,8 @@ registered in `ecosystems/__init__.py`. By concern, what it implements:
 - the artifact: `read_artifact` (safely, root prefix removed), `artifact_hints`, `artifact_release` (a
   release from the file alone, for `--artifact` without a registry).
 - the source tree: `read_manifest`, `tag_names`, `comparable_files`, `source_path`.
-- the comparison: `explain` (normalised or generated, else None) and `release_findings`.
+- the comparison: `explain` (normalised or generated, else None), `release_findings` (against the source)
+  and `artifact_findings` (what the artifact shows by itself, checked even when no source is found).
 
 The stage runner (`ossprov.stages`) composes them; threats, practices and fix also read `release` and `history`.
 """
@@ -203,7 +204,14 @@ class Ecosystem(ABC):
         the generic rules decide (modified or unexplained)."""
 
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
-        """Findings about the release as a whole (install hooks, .pth files, digest problems)."""
+        """Findings about the release as a whole against its source (install hooks the repository's manifest
+        does not have, native build files)."""
+        return []
+
+    def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:
+        """Findings the artifact shows by itself, with or without a source (a .pth file in a wheel, a RECORD
+        that does not match, metadata naming another package): a package whose repository cannot be found
+        still gets them, and any high one makes it `mismatch`."""
         return []
 
 

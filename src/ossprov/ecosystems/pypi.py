@@ -347,7 +347,7 @@ class PyPI(Ecosystem):
             return _explain_generated(path, context)
         return None
 
-    def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
+    def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:
         findings = []
         raw = _metadata_file(tree)
         if raw is None:

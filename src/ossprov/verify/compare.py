@@ -151,7 +151,7 @@ identical files of several artifacts of one release (the sdist and the wheels of
 once."""
 
 
-def artifact_findings(artifact: ArtifactInfo, tree: PackageTree) -> list[Finding]:
+def integrity_findings(artifact: ArtifactInfo, tree: PackageTree) -> list[Finding]:
     """What the artifact itself shows before any comparison: a digest the registry does not publish,
     archive entries refused on reading."""
     findings = []

@@ -47,7 +47,7 @@ def content_search(commits: int, files: int, tmp: Path) -> tuple[float, float, f
 
 def locate_cached() -> float:
     """Wall time of a second `locate` (cached clone and index) of a gitHead+tag package in the loopback world."""
-    from ossprov import http, pipeline
+    from ossprov import http, stages
     from ossprov.fixtures.world import World
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,9 +59,9 @@ def locate_cached() -> float:
         sha = repo.commit("release")
         repo.tag("v1.0.0")
         purl = world.publish_npm(world.npm_pack(pkg), git_head=sha)
-        pipeline.locate(purl)
+        stages.locate(purl)
         start = time.perf_counter()
-        result = pipeline.locate(purl)
+        result = stages.locate(purl)
         wall = time.perf_counter() - start
         world.stop()
         assert result.commit == sha

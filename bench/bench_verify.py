@@ -17,7 +17,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=2000)
     args = parser.parse_args()
-    from ossprov import http, pipeline
+    from ossprov import http, stages
     from ossprov.archive import materialize, read_archive, strip_root
     from ossprov.fixtures.world import World
 
@@ -32,10 +32,10 @@ def main() -> None:
         tarball = world.npm_pack(pkg)
         purl = world.publish_npm(tarball, git_head=sha)
         start = time.perf_counter()
-        pipeline.verify(purl)
+        stages.verify(purl)
         cold = time.perf_counter() - start
         start = time.perf_counter()
-        result = pipeline.verify(purl)
+        result = stages.verify(purl)
         warm = time.perf_counter() - start
 
         published, source = Path(tmp) / "published", Path(tmp) / "source"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from ossprov import http
 from ossprov.fixtures.world import World
+from ossprov.report.jsonout import schema
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +46,17 @@ def npm_project(world: World, owner_name: str, name: str, version: str, files: d
                 **kwargs: object) -> tuple:
     """A repository holding an npm package (see World.npm_project)."""
     return world.npm_project(owner_name, name, version, files, **kwargs)
+
+
+def results(text: str) -> list[dict]:
+    """The per-package documents of a command's `--format json` output, checked against the published schema
+    (every command prints one document shape)."""
+    doc = json.loads(text)
+    jsonschema.validate(doc, schema())
+    return doc["results"]
+
+
+def only_result(text: str) -> dict:
+    """The one per-package document of a command run on one package."""
+    (doc,) = results(text)
+    return doc

@@ -79,7 +79,7 @@ def build(world: World) -> list[str]:
     purls.append(world.publish_npm(world.npm_pack(pkg)))
 
     repo = world.repo("demo/snakeoil")
-    files = {"pyproject.toml": '[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n\n'
+    files: dict[str, str | bytes] = {"pyproject.toml": '[build-system]\nrequires = ["flit_core"]\nbuild-backend = "flit_core.buildapi"\n\n'
                                '[project]\nname = "snakeoil"\nversion = "1.0"\n',
              "snakeoil/__init__.py": '"""Cures everything."""\n__version__ = "1.0"\n'}
     repo.commit("release 1.0", files)

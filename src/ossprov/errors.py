@@ -23,6 +23,18 @@ class NotFoundError(InputError):
     """The registry answered that the package or version does not exist."""
 
 
+class VersionRemovedError(NotFoundError):
+    """The registry records the version but no longer serves it (unpublished, taken down): the stage runner
+    makes this a `removed` result, not an error."""
+
+
+class NotLocatedError(OssprovError):
+    """The package's source repository or commit could not be found (or the version is no longer served):
+    a stage that needs the source (practices, rebuild) cannot run."""
+
+    exit_code = 1
+
+
 class RegistryError(OssprovError):
     """The registry or the network failed: unreachable, 5xx after retries, a truncated or malformed answer."""
 

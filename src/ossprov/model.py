@@ -39,10 +39,20 @@ class FileStatus(enum.StrEnum):
 
 
 class Verdict(enum.StrEnum):
+    """What a run concludes about a package version (computed once, in `ossprov.verdict`)."""
+
     FAITHFUL = "faithful"
     FAITHFUL_WITH_BUILD_OUTPUT = "faithful-with-build-output"
     MISMATCH = "mismatch"
     UNVERIFIABLE = "unverifiable"
+    REMOVED = "removed"
+    """The registry no longer serves the version (taken down, unpublished): a result, not an error."""
+
+    @property
+    def rank(self) -> int:
+        """How worrying, for the overall verdict of several artifacts (the worst wins)."""
+        order = ("faithful", "faithful-with-build-output", "unverifiable", "removed", "mismatch")
+        return order.index(self.value)
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,74 @@ class ArtifactRef:
 
 
 @dataclass(frozen=True)
+class NpmPublication:
+    """What npm's version document says about how the version was published (all optional: mirrors drop
+    them)."""
+
+    node_version: str | None = None
+    """`_nodeVersion`: the Node.js the publisher ran, which the rebuild recipe uses."""
+    npm_version: str | None = None
+    """`_npmVersion`: the npm that packed the tarball."""
+    npm_user: str | None = None
+    """`_npmUser.name`: who published."""
+    scripts: dict[str, Any] = field(default_factory=dict)
+    """The `scripts` the registry will run at install (which may differ from the tarball's package.json)."""
+    engines: dict[str, Any] = field(default_factory=dict)
+    attestations: Any = None
+    """`dist.attestations` as sent (provenance and publish attestations)."""
+    git_head: str | None = None
+    """`gitHead`: the commit npm recorded at publish."""
+
+
+@dataclass(frozen=True)
+class PypiPublication:
+    """PyPI facts about a release beyond its files."""
+
+    yanked: str | None = None
+    """The yank reason when every file of the release is yanked (PEP 592), else None."""
+
+
+@dataclass(frozen=True)
+class MavenPublication:
+    """What the POM says beyond the hints: packaging and where the SCM block came from."""
+
+    packaging: str | None = None
+    scm: Any = None
+    scm_from: str | None = None
+    """Which POM of the parent chain declared the SCM block."""
+
+
+@dataclass(frozen=True)
+class NugetPublication:
+    """NuGet registration facts."""
+
+    listed: bool | None = None
+    """False when the version is unlisted (hidden from search, still installable by exact version)."""
+
+
+@dataclass(frozen=True)
+class GoPublication:
+    """What the Go module proxy serves beside the zip."""
+
+    go_mod: str | None = None
+    """The proxy's `.mod` file: what the go command resolves dependencies from (must equal the zip's go.mod)."""
+    origin: dict[str, Any] | None = None
+    """The `.info` Origin record (VCS, URL, hash) when the proxy sends one."""
+    h1: str | None = None
+    """The go.sum `h1:` hash of the zip, as a go.sum line would record it."""
+
+
+@dataclass(frozen=True)
+class CargoPublication:
+    """What the crate index records beside the checksum."""
+
+    index_dependencies: tuple[str, ...] = ()
+    """Names of the dependencies the index lists (what cargo resolves from)."""
+    links: str | None = None
+    """The `links` key the index records (a native library the build script links)."""
+
+
+@dataclass(frozen=True)
 class Release:
     """What the registry says about one version of a package."""
 
@@ -108,8 +186,13 @@ class Release:
     """The deprecation message, when the version is deprecated."""
     missing_fields: tuple[str, ...] = ()
     """Registry fields a full registry has but this one did not send (mirrors drop gitHead, time, ...)."""
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Ecosystem-specific facts later stages use (npm _nodeVersion, scripts; PyPI requires-python)."""
+    npm: NpmPublication | None = None
+    """npm's publication facts (None for other ecosystems)."""
+    pypi: PypiPublication | None = None
+    maven: MavenPublication | None = None
+    nuget: NugetPublication | None = None
+    golang: GoPublication | None = None
+    cargo: CargoPublication | None = None
 
 
 @dataclass(frozen=True)
@@ -221,16 +304,43 @@ class Finding:
     """Stable identifier, e.g. OSP101; described once in the rule catalogue (`ossprov.verify.rules`)."""
     path: str | None
     message: str
+    artifact: str | None = None
+    """The file of the release the finding is about, when the release has several (a wheel beside the
+    sdist); None for findings about the version as a whole."""
+
+
+@dataclass(frozen=True)
+class ArtifactResult:
+    """The verification of one installable file of a release against the pinned source."""
+
+    artifact: ArtifactInfo
+    kind: str
+    """tgz, sdist, wheel, jar, sources-jar, nupkg (as the registry lists it)."""
+    verdict: Verdict
+    reason: str = ""
+    content_root: str = ""
+    """Where this file's paths sit in the repository (a wheel of a src layout differs from its sdist)."""
+    file_results: tuple[FileResult, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    shared: int = 0
+    """Files whose comparison was taken from an earlier artifact of the release holding the same bytes."""
 
 
 @dataclass(frozen=True)
 class VerifyResult:
+    """What a run concluded: the located source, the verdict over every stage that ran and every file
+    the release installs, the primary artifact's files, and every finding."""
+
     locate: LocateResult
     verdict: Verdict
     file_results: tuple[FileResult, ...] = ()
+    """The primary artifact's files (the one the ecosystem compares best with source)."""
     findings: tuple[Finding, ...] = ()
+    """Every finding of every stage and artifact, each once."""
     reason: str = ""
     """Why the verdict is what it is, for `unverifiable` in particular."""
+    artifacts: tuple[ArtifactResult, ...] = ()
+    """One result per installable file verified (the primary first); empty when none could be compared."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -262,7 +372,7 @@ def from_json(cls: Any, data: Any) -> Any:
         return {k: from_json(value, v) for k, v in data.items()}
     if isinstance(cls, type) and issubclass(cls, enum.Enum):
         return cls(data)
-    if dataclasses.is_dataclass(cls):
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls):
         hints = typing.get_type_hints(cls)
         names = {f.name for f in dataclasses.fields(cls) if f.init}
         return cls(**{k: from_json(hints[k], v) for k, v in data.items() if k in names})

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.errors import RegistryError
 from ossprov.fixtures.server import RegistryServer
 from ossprov.fixtures.world import World
@@ -33,7 +33,7 @@ def test_a_packument_cannot_point_the_download_at_a_local_file(world: World, tmp
     secret.write_bytes(tarball.read_bytes())
     _rewrite_packument(world, "localfile", lambda v: v["dist"].update(tarball=secret.as_uri()))
     with pytest.raises(RegistryError, match="only http"):
-        pipeline.locate("pkg:npm/localfile@1.0.0")
+        stages.locate("pkg:npm/localfile@1.0.0")
 
 
 def test_a_repository_field_cannot_make_ossprov_clone_a_local_directory(world: World) -> None:
@@ -41,7 +41,7 @@ def test_a_repository_field_cannot_make_ossprov_clone_a_local_directory(world: W
                             repository={"type": "git", "url": "/etc"})
     repo.commit("release")
     world.publish_npm(world.npm_pack(pkg))
-    result = pipeline.locate("pkg:npm/localrepo@1.0.0")
+    result = stages.locate("pkg:npm/localrepo@1.0.0")
     assert result.repository is None and not result.candidates
 
 

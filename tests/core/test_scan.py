@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 
 from ossprov.fixtures.world import World
-from ossprov.report.document import schema
+from ossprov.report.jsonout import schema
 from tests.conftest import npm_project
 
 

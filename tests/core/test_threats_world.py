@@ -3,7 +3,7 @@ deprecated versions."""
 
 from __future__ import annotations
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.fixtures.world import World
 from ossprov.model import Severity
 from ossprov.threats.variants import forward_lookup
@@ -14,7 +14,7 @@ def test_verify_flags_a_young_typosquat_claiming_the_popular_repository(world: W
     repo, pkg = npm_project(world, "acme/crossenv", "crossenv", "1.0.0",
                             repository={"type": "git", "url": "https://github.com/kentcdodds/cross-env"})
     repo.commit("release")
-    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg), published="2026-11-20T00:00:00Z"))
+    result = stages.verify(world.publish_npm(world.npm_pack(pkg), published="2026-11-20T00:00:00Z"))
     squats = [f for f in result.findings if f.rule.startswith("OSP50")]
     assert squats and any(f.severity is Severity.HIGH for f in squats)
     assert any("cross-env" in f.message for f in squats)
@@ -23,7 +23,7 @@ def test_verify_flags_a_young_typosquat_claiming_the_popular_repository(world: W
 def test_legitimate_popular_name_has_no_squat_finding(world: World) -> None:
     repo, pkg = npm_project(world, "acme/preact", "preact", "10.0.0")
     repo.commit("release")
-    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg)))
+    result = stages.verify(world.publish_npm(world.npm_pack(pkg)))
     assert not [f for f in result.findings if f.rule.startswith("OSP50")]
 
 
@@ -42,14 +42,14 @@ def test_forward_lookup_lists_only_variants_that_exist(world: World) -> None:
 def test_deprecated_npm_version_and_yanked_pypi_release(world: World) -> None:
     repo, pkg = npm_project(world, "acme/old", "old", "1.0.0")
     repo.commit("release")
-    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg), deprecated="use new instead"))
+    result = stages.verify(world.publish_npm(world.npm_pack(pkg), deprecated="use new instead"))
     assert any(f.rule == "OSP511" and "use new instead" in f.message for f in result.findings)
     snake = world.repo("acme/yanky")
     files = {"pyproject.toml": '[project]\nname = "yanky"\nversion = "1.0"\n', "yanky.py": "A = 1\n"}
     snake.commit("release", files)
     purl = world.publish_pypi("yanky", "1.0", files, metadata={"Home-page": ["https://github.com/acme/yanky"]},
                               yanked="broken build")
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert any(f.rule == "OSP512" and "broken build" in f.message for f in result.findings)
 
 
@@ -59,7 +59,7 @@ def test_star_jacking_claims_another_packages_repository(world: World) -> None:
     repo, pkg = npm_project(world, "acme/jacker", "jacker", "1.0.0",
                             repository={"type": "git", "url": "https://github.com/someone/famous-lib"})
     repo.commit("jacker code")
-    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg)))
+    result = stages.verify(world.publish_npm(world.npm_pack(pkg)))
     assert result.locate.repository_claim == "unverified-other-package"
     claim = [f for f in result.findings if f.rule == "OSP150"]
     assert claim and claim[0].severity is Severity.HIGH and "famous-lib" in claim[0].message
@@ -71,6 +71,6 @@ def test_renamed_package_whose_files_match_is_fine(world: World) -> None:
     repo.commit("release under the new name")
     manifest = (pkg / "package.json").read_text().replace('"newname"', '"oldname"')
     repo.commit("rename back in the repository", {"package.json": manifest})
-    result = pipeline.verify(world.publish_npm(world.npm_pack_at(repo, "HEAD~1")))
+    result = stages.verify(world.publish_npm(world.npm_pack_at(repo, "HEAD~1")))
     assert result.locate.repository_claim == "verified"
     assert not [f for f in result.findings if f.rule == "OSP150"]

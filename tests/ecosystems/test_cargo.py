@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.cli import cli
 from ossprov.ecosystems.cargo import registry
 from ossprov.errors import InputError
 from ossprov.fixtures import cargo_registry as cr
 from ossprov.fixtures.world import World
 from ossprov.model import FileStatus, Severity, Verdict
+from tests.conftest import only_result, results
 from tests.ecosystems.plugin_worlds import highs, point_at
 
 pytestmark = pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
@@ -47,7 +48,7 @@ def tiny(world: World, **publish: object) -> tuple[str, str]:
 
 def test_genuine_crate_is_faithful_at_its_vcs_commit(cargoworld: World) -> None:
     purl, sha = tiny(cargoworld)
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.locate.commit == sha and result.locate.artifact and result.locate.artifact.digest_ok is True
     assert any(e.kind == "vcs-commit" for e in result.locate.evidence)
@@ -70,7 +71,7 @@ def test_workspace_member_with_inherited_version(cargoworld: World) -> None:
         "crates/wsmember/inner/Cargo.toml": '[package]\nname = "inner"\nversion = "0.1.0"\nedition = "2021"\n',
         "crates/wsmember/inner/src/lib.rs": "\n"})
     crate = cr.cargo_package(cargoworld, repo, "crates/wsmember")
-    result = pipeline.verify(cr.publish_crate(cargoworld, crate, "wsmember", "1.2.0"))
+    result = stages.verify(cr.publish_crate(cargoworld, crate, "wsmember", "1.2.0"))
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.locate.commit == sha
     assert result.locate.repository and result.locate.repository.subdir == "crates/wsmember"
@@ -94,7 +95,7 @@ def test_hijacked_registry_serving_a_tampered_crate(cargoworld: World, changes: 
     cr.tamper_crate(cargoworld, "tiny", "0.1.0", changes)
     proc = subprocess.run([sys.executable, "-m", "ossprov", "verify", purl, "--format", "json"],
                           capture_output=True, text=True, timeout=300)
-    doc = json.loads(proc.stdout)
+    doc = only_result(proc.stdout)
     assert proc.returncode == 1, proc.stderr
     assert doc["verdict"] == "mismatch"
     assert any(f["rule"] == rule and f["path"] == path and f["severity"] == "high" for f in doc["findings"])
@@ -105,7 +106,7 @@ def test_dependency_added_to_the_normalised_manifest(cargoworld: World) -> None:
     normalised = cr.served_file(cargoworld, "tiny", "0.1.0", "Cargo.toml")
     cr.tamper_crate(cargoworld, "tiny", "0.1.0", {"Cargo.toml": normalised + b'\n[dependencies.evil-helper]\n'
                                                   b'version = "1"\n'})
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.MISMATCH
     assert any(f.rule == "OSP113" and f.path == "Cargo.toml" for f in highs(result)), result.findings
 
@@ -115,31 +116,31 @@ def test_dependency_added_to_both_manifests(cargoworld: World) -> None:
     extra = b'\n[dependencies.evil-helper]\nversion = "1"\n'
     changes = {p: cr.served_file(cargoworld, "tiny", "0.1.0", p) + extra for p in ("Cargo.toml", "Cargo.toml.orig")}
     cr.tamper_crate(cargoworld, "tiny", "0.1.0", changes)  # type: ignore[arg-type]
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert any(f.rule == "OSP113" and f.path == "Cargo.toml.orig" for f in highs(result)), result.findings
 
 
 def test_index_listing_a_dependency_the_crate_does_not_declare(cargoworld: World) -> None:
     purl, _ = tiny(cargoworld, deps=("evil-helper",))
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert any(f.rule == "OSP113" and "evil-helper" in f.message for f in highs(result)), result.findings
 
 
 def test_crate_lacking_a_file_cargo_would_package(cargoworld: World) -> None:
     purl, _ = tiny(cargoworld)
     cr.tamper_crate(cargoworld, "tiny", "0.1.0", {"README.md": None})
-    found = [f for f in pipeline.verify(purl).findings if f.rule == "OSP106"]
+    found = [f for f in stages.verify(purl).findings if f.rule == "OSP106"]
     assert [(f.path, f.severity) for f in found] == [("README.md", Severity.LOW)]
 
 
 def test_index_naming_a_native_library_the_crate_does_not(cargoworld: World) -> None:
     purl, _ = tiny(cargoworld, links="ssl")
-    assert any(f.rule == "OSP115" and "'ssl'" in f.message for f in highs(pipeline.verify(purl)))
+    assert any(f.rule == "OSP115" and "'ssl'" in f.message for f in highs(stages.verify(purl)))
 
 
 def test_yanked_crate(cargoworld: World) -> None:
     purl, _ = tiny(cargoworld, yanked=True)
-    assert any(f.rule == "OSP512" for f in pipeline.verify(purl).findings)
+    assert any(f.rule == "OSP512" for f in stages.verify(purl).findings)
 
 
 def test_scan_cargo_lock(cargoworld: World, tmp_path: Path) -> None:
@@ -155,7 +156,7 @@ def test_scan_cargo_lock(cargoworld: World, tmp_path: Path) -> None:
                         'source = "git+https://example.org/x#abc"\n')
         proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(lock), "--format", "json"],
                               capture_output=True, text=True, timeout=300)
-        return {d["purl"]: d for d in json.loads(proc.stdout)}[purl]
+        return {d["purl"]: d for d in results(proc.stdout)}[purl]
 
     assert scan(good)["verdict"] == "faithful"
     assert any(f["rule"] == "OSP514" for f in scan("0" * 64)["findings"])
@@ -206,7 +207,7 @@ def test_binary_crate_with_a_registry_dependency(cargoworld: World, monkeypatch:
     app.commit("release", {"Cargo.toml": manifest, "src/main.rs": "fn main() { helper::h(); }\n"})
     crate = cr.cargo_package(cargoworld, app)
     purl = cr.publish_crate(cargoworld, crate, "app", "0.1.0")
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert not highs(result), result.findings  # the index lists helper, as the manifest does
     lock = next(r for r in result.file_results if r.path == "Cargo.lock")
     assert lock.status is FileStatus.GENERATED  # the repository pins nothing: cargo resolved helper itself
@@ -215,7 +216,7 @@ def test_binary_crate_with_a_registry_dependency(cargoworld: World, monkeypatch:
     app.commit("0.1.1 with its lockfile", {"Cargo.toml": manifest.replace('version = "0.1.0"', 'version = "0.1.1"'),
                                            "Cargo.lock": lock_text.replace(own, own.replace("0.1.0", "0.1.1"))})
     monkeypatch.setenv("OSSPROV_CACHE", str(tmp_path / "later-cache"))  # the clone cache fetches hourly
-    relocked = pipeline.verify(cr.publish_crate(cargoworld, cr.cargo_package(cargoworld, app), "app", "0.1.1"))
+    relocked = stages.verify(cr.publish_crate(cargoworld, cr.cargo_package(cargoworld, app), "app", "0.1.1"))
     assert relocked.verdict is Verdict.FAITHFUL, relocked.findings
     assert next(r for r in relocked.file_results if r.path == "Cargo.lock").status in (FileStatus.IDENTICAL,
                                                                                        FileStatus.NORMALIZED)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.ecosystems.cargo.recipe import infer
 from ossprov.fixtures import cargo_registry as cr
 from ossprov.fixtures.world import World
@@ -44,10 +44,11 @@ def test_recipe_rebuilds_the_published_crate(world: World, monkeypatch: pytest.M
     sha = repo.commit("release", files)
     published = cr.cargo_package(world, repo)
     purl = cr.publish_crate(world, published, name, "0.1.0")
-    prepared = pipeline.prepare(purl)
+    prepared = stages.run_stages(purl, ["locate"], stages.Settings())
+    assert prepared.release is not None and prepared.primary is not None
     src, home, out = tmp_path / "src", tmp_path / "home", tmp_path / "out"
     export_tree(repo.bare, sha, src)
-    recipe = infer(src, "", prepared.release, prepared.tree)
+    recipe = infer(src, "", prepared.release, prepared.primary.tree)
     assert [s.phase for s in recipe.steps] == phases
     places = {"home": str(home), "out": str(out), "src": str(src)}
 

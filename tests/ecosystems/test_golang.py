@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from ossprov import pipeline
+from ossprov import ecosystems, stages
 from ossprov.ecosystems.golang import modpath, proxy, ziprules
 from ossprov.errors import NotFoundError, RegistryError
 from ossprov.fixtures import goproxy
 from ossprov.fixtures.world import World
 from ossprov.model import FileStatus, Verdict
+from ossprov.purls import parse_purl
+from tests.conftest import only_result, results
 from tests.ecosystems.plugin_worlds import highs, point_at
 
 pytestmark = pytest.mark.skipif(shutil.which("go") is None, reason="needs the go command")
@@ -47,7 +49,7 @@ def widget(world: World, tag: str = "v1.0.0"):
 def test_tagged_module_made_by_go_is_faithful_and_pinned_at_its_tag(goworld: World) -> None:
     _, sha = widget(goworld)
     purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.locate.commit == sha
     assert any(e.kind == "tag" and e.data.get("tag") == "v1.0.0" for e in result.locate.evidence)
@@ -60,8 +62,8 @@ def test_h1_of_the_zip_is_what_the_go_command_records(goworld: World) -> None:
     widget(goworld)
     goproxy.publish_go(goworld, MODULE, "v1.0.0")
     expected = goproxy.go_download(goworld, MODULE, "v1.0.0")["Sum"]
-    release = pipeline.ecosystems.get("golang").release(pipeline.parse_purl(f"pkg:golang/{MODULE}@v1.0.0"))
-    assert release.extra["h1"] == expected
+    release = ecosystems.get("golang").release(parse_purl(f"pkg:golang/{MODULE}@v1.0.0"))
+    assert release.golang is not None and release.golang.h1 == expected
 
 
 def test_nested_module_is_located_by_its_directory_tag(goworld: World) -> None:
@@ -69,7 +71,7 @@ def test_nested_module_is_located_by_its_directory_tag(goworld: World) -> None:
     sha = repo.commit("tools release", {"tools/t.go": "package tools\n\nconst V = 2\n"})
     repo.tag("tools/v0.2.0")
     purl = goproxy.publish_go(goworld, f"{MODULE}/tools", "v0.2.0")
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.locate.commit == sha and result.locate.repository and result.locate.repository.subdir == "tools"
     statuses = {r.path: r for r in result.file_results}
@@ -81,7 +83,7 @@ def test_major_version_subdirectory(goworld: World) -> None:
     sha = repo.commit("v2", {"v2/go.mod": f"module {MODULE}/v2\n\ngo 1.21\n",
                              "v2/widget.go": "package widget\n\nfunc B() int { return 3 }\n"})
     repo.tag("v2.0.0")
-    result = pipeline.verify(goproxy.publish_go(goworld, f"{MODULE}/v2", "v2.0.0"))
+    result = stages.verify(goproxy.publish_go(goworld, f"{MODULE}/v2", "v2.0.0"))
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.locate.commit == sha and result.locate.content_root == "v2/"
 
@@ -91,7 +93,7 @@ def test_pseudo_version_names_its_commit(goworld: World) -> None:
     sha = repo.commit("untagged work", {"widget.go": "package widget\n\nfunc A() int { return 7 }\n"})
     purl = goproxy.publish_go(goworld, MODULE, sha[:12])
     assert "-" in purl and purl.endswith(sha[:12])
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.locate.commit == sha
 
@@ -100,7 +102,7 @@ def test_incompatible_major_version_without_go_mod(goworld: World) -> None:
     repo = goworld.repo("acme/old")
     sha = repo.commit("old style", {"old.go": "package old\n", "LICENSE": "BSD\n"})
     repo.tag("v2.1.0")
-    result = pipeline.verify(goproxy.publish_go(goworld, "github.com/acme/old", "v2.1.0+incompatible"))
+    result = stages.verify(goproxy.publish_go(goworld, "github.com/acme/old", "v2.1.0+incompatible"))
     assert result.verdict is Verdict.FAITHFUL, result.findings
     assert result.locate.commit == sha
 
@@ -118,7 +120,7 @@ def test_hijacked_proxy_serving_a_tampered_zip(goworld: World, changes: dict, ru
     goproxy.tamper_zip(goworld, MODULE, "v1.0.0", changes)
     proc = subprocess.run([sys.executable, "-m", "ossprov", "verify", purl, "--format", "json"],
                           capture_output=True, text=True, timeout=300)
-    doc = json.loads(proc.stdout)
+    doc = only_result(proc.stdout)
     assert proc.returncode == 1, proc.stderr
     assert doc["verdict"] == "mismatch"
     assert any(f["rule"] == rule and f["path"] == path and f["severity"] == "high" for f in doc["findings"])
@@ -128,7 +130,7 @@ def test_zip_lacking_a_file_of_the_tag_is_reported(goworld: World) -> None:
     widget(goworld)
     purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
     goproxy.tamper_zip(goworld, MODULE, "v1.0.0", {"vendor/modules.txt": None})
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert any(f.rule == "OSP106" and f.path == "vendor/modules.txt" for f in result.findings)
 
 
@@ -145,7 +147,7 @@ def test_pseudo_version_whose_commit_is_not_the_content(goworld: World) -> None:
     doc = json.loads(info.read_text())
     doc.pop("Origin", None)
     info.write_text(json.dumps(doc))
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.locate.commit == first
     assert any(f.rule == "OSP116" for f in highs(result)), result.findings
 
@@ -156,7 +158,7 @@ def test_retracted_version_is_reported(goworld: World) -> None:
     repo.commit("retract", {"go.mod": f"module {MODULE}\n\ngo 1.21\n\nretract v1.0.0 // leaks credentials\n"})
     repo.tag("v1.0.1")
     goproxy.publish_go(goworld, MODULE, "v1.0.1")
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     found = [f for f in result.findings if f.rule == "OSP511"]
     assert found and "leaks credentials" in found[0].message
 
@@ -167,16 +169,16 @@ def test_proxy_list_falls_back_after_404_and_respects_off(goworld: World, monkey
     assert goworld.server
     good = f"{goworld.server.url}/goproxy"
     monkeypatch.setenv("OSSPROV_GOPROXY", f"{goworld.server.url}/empty,{good}")
-    assert pipeline.locate(purl).located
+    assert stages.locate(purl).located
     monkeypatch.setenv("OSSPROV_GOPROXY", "off")
     with pytest.raises(RegistryError, match="GOPROXY=off"):
-        pipeline.locate(purl)
+        stages.locate(purl)
     monkeypatch.setenv("OSSPROV_GOPROXY", f"{goworld.server.url}/empty,direct")
     with pytest.raises(RegistryError, match="direct"):  # not "removed": the go command would fetch it direct
-        pipeline.locate(purl)
+        stages.locate(purl)
     monkeypatch.setenv("OSSPROV_GOPROXY", f"{goworld.server.url}/empty|{goworld.server.url}/empty2")
     with pytest.raises(NotFoundError):
-        pipeline.locate(purl)
+        stages.locate(purl)
 
 
 def test_scan_go_sum_flags_a_module_modified_at_rest(goworld: World, tmp_path: Path) -> None:
@@ -192,7 +194,7 @@ def test_scan_go_sum_flags_a_module_modified_at_rest(goworld: World, tmp_path: P
         env = {**os.environ, "OSSPROV_CACHE": str(home / "cache"), "OSSPROV_DATA": str(home / "data")}
         proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(project), "--format", "json"],
                               capture_output=True, text=True, timeout=300, env=env)
-        return {d["purl"]: d for d in json.loads(proc.stdout)}[purl]
+        return {d["purl"]: d for d in results(proc.stdout)}[purl]
 
     assert not [f for f in scan(tmp_path / "first")["findings"] if f["rule"] == "OSP514"]
     goproxy.tamper_zip(goworld, MODULE, "v1.0.0", {"README.md": b"# changed at rest\n"})
@@ -222,7 +224,7 @@ def test_proxy_from_the_go_command_and_bad_input(goworld: World, monkeypatch: py
     assert goworld.server
     monkeypatch.delenv("OSSPROV_GOPROXY")
     monkeypatch.setenv("GOPROXY", f"{goworld.server.url}/goproxy")  # the variable `go env GOPROXY` reports
-    assert pipeline.locate(purl).located
+    assert stages.locate(purl).located
     for bad, code in ((f"pkg:golang/{MODULE}@1.0.0", 2), (f"pkg:golang/{MODULE}@v9.9.9", 2)):
         proc = subprocess.run([sys.executable, "-m", "ossprov", "verify", bad], capture_output=True, text=True,
                               timeout=120)
@@ -235,7 +237,7 @@ def test_history_lists_versions_with_their_times(goworld: World) -> None:
     goproxy.publish_go(goworld, MODULE, "v1.0.0")
     repo.tag("v1.1.0")
     goproxy.publish_go(goworld, MODULE, "v1.1.0")
-    history = pipeline.ecosystems.get("golang").history(MODULE)
+    history = ecosystems.get("golang").history(MODULE)
     assert history and [v.version for v in history.versions] == ["v1.0.0", "v1.1.0"]
     assert all(v.published_at for v in history.versions) and history.repository == "https://github.com/acme/widget"
 
@@ -244,7 +246,7 @@ def test_proxy_mod_file_adding_a_requirement(goworld: World) -> None:
     widget(goworld)
     purl = goproxy.publish_go(goworld, MODULE, "v1.0.0")
     goproxy.tamper_mod(goworld, MODULE, "v1.0.0", f"module {MODULE}\n\ngo 1.21\n\nrequire github.com/evil/x v1.0.0\n")
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.MISMATCH
     assert any(f.rule == "OSP113" and ".mod" in f.message for f in highs(result))
 
@@ -270,7 +272,7 @@ def test_zip_rules_agree_with_the_go_command(goworld: World, go_version: str) ->
                             text=True, check=True).stdout.split()
     regular = [p for p in listed if p != "link.go"]  # export-ignore does not apply: the go command turns it off
     assert ziprules.expected_files(regular, str(files["go.mod"]).encode()) == made
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.FAITHFUL and not result.findings, result.findings
 
 
@@ -280,6 +282,6 @@ def test_zip_entry_outside_the_module_directory_is_refused(goworld: World) -> No
     path = goproxy.served_zip(goworld, MODULE, "v1.0.0")
     with zipfile.ZipFile(path, "a") as z:
         z.writestr("github.com/acme/other@v1.0.0/x.go", "package x\n")
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert any(f.rule == "OSP140" and f.path == "github.com/acme/other@v1.0.0/x.go" for f in result.findings)
     assert "x.go" not in {r.path for r in result.file_results}

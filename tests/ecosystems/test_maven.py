@@ -7,7 +7,7 @@ import re
 import pytest
 from packageurl import PackageURL
 
-from ossprov import ecosystems, pipeline
+from ossprov import ecosystems, stages
 from ossprov.errors import RegistryError
 from ossprov.fixtures.maven import pom_xml, publish_maven
 from ossprov.fixtures.world import World
@@ -36,7 +36,7 @@ def test_jar_with_git_properties_is_located_at_that_commit(world: World) -> None
     purl = publish_maven(world, "org.acme", "greeter", "1.0.0",
                          pom_xml("org.acme", "greeter", "1.0.0", scm="https://github.com/acme/greeter"),
                          jar=binary_jar(sha))
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.locate.commit == sha and result.locate.commit != repo.head()
     assert any(e.kind == "vcs-commit" and e.supports for e in result.locate.evidence)
     statuses = {r.path: r.status for r in result.file_results}
@@ -51,7 +51,7 @@ def test_injected_class_is_high(world: World) -> None:
     purl = publish_maven(world, "org.acme", "injected", "1.0.0",
                          pom_xml("org.acme", "injected", "1.0.0", scm="https://github.com/acme/injected"),
                          jar=binary_jar(sha, {"org/acme/Backdoor.class": b"\xca\xfe\xba\xbeevil"}))
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.verdict is Verdict.MISMATCH
     assert any(f.path == "org/acme/Backdoor.class" and f.rule == "OSP102" for f in result.findings)
 
@@ -62,7 +62,7 @@ def test_sources_jar_preferred_and_binary_jar_checked(world: World) -> None:
     purl = publish_maven(world, "org.acme", "both", "1.0.0",
                          pom_xml("org.acme", "both", "1.0.0", scm="scm:git:https://github.com/acme/both.git"),
                          jar=binary_jar(sha, {"org/acme/Evil.class": b"\xca\xfe"}), sources=sources)
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.locate.artifact and result.locate.artifact.filename == "both-1.0.0-sources.jar"
     assert result.locate.commit == sha
     statuses = {r.path: r.status for r in result.file_results}
@@ -105,7 +105,7 @@ def test_parent_cycle_is_a_clear_error(world: World) -> None:
 def test_hostile_or_broken_pom(world: World, pom: bytes, message: str) -> None:
     purl = publish_maven(world, "org.acme", "bad", "1", pom)
     with pytest.raises(RegistryError, match=message):
-        pipeline.locate(purl)
+        stages.locate(purl)
 
 
 def test_repository_from_settings_mirror_and_file_url(world: World, own_home, monkeypatch, tmp_path) -> None:
@@ -130,7 +130,7 @@ def test_changed_resource_in_sources_jar_is_modified(world: World) -> None:
     purl = publish_maven(world, "org.acme", "resources", "1.0.0",
                          pom_xml("org.acme", "resources", "1.0.0", scm="https://github.com/acme/resources"),
                          jar=binary_jar(sha), sources=sources)
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     changed = next(r for r in result.file_results if r.path == "org/acme/messages.properties")
     assert changed.status is FileStatus.MODIFIED
     assert changed.source_path == "src/main/resources/org/acme/messages.properties"

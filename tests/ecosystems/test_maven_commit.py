@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.fixtures.maven import MANIFEST, pom_xml, publish_maven
 from ossprov.fixtures.world import World
 from ossprov.model import Severity
@@ -30,7 +30,7 @@ def test_git_properties_commit_absent_from_the_repository_is_high(world: World) 
     purl = publish_maven(world, "org.acme", "unpushed", "1.0.0",
                          pom_xml("org.acme", "unpushed", "1.0.0", scm="https://github.com/acme/unpushed"),
                          jar=binary_jar(foreign))
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.locate.commit == release
     assert mismatches(result) == [(Severity.HIGH, "git.properties")]
     message = next(f.message for f in result.findings if f.rule == "OSP116")
@@ -45,9 +45,13 @@ def test_binary_jar_manifest_commit_checked_when_the_sources_jar_is_compared(wor
     purl = publish_maven(world, "org.acme", "manifested", "1.0.0",
                          pom_xml("org.acme", "manifested", "1.0.0", scm="https://github.com/acme/manifested"),
                          jar=jar, sources=SOURCES)
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.locate.commit == release
-    assert mismatches(result) == [(Severity.HIGH, "manifested-1.0.0.jar!META-INF/MANIFEST.MF")]
+    # the sources jar's comparison checks the binary jar's manifest, and the binary jar is verified too
+    assert mismatches(result) == [(Severity.HIGH, "manifested-1.0.0.jar!META-INF/MANIFEST.MF"),
+                                  (Severity.HIGH, "META-INF/MANIFEST.MF")]
+    assert {f.artifact for f in result.findings if f.rule == "OSP116"} == {"manifested-1.0.0-sources.jar",
+                                                                          "manifested-1.0.0.jar"}
 
 
 def test_abbreviated_agreeing_commit_is_no_finding(world: World) -> None:
@@ -58,6 +62,6 @@ def test_abbreviated_agreeing_commit_is_no_finding(world: World) -> None:
     purl = publish_maven(world, "org.acme", "short", "1.0.0",
                          pom_xml("org.acme", "short", "1.0.0", scm="https://github.com/acme/short"),
                          jar=jar, sources=SOURCES)
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     assert result.locate.commit == release
     assert mismatches(result) == []

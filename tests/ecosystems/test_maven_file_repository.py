@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ossprov import http, pipeline
+from ossprov import http, stages
 from ossprov.errors import OssprovError
 from ossprov.fixtures.maven import pom_xml, publish_maven
 from ossprov.fixtures.world import World
@@ -33,7 +33,7 @@ def test_file_repository_end_to_end(world: World, monkeypatch: pytest.MonkeyPatc
                          jar=binary_jar(sha))
     repository = (world.root / "registry" / "maven").as_uri() + "/"
     monkeypatch.setenv("OSSPROV_MAVEN_REPOSITORY", repository)
-    result = pipeline.verify(purl)
+    result = stages.verify(purl)
     artifact = result.locate.artifact
     assert artifact and artifact.source == repository + "org/acme/ondisk/1.0.0/ondisk-1.0.0.jar"
     assert artifact.digest_ok is True

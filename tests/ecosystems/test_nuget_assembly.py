@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.ecosystems.nuget import NuGet
 from ossprov.ecosystems.nuget_assembly import assembly_commits, informational_version
 from ossprov.fixtures.nuget import nuspec, publish_nuget
@@ -78,7 +78,7 @@ def test_assembly_commit_pins_when_the_nuspec_names_none(world: World) -> None:
     release, later = demo_repo(world, "demo")
     assert release == DLL_COMMIT != later
     spec = nuspec("Demo", "1.2.3", repository="https://github.com/acme/demo")
-    result = pipeline.verify(publish_nuget(world, "Demo", "1.2.3", spec, {"lib/net45/Demo.dll": DLL}))
+    result = stages.verify(publish_nuget(world, "Demo", "1.2.3", spec, {"lib/net45/Demo.dll": DLL}))
     assert result.locate.commit == DLL_COMMIT
     assert {r.path: r.status for r in result.file_results}["lib/net45/Demo.dll"] is FileStatus.GENERATED
     assert not [f for f in result.findings if f.rule == "OSP116"], result.findings
@@ -87,7 +87,7 @@ def test_assembly_commit_pins_when_the_nuspec_names_none(world: World) -> None:
 def test_assembly_commit_disagreeing_with_the_nuspec_commit_is_high(world: World) -> None:
     _, later = demo_repo(world, "moved")
     spec = nuspec("Demo", "1.2.3", repository="https://github.com/acme/moved", commit=later)
-    result = pipeline.verify(publish_nuget(world, "Demo", "1.2.3", spec, {"lib/net45/Demo.dll": DLL}))
+    result = stages.verify(publish_nuget(world, "Demo", "1.2.3", spec, {"lib/net45/Demo.dll": DLL}))
     assert result.locate.commit == later
     mismatch = [f for f in result.findings if f.rule == "OSP116"]
     assert [(f.severity, f.path) for f in mismatch] == [(Severity.HIGH, "lib/net45/Demo.dll")]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.ecosystems.nuget import NuGet, _sourcelink_mismatches
 from ossprov.ecosystems.nuget_sourcelink import (
     SourceLinkCommit,
@@ -158,7 +158,7 @@ def test_sourcelink_becomes_a_hint_naming_the_repository() -> None:
 def test_sourcelink_alone_locates_and_pins(world: World) -> None:
     release, later = demo_repo(world, "demo")
     assert release == DLL_COMMIT != later, "fixture repository changed: run data/make_sourcelink_pdb.py"
-    result = pipeline.verify(publish_nuget(world, "Demo", "1.2.3", nuspec("Demo", "1.2.3"),
+    result = stages.verify(publish_nuget(world, "Demo", "1.2.3", nuspec("Demo", "1.2.3"),
                                            {"lib/net45/Demo.pdb": PDB}))
     assert result.locate.repository and result.locate.repository.url.rstrip("/") == REPOSITORY
     assert result.locate.commit == DLL_COMMIT
@@ -170,7 +170,7 @@ def test_sourcelink_alone_locates_and_pins(world: World) -> None:
 def test_sourcelink_commit_disagreeing_with_the_nuspec_commit_is_high(world: World) -> None:
     _, later = demo_repo(world, "demo")
     spec = nuspec("Demo", "1.2.3", repository=REPOSITORY, commit=later)
-    result = pipeline.verify(publish_nuget(world, "Demo", "1.2.3", spec, {"lib/net45/Demo.pdb": PDB}))
+    result = stages.verify(publish_nuget(world, "Demo", "1.2.3", spec, {"lib/net45/Demo.pdb": PDB}))
     assert result.locate.commit == later
     mismatch = [f for f in result.findings if f.rule == "OSP116"]
     assert [(f.severity, f.path) for f in mismatch] == [(Severity.HIGH, "lib/net45/Demo.pdb")]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.cli import cli
 from ossprov.fix import run
 from ossprov.model import LocateResult, SourceHint
@@ -21,7 +21,7 @@ MANIFEST = b'{\n    "name": "widget",\n    "version": "1.0.0",\n    "description
 
 
 def fake(monkeypatch: pytest.MonkeyPatch, result: LocateResult, hints: list[SourceHint]) -> None:
-    monkeypatch.setattr(pipeline, "locate", lambda purl, artifact=None, progress=None: result)
+    monkeypatch.setattr(stages, "locate", lambda purl, artifact=None, progress=None: result)
     monkeypatch.setattr(run, "release_hints", lambda purl: tuple(hints))
 
 

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.cli import cli
 from ossprov.fix import run
 from ossprov.github import GitHub, GitHubError
@@ -123,7 +123,7 @@ def test_open_pr_forks_pushes_opens_and_is_idempotent(forge: Path, github: FakeG
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     caplog.set_level(logging.DEBUG)
     make_repo(forge / "acme" / "widget", {"package.json": MANIFEST})
-    monkeypatch.setattr(pipeline, "locate", lambda purl, artifact=None, progress=None: located())
+    monkeypatch.setattr(stages, "locate", lambda purl, artifact=None, progress=None: located())
     monkeypatch.setattr(run, "release_hints", lambda purl: ())
     monkeypatch.setattr("ossprov.fix.publish.time.sleep", lambda s: None)  # fork polling only
     args = ["fix", "pkg:npm/widget@1.0.0", "--open-pr", "--github-token-env", "FIX_TOKEN", "--format", "json"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,6 +16,9 @@ from ossprov.errors import InputError
 from ossprov.fixtures.world import World
 from ossprov.mirror import admit
 from ossprov.mirror.store import MirrorStore
+from ossprov.model import LocateResult, Release
+from ossprov.verify import rebuild as rebuild_stage
+from ossprov.verify.rebuild import Outcome, RebuildResult
 from tests.mirror.fixtures_world import PY_FILES, genuine_npm, genuine_pypi, tampered_npm
 from tests.mirror.mirrorhelpers import running
 
@@ -58,12 +63,21 @@ def test_tampered_package_is_refused_and_not_served(world: World) -> None:
         assert answer.status_code == 404 and "not in the verified mirror" in answer.json()["error"]
 
 
-def test_require_rebuilt_refuses_when_the_rebuild_differs(world: World) -> None:
+def _rebuilt(outcome: Outcome):
+    def fake(located: LocateResult, artifact: Path, release: Release, options: object) -> RebuildResult:
+        return RebuildResult(outcome, published_sha256=hashlib.sha256(artifact.read_bytes()).hexdigest())
+
+    return fake
+
+
+def test_require_rebuilt_refuses_when_the_rebuild_differs(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     purl, _ = genuine_npm(world)
-    report = admit.add(purl, "rebuilt", rebuild=lambda prepared: "differs")
+    monkeypatch.setattr(rebuild_stage, "rebuild", _rebuilt(Outcome.DIFFERS))
+    report = admit.add(purl, "rebuilt")
     assert not report.admitted and "rebuild outcome differs" in report.decisions[0].reason
     assert MirrorStore().load("npm", "plain") is None
-    report = admit.add(purl, "rebuilt", rebuild=lambda prepared: "bit-for-bit")
+    monkeypatch.setattr(rebuild_stage, "rebuild", _rebuilt(Outcome.BIT_FOR_BIT))
+    report = admit.add(purl, "rebuilt")
     assert report.admitted
     assert MirrorStore().load("npm", "plain")["versions"]["1.0.0"]["files"][0]["rebuild"] == "bit-for-bit"
 

@@ -6,17 +6,21 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
+from packageurl import PackageURL
 
+import ossprov.ecosystems
 from ossprov.commands.practices import command
 from ossprov.ecosystems.interface import PackageHistory, VersionInfo
-from ossprov.model import LocateResult, Repository
-from ossprov.practices.runner import assess
+from ossprov.practices.runner import Target, assess, assess_target
+from ossprov.source.git import Repo
+from tests.conftest import only_result
 
 TOKEN = "ghp_s3cr3tTOKENvalue0123456789"
 NOW_ISO = "2999-01-01T00:00:00Z"
@@ -154,7 +158,7 @@ def test_command_json_and_token_never_shown(widget, github, monkeypatch, caplog)
     runner = CliRunner()
     out = runner.invoke(command, [str(widget.path), "--format", "json", "--github-token-env", "MY_GH_TOKEN"])
     assert out.exit_code == 0, out.output
-    doc = json.loads(out.output)
+    doc = only_result(out.output)
     assert set(doc) == {"repository", "commit", "score", "excluded", "checks", "package", "head"}
     assert doc["repository"] == "https://github.com/acme/widget.git"
     assert len(doc["checks"]) == 18 and {"name", "score", "risk", "reason", "details", "probes"} <= set(doc["checks"][0])
@@ -189,14 +193,13 @@ class FakeEcosystem:
         ), maintainers=("mallory",))
 
 
-def test_purl_locates_clones_and_reads_package_history(widget, monkeypatch):
+def test_package_target_reads_package_history(widget, monkeypatch):
+    """A package's clone and commit come from the stage runner; the practices add its registry history."""
     head = widget.git("rev-parse", "HEAD~1").strip()
-    import ossprov.pipeline
-
-    monkeypatch.setattr(ossprov.pipeline, "locate",
-                        lambda purl, artifact=None: LocateResult(purl, Repository(str(widget.path)), head))
     monkeypatch.setattr(ossprov.ecosystems, "get", lambda t: FakeEcosystem(), raising=False)
-    result = assess("pkg:npm/%40acme/widget@1.2.0", token_env=None)
+    target = Target(Repo(widget.path), head, head, str(widget.path),
+                    PackageURL.from_string("pkg:npm/%40acme/widget@1.2.0"))
+    result = assess_target(target, token_env=None, now=time.time())
     assert result.commit == head
     package = result.package
     assert package is not None and package.deprecated and package.latest_version == "1.2.0"

@@ -18,6 +18,7 @@ from ossprov.practices import osv
 from ossprov.practices.checks.vulnerabilities import Vulnerabilities
 from ossprov.practices.context import Context
 from ossprov.source.git import Repo
+from tests.conftest import only_result
 
 
 def _record(vid: str, ecosystem: str, name: str, *, events: list | None = None, kind: str = "ECOSYSTEM",
@@ -165,7 +166,7 @@ def test_command_option_and_environment(make_repo, export_dir, monkeypatch):
     runner = CliRunner()
     out = runner.invoke(command, [str(fixture.path), "--format", "json", "--osv", str(export_dir)])
     assert out.exit_code == 0, out.output
-    check = next(c for c in json.loads(out.output)["checks"] if c["name"] == "Vulnerabilities")
+    check = next(c for c in only_result(out.output)["checks"] if c["name"] == "Vulnerabilities")
     assert check["score"] == 7 and len([p for p in check["probes"] if p["outcome"]]) == 3
     monkeypatch.setenv("OSSPROV_OSV_DATA", str(export_dir))
     table = runner.invoke(command, [str(fixture.path)])

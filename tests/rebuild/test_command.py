@@ -13,6 +13,7 @@ import pytest
 
 from ossprov import cli
 from ossprov.fixtures.world import World
+from tests.conftest import only_result
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +42,7 @@ def test_json_and_attestation(prepared: Path, tmp_path: Path, monkeypatch: pytes
     code, out, _ = _main(["rebuild", "pkg:npm/cmd-pkg@1.0.0", "--format", "json", "--attest", str(attest)],
                          monkeypatch, capsys)
     assert code == 0
-    doc = json.loads(out)
+    doc = only_result(out)
     assert set(doc["rebuild"]) >= {"outcome", "recipe", "stabilizers", "raw_equal", "stabilized_equal",
                                    "differences", "log_tail"}
     assert doc["rebuild"]["outcome"] == "bit-for-bit" and doc["commit"] and doc["verdict"] == "faithful"
@@ -89,6 +90,6 @@ def test_user_recipe_and_no_sandbox(prepared: Path, tmp_path: Path, monkeypatch:
     recipe.write_text('[[steps]]\nphase = "build"\nargv = ["sh", "-c", "echo custom-step; exit 7"]\n')
     code, out, _ = _main(["rebuild", "pkg:npm/cmd-pkg@1.0.0", "--recipe", str(recipe), "--no-sandbox",
                           "--format", "json"], monkeypatch, capsys)
-    doc = json.loads(out)["rebuild"]
+    doc = only_result(out)["rebuild"]
     assert code == 1 and doc["outcome"] == "build-failed" and "custom-step" in doc["log_tail"]
     assert doc["recipe"]["origin"] == str(recipe)

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from ossprov import ecosystems
 from ossprov.errors import InputError
+from ossprov.fixtures.world import World
 from ossprov.model import PackageFile, PackageTree, to_json
+from ossprov.purls import parse_purl
 from ossprov.verify.recipe import Recipe, Unbuildable, apply_override, infer, load_override
 from tests.rebuild.conftest import package_json, release
 
@@ -28,9 +31,14 @@ def _argv(recipe: Recipe) -> list[str]:
     return [" ".join(s.argv) for s in recipe.steps]
 
 
-def test_npm_plain_pack(tmp_path: Path) -> None:
-    src = _write(tmp_path, {"package.json": package_json("a"), "index.js": "1"})
-    recipe = infer("npm", src, "", release("npm", "a", _nodeVersion="18.17.0", _npmVersion="9.6.7"), None, "a-1.0.0.tgz")
+def test_npm_plain_pack_with_the_publishers_node_from_the_registry(tmp_path: Path, world: World) -> None:
+    """The Node and npm versions come from the packument, read by the real npm plug-in."""
+    repo, pkg = world.npm_project("acme/a", "a", "1.0.0")
+    repo.commit("release")
+    purl = world.publish_npm(world.npm_pack(pkg), meta={"_nodeVersion": "18.17.0", "_npmVersion": "9.6.7"})
+    published = ecosystems.get("npm").release(parse_purl(purl))
+    src = _write(tmp_path / "src", {"package.json": package_json("a"), "index.js": "1"})
+    recipe = infer("npm", src, "", published, None, "a-1.0.0.tgz")
     assert _argv(recipe) == ["npm pack --pack-destination {out}"]
     assert recipe.toolchain == {"node": "18.17.0", "npm": "9.6.7"}
     assert any(n.startswith("original node 18.17.0") for n in recipe.notes)

@@ -17,7 +17,7 @@ import pytest
 
 from ossprov import gate
 from ossprov.fixtures.world import World
-from ossprov.report.document import schema
+from ossprov.report.jsonout import schema
 from tests.conftest import npm_project
 
 

@@ -11,21 +11,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ossprov.errors import InputError
-from ossprov.model import to_json
 
 DEFAULT_RUNNER = "ossprov.batch.runner:run_item"
 RUNNER_ENV = "OSSPROV_BATCH_RUNNER"
 
 Runner = Callable[[str, list[str]], dict[str, Any]]
 """run(purl, stages) -> {stage: JSON-ready record}, one entry per requested stage."""
-
-STAGE_FUNCTIONS = {
-    "locate": "ossprov.pipeline:locate",
-    "verify": "ossprov.pipeline:verify",
-    "rebuild": "ossprov.pipeline:rebuild",
-    "practices": "ossprov.pipeline:practices",
-}
-"""Each stage is a pipeline entry point `f(purl) -> record`."""
 
 
 def load_callable(path: str) -> Callable[..., Any]:
@@ -47,13 +38,7 @@ def load_callable(path: str) -> Callable[..., Any]:
 
 
 def run_item(purl: str, stages: Sequence[str]) -> dict[str, Any]:
-    """Run the requested stages for one purl. Verify already locates, so when both are asked the locate
-    record is taken from the verify record instead of locating twice."""
-    records: dict[str, Any] = {}
-    for stage in stages:
-        if stage == "locate" and "verify" in stages:
-            continue
-        records[stage] = load_callable(STAGE_FUNCTIONS[stage])(purl)
-    if "locate" in stages and "verify" in stages:
-        records["locate"] = records["verify"].locate
-    return {stage: to_json(records[stage]) for stage in stages}
+    """Run the requested stages for one purl through the stage runner (each stage's work done once)."""
+    from ossprov.stages import documents, run_stages  # the stages load in the child, not the parent
+
+    return documents(run_stages(purl, stages))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -13,6 +14,8 @@ from rich.console import Console
 
 from ossprov import gate
 from ossprov.errors import OssprovError
+from ossprov.model import Finding, VerifyResult
+from ossprov.suppress import Suppressions
 
 T = TypeVar("T")
 stderr = Console(stderr=True)
@@ -63,3 +66,26 @@ def run_each(items: list[str], fn: Callable[[str], T]) -> tuple[list[T], list[tu
             code = max(code, exc.exit_code)
     return results, errors, code
 
+
+def artifact_verdicts(results: list[VerifyResult]) -> None:
+    """One line per verified file, for releases with several (the panel shows the primary one's files)."""
+    for result in results:
+        if len(result.artifacts) < 2:
+            continue
+        click.echo(f"{result.locate.purl}: {result.verdict.value} overall, the worst of {len(result.artifacts)} files")
+        for a in result.artifacts:
+            shared = f", {a.shared} file(s) shared with an earlier file" if a.shared else ""
+            click.echo(f"  {a.artifact.filename:60} {a.verdict.value}{shared}" + (f" ({a.reason})" if a.reason else ""))
+
+
+def suppress_results(results: list[VerifyResult], rules: Suppressions
+                     ) -> tuple[list[VerifyResult], list[tuple[str, Finding, str]]]:
+    """The results without the findings reviewed suppressions cover, and those findings (purl, finding,
+    justification), which every output reports."""
+    kept: list[VerifyResult] = []
+    gone: list[tuple[str, Finding, str]] = []
+    for result in results:
+        standing, covered = rules.split(result.locate.purl, result.findings)
+        kept.append(replace(result, findings=tuple(standing)) if covered else result)
+        gone += [(result.locate.purl, f, why) for f, why in covered]
+    return kept, gone

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.commands._common import format_option, progress
-from ossprov.report.jsonout import dumps, verify_json
+from ossprov.document import verify_document
+from ossprov.report.jsonout import dumps, envelope
 from ossprov.report.table import print_panels, verify_panel
 
 
@@ -27,9 +28,9 @@ def command(fmt: str, keep: Path | None) -> None:
 
     with progress(fmt == "table") as step, running_world(keep) as (_world, purls):
         step("verifying the demo packages")
-        results = [pipeline.verify(purl, progress=step) for purl in purls]
+        results = [stages.verify(purl, progress=step) for purl in purls]
     if fmt == "json":
-        click.echo(dumps([verify_json(r) for r in results]))
+        click.echo(dumps(envelope("demo", [verify_document(r) for r in results])))
         return
     print_panels([verify_panel(r, max_diffs=2) for r in results])
     click.echo("\nSummary:")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.commands._common import format_option, progress, run_each
 from ossprov.errors import InputError
-from ossprov.report.jsonout import dumps, locate_json
+from ossprov.report.jsonout import dumps, envelope, error_record, locate_json
 from ossprov.report.table import locate_panel, print_panels
 
 
@@ -26,9 +26,10 @@ def command(purls: tuple[str, ...], artifact: Path | None, fmt: str) -> None:
     if artifact is not None and len(purls) > 1:
         raise InputError("--artifact goes with a single PURL")
     with progress(fmt == "table") as step:
-        results, _errors, code = run_each(list(purls), lambda p: pipeline.locate(p, artifact, step))
+        results, errors, code = run_each(list(purls), lambda p: stages.locate(p, artifact, step))
     if fmt == "json":
-        click.echo(dumps([locate_json(r) for r in results]) if results else "[]")
+        click.echo(dumps(envelope("locate", [locate_json(r) for r in results],
+                                  [error_record(purl, str(exc), exc.exit_code) for purl, exc in errors])))
     else:
         print_panels([locate_panel(r) for r in results])
     if code or any(r.clone_failed for r in results):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -11,7 +10,9 @@ from rich.table import Table
 
 from ossprov.model import to_json
 from ossprov.practices.records import INCONCLUSIVE, PracticesResult
-from ossprov.practices.runner import assess
+from ossprov.practices.runner import assess, osv_export
+from ossprov.report.jsonout import dumps, envelope
+from ossprov.stages import Settings, run_stages
 
 DETAILS_SHOWN = 3
 
@@ -54,8 +55,14 @@ def _table(result: PracticesResult) -> None:
               help="OSV export (directory or zip of OSV JSON) for the Vulnerabilities check [env OSSPROV_OSV_DATA].")
 def command(target: str, fmt: str, token_env: str, osv: Path | None) -> None:
     """Score the practices of a repository (PURL, REPO_URL or PATH) with the OpenSSF Scorecard checks."""
-    result = assess(target, token_env=token_env, osv=osv)
+    if target.startswith("pkg:"):
+        run = run_stages(target, ["practices"], Settings(token_env=token_env, osv=osv_export(osv)))
+        run.require("practices")
+        assert run.practices is not None
+        result = run.practices
+    else:
+        result = assess(target, token_env=token_env, osv=osv)
     if fmt == "json":
-        click.echo(json.dumps(to_json(result), indent=2))
+        click.echo(dumps(envelope("practices", [to_json(result)])))
     else:
         _table(result)

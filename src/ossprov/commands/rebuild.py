@@ -7,7 +7,6 @@ finding reaches --fail-on; 1 when it does not (differs, build-failed, unbuildabl
 from __future__ import annotations
 
 import datetime
-import json
 import sys
 from pathlib import Path
 
@@ -15,29 +14,16 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ossprov import pipeline
 from ossprov.attest import ATTESTABLE, rebuild_statement, write_statements
 from ossprov.commands._common import FAIL_ON, progress, reaches
-from ossprov.model import to_json
-from ossprov.report.jsonout import verify_json
+from ossprov.report.jsonout import dumps, envelope
 from ossprov.report.table import print_panels, verify_panel
-from ossprov.verify.compare import compare_prepared
-from ossprov.verify.rebuild import RebuildOptions, RebuildResult, rebuild
+from ossprov.stages import Settings, run_document, run_stages
+from ossprov.verify.rebuild import RebuildOptions, RebuildResult
 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _rebuild_json(result: RebuildResult) -> dict[str, object]:
-    return {
-        "outcome": result.outcome.value, "recipe": to_json(result.recipe), "stabilizers": to_json(result.stabilizers),
-        "raw_equal": result.raw_equal, "stabilized_equal": result.stabilized_equal,
-        "differences": to_json(result.differences), "log_tail": result.log_tail,
-        "failed_phase": result.failed_phase, "reason": result.reason,
-        "published_sha256": result.published_sha256, "rebuilt_sha256": result.rebuilt_sha256,
-        "steps": to_json(result.steps), "seconds": result.seconds, "workdir": result.workdir,
-    }
 
 
 def _table(purl: str, located: str, result: RebuildResult) -> None:
@@ -83,35 +69,26 @@ def _table(purl: str, located: str, result: RebuildResult) -> None:
 def command(purl: str, artifact: Path | None, fmt: str, attest: Path | None, keep_workdir: bool, no_sandbox: bool,
             offline: bool, recipe_file: Path | None, fail_on: str) -> None:
     """Rebuild PURL from its source in a sandbox and compare the result with the published artifact."""
-    with progress(fmt == "table") as step:
-        prepared = pipeline.prepare(purl, artifact, step)
-        step("comparing files")
-        static = compare_prepared(prepared)
     options = RebuildOptions(sandbox=not no_sandbox, offline=offline, keep_workdir=keep_workdir,
                              recipe_file=recipe_file)
     started = _now()
-    result = rebuild(prepared.result, prepared.artifact_path, prepared.release, options)
-    located = prepared.result
-    # A faithful rebuild vouches for the generated files static comparison could not.
-    vouched = result.outcome in ATTESTABLE
-    findings = [f for f in static.findings if not (vouched and f.rule == "OSP201")] + list(result.findings)
-    filename = located.artifact.filename if located.artifact else prepared.artifact_path.name
+    with progress(fmt == "table") as step:
+        run = run_stages(purl, ["rebuild"], Settings(artifact=artifact, rebuild=options, progress=step))
+    result, located, primary = run.rebuild, run.verify, run.primary
+    assert result is not None and located is not None and primary is not None
     if attest is not None:
         if result.outcome in ATTESTABLE:
-            write_statements(attest, [rebuild_statement(located, prepared.artifact_path, filename, result,
+            write_statements(attest, [rebuild_statement(located.locate, primary.path, primary.info.filename, result,
                                                         started=started, finished=_now(), sandboxed=not no_sandbox)])
         else:
             click.echo(f"ossprov: no attestation written: the rebuild outcome is {result.outcome.value}", err=True)
     if fmt == "json":
-        doc = verify_json(static)
-        doc["findings"] = to_json(findings)
-        doc["rebuild"] = _rebuild_json(result)
-        click.echo(json.dumps(doc, indent=2))
+        click.echo(dumps(envelope("rebuild", [run_document(run)])))
     else:
-        where = (f"{located.repository.url} {located.repository.subdir} @ {located.commit}"
-                 if located.repository and located.commit else "not located")
-        print_panels([verify_panel(static)])
-        _table(located.purl, where, result)
-    failing = any(reaches(f.severity, fail_on) for f in findings)
+        where = (f"{located.locate.repository.url} {located.locate.repository.subdir} @ {located.locate.commit}"
+                 if located.locate.repository and located.locate.commit else "not located")
+        print_panels([verify_panel(located)])
+        _table(located.locate.purl, where, result)
+    failing = any(reaches(f.severity, fail_on) for f in located.findings)
     if failing or result.outcome not in ATTESTABLE:
         sys.exit(1)

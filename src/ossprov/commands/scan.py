@@ -14,11 +14,11 @@ from rich.table import Table
 
 from ossprov import gate
 from ossprov.commands._common import format_option, gate_options
+from ossprov.document import verify_document
 from ossprov.model import Finding, Severity, Verdict, to_json
 from ossprov.report.cyclonedx import render_cyclonedx
-from ossprov.report.document import document, dumps, error_record
 from ossprov.report.html import render_html
-from ossprov.report.jsonout import verify_json
+from ossprov.report.jsonout import dumps, envelope, error_record
 from ossprov.report.sarif import Row, Unchecked, sarif
 from ossprov.scan.discover import read_path
 from ossprov.scan.items import CATEGORIES, ScanItem
@@ -83,12 +83,11 @@ def _summary(items: list[ScanItem], suppressed: int, note: str | None) -> None:
 
 
 def _result_doc(item: ScanItem) -> dict[str, Any]:
-    doc: dict[str, Any] = verify_json(item.result) if item.result else {"purl": item.dependency.purl,
-                                                                          "verdict": None, "error": item.error}
+    doc: dict[str, Any] = verify_document(item.result, item.stages) if item.result else {
+        "purl": item.dependency.purl, "verdict": None, "error": item.error, **item.stages}
     doc["status"] = _status(item)
     doc["lockfile"] = {"file": item.dependency.location.file, "line": item.dependency.location.line}
     doc["reused"] = item.reused
-    doc.update(item.stages)
     doc["findings"] = [*doc.get("findings", []), *(to_json(f) for f in item.extra_findings)]
     return doc
 
@@ -96,7 +95,7 @@ def _result_doc(item: ScanItem) -> dict[str, Any]:
 def _json(items: list[ScanItem], suppressed: list[tuple[str, Finding, str]], parsed: ParseResult,
           rules: Suppressions) -> str:
     errors = [error_record(i.dependency.purl, i.error or "", gate.NOT_CHECKED) for i in items if i.result is None]
-    return dumps(document(
+    return dumps(envelope(
         "scan", [_result_doc(i) for i in items], errors,
         suppressed=[{"purl": p, "finding": to_json(f), "justification": j} for p, f, j in suppressed],
         expired_suppressions=[s.origin for s in rules.expired],

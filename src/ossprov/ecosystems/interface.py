@@ -1,14 +1,31 @@
 """What every ecosystem plug-in provides. Everything ecosystem-specific lives behind this interface; locate,
 pin, compare, rebuild and report are generic and call only these methods.
+
+A new ecosystem is one module `ecosystems/NAME.py` with `ECOSYSTEM = NAME()` (a subclass of `Ecosystem`),
+registered in `ecosystems/__init__.py`. By concern, what it implements:
+
+- registry: `release` (one version: files with digests, source hints, typed facts on `Release`), `history`,
+  `choose_artifact` (the file most comparable with source) and, when its files have kinds outside
+  `INSTALLABLE_KINDS`, `installable`; registry documents are fetched through `once_per_run`.
+- the artifact: `read_artifact` (safely, root prefix removed), `artifact_hints`, `artifact_release` (a
+  release from the file alone, for `--artifact` without a registry).
+- the source tree: `read_manifest`, `tag_names`, `comparable_files`, `source_path`.
+- the comparison: `explain` (normalised or generated, else None), `release_findings` (against the source)
+  and `artifact_findings` (what the artifact shows by itself, checked even when no source is found).
+
+The stage runner (`ossprov.stages`) composes them; threats, practices and fix also read `release` and `history`.
 """
 
 from __future__ import annotations
 
+import fnmatch
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from packageurl import PackageURL
 
@@ -19,6 +36,34 @@ ReadSource = Callable[[str], bytes | None]
 """Reads a file of the source tree by repository path (None when absent)."""
 ReadMany = Callable[[Iterable[str]], dict[str, bytes]]
 """Reads many files of the source tree at once (repository path → content; absent paths left out)."""
+T = TypeVar("T")
+
+INSTALLABLE_KINDS = frozenset({"tgz", "sdist", "wheel", "jar", "sources-jar", "nupkg", "module-zip", "crate"})
+"""Artifact kinds a client installs (or a build tool consumes): each is verified by default. POMs and
+signatures are not."""
+
+_run_memo: ContextVar[dict[Any, Any] | None] = ContextVar("ossprov_run_memo", default=None)
+
+
+@contextmanager
+def one_run() -> Iterator[None]:
+    """Within a run of the stages, a registry document asked for twice (the release, then the history for
+    the practices' maintenance signals) is fetched once."""
+    token = _run_memo.set({})
+    try:
+        yield
+    finally:
+        _run_memo.reset(token)
+
+
+def once_per_run(key: Any, fetch: Callable[[], T]) -> T:
+    """`fetch()`, or what it gave earlier in this run for `key` (failures are not remembered)."""
+    memo = _run_memo.get()
+    if memo is None:
+        return fetch()
+    if key not in memo:
+        memo[key] = fetch()
+    return memo[key]
 
 
 @dataclass(frozen=True)
@@ -96,6 +141,15 @@ class Ecosystem(ABC):
     def choose_artifact(self, release: Release) -> ArtifactRef | None:
         """The artifact most comparable with source (npm tarball, PyPI sdist before wheel, ...)."""
 
+    def installable(self, release: Release, pattern: str | None = None) -> list[ArtifactRef]:
+        """Every file of the release a client can install, each verified (the chosen one first): npm's
+        tarball, PyPI's sdist and every wheel, Maven's jar and sources jar, the .nupkg. `pattern` (a glob on
+        the filename) narrows them."""
+        chosen = self.choose_artifact(release)
+        refs = [a for a in release.artifacts if a.kind in INSTALLABLE_KINDS or a == chosen]
+        refs.sort(key=lambda a: a != chosen)
+        return [a for a in refs if pattern is None or fnmatch.fnmatchcase(a.filename, pattern)]
+
     def configured_local_bases(self) -> list[str]:
         """`file://` URL prefixes the user configured for this ecosystem's registry: the only places a
         registry answer may point at on this machine (any other `file://` location in metadata is refused)."""
@@ -150,7 +204,14 @@ class Ecosystem(ABC):
         the generic rules decide (modified or unexplained)."""
 
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
-        """Findings about the release as a whole (install hooks, .pth files, digest problems)."""
+        """Findings about the release as a whole against its source (install hooks the repository's manifest
+        does not have, native build files)."""
+        return []
+
+    def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:
+        """Findings the artifact shows by itself, with or without a source (a .pth file in a wheel, a RECORD
+        that does not match, metadata naming another package): a package whose repository cannot be found
+        still gets them, and any high one makes it `mismatch`."""
         return []
 
 

@@ -35,6 +35,7 @@ from ossprov.model import (
     FileResult,
     FileStatus,
     Finding,
+    MavenPublication,
     PackageFile,
     PackageTree,
     Release,
@@ -116,7 +117,7 @@ class Maven(Ecosystem):
         return Release(purl=purl.to_string(), ecosystem="maven", name=package_name(purl), version=version,
                        artifacts=tuple(artifacts), hints=tuple(scm_hints(eff)),
                        published_at=iso_time(found.last_modified), missing_fields=tuple(missing),
-                       extra={"packaging": pom.packaging, "scm": eff.scm, "scm_from": eff.scm_from})
+                       maven=MavenPublication(pom.packaging, eff.scm, eff.scm_from))
 
     def history(self, name: str) -> PackageHistory | None:
         group, _, artifact = name.partition(":")

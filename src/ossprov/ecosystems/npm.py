@@ -22,13 +22,15 @@ from ossprov.ecosystems.interface import (
     PackageHistory,
     ReadSource,
     VersionInfo,
+    once_per_run,
 )
-from ossprov.errors import InputError, NotFoundError, RegistryError
+from ossprov.errors import InputError, NotFoundError, RegistryError, VersionRemovedError
 from ossprov.model import (
     ArtifactRef,
     FileResult,
     FileStatus,
     Finding,
+    NpmPublication,
     PackageTree,
     Release,
     Severity,
@@ -98,7 +100,8 @@ class Npm(Ecosystem):
     manifest_files = ("package.json",)
 
     def _packument(self, name: str) -> dict[str, Any]:
-        doc = http.client().get_json(packument_url(name))
+        url = packument_url(name)
+        doc = once_per_run(url, lambda: http.client().get_json(url))
         if not isinstance(doc, dict):
             raise RegistryError(f"the npm registry sent a malformed document for {name}")
         if "error" in doc and "versions" not in doc:
@@ -114,7 +117,7 @@ class Npm(Ecosystem):
         if not isinstance(meta, dict):
             if purl.version in times or (isinstance(times.get("unpublished"), dict)):
                 when = times.get(purl.version)
-                raise NotFoundError(
+                raise VersionRemovedError(
                     f"npm {name}@{purl.version} is no longer served (unpublished"
                     + (f"; it was published {when})" if when else ")")
                 )
@@ -139,14 +142,13 @@ class Npm(Ecosystem):
             artifacts=artifacts, hints=tuple(hints), published_at=_text(times.get(purl.version)),
             maintainers=_people(meta.get("maintainers")),
             deprecated=_text(meta.get("deprecated")), missing_fields=tuple(missing),
-            extra={
-                "nodeVersion": meta.get("_nodeVersion"), "npmVersion": meta.get("_npmVersion"),
-                "npmUser": npm_user.get("name") if isinstance(npm_user, dict) else None,
-                "scripts": meta.get("scripts") if isinstance(meta.get("scripts"), dict) else {},
-                "engines": meta.get("engines") if isinstance(meta.get("engines"), dict) else {},
-                "attestations": dist.get("attestations"),
-                "gitHead": _text(meta.get("gitHead")),
-            },
+            npm=NpmPublication(
+                node_version=_text(meta.get("_nodeVersion")), npm_version=_text(meta.get("_npmVersion")),
+                npm_user=_text(npm_user.get("name")) if isinstance(npm_user, dict) else None,
+                scripts=meta.get("scripts") if isinstance(meta.get("scripts"), dict) else {},
+                engines=meta.get("engines") if isinstance(meta.get("engines"), dict) else {},
+                attestations=dist.get("attestations"), git_head=_text(meta.get("gitHead")),
+            ),
         )
 
     def history(self, name: str) -> PackageHistory | None:
@@ -183,7 +185,7 @@ class Npm(Ecosystem):
         manifest = _json(tree.files["package.json"].data) if "package.json" in tree.files else {}
         return Release(purl=purl.to_string(), ecosystem="npm", name=package_name(purl), version=purl.version or "",
                        missing_fields=("registry",),
-                       extra={"scripts": manifest.get("scripts") or {}, "gitHead": _text(manifest.get("gitHead"))})
+                       npm=NpmPublication(scripts=manifest.get("scripts") or {}, git_head=_text(manifest.get("gitHead"))))
 
     def artifact_hints(self, tree: PackageTree) -> list[SourceHint]:
         hints: list[SourceHint] = []

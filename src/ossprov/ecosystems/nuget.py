@@ -36,6 +36,7 @@ from ossprov.model import (
     FileResult,
     FileStatus,
     Finding,
+    NugetPublication,
     PackageTree,
     Release,
     Severity,
@@ -106,7 +107,8 @@ class NuGet(Ecosystem):
             hints=tuple(nuspec_hints(nuspec, f"nuspec of {purl.name} {version}", RegistryError)),
             published_at=entry.get("published") if isinstance(entry.get("published"), str) else None,
             deprecated=str(deprecation.get("message") or "deprecated") if deprecation else None,
-            missing_fields=tuple(missing), extra={"listed": entry.get("listed")},
+            missing_fields=tuple(missing),
+            nuget=NugetPublication(entry["listed"] if isinstance(entry.get("listed"), bool) else None),
         )
 
     def history(self, name: str) -> PackageHistory | None:

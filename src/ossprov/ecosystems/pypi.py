@@ -41,6 +41,7 @@ from ossprov.ecosystems.interface import (
     PackageHistory,
     ReadSource,
     VersionInfo,
+    once_per_run,
 )
 from ossprov.errors import InputError, NotFoundError, RegistryError
 from ossprov.model import (
@@ -49,6 +50,7 @@ from ossprov.model import (
     FileStatus,
     Finding,
     PackageTree,
+    PypiPublication,
     Release,
     Severity,
     SourceHint,
@@ -83,8 +85,13 @@ class _LinkParser(HTMLParser):
 
 
 def _file_entries(name: str) -> list[dict[str, Any]]:
-    """The project's files from the simple API, in PEP 691 shape, whichever form the index answers in."""
+    """The project's files from the simple API, in PEP 691 shape (fetched once per run)."""
     url = index_url() + canonicalize_name(name) + "/"
+    return once_per_run(url, lambda: _fetch_file_entries(url, name))
+
+
+def _fetch_file_entries(url: str, name: str) -> list[dict[str, Any]]:
+    """The project page at `url`, whichever form the index answers in."""
     response = http.client().get(url, headers={"Accept": ACCEPT})
     content_type = response.headers.get("content-type", "")
     if SIMPLE_JSON in content_type or content_type.startswith("application/json"):
@@ -218,7 +225,7 @@ class PyPI(Ecosystem):
             purl=purl.to_string(), ecosystem="pypi", name=canonicalize_name(purl.name), version=purl.version or "",
             artifacts=artifacts, published_at=times[0] if times else None, missing_fields=tuple(missing),
             deprecated=None,
-            extra={"yanked": yanked[0].yanked if yanked and len(yanked) == len(artifacts) else None},
+            pypi=PypiPublication(yanked[0].yanked if yanked and len(yanked) == len(artifacts) else None),
         )
 
     def history(self, name: str) -> PackageHistory | None:
@@ -340,7 +347,7 @@ class PyPI(Ecosystem):
             return _explain_generated(path, context)
         return None
 
-    def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
+    def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:
         findings = []
         raw = _metadata_file(tree)
         if raw is None:

@@ -1,6 +1,6 @@
 """`ossprov fix` as a function: locate, decide, edit the manifest at the default branch, commit, describe.
 
-The records it reads come from the pipeline (`LocateResult`) and the ecosystem plug-in (`Release.hints`);
+The records it reads come from the stage runner (`LocateResult`) and the ecosystem plug-in (`Release.hints`);
 what it writes is a branch in the cached clone plus a `FixResult` the command prints.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from packageurl import PackageURL
 
-from ossprov import ecosystems, pipeline
+from ossprov import ecosystems, stages
 from ossprov.errors import GitError
 from ossprov.fix import text
 from ossprov.fix.branch import DEFAULT_AUTHOR, Commit, branch_name, commit_file
@@ -44,7 +44,7 @@ def release_hints(purl: PackageURL) -> tuple[SourceHint, ...]:
 def propose(purl: str, *, author: str = DEFAULT_AUTHOR) -> Proposal:
     """Decide whether the release's repository field needs fixing and, if so, make the commit."""
     parsed = parse_purl(purl)
-    located = pipeline.locate(purl)
+    located = stages.locate(purl)
     decision = decide(located, release_hints(parsed), parsed.type)
     if decision.target is None:
         return Proposal(FixResult(purl, False, decision.reason, Status.NOT_LOCATED), located)
@@ -97,7 +97,7 @@ def publish(proposal: Proposal, gh: GitHub) -> FixResult:
 def check(purl: str) -> CheckResult:
     """Whether this (later) release declares the repository and locate confirms it by content."""
     parsed = parse_purl(purl)
-    located = pipeline.locate(purl)
+    located = stages.locate(purl)
     declared = declaring_hints(release_hints(parsed), parsed.type)
     if not declared:
         return CheckResult(purl, False, False, "the release still declares no source repository")

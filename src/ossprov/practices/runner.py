@@ -1,5 +1,6 @@
-"""`assess`: resolve what the user named (purl, repository URL, local path) to a repository and commit,
-run every check, aggregate, and add the package's maintenance signals when a purl was given."""
+"""`assess_target`: run every check on a repository at a commit, aggregate, and add the package's
+maintenance signals when the target is a package. `assess` resolves a repository URL or local path first;
+a package is located by the stage runner (`ossprov.stages`), which calls `assess_target` with its clone."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from packageurl import PackageURL
 
-from ossprov.errors import InputError, OssprovError
+from ossprov.errors import InputError, NotLocatedError
 from ossprov.practices.checks import ALL_CHECKS
 from ossprov.practices.context import Context
 from ossprov.practices.github import GitHubApi, github_slug
@@ -25,12 +26,6 @@ from ossprov.source.git import Repo, ensure_clone
 _REMOTE = re.compile(r"^(https?|ssh|git|file)://|^[\w.-]+@[\w.-]+:")
 
 
-class NotLocatedError(OssprovError):
-    """The package's source repository or commit could not be found: the practices cannot be assessed."""
-
-    exit_code = 1
-
-
 @dataclass(frozen=True)
 class Target:
     """A repository to assess and the commit whose tree is read."""
@@ -40,23 +35,6 @@ class Target:
     head: str
     url: str | None
     purl: PackageURL | None = None
-
-
-def _from_purl(text: str) -> Target:
-    from ossprov import pipeline  # the core pipeline; imported late so the other targets work without it
-
-    try:
-        purl = PackageURL.from_string(text)
-    except ValueError as exc:
-        raise InputError(f"not a valid purl: {text!r} ({exc})") from None
-    located = pipeline.locate(text)
-    if not located.located or located.repository is None or located.commit is None:
-        raise NotLocatedError(f"the source repository and commit of {text} could not be located")
-    repo = Repo(ensure_clone(located.repository.url))
-    if not repo.has_commit(located.commit):
-        raise NotLocatedError(f"commit {located.commit} of {text} is not in {located.repository.url}")
-    head = repo.resolve("HEAD") or located.commit
-    return Target(repo, located.commit, head, located.repository.url, purl)
 
 
 def _from_path(text: str) -> Target:
@@ -72,9 +50,10 @@ def _from_path(text: str) -> Target:
 
 
 def resolve(target: str) -> Target:
-    """The repository and commit `target` names: a purl, a repository URL (cloned into the cache), a path."""
+    """The repository and commit `target` names: a repository URL (cloned into the cache) or a path. A
+    package (purl) is located by the stage runner, which hands its clone to `assess_target`."""
     if target.startswith("pkg:"):
-        return _from_purl(target)
+        raise InputError(f"{target} is a package: its practices are assessed through ossprov.stages.run_stages")
     if _REMOTE.match(target):
         repo = Repo(ensure_clone(target))
         head = repo.resolve("HEAD")
@@ -104,13 +83,24 @@ def package_signals(purl: PackageURL, now: float) -> PackageSignals | None:
 
 def assess(target: str, *, token_env: str | None = "GITHUB_TOKEN", now: float | None = None,
            osv: Path | None = None) -> PracticesResult:
-    """Score the practices of the repository `target` names; `osv` is an OSV export for Vulnerabilities
-    (else OSSPROV_OSV_DATA or the config's `[osv] data`), checked before anything else so a wrong path
-    fails at once."""
-    osv_path = osv_data_path(osv)
-    osv_export = check_export(osv_path) if osv_path else None
-    resolved = resolve(target)
-    moment = time.time() if now is None else now
+    """Score the practices of the repository `target` (URL or path) names. The OSV export is checked before
+    anything else, so a wrong path fails at once."""
+    export = osv_export(osv)
+    return assess_target(resolve(target), token_env=token_env, now=time.time() if now is None else now, osv=export)
+
+
+def osv_export(explicit: Path | None) -> Path | None:
+    """The OSV export for Vulnerabilities: `--osv`, else OSSPROV_OSV_DATA or the config's `[osv] data`;
+    an input error when it names no directory or zip."""
+    path = osv_data_path(explicit)
+    return check_export(path) if path else None
+
+
+def assess_target(resolved: Target, *, token_env: str | None, now: float, osv: Path | None = None) -> PracticesResult:
+    """Score the practices of a resolved repository at its commit, with the package's maintenance signals
+    when the target is a package; `osv` is a checked OSV export (see `osv_export`)."""
+    moment = now
+    osv_export = osv
     api, why = github_api(resolved.url, token_env)
     try:
         ctx = Context(resolved.repo, resolved.commit, head=resolved.head, url=resolved.url, now=moment,

@@ -24,7 +24,8 @@ from ossprov.scan.parsers.base import Skipped
 from ossprov.verify.rules import RULES
 
 _TEMPLATES = files("ossprov.report") / "templates"
-_ORDER = {c: i for i, c in enumerate(("mismatch", "error", "unverifiable", "faithful-with-build-output", "faithful"))}
+_ORDER = {c: i for i, c in enumerate(("mismatch", "removed", "error", "unverifiable", "faithful-with-build-output",
+                                       "faithful"))}
 """Most worrying first, in the page and in the summary."""
 _QUIET_STATUSES = (FileStatus.IDENTICAL, FileStatus.NORMALIZED)
 

@@ -1,11 +1,19 @@
-"""JSON for machines: one object for one package, a list for several."""
+"""JSON for machines: one document for every command, an envelope holding the ossprov version, the command,
+one result per package, the packages that could not be checked and what suppressions did. The shape is
+published as a JSON Schema (`report/schema/results.schema.json`) that the tests validate every command's output
+against, so scripts can rely on it: always an object, whether one purl was asked for or many."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from importlib.resources import files
 from typing import Any
 
+from ossprov import __version__
 from ossprov.model import LocateResult, VerifyResult, to_json
+
+SCHEMA_ID = "https://github.com/ossprov/ossprov/blob/main/src/ossprov/report/schema/results.schema.json"
 
 
 def locate_json(result: LocateResult) -> dict[str, Any]:
@@ -26,5 +34,21 @@ def verify_json(result: VerifyResult) -> dict[str, Any]:
     return doc
 
 
-def dumps(docs: list[dict[str, Any]]) -> str:
-    return json.dumps(docs[0] if len(docs) == 1 else docs, indent=2, sort_keys=False)
+def envelope(command: str, results: Sequence[dict[str, Any]], errors: Sequence[dict[str, Any]] = (),
+             **extra: Any) -> dict[str, Any]:
+    """The document: `results` are the per-package documents, `errors` `{"purl", "error", "exit_code"}`."""
+    return {"$schema": SCHEMA_ID, "ossprov_version": __version__, "command": command,
+            "results": list(results), "errors": list(errors), **extra}
+
+
+def error_record(purl: str, message: str, exit_code: int) -> dict[str, Any]:
+    return {"purl": purl, "error": message, "exit_code": exit_code}
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2)
+
+
+def schema() -> dict[str, Any]:
+    """The published JSON Schema of the document."""
+    return json.loads((files("ossprov.report") / "schema" / "results.schema.json").read_text(encoding="utf-8"))

@@ -14,7 +14,7 @@ SEVERITY_STYLE = {Severity.HIGH: "bold red", Severity.MEDIUM: "yellow", Severity
 NEUTRAL_KINDS = frozenset({"registry-missing-field"})
 """Evidence that neither supports nor contradicts: what the registry did not say."""
 VERDICT_STYLE = {"faithful": "bold green", "faithful-with-build-output": "green", "mismatch": "bold red",
-                 "unverifiable": "yellow"}
+                 "unverifiable": "yellow", "removed": "bold red"}
 
 
 def _facts(result: LocateResult) -> Table:

@@ -29,7 +29,7 @@ def _worst(findings: Any) -> str | None:
     ranked = []
     for finding in findings if isinstance(findings, list) else []:
         try:
-            ranked.append(Severity(_mapping(finding).get("severity")))
+            ranked.append(Severity(str(_mapping(finding).get("severity"))))
         except ValueError:
             continue
     return max(ranked, key=lambda s: s.rank).value if ranked else None

@@ -10,26 +10,22 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from ossprov.ecosystems.interface import CompareContext, Comparison, Ecosystem
+from ossprov.ecosystems.interface import CompareContext, Comparison, Ecosystem, Manifest, ReadMany, ReadSource
 from ossprov.model import (
+    ArtifactInfo,
     FileResult,
     FileStatus,
     Finding,
     LocateResult,
     PackageTree,
+    Release,
     Severity,
-    Verdict,
-    VerifyResult,
 )
 from ossprov.source.git import Repo, git_blob_id
-from ossprov.threats.checks import name_findings
-from ossprov.threats.removed import release_status_findings
 from ossprov.verify import normalize, rules
-
-if TYPE_CHECKING:
-    from ossprov.pipeline import Prepared
 
 MAX_DIFF_BYTES = 256 * 1024
 """Files larger than this (or binary) are compared by hash only."""
@@ -54,8 +50,8 @@ def unified_diff(source: bytes, published: bytes, path: str) -> str | None:
     return "".join(lines)
 
 
-def _reader(repo: Repo, files: dict[str, str]):
-    def read_many(paths):
+def _reader(repo: Repo, files: dict[str, str]) -> tuple[ReadSource, ReadMany]:
+    def read_many(paths: Iterable[str]) -> dict[str, bytes]:
         wanted = {p: files[p] for p in paths if p in files}
         by_blob = dict(repo.read_blobs(wanted.values()))
         return {p: by_blob[b] for p, b in wanted.items() if b in by_blob}
@@ -127,43 +123,74 @@ def _refused_findings(tree: PackageTree) -> list[Finding]:
     return out
 
 
-def compare_prepared(prepared: Prepared) -> VerifyResult:
-    """The VerifyResult for a located package (unverifiable when it could not be located)."""
-    result, eco, tree, repo = prepared.result, prepared.eco, prepared.tree, prepared.repo
-    base = (_base_findings(result) + _refused_findings(tree)
-            + release_status_findings(prepared.release, result.artifact.filename if result.artifact else None)
-            + name_findings(eco, prepared.release))
-    if not result.located or repo is None or result.repository is None or result.commit is None:
-        reason = "no source repository could be found" if result.repository is None else "no commit could be pinned"
-        if result.repository_claim == "unverified-other-package":
-            reason = "the declared repository holds another package and none of this one's files"
-        elif result.clone_failed:
-            failure = next(e for e in result.evidence if e.kind == "clone")
-            reason = f"no candidate repository could be cloned ({failure.detail})"
-        return VerifyResult(result, Verdict.UNVERIFIABLE, findings=tuple(base), reason=reason)
-    source_files = repo.ls_tree(result.commit)
-    read_one, read_many = _reader(repo, source_files)
-    manifest = eco.read_manifest(read_one, result.repository.subdir)
-    context = CompareContext(tree, source_files, read_one, read_many, result.content_root,
-                             result.repository.subdir, prepared.release, manifest, result.commit)
-    file_results, findings = classify(eco, tree, context)
-    findings = base + eco.release_findings(prepared.release, tree, context) + findings
+@dataclass(frozen=True)
+class PinnedSource:
+    """The source at the pinned commit, read once per run and shared by every artifact compared with it."""
+
+    repo: Repo
+    commit: str
+    subdir: str
+    files: dict[str, str]
+    """Repository path → blob id at the commit (the whole tree)."""
+    read_one: ReadSource
+    read_many: ReadMany
+    manifest: Manifest | None
+    """The package's manifest at `subdir`, parsed by the ecosystem."""
+
+
+def pinned_source(repo: Repo, eco: Ecosystem, commit: str, subdir: str) -> PinnedSource:
+    """The commit's file list, readers over it, and the parsed manifest."""
+    files = repo.ls_tree(commit)
+    read_one, read_many = _reader(repo, files)
+    return PinnedSource(repo, commit, subdir, files, read_one, read_many, eco.read_manifest(read_one, subdir))
+
+
+Shared = dict[tuple[str, str], tuple[FileResult, list[Finding]]]
+"""(repository path, blob id) → what comparing a file with those bytes against that source file found:
+identical files of several artifacts of one release (the sdist and the wheels of each platform) are compared
+once."""
+
+
+def integrity_findings(artifact: ArtifactInfo, tree: PackageTree) -> list[Finding]:
+    """What the artifact itself shows before any comparison: a digest the registry does not publish,
+    archive entries refused on reading."""
+    findings = []
+    if artifact.digest_ok is False:
+        findings.append(Finding(Severity.HIGH, "OSP100", artifact.filename,
+                                "artifact does not match the digest the registry publishes"))
+    return findings + _refused_findings(tree)
+
+
+def claim_findings(result: LocateResult) -> list[Finding]:
+    """The declared repository holds another package (starjacking)."""
+    if result.repository_claim != "unverified-other-package":
+        return []
+    ev = next(e for e in result.evidence if e.kind == "repository-claim")
+    return [Finding(Severity.HIGH, "OSP150", None,
+                    f"claims the repository of {ev.data.get('claim')}; none of its files are in it")]
+
+
+def compare_artifact(eco: Ecosystem, release: Release, tree: PackageTree, content_root: str, source: PinnedSource,
+                     shared: Shared | None = None) -> tuple[list[FileResult], list[Finding], int]:
+    """Every file of one artifact against the pinned source: per-file results, the findings they and the
+    ecosystem's release rules carry, and how many files were taken from `shared` (which is filled)."""
+    context = CompareContext(tree, source.files, source.read_one, source.read_many, content_root, source.subdir,
+                             release, source.manifest, source.commit)
+    shared = {} if shared is None else shared
+    keys = {p: (eco.source_path(p, content_root), git_blob_id(f.data)) for p, f in tree.files.items()}
+    known = {p: shared[k] for p, k in keys.items() if k in shared}
+    fresh = PackageTree({p: f for p, f in tree.files.items() if p not in known}, tree.root_prefix)
+    file_results, findings = classify(eco, fresh, context)
+    for r in file_results:
+        shared[keys[r.path]] = (r, [f for f in findings if f.path == r.path])
+    for path, (result, carried) in known.items():
+        file_results.append(replace(result, path=path))
+        findings += [replace(f, path=path) for f in carried]
+    file_results.sort(key=lambda r: r.path)
+    findings = eco.release_findings(release, tree, context) + findings
     file_results += _missing(eco, tree, context)
     findings += rules.aggregate_generated(file_results, findings)
-    return VerifyResult(result, rules.verdict(file_results, findings), tuple(file_results), tuple(findings),
-                        rules.explain_verdict(file_results, findings))
-
-
-def _base_findings(result: LocateResult) -> list[Finding]:
-    findings = []
-    if result.artifact and result.artifact.digest_ok is False:
-        findings.append(Finding(Severity.HIGH, "OSP100", result.artifact.filename,
-                                "artifact does not match the digest the registry publishes"))
-    if result.repository_claim == "unverified-other-package":
-        ev = next(e for e in result.evidence if e.kind == "repository-claim")
-        findings.append(Finding(Severity.HIGH, "OSP150", None,
-                                f"claims the repository of {ev.data.get('claim')}; none of its files are in it"))
-    return findings
+    return file_results, findings, len(known)
 
 
 def _missing(eco: Ecosystem, tree: PackageTree, context: CompareContext) -> list[FileResult]:

@@ -34,7 +34,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from ossprov.ecosystems import maven_build
 from ossprov.ecosystems.maven_repo import repository_url
 from ossprov.errors import InputError
-from ossprov.model import PackageTree, Release
+from ossprov.model import NpmPublication, PackageTree, Release
 
 NPM_LIFECYCLE = ("prepack", "prepare")
 """Scripts `npm pack` runs by itself."""
@@ -167,8 +167,8 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
     manifest = _read_json(sub / "package.json")
     scripts = manifest.get("scripts") if isinstance(manifest.get("scripts"), dict) else {}
     notes: list[str] = []
-    toolchain = {k: str(release.extra[key]) for k, key in (("node", "_nodeVersion"), ("npm", "_npmVersion"))
-                 if release.extra.get(key)}
+    publication = release.npm or NpmPublication()
+    toolchain = {k: v for k, v in (("node", publication.node_version), ("npm", publication.npm_version)) if v}
     engines = manifest.get("engines") if isinstance(manifest.get("engines"), dict) else {}
     if "node" not in toolchain and isinstance(engines.get("node"), str):
         toolchain["node-engines"] = engines["node"]

@@ -30,6 +30,7 @@ from ossprov.ecosystems.interface import (
 from ossprov.errors import InputError, NotFoundError
 from ossprov.model import (
     ArtifactRef,
+    CargoPublication,
     FileResult,
     FileStatus,
     Finding,
@@ -80,7 +81,8 @@ class Crates(Ecosystem):
                                    yanked="" if record.get("yanked") is True else None),),
             hints=tuple(self._declared(url)), published_at=published,
             missing_fields=tuple(f for f, v in (("cksum", checksum), ("pubtime", published)) if not v),
-            extra={"index_dependencies": sorted(_index_dependencies(record)), "links": record.get("links")},
+            cargo=CargoPublication(tuple(sorted(_index_dependencies(record))),
+                                   links if isinstance(links := record.get("links"), str) else None),
         )
 
     def _declared(self, url: str) -> list[SourceHint]:
@@ -174,11 +176,12 @@ class Crates(Ecosystem):
         findings += _missing_files(tree, context)
         normalised = manifest.load(_data(tree, "Cargo.toml"))
         links = manifest.package(normalised).get("links")
-        if "links" in release.extra and release.extra["links"] != links:
+        indexed = release.cargo or CargoPublication()
+        if release.cargo is not None and indexed.links != links:
             findings.append(Finding(Severity.HIGH, "OSP115", None, f"the index says the crate links native library "
-                                    f"{release.extra.get('links')!r}, its Cargo.toml says {links!r}"))
+                                    f"{indexed.links!r}, its Cargo.toml says {links!r}"))
         declared = manifest.dependency_names(normalised)
-        extra = sorted(set(release.extra.get("index_dependencies") or ()) - declared)
+        extra = sorted(set(indexed.index_dependencies) - declared)
         if extra:
             findings.append(Finding(Severity.HIGH, "OSP113", None, "the index lists dependencies the crate's "
                                     f"Cargo.toml does not declare (cargo resolves with the index): {', '.join(extra)}"))

@@ -35,6 +35,7 @@ from ossprov.model import (
     FileResult,
     FileStatus,
     Finding,
+    GoPublication,
     PackageFile,
     PackageTree,
     Release,
@@ -146,12 +147,13 @@ class GoModules(Ecosystem):
         published = info.get("Time") if isinstance(info.get("Time"), str) else None
         return Release(
             purl=purl.to_string(), ecosystem="golang", name=module, version=version.text,
-            artifacts=(ArtifactRef(f"{purl.name}@{version.text}.zip", url, "zip",
+            artifacts=(ArtifactRef(f"{purl.name}@{version.text}.zip", url, "module-zip",
                                    {"h1": h1_hex} if h1_hex else {}),),
             hints=_hints(module, version, info.get("Origin")), published_at=published,
             deprecated=_standing(module, version.text),
             missing_fields=() if published else ("Time",),
-            extra={"go_mod": go_mod.decode("utf-8", "replace"), "origin": info.get("Origin"), "h1": h1},
+            golang=GoPublication(go_mod.decode("utf-8", "replace"),
+                                 origin if isinstance(origin := info.get("Origin"), dict) else None, h1),
         )
 
     def history(self, name: str) -> PackageHistory | None:
@@ -231,7 +233,7 @@ def _commit_findings(release: Release, pinned: str | None) -> list[Finding]:
 def _mod_file_findings(release: Release, tree: PackageTree) -> list[Finding]:
     """The go command resolves dependencies from the proxy's `.mod`, not from the zip: it must be the zip's
     go.mod (or, for a module without one, the go command's synthesised `module PATH` line alone)."""
-    served = release.extra.get("go_mod")
+    served = release.golang.go_mod if release.golang else None
     if not isinstance(served, str):
         return []
     if "go.mod" in tree.files:

@@ -1,0 +1,148 @@
+"""The release and artifact stages: the registry record (fetched once), then every installable file of the
+release fetched once, its digest checked against the registry, and read safely once.
+
+A local file (`--artifact`) is matched to the registry's files by digest, never by name: a file whose digest
+no published file has is a digest mismatch whatever it is called. Without a reachable (or configured)
+registry, a local file is verified from what it carries, and the evidence says its digest was not checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packageurl import PackageURL
+
+from ossprov.cache import ArtifactCache, file_digests
+from ossprov.ecosystems.interface import Ecosystem, VersionInfo
+from ossprov.errors import ArchiveError, InputError, OssprovError, RegistryError, VersionRemovedError
+from ossprov.http import client, redact
+from ossprov.model import ArtifactInfo, ArtifactRef, Evidence, PackageTree, Release
+from ossprov.purls import package_name
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReadArtifact:
+    """One file of the release as the run read it, for every later stage (compare, rebuild, mirror)."""
+
+    path: Path
+    """The file on this machine (in the artifact cache, or the user's --artifact)."""
+    info: ArtifactInfo
+    kind: str
+    tree: PackageTree
+    evidence: tuple[Evidence, ...] = ()
+    """What the digest check found."""
+    unreadable: str = ""
+    """Why the file could not be fetched or read (its tree is then empty); "" when it was read."""
+    refused: bool = False
+    """The file was fetched but refused as an archive (corrupt, a bomb): a finding, not a network failure."""
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A version the registry no longer serves, with what is still known about it."""
+
+    detail: str
+    """What the registry answered."""
+    evidence: tuple[Evidence, ...] = ()
+
+
+def release(purl: PackageURL, eco: Ecosystem, local: Path | None) -> tuple[Release | None, list[Evidence],
+                                                                          Removed | None]:
+    """The registry's record of the version; None (with why) when a local file stands in for the registry;
+    a `Removed` when the registry knows the package but no longer serves this version."""
+    try:
+        return eco.release(purl), [], None
+    except VersionRemovedError as exc:
+        if local is not None:
+            return None, [_unchecked(exc)], None
+        history = eco.history(package_name(purl))
+        return None, [], _removed(str(exc), history.versions if history else ())
+    except (RegistryError, InputError) as exc:  # unreachable, or no registry configured for the ecosystem
+        if local is None:
+            raise
+        return None, [_unchecked(exc)], None
+
+
+def _unchecked(exc: OssprovError) -> Evidence:
+    return Evidence("artifact-digest", f"the registry was not consulted ({exc}): the local file's digest was "
+                    "not checked; it is verified from what it carries", {"registry_error": str(exc)},
+                    supports=False)
+
+
+def _removed(detail: str, versions: tuple[VersionInfo, ...]) -> Removed:
+    served = [v.version for v in versions]
+    evidence = [Evidence("version-removed", f"the registry no longer serves this version: {detail}",
+                         {"served_versions": len(served)}, supports=False)]
+    if served:
+        evidence.append(Evidence("registry-versions", f"it serves {len(served)} other version(s), the latest "
+                                 f"{served[-1]}", {"latest": served[-1]}))
+    return Removed(detail, tuple(evidence))
+
+
+def read_local(eco: Ecosystem, release: Release | None, path: Path) -> ReadArtifact:
+    """The user's file, matched to a registry file of the version by digest."""
+    if not path.is_file():
+        raise InputError(f"--artifact {path}: no such file")
+    digests = file_digests(path)
+    listed = release.artifacts if release else ()
+    match = next((a for a in listed if eco.digest_matches(a, digests)), None)
+    published = any(a.digests for a in listed)
+    ok = True if match else (False if published else None)
+    name = match.filename if match else path.name
+    info = ArtifactInfo(name, digests["sha256"], f"local:{path}", ok, digests)
+    found = []
+    if match:
+        found.append(Evidence("artifact-digest", f"{path.name} has the digest the registry publishes for "
+                              f"{match.filename}", {"sha256": digests["sha256"]}))
+    elif published:
+        found.append(Evidence("artifact-digest", f"{path.name} has the digest of no file the registry lists for "
+                              "this version: modified after publication, or not this version's file",
+                              {"sha256": digests["sha256"]}, supports=False))
+    tree = eco.read_artifact(path, path.name)
+    return ReadArtifact(path, info, match.kind if match else "local", tree, tuple(found))
+
+
+def read_published(eco: Ecosystem, ref: ArtifactRef, progress: Progress) -> ReadArtifact:
+    """A registry file: downloaded into the cache (once), digest checked, read."""
+    _check_location(eco, ref.url)
+    progress(f"downloading {ref.filename}")
+    cache = ArtifactCache()
+    path, digests = cache.fetch(ref.url, lambda dest: client().download(ref.url, dest))
+    ok = eco.digest_matches(ref, digests)
+    if ok is False:  # the cached copy may predate a republication: judge what the registry serves now
+        cache.forget(ref.url)
+        path, digests = cache.fetch(ref.url, lambda dest: client().download(ref.url, dest))
+        ok = eco.digest_matches(ref, digests)
+    info = ArtifactInfo(ref.filename, digests["sha256"], ref.url, ok, digests)
+    evidence: tuple[Evidence, ...] = ()
+    if ok is False:
+        evidence = (Evidence("artifact-digest", f"{ref.filename} does not match the digest the registry publishes: "
+                             "modified after publication, or a tampering mirror", {"sha256": info.sha256},
+                             supports=False),)
+    elif ok:
+        evidence = (Evidence("artifact-digest", f"{ref.filename} matches the registry's published digest",
+                             {"sha256": info.sha256}),)
+    return ReadArtifact(path, info, ref.kind, eco.read_artifact(path, ref.filename), evidence)
+
+
+def unread(ref: ArtifactRef, exc: OssprovError) -> ReadArtifact:
+    """A further file of the release that could not be fetched or read: its result says why."""
+    info = ArtifactInfo(ref.filename, "", ref.url, None)
+    return ReadArtifact(Path(), info, ref.kind, PackageTree({}), unreadable=str(exc),
+                        refused=isinstance(exc, ArchiveError))
+
+
+def _check_location(eco: Ecosystem, url: str) -> None:
+    """Registry answers are untrusted: an artifact is fetched over HTTP(S), or from a `file://` location only
+    under a registry the user configured as a directory (never a path a packument chose)."""
+    if url.startswith(("https://", "http://")):
+        return
+    if url.startswith("file://") and ".." not in url.split("/") and any(
+            url.startswith(base) for base in eco.configured_local_bases()):
+        return
+    raise RegistryError(f"the registry names the artifact at {redact(url)}: only http(s) locations (and the "
+                        "directories configured as registries) are followed")

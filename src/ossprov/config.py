@@ -57,7 +57,19 @@ class Settings:
     data_dir: Path
     """The results database and the verified-artifact mirror store live below this."""
     timeout: float = 30.0
-    """Seconds before an HTTP request is abandoned."""
+    """Seconds one network read or connect may wait (the whole request has `request_deadline`)."""
+    request_deadline: float = 60.0
+    """Seconds a registry request may take in all: connect, headers and whole body, retries included."""
+    download_deadline: float = 900.0
+    """Seconds an artifact download may take in all."""
+    git_deadline: float = 600.0
+    """Seconds one git call (a clone, a fetch, a log) may take before it is killed."""
+    package_deadline: float = 1800.0
+    """Seconds all the network and git work for one package may take (requests and git calls are cut to it)."""
+    metadata_max_age: float = 600.0
+    """Seconds a cached registry document is used without asking the registry (then it is revalidated)."""
+    offline: bool = False
+    """Use only what is cached: no registry request, no fetch; say what could not be checked."""
     retries: int = 4
     """How often a request is retried on 429, 5xx and connection errors."""
     registries: dict[str, str] = field(default_factory=dict)
@@ -94,17 +106,34 @@ def settings() -> Settings:
         value = os.environ.get(env) or config_value("registries", eco)
         if value:
             registries[eco] = str(value)
-    timeout = os.environ.get("OSSPROV_TIMEOUT") or config_value("http", "timeout") or 30.0
-    try:
-        timeout_s = float(timeout)
-    except ValueError:
-        raise InputError(f"OSSPROV_TIMEOUT must be a number of seconds, got {timeout!r}") from None
+    offline = os.environ.get("OSSPROV_OFFLINE") or config_value("http", "offline") or ""
     return Settings(
         cache_dir=Path(cache) if cache else Path(platformdirs.user_cache_dir("ossprov")),
         data_dir=Path(data) if data else Path(platformdirs.user_data_dir("ossprov")),
-        timeout=timeout_s,
+        timeout=_seconds("TIMEOUT", "timeout", 30.0),
+        request_deadline=_seconds("REQUEST_DEADLINE", "request_deadline", 60.0),
+        download_deadline=_seconds("DOWNLOAD_DEADLINE", "download_deadline", 900.0),
+        git_deadline=_seconds("GIT_DEADLINE", "git_deadline", 600.0),
+        package_deadline=_seconds("PACKAGE_DEADLINE", "package_deadline", 1800.0),
+        metadata_max_age=_seconds("METADATA_MAX_AGE", "metadata_max_age", 600.0, allow_zero=True),
+        offline=str(offline).lower() not in ("", "0", "false", "no"),
         registries=registries,
     )
+
+
+def _seconds(env: str, key: str, default: float, *, allow_zero: bool = False) -> float:
+    """A duration from `OSSPROV_<env>` or the config file's `[http]` table: a positive number of seconds."""
+    raw = os.environ.get(ENV_PREFIX + env) or config_value("http", key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (value > 0 or (allow_zero and value == 0)) or value == float("inf"):
+        raise InputError(f"{ENV_PREFIX}{env} (or [http] {key}) must be a positive number of seconds, "
+                         f"got {str(raw)[:40]!r}")
+    return value
 
 
 def explicit_registry(ecosystem: str) -> str | None:

@@ -28,10 +28,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ossprov.cache import atomic_write
+from ossprov.cache import atomic_write, storage_errors
 from ossprov.config import settings
 from ossprov.deadline import end_of, left
-from ossprov.errors import DeadlineError, GitError, OfflineError
+from ossprov.errors import GitError, OfflineError, StorageError
 from ossprov.http import note_unchecked, redact
 
 GIT_ENV = {
@@ -41,6 +41,7 @@ GIT_ENV = {
     "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
     "GIT_LFS_SKIP_SMUDGE": "1",
 }
+_STORAGE_MESSAGES = ("No space left on device", "Read-only file system", "Disk quota exceeded")
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
 FETCH_MAX_AGE = 3600.0
 """Seconds a cached clone is trusted before `ensure_clone` fetches again."""
@@ -145,13 +146,17 @@ def run_git(args: list[str], cwd: Path | None = None, *, check: bool = True, tim
     except subprocess.TimeoutExpired:
         _kill(proc)
         proc.communicate()
-        raise DeadlineError(f"{what} did not finish within its deadline (killed)") from None
+        raise GitError(f"{what} did not finish within its deadline (killed)") from None
     except BaseException:
         _kill(proc)
         proc.communicate()
         raise
     if check and proc.returncode != 0:
         lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        full = next((m for m in _STORAGE_MESSAGES for line in lines if m in line), None)
+        if full:
+            raise StorageError(f"{what} cannot write to ossprov's cache: {full} (set OSSPROV_CACHE to a writable "
+                               "directory with free space)")
         raise GitError(f"{what} failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
     return stdout
 
@@ -179,36 +184,46 @@ def ensure_clone(url: str, *, update: bool = True) -> Path:
     """A bare clone of `url` in the clone cache, fetched if older than FETCH_MAX_AGE; made atomically.
     Offline (`--offline`), a cached clone is used as it is and a missing one is an OfflineError."""
     dest = clone_dir_for(url)
-    offline = settings().offline
-    with _locked(dest):
+    with storage_errors(dest), _locked(dest):
         if dest.is_dir():
-            stamp = dest / "ossprov-fetched"
-            age = time.time() - stamp.stat().st_mtime if stamp.exists() else FETCH_MAX_AGE + 1
-            if update and age > FETCH_MAX_AGE and offline:
-                note_unchecked(f"{redact(url)} not fetched: cached clone is {age / 3600:.1f} h old")
-            elif update and age > FETCH_MAX_AGE:
-                try:
-                    run_git(["fetch", "--quiet", "--prune", "--tags", "--force", "origin",
-                             "+refs/heads/*:refs/heads/*"], cwd=dest)
-                except GitError as exc:
-                    raise type(exc)(f"cannot fetch {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
-                finally:
-                    (dest / REF_STATE).unlink(missing_ok=True)
-                stamp.touch()
-            return dest
-        if offline:
-            raise OfflineError(f"offline: {redact(url)} has no cached clone")
-        _sweep_stale(dest.parent)
-        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".clone-"))
-        try:
-            run_git(["clone", "--bare", "--quiet", "--no-recurse-submodules", "--", url, str(tmp / "r.git")])
-            (tmp / "r.git" / "ossprov-fetched").touch()
-            os.replace(tmp / "r.git", dest)
-        except GitError as exc:
-            raise type(exc)(f"cannot clone {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if update:
+                _refresh(url, dest)
+        else:
+            _clone(url, dest)
     return dest
+
+
+def _refresh(url: str, dest: Path) -> None:
+    stamp = dest / "ossprov-fetched"
+    age = time.time() - stamp.stat().st_mtime if stamp.exists() else FETCH_MAX_AGE + 1
+    if age <= FETCH_MAX_AGE:
+        return
+    if settings().offline:
+        note_unchecked(f"{redact(url)} not fetched: cached clone is {age / 3600:.1f} h old")
+        return
+    try:
+        run_git(["fetch", "--quiet", "--prune", "--tags", "--force", "origin", "+refs/heads/*:refs/heads/*"],
+                cwd=dest)
+    except GitError as exc:
+        raise GitError(f"cannot fetch {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
+    finally:
+        _forget(dest)
+    stamp.touch()
+
+
+def _clone(url: str, dest: Path) -> None:
+    if settings().offline:
+        raise OfflineError(f"offline: {redact(url)} has no cached clone")
+    _sweep_stale(dest.parent)
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".clone-"))
+    try:
+        run_git(["clone", "--bare", "--quiet", "--no-recurse-submodules", "--", url, str(tmp / "r.git")])
+        (tmp / "r.git" / "ossprov-fetched").touch()
+        os.replace(tmp / "r.git", dest)
+    except GitError as exc:
+        raise GitError(f"cannot clone {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _sweep_stale(cache: Path, max_age: float = 86400.0) -> None:
@@ -353,43 +368,86 @@ def _parse_commit(sha: str, body: bytes) -> CommitInfo:
     return CommitInfo(sha, when, subject)
 
 
+MEMO = "ossprov-memo.pickle"
+"""Per clone state: outputs of the history queries callers make (`log`, `rev-list`, `ls-tree`), which depend only
+on the refs and immutable objects, so a warm run starts no process for them."""
+MEMO_COMMANDS = frozenset({"log", "rev-list", "ls-tree"})
+MEMO_MAX_ENTRY = 4 * 1024 * 1024
+MEMO_MAX_ENTRIES = 256
+
+
+@dataclass
+class _Shared:
+    """What every `Repo` handle on one repository shares in a process: one reader, one ref state, one memo."""
+
+    git_dir: Path | None = None
+    reader: _Reader | None = None
+    refs: _RefState | None = None
+    memo: dict[tuple[str, ...], bytes] | None = None
+    memo_dirty: bool = False
+
+
+_SHARED: dict[Path, _Shared] = {}
+
+
 class Repo:
-    """Read access to a (bare or not) git repository, through one long-lived `git cat-file` and one ref listing
-    per clone state. A repository outside the clone cache (`ossprov practices PATH`) is not ossprov's: git reads
-    it through a private git directory (see `_isolated_git_dir`), so nothing its config names ever runs."""
+    """Read access to a (bare or not) git repository, through one long-lived `git cat-file` per repository and
+    one ref listing per clone state. A repository outside the clone cache (`ossprov practices PATH`) is not
+    ossprov's: git reads it through a private git directory (see `_isolated_git_dir`), so nothing its config
+    names ever runs."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._own = _in_clone_cache(path)
-        self._git_dir: Path | None = None
-        self._reader: _Reader | None = None
-        self._refs: _RefState | None = None
+        self._shared = _SHARED.setdefault(Path(os.path.abspath(path)), _Shared())
 
     def _gitdir(self) -> Path:
         if self._own:
             return self.path
-        if self._git_dir is None:
-            self._git_dir = _isolated_git_dir(self.path)
-        return self._git_dir
+        if self._shared.git_dir is None:
+            self._shared.git_dir = _isolated_git_dir(self.path)
+        return self._shared.git_dir
 
     def _env(self) -> dict[str, str]:
         return git_env() if self._own else git_env({"GIT_DIR": str(self._gitdir())})
 
     def git(self, *args: str, check: bool = True, timeout: float | None = None) -> bytes:
-        return run_git(list(args), cwd=self.path, check=check, timeout=timeout, env=self._env())
+        memo = self._memo() if self._own and args and args[0] in MEMO_COMMANDS else None
+        key = (*args, str(check))
+        if memo is not None and key in memo:
+            return memo[key]
+        out = run_git(list(args), cwd=self.path, check=check, timeout=timeout, env=self._env())
+        if memo is not None and len(out) <= MEMO_MAX_ENTRY and len(memo) < MEMO_MAX_ENTRIES:
+            memo[key] = out
+            self._shared.memo_dirty = True
+        return out
+
+    def _memo(self) -> dict[tuple[str, ...], bytes]:
+        shared = self._shared
+        if shared.memo is None:
+            shared.memo = {}
+            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+                saved = pickle.loads((self.path / MEMO).read_bytes())
+                if isinstance(saved, dict) and saved.get("refs") == self.refs():
+                    shared.memo = dict(saved["entries"])
+        return shared.memo
 
     def _ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
-        if self._reader is None:
-            self._reader = _Reader(self.path, self._env())
-            _READERS.append(self._reader)
-        return self._reader.ask(command, name)
+        if self._shared.reader is None:
+            self._shared.reader = _Reader(self.path, self._env())
+        return self._shared.reader.ask(command, name)
 
     def close(self) -> None:
-        """End the reader process (also done at exit for every repository still open)."""
-        if self._reader is not None:
-            self._reader.close()
-            _READERS.remove(self._reader)
-            self._reader = None
+        """Save the memo and end the reader process (done at exit for every repository still open)."""
+        shared = self._shared
+        if shared.memo_dirty and shared.memo is not None:
+            with contextlib.suppress(OSError, GitError):
+                atomic_write(self.path / MEMO, pickle.dumps({"refs": self.refs(), "entries": shared.memo},
+                                                            protocol=pickle.HIGHEST_PROTOCOL))
+            shared.memo_dirty = False
+        if shared.reader is not None:
+            shared.reader.close()
+            shared.reader = None
 
     def resolve(self, rev: str) -> str | None:
         """The commit sha `rev` names, or None if it names no commit here."""
@@ -408,8 +466,8 @@ class Repo:
         return _parse_commit(found[0], found[2])
 
     def _ref_state(self) -> _RefState:
-        if self._refs is not None:
-            return self._refs
+        if self._shared.refs is not None:
+            return self._shared.refs
         git_dir = self._gitdir()
         validator = tuple(_stamp(git_dir / name) for name in ("HEAD", "packed-refs", "refs/heads", "refs/tags"))
         saved = git_dir / REF_STATE
@@ -417,7 +475,7 @@ class Repo:
             with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
                 state = pickle.loads(saved.read_bytes())
                 if isinstance(state, _RefState) and state.validator == (_REF_STATE_FORMAT, *validator):
-                    self._refs = state
+                    self._shared.refs = state
                     return state
         out = self.git("for-each-ref", "--format=%(objectname)%00%(refname)%00%(*objectname)")
         tags: dict[str, str] = {}
@@ -428,7 +486,7 @@ class Repo:
         state = _RefState((_REF_STATE_FORMAT, *validator), hashlib.sha256(out).hexdigest(), tags)
         if self._own:
             atomic_write(saved, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
-        self._refs = state
+        self._shared.refs = state
         return state
 
     def tags(self) -> dict[str, str]:
@@ -481,13 +539,19 @@ class Repo:
         return found[0] if found and HEX40.match(found[0]) else None
 
 
-_READERS: list[_Reader] = []
+def _forget(path: Path) -> None:
+    """A fetch changed the clone: drop its saved ref state and memo, and what this process holds of them."""
+    (path / REF_STATE).unlink(missing_ok=True)
+    (path / MEMO).unlink(missing_ok=True)
+    shared = _SHARED.pop(Path(os.path.abspath(path)), None)
+    if shared is not None and shared.reader is not None:
+        shared.reader.close()
 
 
 @atexit.register
-def _close_readers() -> None:
-    for reader in list(_READERS):
-        reader.close()
+def _close_all() -> None:
+    for path in list(_SHARED):
+        Repo(path).close()
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

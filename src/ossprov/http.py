@@ -26,7 +26,6 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-from urllib.request import url2pathname
 
 from ossprov import __version__
 from ossprov.cache import MetadataCache, file_digests, partial_path, storage_errors
@@ -438,6 +437,8 @@ def _past_deadline() -> bool:
 
 
 def _copy_local(url: str, dest: Path) -> dict[str, str]:
+    from urllib.request import url2pathname
+
     source = Path(url2pathname(urlsplit(url).path))
     if not source.is_file():
         raise NotFoundError(f"not found: {url}")

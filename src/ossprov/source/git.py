@@ -78,15 +78,11 @@ def _overrides() -> list[tuple[str, str]]:
 
 
 @functools.cache
-def _user_settings(global_file: str | None, nosystem: str | None, home: str | None,
-                   _stamp: object = None) -> tuple[tuple[str, str], ...]:
-    """The user's mirror mappings and network settings, read once per state of the user's config (keyed by
-    where git would read them and the file's stat)."""
+def _user_settings(config_env: tuple[tuple[str, str], ...], _stamp: object = None) -> tuple[tuple[str, str], ...]:
+    """The user's mirror mappings and network settings (from the system and global files and the GIT_CONFIG_*
+    variables of the user's environment), read once per state of the user's config."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(_KEEP_ENV)}
-    if global_file:
-        env["GIT_CONFIG_GLOBAL"] = global_file
-    if nosystem:
-        env["GIT_CONFIG_NOSYSTEM"] = nosystem
+    env.update(config_env)
     env["GIT_CEILING_DIRECTORIES"] = "/"
     try:
         out = subprocess.run(["git", "config", "--list", "-z", "--includes"], cwd="/", env=env,
@@ -104,10 +100,9 @@ def _user_settings(global_file: str | None, nosystem: str | None, home: str | No
 def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of every git call: no system or global config file, the user's mirror mappings and
     network settings passed through, then the overrides; no prompt, no LFS download."""
-    global_file, home = os.environ.get("GIT_CONFIG_GLOBAL"), os.environ.get("HOME")
-    user_file = Path(global_file) if global_file else Path(home or "/") / ".gitconfig"
-    settings_ = [*_user_settings(global_file, os.environ.get("GIT_CONFIG_NOSYSTEM"), home, _stamp(user_file)),
-                 *_overrides()]
+    config_env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GIT_CONFIG") or k == "HOME"))
+    global_file = os.environ.get("GIT_CONFIG_GLOBAL") or str(Path(os.environ.get("HOME", "/")) / ".gitconfig")
+    settings_ = [*_user_settings(config_env, _stamp(Path(global_file))), *_overrides()]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(_KEEP_ENV)}
     env.update(GIT_ENV)
     env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_COUNT": str(len(settings_))})

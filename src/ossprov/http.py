@@ -356,9 +356,10 @@ class HttpClient:
         """GET through the metadata cache: fresh → no request; stale → a conditional request; offline → the
         cache only (what it cannot check is noted). Requests that carry credentials are never cached."""
         cache = self._cache
-        if cache is None or kwargs or any(k.lower() == "authorization" for k in headers):
+        if (cache is None or kwargs or without_credentials(url) != url
+                or any(k.lower() == "authorization" for k in headers)):
             return self.request("GET", url, headers=dict(headers), **kwargs)
-        key = cache.key(without_credentials(url), headers.get("Accept") or headers.get("accept") or "")
+        key = cache.key(url, headers.get("Accept") or headers.get("accept") or "")
         entry = cache.load(key)
         conf = settings()
         if entry is not None and (conf.offline or entry.age() <= conf.metadata_max_age):

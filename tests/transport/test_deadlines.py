@@ -3,6 +3,7 @@ accepts and never answers, one that trickles its headers or its body one byte ev
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -33,7 +34,8 @@ class FaultyServer:
         self.sock.listen(16)
         self.stopped = threading.Event()
         self.connections = 0
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
 
     @property
     def url(self) -> str:
@@ -69,7 +71,12 @@ class FaultyServer:
                 return
 
     def stop(self) -> None:
+        """Stop accepting before the socket is closed: a thread still in accept() on a closed descriptor number
+        would take the connections of the next server that gets that number."""
         self.stopped.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.thread.join(timeout=10)
         self.sock.close()
 
 

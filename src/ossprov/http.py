@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -230,7 +231,22 @@ def _deadline_backend(inner: Any) -> Any:
     return Backend()
 
 
+def _import_transport() -> None:
+    """Import httpx and httpcore without trio, which httpcore imports eagerly for its async side (0.1 s of every
+    online run; ossprov's requests are synchronous). A process that already uses trio keeps it."""
+    blocked = "trio" not in sys.modules
+    if blocked:
+        sys.modules["trio"] = None  # type: ignore[assignment]
+    try:
+        import httpcore  # noqa: F401
+        import httpx  # noqa: F401
+    finally:
+        if blocked and sys.modules.get("trio") is None:
+            del sys.modules["trio"]
+
+
 def _build_client(timeout: float) -> httpx.Client:
+    _import_transport()
     import httpx
 
     client = httpx.Client(timeout=httpx.Timeout(timeout), headers={"User-Agent": USER_AGENT},

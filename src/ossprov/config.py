@@ -9,7 +9,9 @@ as the installed client itself reports it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import os
 import shutil
 import subprocess
@@ -20,7 +22,7 @@ from typing import Any
 
 import platformdirs
 
-from ossprov.errors import InputError
+from ossprov.errors import InputError, OssprovError
 
 ENV_PREFIX = "OSSPROV_"
 
@@ -143,18 +145,56 @@ def explicit_registry(ecosystem: str) -> str | None:
 
 @functools.cache
 def npm_configured_registry() -> str | None:
-    """The registry npm itself is configured with (`npm config get registry`), honouring .npmrc files."""
+    """The registry npm itself is configured with (`npm config get registry`), honouring .npmrc files.
+    npm's answer is remembered in the cache directory under a key made of everything it depends on (the npm
+    program, the environment's npm settings, the working directory, and every .npmrc npm reads), so a warm run
+    does not start node for it."""
     npm = shutil.which("npm")
     if not npm:
         return None
+    key = _npm_config_key(npm)
+    memo = settings().cache_dir / "npm-registry" / key
     try:
-        out = subprocess.run(
-            [npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    value = out.stdout.strip()
+        value = memo.read_text().strip()
+    except OSError:
+        value = ""
+    if not value:
+        try:
+            out = subprocess.run([npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30,
+                                 check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        value = out.stdout.strip()
+        if out.returncode == 0 and value.startswith(("http://", "https://")):
+            from ossprov.cache import atomic_write
+
+            with contextlib.suppress(OssprovError):  # an unwritable cache only costs the next run a npm start
+                atomic_write(memo, value.encode())
     return value if value.startswith(("http://", "https://")) else None
+
+
+def _npm_config_key(npm: str) -> str:
+    """A digest of what `npm config get registry` reads: its own files, npm settings in the environment, and the
+    .npmrc of the user, of the working directory and its parents, and of npm's prefix."""
+    program = Path(os.path.realpath(npm))
+    prefix = program.parent.parent
+    npm_env = {k.lower(): v for k, v in os.environ.items() if k.lower().startswith("npm_config_")}
+    rcs = [Path(npm_env.get("npm_config_userconfig") or Path.home() / ".npmrc"), prefix / "etc" / "npmrc",
+           prefix / "lib" / "node_modules" / "npm" / "npmrc", program.parent / "npmrc"]
+    cwd = Path.cwd()
+    rcs += [d / ".npmrc" for d in (cwd, *cwd.parents)]
+    parts = [str(program), str(_stat(program)), str(cwd)]
+    parts += [f"{k}={v}" for k, v in sorted(npm_env.items())]
+    parts += [f"{rc}:{_stat(rc)}" for rc in rcs]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 @functools.cache

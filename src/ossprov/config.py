@@ -12,10 +12,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,56 +148,26 @@ def explicit_registry(ecosystem: str) -> str | None:
 
 @functools.cache
 def npm_configured_registry() -> str | None:
-    """The registry npm itself is configured with (`npm config get registry`), honouring .npmrc files.
-    npm's answer is remembered in the cache directory under a key made of everything it depends on (the npm
-    program, the environment's npm settings, the working directory, and every .npmrc npm reads), so a warm run
-    does not start node for it."""
+    """The registry npm itself is configured with (`npm config get registry`), honouring .npmrc files."""
     npm = shutil.which("npm")
     if not npm:
         return None
-    key = _npm_config_key(npm)
-    memo = settings().cache_dir / "npm-registry" / key
-    try:
-        value = memo.read_text().strip()
-    except OSError:
-        value = ""
-    if not value:
+    program = Path(os.path.realpath(npm))
+    prefix = program.parent.parent
+    npm_env = {k.lower(): v for k, v in os.environ.items() if k.lower().startswith("npm_config_")}
+    cwd = Path.cwd()
+    read = [program, Path(npm_env.get("npm_config_userconfig") or Path.home() / ".npmrc"), prefix / "etc" / "npmrc",
+            prefix / "lib" / "node_modules" / "npm" / "npmrc", *(d / ".npmrc" for d in (cwd, *cwd.parents))]
+
+    def ask() -> str | None:
         try:
             out = subprocess.run([npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30,
                                  check=False)
         except (OSError, subprocess.TimeoutExpired):
             return None
-        value = out.stdout.strip()
-        if out.returncode == 0 and value.startswith(("http://", "https://")):
-            from ossprov.cache import atomic_write
+        return out.stdout.strip() if out.returncode == 0 else None
 
-            with contextlib.suppress(OssprovError):  # an unwritable cache only costs the next run a npm start
-                atomic_write(memo, value.encode())
-    return value if value.startswith(("http://", "https://")) else None
-
-
-def _npm_config_key(npm: str) -> str:
-    """A digest of what `npm config get registry` reads: its own files, npm settings in the environment, and the
-    .npmrc of the user, of the working directory and its parents, and of npm's prefix."""
-    program = Path(os.path.realpath(npm))
-    prefix = program.parent.parent
-    npm_env = {k.lower(): v for k, v in os.environ.items() if k.lower().startswith("npm_config_")}
-    rcs = [Path(npm_env.get("npm_config_userconfig") or Path.home() / ".npmrc"), prefix / "etc" / "npmrc",
-           prefix / "lib" / "node_modules" / "npm" / "npmrc", program.parent / "npmrc"]
-    cwd = Path.cwd()
-    rcs += [d / ".npmrc" for d in (cwd, *cwd.parents)]
-    parts = [str(program), str(_stat(program)), str(cwd)]
-    parts += [f"{k}={v}" for k, v in sorted(npm_env.items())]
-    parts += [f"{rc}:{_stat(rc)}" for rc in rcs]
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
+    return _remembered("npm-registry", [str(program), str(cwd), *sorted(npm_env.items())], read, ask)
 
 
 @functools.cache
@@ -203,11 +176,22 @@ def pip_configured_index() -> str | None:
     env = os.environ.get("PIP_INDEX_URL")
     if env:
         return env
-    try:
-        from pip._internal.configuration import Configuration
-        from pip._internal.models.index import PyPI
-    except ImportError:  # pip not importable: no configuration to honour
+    pip_env = sorted((k, v) for k, v in os.environ.items() if k.startswith("PIP_"))
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    dirs = [Path(d) for d in os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":") if d]
+    read = [Path(os.environ.get("PIP_CONFIG_FILE") or "/nonexistent"), config_home / "pip" / "pip.conf",
+            Path.home() / ".pip" / "pip.conf", Path(sys.prefix) / "pip.conf", Path("/etc/pip.conf"),
+            *(d / "pip" / "pip.conf" for d in dirs)]
+    spec = importlib.util.find_spec("pip")
+    if spec is None or not spec.origin:  # pip not importable: no configuration to honour
         return None
+    return _remembered("pip-index", [sys.prefix, *map(str, pip_env)], [Path(spec.origin), *read], _ask_pip)
+
+
+def _ask_pip() -> str | None:
+    from pip._internal.configuration import Configuration
+    from pip._internal.models.index import PyPI
+
     try:
         conf = Configuration(isolated=False)
         conf.load()
@@ -218,4 +202,30 @@ def pip_configured_index() -> str | None:
                 continue
     except Exception:  # a broken pip.conf is pip's problem; fall back to its default
         pass
-    return PyPI.simple_url
+    return str(PyPI.simple_url)
+
+
+def _remembered(name: str, facts: list, files: list[Path], ask: Callable[[], str | None]) -> str | None:
+    """A registry URL an ecosystem's own tool reports, remembered in the cache directory under a digest of
+    everything the tool's answer depends on (`facts`, and the state of the `files` it reads), so that a warm run
+    starts no node or pip for it."""
+    parts = [*map(str, facts), *(f"{f}:{_stat(f)}" for f in files)]
+    memo = settings().cache_dir / name / hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+    try:
+        value: str | None = memo.read_text().strip()
+    except OSError:
+        value = ask()
+        if value and value.startswith(("http://", "https://")):
+            from ossprov.cache import atomic_write
+
+            with contextlib.suppress(OssprovError):  # an unwritable cache only costs the next run one more ask
+                atomic_write(memo, value.encode())
+    return value if value and value.startswith(("http://", "https://")) else None
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size

@@ -1,4 +1,4 @@
-"""npm's configured registry is asked once per state of npm's configuration, not on every run."""
+"""npm's registry and pip's index are asked once per state of their configuration, not on every run."""
 
 from __future__ import annotations
 
@@ -35,3 +35,19 @@ def test_npm_is_asked_again_only_when_its_configuration_changes(tmp_path: Path,
     monkeypatch.setenv("npm_config_registry", "https://third.example/")
     ask()
     assert calls.read_text().count("called") == 3
+
+
+def test_pip_index_follows_pip_config_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = tmp_path / "pip.conf"
+    conf.write_text("[global]\nindex-url = https://first.example/simple/\n")
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(conf))
+    monkeypatch.delenv("PIP_INDEX_URL", raising=False)
+
+    def ask() -> str | None:
+        config.pip_configured_index.cache_clear()
+        return config.pip_configured_index()
+
+    assert ask() == "https://first.example/simple/"
+    assert ask() == "https://first.example/simple/"
+    conf.write_text("[global]\nindex-url = https://second.example/simple/\n")
+    assert ask() == "https://second.example/simple/"

@@ -1,10 +1,14 @@
-"""Git through the system `git`: the clone cache and the few plumbing reads the pipeline needs.
+"""Git through the system `git`: the clone cache, an isolated configuration, and one long-lived reader per
+repository.
 
-Network operations use the system git so that the user's git configuration applies (`url.<base>.insteadOf`
-for mirrors, credential helpers, proxies). Clones are bare, kept in the clone cache, updated with `git fetch`
-and never re-cloned; a new clone is made in a temporary directory and renamed into place, so an interrupted
-clone leaves nothing behind. Repositories are hostile input: no hooks run, no submodules are followed,
-no working tree is checked out, and prompts for credentials are disabled.
+Repositories are hostile input. Every git call runs without the system and global config files: of the
+user's configuration only the mirror mappings (`url.<base>.insteadOf`), proxy/TLS settings and the SSH
+allowed-signers file are passed on, and the keys that run programs are pinned (`git_env`). A repository
+ossprov did not clone is read through a private git directory with none of its config (`Repo`). Clones are
+bare, kept in the clone cache, updated with `git fetch` and never re-cloned; a new clone is made in a
+temporary directory and renamed into place, so an interrupted clone leaves nothing behind. No hooks run, no
+submodules are followed, no working tree is checked out, prompts for credentials are disabled, and every
+call is killed (with its children) at its deadline.
 """
 
 from __future__ import annotations

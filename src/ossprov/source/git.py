@@ -542,9 +542,11 @@ def _forget(path: Path) -> None:
     """A fetch changed the clone: drop its saved ref state and memo, and what this process holds of them."""
     (path / REF_STATE).unlink(missing_ok=True)
     (path / MEMO).unlink(missing_ok=True)
-    shared = _SHARED.pop(Path(os.path.abspath(path)), None)
-    if shared is not None and shared.reader is not None:
-        shared.reader.close()
+    shared = _SHARED.get(Path(os.path.abspath(path)))
+    if shared is not None:  # every handle on the repository sees the new state
+        if shared.reader is not None:
+            shared.reader.close()
+        shared.reader, shared.refs, shared.memo, shared.memo_dirty = None, None, None, False
 
 
 @atexit.register

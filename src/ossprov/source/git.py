@@ -35,7 +35,7 @@ from pathlib import Path
 from ossprov.cache import atomic_write, storage_errors
 from ossprov.config import settings
 from ossprov.deadline import end_of, left
-from ossprov.errors import GitError, OfflineError, StorageError
+from ossprov.errors import GitError, OfflineError, OssprovError, StorageError
 from ossprov.http import note_unchecked, redact
 
 GIT_ENV = {
@@ -440,7 +440,7 @@ class Repo:
         """Save the memo and end the reader process (done at exit for every repository still open)."""
         shared = self._shared
         if shared.memo_dirty and shared.memo is not None:
-            with contextlib.suppress(OSError, GitError):
+            with contextlib.suppress(OSError, OssprovError):  # a memo that cannot be saved is only slower
                 atomic_write(self.path / MEMO, pickle.dumps({"refs": self.refs(), "entries": shared.memo},
                                                             protocol=pickle.HIGHEST_PROTOCOL))
             shared.memo_dirty = False
@@ -484,7 +484,8 @@ class Repo:
                 tags[name.removeprefix("refs/tags/")] = peeled or obj
         state = _RefState((_REF_STATE_FORMAT, *validator), hashlib.sha256(out).hexdigest(), tags)
         if self._own:
-            atomic_write(saved, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+            with contextlib.suppress(OssprovError):  # a read-only cache still reads; the next run lists again
+                atomic_write(saved, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
         self._shared.refs = state
         return state
 

@@ -15,8 +15,8 @@ import pytest
 from ossprov.fixtures.world import World
 from tests.conftest import npm_project
 
-MAX_WARM_GIT_PROCESSES = 2
-"""The user-settings read and one `cat-file --batch-command`: refs and trees come from the clone's state."""
+MAX_WARM_GIT_PROCESSES = 1
+"""One `cat-file --batch-command`: refs, trees and history queries come from the clone's saved state."""
 
 
 @pytest.fixture

@@ -101,12 +101,13 @@ def _user_settings(config_env: tuple[tuple[str, str], ...], _stamp: object = Non
     return tuple(kept)
 
 
-def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+def git_env(extra: dict[str, str] | None = None, *, user: bool = True) -> dict[str, str]:
     """The environment of every git call: no system or global config file, the user's mirror mappings and
-    network settings passed through, then the overrides; no prompt, no LFS download."""
+    network settings passed through (unless `user` is false: a local object reader needs none of them), then
+    the overrides; no prompt, no LFS download."""
     config_env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GIT_CONFIG") or k == "HOME"))
     global_file = os.environ.get("GIT_CONFIG_GLOBAL") or str(Path(os.environ.get("HOME", "/")) / ".gitconfig")
-    settings_ = [*_user_settings(config_env, _stamp(Path(global_file))), *_overrides()]
+    settings_ = [*(_user_settings(config_env, _stamp(Path(global_file))) if user else ()), *_overrides()]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(_KEEP_ENV)}
     env.update(GIT_ENV)
     env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_COUNT": str(len(settings_))})
@@ -407,8 +408,8 @@ class Repo:
             self._shared.git_dir = _isolated_git_dir(self.path)
         return self._shared.git_dir
 
-    def _env(self) -> dict[str, str]:
-        return git_env() if self._own else git_env({"GIT_DIR": str(self._gitdir())})
+    def _env(self, *, user: bool = True) -> dict[str, str]:
+        return git_env({} if self._own else {"GIT_DIR": str(self._gitdir())}, user=user)
 
     def git(self, *args: str, check: bool = True, timeout: float | None = None) -> bytes:
         memo = self._memo() if self._own and args and args[0] in MEMO_COMMANDS else None
@@ -433,7 +434,7 @@ class Repo:
 
     def _ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
         if self._shared.reader is None:
-            self._shared.reader = _Reader(self.path, self._env())
+            self._shared.reader = _Reader(self.path, self._env(user=False))
         return self._shared.reader.ask(command, name)
 
     def close(self) -> None:

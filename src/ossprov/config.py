@@ -10,18 +10,23 @@ reports it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-from ossprov.errors import InputError
+from ossprov.errors import InputError, OssprovError
 
 ENV_PREFIX = "OSSPROV_"
 
@@ -58,7 +63,19 @@ class Settings:
     data_dir: Path
     """The results database and the verified-artifact mirror store live below this."""
     timeout: float = 30.0
-    """Seconds before an HTTP request is abandoned."""
+    """Seconds one network read or connect may wait (the whole request has `request_deadline`)."""
+    request_deadline: float = 60.0
+    """Seconds a registry request may take in all: connect, headers and whole body, retries included."""
+    download_deadline: float = 900.0
+    """Seconds an artifact download may take in all."""
+    git_deadline: float = 600.0
+    """Seconds one git call (a clone, a fetch, a log) may take before it is killed."""
+    package_deadline: float = 1800.0
+    """Seconds all the network and git work for one package may take (requests and git calls are cut to it)."""
+    metadata_max_age: float = 600.0
+    """Seconds a cached registry document is used without asking the registry (then it is revalidated)."""
+    offline: bool = False
+    """Use only what is cached: no registry request, no fetch; say what could not be checked."""
     retries: int = 4
     """How often a request is retried on 429, 5xx and connection errors."""
     registries: dict[str, str] = field(default_factory=dict)
@@ -97,17 +114,34 @@ def settings() -> Settings:
         value = os.environ.get(env) or config_value("registries", eco)
         if value:
             registries[eco] = str(value)
-    timeout = os.environ.get("OSSPROV_TIMEOUT") or config_value("http", "timeout") or 30.0
-    try:
-        timeout_s = float(timeout)
-    except ValueError:
-        raise InputError(f"OSSPROV_TIMEOUT must be a number of seconds, got {timeout!r}") from None
+    offline = os.environ.get("OSSPROV_OFFLINE") or config_value("http", "offline") or ""
     return Settings(
         cache_dir=Path(cache) if cache else Path(platformdirs.user_cache_dir("ossprov")),
         data_dir=Path(data) if data else Path(platformdirs.user_data_dir("ossprov")),
-        timeout=timeout_s,
+        timeout=_seconds("TIMEOUT", "timeout", 30.0),
+        request_deadline=_seconds("REQUEST_DEADLINE", "request_deadline", 60.0),
+        download_deadline=_seconds("DOWNLOAD_DEADLINE", "download_deadline", 900.0),
+        git_deadline=_seconds("GIT_DEADLINE", "git_deadline", 600.0),
+        package_deadline=_seconds("PACKAGE_DEADLINE", "package_deadline", 1800.0),
+        metadata_max_age=_seconds("METADATA_MAX_AGE", "metadata_max_age", 600.0, allow_zero=True),
+        offline=str(offline).lower() not in ("", "0", "false", "no"),
         registries=registries,
     )
+
+
+def _seconds(env: str, key: str, default: float, *, allow_zero: bool = False) -> float:
+    """A duration from `OSSPROV_<env>` or the config file's `[http]` table: a positive number of seconds."""
+    raw = os.environ.get(ENV_PREFIX + env) or config_value("http", key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (value > 0 or (allow_zero and value == 0)) or value == float("inf"):
+        raise InputError(f"{ENV_PREFIX}{env} (or [http] {key}) must be a positive number of seconds, "
+                         f"got {str(raw)[:40]!r}")
+    return value
 
 
 def explicit_registry(ecosystem: str) -> str | None:
@@ -121,14 +155,22 @@ def npm_configured_registry() -> str | None:
     npm = shutil.which("npm")
     if not npm:
         return None
-    try:
-        out = subprocess.run(
-            [npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    value = out.stdout.strip()
-    return value if value.startswith(("http://", "https://")) else None
+    program = Path(os.path.realpath(npm))
+    prefix = program.parent.parent
+    npm_env = {k.lower(): v for k, v in os.environ.items() if k.lower().startswith("npm_config_")}
+    cwd = Path.cwd()
+    read = [program, Path(npm_env.get("npm_config_userconfig") or Path.home() / ".npmrc"), prefix / "etc" / "npmrc",
+            prefix / "lib" / "node_modules" / "npm" / "npmrc", *(d / ".npmrc" for d in (cwd, *cwd.parents))]
+
+    def ask() -> str | None:
+        try:
+            out = subprocess.run([npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30,
+                                 check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    return _remembered("npm-registry", [str(program), str(cwd), *sorted(npm_env.items())], read, ask)
 
 
 @functools.cache
@@ -137,11 +179,22 @@ def pip_configured_index() -> str | None:
     env = os.environ.get("PIP_INDEX_URL")
     if env:
         return env
-    try:
-        from pip._internal.configuration import Configuration
-        from pip._internal.models.index import PyPI
-    except ImportError:  # pip not importable: no configuration to honour
+    pip_env = sorted((k, v) for k, v in os.environ.items() if k.startswith("PIP_"))
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    dirs = [Path(d) for d in os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":") if d]
+    read = [Path(os.environ.get("PIP_CONFIG_FILE") or "/nonexistent"), config_home / "pip" / "pip.conf",
+            Path.home() / ".pip" / "pip.conf", Path(sys.prefix) / "pip.conf", Path("/etc/pip.conf"),
+            *(d / "pip" / "pip.conf" for d in dirs)]
+    spec = importlib.util.find_spec("pip")
+    if spec is None or not spec.origin:  # pip not importable: no configuration to honour
         return None
+    return _remembered("pip-index", [sys.prefix, *map(str, pip_env)], [Path(spec.origin), *read], _ask_pip)
+
+
+def _ask_pip() -> str | None:
+    from pip._internal.configuration import Configuration
+    from pip._internal.models.index import PyPI
+
     try:
         conf = Configuration(isolated=False)
         conf.load()
@@ -152,4 +205,30 @@ def pip_configured_index() -> str | None:
                 continue
     except Exception:  # a broken pip.conf is pip's problem; fall back to its default
         pass
-    return PyPI.simple_url
+    return str(PyPI.simple_url)
+
+
+def _remembered(name: str, facts: list, files: list[Path], ask: Callable[[], str | None]) -> str | None:
+    """A registry URL an ecosystem's own tool reports, remembered in the cache directory under a digest of
+    everything the tool's answer depends on (`facts`, and the state of the `files` it reads), so that a warm run
+    starts no node or pip for it."""
+    parts = [*map(str, facts), *(f"{f}:{_stat(f)}" for f in files)]
+    memo = settings().cache_dir / name / hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+    try:
+        value: str | None = memo.read_text().strip()
+    except OSError:
+        value = ask()
+        if value and value.startswith(("http://", "https://")):
+            from ossprov.cache import atomic_write
+
+            with contextlib.suppress(OssprovError):  # an unwritable cache only costs the next run one more ask
+                atomic_write(memo, value.encode())
+    return value if value and value.startswith(("http://", "https://")) else None
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size

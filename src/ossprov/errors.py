@@ -57,3 +57,17 @@ class SandboxError(OssprovError):
     """The sandbox needed for a build is not available."""
 
     exit_code = 2
+
+
+class DeadlineError(RegistryError):
+    """A request, a git call or a whole package took longer than its deadline (a trickling or silent server)."""
+
+
+class StorageError(OssprovError):
+    """ossprov's own cache or data directory cannot be written: the disk is full or the directory read-only."""
+
+    exit_code = 6
+
+
+class OfflineError(RegistryError):
+    """`--offline` was asked and what is needed is not in the cache."""

@@ -74,7 +74,7 @@ def test_no_release_tags_is_inconclusive(make_repo, run_check):
     assert run_check(SignedReleases(), fixture).score == -1
 
 
-def test_ssh_signed_release_commit(make_repo, run_check, tmp_path: Path):
+def test_ssh_signed_release_commit(make_repo, run_check, tmp_path: Path, monkeypatch):
     if not shutil.which("ssh-keygen"):
         pytest.skip("ssh-keygen not installed")
     key = tmp_path / "key"
@@ -88,4 +88,8 @@ def test_ssh_signed_release_commit(make_repo, run_check, tmp_path: Path):
     signers = tmp_path / "allowed"
     signers.write_text(f"ann@acme.org {(tmp_path / 'key.pub').read_text()}")
     fixture.git("config", "gpg.ssh.allowedSignersFile", str(signers))
+    assert run_check(SignedReleases(), fixture).probes[0].data["status"] != "verified"  # the repository may
+    user_config = tmp_path / "user-gitconfig"  # not choose whom to trust; the user may
+    user_config.write_text(f"[gpg \"ssh\"]\n\tallowedSignersFile = {signers}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(user_config))
     assert run_check(SignedReleases(), fixture).probes[0].data["status"] == "verified"

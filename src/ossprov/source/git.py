@@ -1,31 +1,42 @@
-"""Git through the system `git`: the clone cache and the few plumbing reads the pipeline needs.
+"""Git through the system `git`: the clone cache, an isolated configuration, and one long-lived reader per
+repository.
 
-Network operations use the system git so that the user's git configuration applies (`url.<base>.insteadOf`
-for mirrors, credential helpers, proxies). Clones are bare, kept in the clone cache, updated with `git fetch`
-and never re-cloned; a new clone is made in a temporary directory and renamed into place, so an interrupted
-clone leaves nothing behind. Repositories are hostile input: no hooks run, no submodules are followed,
-no working tree is checked out, and prompts for credentials are disabled.
+Repositories are hostile input. Every git call runs without the system and global config files: of the
+user's configuration only the mirror mappings (`url.<base>.insteadOf`), proxy/TLS settings and the SSH
+allowed-signers file are passed on, and the keys that run programs are pinned (`git_env`). A repository
+ossprov did not clone is read through a private git directory with none of its config (`Repo`). Clones are
+bare, kept in the clone cache, updated with `git fetch` and never re-cloned; a new clone is made in a
+temporary directory and renamed into place, so an interrupted clone leaves nothing behind. No hooks run, no
+submodules are followed, no working tree is checked out, prompts for credentials are disabled, and every
+call is killed (with its children) at its deadline.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
+import functools
 import hashlib
 import os
+import pickle
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ossprov.cache import atomic_write, storage_errors
 from ossprov.config import settings
-from ossprov.errors import GitError
-from ossprov.http import redact
+from ossprov.deadline import end_of, left
+from ossprov.errors import GitError, OfflineError, OssprovError, StorageError
+from ossprov.http import note_unchecked, redact
 
 GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
@@ -34,9 +45,77 @@ GIT_ENV = {
     "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
     "GIT_LFS_SKIP_SMUDGE": "1",
 }
+_STORAGE_MESSAGES = ("No space left on device", "Read-only file system", "Disk quota exceeded")
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
 FETCH_MAX_AGE = 3600.0
 """Seconds a cached clone is trusted before `ensure_clone` fetches again."""
+
+_USER_KEYS = re.compile(r"^url\..+\.(insteadof|pushinsteadof)$"
+                        r"|^http\.(.+\.)?(proxy|sslcainfo|sslcapath|sslverify|version|postbuffer)$"
+                        r"|^gpg\.ssh\.(allowedsignersfile|revocationfile)$")
+"""The user's own git settings that reach ossprov's git calls: mirror mappings, how to reach the network, and
+whose SSH signatures the user trusts. Nothing that names a program, a credential or a header."""
+_KEEP_ENV = ("GIT_SSL_", "GIT_HTTP_", "GIT_CURL_", "GIT_TRACE", "GIT_PROXY_SSL_", "GIT_EXEC_PATH")
+
+
+@functools.cache
+def _program(name: str) -> str:
+    """The system program git may run for signature checks, by absolute path (never one a config names)."""
+    return shutil.which(name, path=os.defpath + ":/usr/local/bin") or "/bin/false"
+
+
+def _overrides() -> list[tuple[str, str]]:
+    """Command-scope settings (they win over every config file) that leave git no program of anyone's choosing
+    to run and no submodule or exotic transport to follow. (An empty `credential.helper` empties the list.)
+    Keys whose driver names a repository chooses (`filter.*`, `diff.*.textconv`) need no override: no config
+    file ossprov reads defines them (see `Repo` for repositories ossprov did not create)."""
+    return [
+        ("core.hooksPath", "/dev/null"), ("core.fsmonitor", "false"), ("core.pager", "cat"),
+        ("core.editor", "/bin/false"), ("sequence.editor", "/bin/false"), ("core.askPass", "/bin/false"),
+        ("core.sshCommand", "ssh -o BatchMode=yes"), ("credential.helper", ""),
+        ("gpg.program", _program("gpg")), ("gpg.openpgp.program", _program("gpg")),
+        ("gpg.x509.program", _program("gpgsm")), ("gpg.ssh.program", _program("ssh-keygen")),
+        ("gpg.ssh.defaultKeyCommand", "/bin/false"),
+        ("protocol.ext.allow", "never"), ("protocol.file.allow", "always"),
+        ("submodule.recurse", "false"), ("fetch.recurseSubmodules", "false"),
+    ]
+
+
+@functools.cache
+def _user_settings(config_env: tuple[tuple[str, str], ...], _stamp: object = None) -> tuple[tuple[str, str], ...]:
+    """The user's mirror mappings and network settings (from the system and global files and the GIT_CONFIG_*
+    variables of the user's environment), read once per state of the user's config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(_KEEP_ENV)}
+    env.update(config_env)
+    env["GIT_CEILING_DIRECTORIES"] = "/"
+    try:
+        out = subprocess.run(["git", "config", "--list", "-z", "--includes"], cwd="/", env=env,
+                             capture_output=True, timeout=30, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    kept = []
+    for item in out.split(b"\0"):
+        key, _, value = item.decode("utf-8", "surrogateescape").partition("\n")
+        if _USER_KEYS.match(key.lower()):
+            kept.append((key, value))
+    return tuple(kept)
+
+
+def git_env(extra: dict[str, str] | None = None, *, user: bool = True) -> dict[str, str]:
+    """The environment of every git call: no system or global config file, the user's mirror mappings and
+    network settings passed through (unless `user` is false: a local object reader needs none of them), then
+    the overrides; no prompt, no LFS download."""
+    config_env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GIT_CONFIG") or k == "HOME"))
+    global_file = os.environ.get("GIT_CONFIG_GLOBAL") or str(Path(os.environ.get("HOME", "/")) / ".gitconfig")
+    settings_ = [*(_user_settings(config_env, _stamp(Path(global_file))) if user else ()), *_overrides()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(_KEEP_ENV)}
+    env.update(GIT_ENV)
+    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_COUNT": str(len(settings_))})
+    for i, (key, value) in enumerate(settings_):
+        env[f"GIT_CONFIG_KEY_{i}"] = key
+        env[f"GIT_CONFIG_VALUE_{i}"] = value
+    env.update(extra or {})
+    return env
 
 
 def git_blob_id(data: bytes) -> str:
@@ -44,28 +123,42 @@ def git_blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(GIT_ENV)
-    return env
+def _kill(proc: subprocess.Popen) -> None:
+    """Kill git and everything it started (remote helpers, upload-pack): they share its process group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run_git(args: list[str], cwd: Path | None = None, *, check: bool = True, timeout: float = 600,
-            input: bytes | None = None) -> bytes:
-    """Run git and return stdout; a failure raises GitError with git's last line of stderr."""
+def run_git(args: list[str], cwd: Path | None = None, *, check: bool = True, timeout: float | None = None,
+            input: bytes | None = None, env: dict[str, str] | None = None) -> bytes:
+    """Run git (isolated configuration, see `git_env`) and return stdout; a failure raises GitError with git's
+    last line of stderr. The call is killed, with its children, at `timeout` (default: the configured git
+    deadline) or at the package deadline, whichever comes first."""
+    end = end_of(timeout if timeout is not None else settings().git_deadline)
+    what = f"git {args[0]}"
     try:
-        proc = subprocess.run(
-            ["git", "-c", "core.hooksPath=/dev/null", "-c", "protocol.file.allow=always", *args],
-            cwd=cwd, env=_env(), capture_output=True, timeout=timeout, check=False, input=input,
-        )
-    except subprocess.TimeoutExpired:
-        raise GitError(f"git {args[0]} took longer than {timeout:.0f}s") from None
+        proc = subprocess.Popen(["git", *args], cwd=cwd, env=env or git_env(), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     except FileNotFoundError:
         raise GitError("git is not installed") from None
+    try:
+        stdout, stderr = proc.communicate(input, timeout=left(end, what))
+    except subprocess.TimeoutExpired:
+        _kill(proc)
+        proc.communicate()
+        raise GitError(f"{what} did not finish within its deadline (killed)") from None
+    except BaseException:
+        _kill(proc)
+        proc.communicate()
+        raise
     if check and proc.returncode != 0:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
-    return proc.stdout
+        lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        full = next((m for m in _STORAGE_MESSAGES for line in lines if m in line), None)
+        if full:
+            raise StorageError(f"{what} cannot write to ossprov's cache: {full} (set OSSPROV_CACHE to a writable "
+                               "directory with free space)")
+        raise GitError(f"{what} failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
+    return stdout
 
 
 def clone_dir_for(url: str) -> Path:
@@ -88,31 +181,49 @@ def _locked(dest: Path) -> Iterator[None]:
 
 
 def ensure_clone(url: str, *, update: bool = True) -> Path:
-    """A bare clone of `url` in the clone cache, fetched if older than FETCH_MAX_AGE; made atomically."""
+    """A bare clone of `url` in the clone cache, fetched if older than FETCH_MAX_AGE; made atomically.
+    Offline (`--offline`), a cached clone is used as it is and a missing one is an OfflineError."""
     dest = clone_dir_for(url)
-    with _locked(dest):
+    with storage_errors(dest), _locked(dest):
         if dest.is_dir():
-            stamp = dest / "ossprov-fetched"
-            age = time.time() - stamp.stat().st_mtime if stamp.exists() else FETCH_MAX_AGE + 1
-            if update and age > FETCH_MAX_AGE:
-                try:
-                    run_git(["fetch", "--quiet", "--prune", "--tags", "--force", "origin",
-                             "+refs/heads/*:refs/heads/*"], cwd=dest)
-                except GitError as exc:
-                    raise GitError(f"cannot fetch {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
-                stamp.touch()
-            return dest
-        _sweep_stale(dest.parent)
-        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".clone-"))
-        try:
-            run_git(["clone", "--bare", "--quiet", "--no-recurse-submodules", "--", url, str(tmp / "r.git")])
-            (tmp / "r.git" / "ossprov-fetched").touch()
-            os.replace(tmp / "r.git", dest)
-        except GitError as exc:
-            raise GitError(f"cannot clone {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if update:
+                _refresh(url, dest)
+        else:
+            _clone(url, dest)
     return dest
+
+
+def _refresh(url: str, dest: Path) -> None:
+    stamp = dest / "ossprov-fetched"
+    age = time.time() - stamp.stat().st_mtime if stamp.exists() else FETCH_MAX_AGE + 1
+    if age <= FETCH_MAX_AGE:
+        return
+    if settings().offline:
+        note_unchecked(f"{redact(url)} not fetched: cached clone is {age / 3600:.1f} h old")
+        return
+    try:
+        run_git(["fetch", "--quiet", "--prune", "--tags", "--force", "origin", "+refs/heads/*:refs/heads/*"],
+                cwd=dest)
+    except GitError as exc:
+        raise GitError(f"cannot fetch {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
+    finally:
+        _forget(dest)
+    stamp.touch()
+
+
+def _clone(url: str, dest: Path) -> None:
+    if settings().offline:
+        raise OfflineError(f"offline: {redact(url)} has no cached clone")
+    _sweep_stale(dest.parent)
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".clone-"))
+    try:
+        run_git(["clone", "--bare", "--quiet", "--no-recurse-submodules", "--", url, str(tmp / "r.git")])
+        (tmp / "r.git" / "ossprov-fetched").touch()
+        os.replace(tmp / "r.git", dest)
+    except GitError as exc:
+        raise GitError(f"cannot clone {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _sweep_stale(cache: Path, max_age: float = 86400.0) -> None:
@@ -138,43 +249,263 @@ class CommitInfo:
     subject: str = ""
 
 
+REF_STATE = "ossprov-refs.pickle"
+"""Per clone: the ref listing of its current state (tags, fingerprint), so a warm run lists no refs."""
+_REF_STATE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class _RefState:
+    validator: tuple
+    """What the state was read from (stat of HEAD, packed-refs, refs/heads, refs/tags): a change invalidates."""
+    fingerprint: str
+    tags: dict[str, str]
+
+
+def _isolated_git_dir(path: Path) -> Path:
+    """A private git directory for a repository ossprov did not create: its objects and refs linked, its HEAD
+    copied, and a config of ossprov's own (format version, object format, origin URL; nothing else). Git
+    reads the repository's history and never its config, attributes or hooks."""
+    dotgit = path / ".git"
+    if dotgit.is_file():  # a linked work tree: "gitdir: <path>"
+        line = _small_read(dotgit).decode("utf-8", "replace").strip()
+        gitdir = (path / line.removeprefix("gitdir:").strip()).resolve()
+    else:
+        gitdir = dotgit if dotgit.is_dir() else path
+    common = gitdir
+    if (gitdir / "commondir").is_file():
+        common = (gitdir / _small_read(gitdir / "commondir").decode("utf-8", "replace").strip()).resolve()
+    if not (common / "objects").is_dir() or not (gitdir / "HEAD").is_file():
+        raise GitError(f"{path} is not a git repository")
+    shadow = Path(tempfile.mkdtemp(prefix="ossprov-gitdir-"))
+    atexit.register(shutil.rmtree, shadow, True)
+    (shadow / "HEAD").write_bytes(_small_read(gitdir / "HEAD"))
+    for name in ("objects", "refs", "packed-refs", "shallow"):
+        if (common / name).exists():
+            os.symlink(common / name, shadow / name)
+    (shadow / "config").write_text(_isolated_config(common / "config"))
+    return shadow
+
+
+def _small_read(path: Path, limit: int = 4096) -> bytes:
+    """At most `limit` bytes of a regular file (a hostile repository may make HEAD a FIFO or /dev/zero)."""
+    if not path.is_file():
+        raise GitError(f"{path.name} in the repository is not a regular file")
+    with path.open("rb") as f:
+        return f.read(limit)
+
+
+def _isolated_config(config: Path) -> str:
+    values: dict[str, str] = {}
+    if config.is_file():
+        out = run_git(["config", "--file", str(config), "--list", "-z"], check=False)
+        for item in out.split(b"\0"):
+            key, _, value = item.decode("utf-8", "replace").partition("\n")
+            values.setdefault(key.lower(), value)
+    version = values.get("core.repositoryformatversion", "0")
+    lines = ["[core]", f"\trepositoryformatversion = {1 if version == '1' else 0}", "\tbare = true"]
+    if values.get("extensions.objectformat") in ("sha1", "sha256"):
+        lines += ["[extensions]", f"\tobjectformat = {values['extensions.objectformat']}"]
+    origin = values.get("remote.origin.url")
+    if origin:
+        quoted = origin.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+        lines += ['[remote "origin"]', f'\turl = "{quoted}"']
+    return "\n".join(lines) + "\n"
+
+
+class _Reader:
+    """One long-lived `git cat-file --batch-command` for a repository: object lookups and contents without
+    a process each."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self._proc = subprocess.Popen(["git", "cat-file", "--batch-command"], cwd=cwd, env=env,
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                      start_new_session=True)
+        self._lock = threading.Lock()
+
+    def ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
+        """(object id, type, content or None for `info`) of the object `name` names, or None."""
+        if "\n" in name or "\0" in name:
+            return None
+        proc = self._proc
+        assert proc.stdin and proc.stdout
+        with self._lock:
+            try:
+                proc.stdin.write(f"{command} {name}\n".encode("utf-8", "surrogateescape"))
+                proc.stdin.flush()
+                header = proc.stdout.readline()
+            except (BrokenPipeError, ValueError):
+                header = b""
+            if not header.endswith(b"\n"):
+                raise GitError("git cat-file stopped answering")
+            fields = header.split()
+            if len(fields) != 3 or not fields[2].isdigit() or header.endswith((b" missing\n", b" ambiguous\n")):
+                return None
+            data = None
+            if command == "contents":
+                data = proc.stdout.read(int(fields[2]))
+                proc.stdout.read(1)
+            return fields[0].decode(), fields[1].decode(), data
+
+    def close(self) -> None:
+        for pipe in (self._proc.stdin, self._proc.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close() if pipe else None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._proc.wait(timeout=5)
+        _kill(self._proc)
+
+
+def _parse_commit(sha: str, body: bytes) -> CommitInfo:
+    head, _, message = body.partition(b"\n\n")
+    when = 0
+    for line in head.split(b"\n"):
+        if line.startswith(b"committer "):
+            parts = line.rsplit(b" ", 2)
+            when = int(parts[1]) if len(parts) == 3 and parts[1].lstrip(b"-").isdigit() else 0
+    paragraph = message.split(b"\n\n", 1)[0]
+    subject = " ".join(p.strip() for p in paragraph.decode("utf-8", "replace").splitlines() if p.strip())
+    return CommitInfo(sha, when, subject)
+
+
+MEMO = "ossprov-memo.pickle"
+"""Per clone state: outputs of the history queries callers make (`log`, `rev-list`, `ls-tree`), which depend only
+on the refs and immutable objects, so a warm run starts no process for them."""
+MEMO_COMMANDS = frozenset({"log", "rev-list", "ls-tree"})
+MEMO_MAX_ENTRY = 4 * 1024 * 1024
+MEMO_MAX_ENTRIES = 256
+
+
+@dataclass
+class _Shared:
+    """What every `Repo` handle on one repository shares in a process: one reader, one ref state, one memo."""
+
+    git_dir: Path | None = None
+    reader: _Reader | None = None
+    refs: _RefState | None = None
+    memo: dict[tuple[str, ...], bytes] | None = None
+    memo_dirty: bool = False
+
+
+_SHARED: dict[Path, _Shared] = {}
+
+
 class Repo:
-    """Read access to a (bare or not) git repository."""
+    """Read access to a (bare or not) git repository, through one long-lived `git cat-file` per repository and
+    one ref listing per clone state. A repository outside the clone cache (`ossprov practices PATH`) is not
+    ossprov's: git reads it through a private git directory (see `_isolated_git_dir`), so nothing its config
+    names ever runs."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._own = _in_clone_cache(path)
+        self._shared = _SHARED.setdefault(Path(os.path.abspath(path)), _Shared())
 
-    def git(self, *args: str, check: bool = True, timeout: float = 600) -> bytes:
-        return run_git(list(args), cwd=self.path, check=check, timeout=timeout)
+    def _gitdir(self) -> Path:
+        if self._own:
+            return self.path
+        if self._shared.git_dir is None:
+            self._shared.git_dir = _isolated_git_dir(self.path)
+        return self._shared.git_dir
+
+    def _env(self, *, user: bool = True) -> dict[str, str]:
+        return git_env({} if self._own else {"GIT_DIR": str(self._gitdir())}, user=user)
+
+    def git(self, *args: str, check: bool = True, timeout: float | None = None) -> bytes:
+        memo = self._memo() if self._own and args and args[0] in MEMO_COMMANDS else None
+        key = (*args, str(check))
+        if memo is not None and key in memo:
+            return memo[key]
+        out = run_git(list(args), cwd=self.path, check=check, timeout=timeout, env=self._env())
+        if memo is not None and len(out) <= MEMO_MAX_ENTRY and len(memo) < MEMO_MAX_ENTRIES:
+            memo[key] = out
+            self._shared.memo_dirty = True
+        return out
+
+    def _memo(self) -> dict[tuple[str, ...], bytes]:
+        shared = self._shared
+        if shared.memo is None:
+            shared.memo = {}
+            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+                saved = pickle.loads((self.path / MEMO).read_bytes())
+                if isinstance(saved, dict) and saved.get("refs") == self.refs():
+                    shared.memo = dict(saved["entries"])
+        return shared.memo
+
+    def _ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
+        if self._shared.reader is None:
+            self._shared.reader = _Reader(self.path, self._env(user=False))
+        return self._shared.reader.ask(command, name)
+
+    def close(self) -> None:
+        """Save the memo and end the reader process (done at exit for every repository still open)."""
+        shared = self._shared
+        if shared.memo_dirty and shared.memo is not None:
+            with contextlib.suppress(OSError, OssprovError):  # a memo that cannot be saved is only slower
+                atomic_write(self.path / MEMO, pickle.dumps({"refs": self.refs(), "entries": shared.memo},
+                                                            protocol=pickle.HIGHEST_PROTOCOL))
+            shared.memo_dirty = False
+        if shared.reader is not None:
+            shared.reader.close()
+            shared.reader = None
 
     def resolve(self, rev: str) -> str | None:
         """The commit sha `rev` names, or None if it names no commit here."""
         if rev.startswith("-"):
             return None
-        out = self.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False).decode().strip()
-        return out if HEX40.match(out) else None
+        found = self._ask("info", f"{rev}^{{commit}}")
+        return found[0] if found and found[1] == "commit" and HEX40.match(found[0]) else None
 
     def has_commit(self, sha: str) -> bool:
         return bool(HEX40.match(sha)) and self.resolve(sha) == sha
 
     def commit_info(self, rev: str) -> CommitInfo:
-        out = self.git("show", "-s", "--format=%H%x00%ct%x00%s", _rev(rev), "--").decode("utf-8", "replace")
-        sha, ct, subject = out.rstrip("\n").split("\x00", 2)
-        return CommitInfo(sha, int(ct), subject)
+        found = self._ask("contents", f"{_rev(rev)}^{{commit}}")
+        if not found or found[2] is None:
+            raise GitError(f"no commit {rev[:40]!r} in the repository")
+        return _parse_commit(found[0], found[2])
+
+    def _ref_state(self) -> _RefState:
+        if self._shared.refs is not None:
+            return self._shared.refs
+        git_dir = self._gitdir()
+        validator = tuple(_stamp(git_dir / name) for name in ("HEAD", "packed-refs", "refs/heads", "refs/tags"))
+        saved = git_dir / REF_STATE
+        if self._own and saved.is_file():
+            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+                state = pickle.loads(saved.read_bytes())
+                if isinstance(state, _RefState) and state.validator == (_REF_STATE_FORMAT, *validator):
+                    self._shared.refs = state
+                    return state
+        out = self.git("for-each-ref", "--format=%(objectname)%00%(refname)%00%(*objectname)")
+        tags: dict[str, str] = {}
+        for line in out.decode("utf-8", "surrogateescape").splitlines():
+            obj, name, peeled = line.split("\x00")
+            if name.startswith("refs/tags/"):
+                tags[name.removeprefix("refs/tags/")] = peeled or obj
+        state = _RefState((_REF_STATE_FORMAT, *validator), hashlib.sha256(out).hexdigest(), tags)
+        if self._own:
+            with contextlib.suppress(OssprovError):  # a read-only cache still reads; the next run lists again
+                atomic_write(saved, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        self._shared.refs = state
+        return state
 
     def tags(self) -> dict[str, str]:
         """Tag name → the commit it points to (annotated tags peeled)."""
-        out = self.git("for-each-ref", "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)",
-                       "refs/tags").decode("utf-8", "replace")
-        tags: dict[str, str] = {}
-        for line in out.splitlines():
-            name, obj, peeled = line.split("\x00")
-            tags[name] = peeled or obj
-        return tags
+        return dict(self._ref_state().tags)
+
+    def refs(self) -> str:
+        """A fingerprint of every ref tip: changes exactly when a fetch brought something new."""
+        return self._ref_state().fingerprint
 
     def default_branch(self) -> str | None:
-        out = self.git("symbolic-ref", "--quiet", "HEAD", check=False).decode().strip()
-        return out.removeprefix("refs/heads/") or None
+        """The branch HEAD names (read from HEAD itself: git wrote it for a clone, ossprov copied it otherwise)."""
+        git_dir = self._gitdir()
+        try:
+            head = _small_read(git_dir / "HEAD").decode("utf-8", "replace").strip()
+        except (GitError, OSError):
+            return None
+        return head.removeprefix("ref: ").removeprefix("refs/heads/") or None if head.startswith("ref: ") else None
 
     def ls_tree(self, commit: str, prefix: str = "") -> dict[str, str]:
         """Repository path → blob id of every file (not submodule, not link) under `prefix` at `commit`."""
@@ -193,39 +524,50 @@ class Repo:
         return files
 
     def read_blobs(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        """(sha, content) for each blob, in one `git cat-file --batch` process."""
-        wanted = list(dict.fromkeys(shas))
-        if not wanted:
-            return
-        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.path, env=_env(),
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        assert proc.stdin and proc.stdout
-        try:
-            # Write in a thread-free way: feed one request, read one answer, so pipes never fill up.
-            for sha in wanted:
-                proc.stdin.write(sha.encode() + b"\n")
-                proc.stdin.flush()
-                header = proc.stdout.readline().split()
-                if len(header) < 3 or header[1] == b"missing":
-                    continue
-                size = int(header[2])
-                data = proc.stdout.read(size)
-                proc.stdout.read(1)
-                yield sha, data
-        finally:
-            proc.stdin.close()
-            proc.stdout.close()
-            proc.wait(timeout=60)
+        """(sha, content) for each object found, through the repository's one reader."""
+        for sha in dict.fromkeys(shas):
+            found = self._ask("contents", sha)
+            if found and found[2] is not None:
+                yield sha, found[2]
 
     def read_file(self, commit: str, path: str) -> bytes | None:
         """The content of `path` at `commit`, or None when there is no such file."""
-        sha = self.resolve_path(commit, path)
-        return next((data for _, data in self.read_blobs([sha])), None) if sha else None
+        found = self._ask("contents", f"{_rev(commit)}:{path}")
+        return found[2] if found and found[1] == "blob" else None
 
     def resolve_path(self, commit: str, path: str) -> str | None:
-        out = self.git("rev-parse", "--verify", "--quiet", f"{_rev(commit)}:{path}", check=False).decode().strip()
-        return out if HEX40.match(out) else None
+        found = self._ask("info", f"{_rev(commit)}:{path}")
+        return found[0] if found and HEX40.match(found[0]) else None
 
-    def refs(self) -> str:
-        """A fingerprint of every ref tip: changes exactly when a fetch brought something new."""
-        return hashlib.sha256(self.git("for-each-ref", "--format=%(objectname) %(refname)")).hexdigest()
+
+def _forget(path: Path) -> None:
+    """A fetch changed the clone: drop its saved ref state and memo, and what this process holds of them."""
+    (path / REF_STATE).unlink(missing_ok=True)
+    (path / MEMO).unlink(missing_ok=True)
+    shared = _SHARED.get(Path(os.path.abspath(path)))
+    if shared is not None:  # every handle on the repository sees the new state
+        if shared.reader is not None:
+            shared.reader.close()
+        shared.reader, shared.refs, shared.memo, shared.memo_dirty = None, None, None, False
+
+
+@atexit.register
+def _close_all() -> None:
+    for path in list(_SHARED):
+        Repo(path).close()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _in_clone_cache(path: Path) -> bool:
+    """Whether `path` is a clone ossprov made (its config was written by git, not by a repository's author)."""
+    try:
+        return path.resolve().parent == settings().clone_cache.resolve()
+    except OSError:
+        return False

@@ -1,0 +1,179 @@
+"""A warm `ossprov verify PURL --artifact FILE` next to the floor of the same work done by hand, on three fixture
+shapes in one run: extract the artifact, `git archive` the commit's subtree, `diff -r` (issue 16). Also a cold
+verify next to `git clone --bare` + a download of the same repository and artifact.
+
+Figures are medians of --runs runs of the real CLI in a fresh process (bytecode cached, as an installed ossprov
+has it), with the interpreter's own start (`python -c pass`) subtracted from ossprov's time; the floor's
+processes are counted whole. Loopback registry and forge (`ossprov.fixtures.World`).
+
+Usage: python bench/bench_floor.py [--runs 7] [--commits 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parent.parent / "src"
+
+
+@dataclass
+class Shape:
+    name: str
+    purl: str
+    artifact: Path
+    bare: Path
+    """The forge's bare repository (what the floor archives from and clones)."""
+    commit: str
+    subdir: str
+    url: str
+    """Where the registry serves the artifact (the cold floor downloads it)."""
+
+
+def _median(run: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _sh(cmd: str, env: dict[str, str] | None = None) -> None:
+    subprocess.run(cmd, shell=True, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _plain(world, tmp: Path) -> Shape:
+    files = {f"lib/d{i % 8}/m{i}.js": f"module.exports = {i};\n" * (1 + i % 7) for i in range(200)}
+    repo, pkg = world.npm_project("bench/plain", "plain", "1.0.0", files)
+    sha = repo.commit("release")
+    repo.tag("v1.0.0")
+    tarball = world.npm_pack(pkg)
+    purl = world.publish_npm(tarball, git_head=sha)
+    url = world.packuments["plain"]["versions"]["1.0.0"]["dist"]["tarball"]
+    return Shape("plain npm (200 files)", purl, tarball, world.root / "forge" / "bench/plain", sha, "", url)
+
+
+def _sdist(world, tmp: Path) -> Shape:
+    from ossprov.fixtures.world import FORGE
+
+    repo = world.repo("bench/sdistpkg")
+    files = {"pyproject.toml": '[project]\nname = "sdistpkg"\nversion = "1.0"\n'}
+    files |= {f"src/sdistpkg/m{i}.py": f"VALUE = {i}\n" * (1 + i % 9) for i in range(150)}
+    sha = repo.commit("release 1.0", files)
+    repo.tag("v1.0")
+    purl = world.publish_pypi("sdistpkg", "1.0", files,
+                              metadata={"Project-URL": [f"Source, {FORGE}bench/sdistpkg"]})
+    artifact = world.root / "registry" / "pypi" / "files" / "sdistpkg-1.0.tar.gz"
+    url = f"{world.server.url}/pypi/files/sdistpkg-1.0.tar.gz"
+    return Shape("PyPI sdist (150 files)", purl, artifact, world.root / "forge" / "bench/sdistpkg", sha, "", url)
+
+
+def _monorepo(world, tmp: Path, commits: int) -> Shape:
+    """A repository of 40 packages with `commits` commits (made with git fast-import), the package under
+    `packages/p7/` released at the last one."""
+    import json
+
+    repo = world.repo("bench/mono")
+    stream = []
+    for n in range(commits):
+        pkg = n % 40
+        stream.append(f"commit refs/heads/main\nmark :{n + 1}\ncommitter B <b@example.org> {1600000000 + n} +0000\n"
+                      f"data 8\nchange {n % 10}\n")
+        content = f"module.exports = {n};\n"
+        stream.append(f"M 100644 inline packages/p{pkg}/lib/f{n % 25}.js\ndata {len(content)}\n{content}\n")
+    subprocess.run(["git", "fast-import", "--quiet", "--force"], cwd=repo.path, input="".join(stream).encode(),
+                   check=True)
+    subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=repo.path, check=True)
+    subprocess.run(["git", "push", "-q", "--force", "origin", "main"], cwd=repo.path, check=True)
+    manifest = {"name": "p7", "version": "1.0.0", "main": "index.js",
+                "repository": {"type": "git", "url": f"git+{repo.url}.git", "directory": "packages/p7"}}
+    sha = repo.commit("release p7", {"packages/p7/package.json": json.dumps(manifest, indent=2) + "\n",
+                                     "packages/p7/index.js": "module.exports = require('./lib/f0.js');\n"})
+    repo.tag("p7@1.0.0")
+    tarball = world.npm_pack(repo.path / "packages" / "p7")
+    purl = world.publish_npm(tarball, git_head=sha)
+    url = world.packuments["p7"]["versions"]["1.0.0"]["dist"]["tarball"]
+    return Shape(f"monorepo ({commits:,} commits)", purl, tarball, world.root / "forge" / "bench/mono", sha,
+                 "packages/p7", url)
+
+
+def _floor(shape: Shape, work: Path) -> Callable[[], None]:
+    def run() -> None:
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "a").mkdir(parents=True)
+        (work / "s").mkdir()
+        tree = f"{shape.commit}:{shape.subdir}" if shape.subdir else shape.commit
+        _sh(f"tar -xzf {shape.artifact} -C {work / 'a'} --strip-components=1 && "
+            f"git -C {shape.bare} archive {tree} | tar -x -C {work / 's'} && "
+            f"diff -r -q {work / 's'} {work / 'a'} || true")
+    return run
+
+
+def _cold_floor(shape: Shape, work: Path, env: dict[str, str]) -> Callable[[], None]:
+    def run() -> None:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        _sh(f"git clone --quiet --bare file://{shape.bare} {work / 'r.git'} && curl -s -o {work / 'a'} {shape.url}",
+            env)
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--commits", type=int, default=20000)
+    args = parser.parse_args()
+    sys.path.insert(0, str(SRC))
+    from ossprov.fixtures.world import World
+
+    with tempfile.TemporaryDirectory(prefix="ossprov-floor-") as tmp_name:
+        tmp = Path(tmp_name)
+        world = World(tmp / "w").start()
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env |= world.environment() | {"PYTHONPATH": str(SRC), "PYTHONPYCACHEPREFIX": str(tmp / "pyc"),
+                                      "OSSPROV_DATA": str(tmp / "data"), "OSSPROV_METADATA_MAX_AGE": "86400"}
+        os.environ.update(world.environment())
+        shapes = [_plain(world, tmp), _sdist(world, tmp), _monorepo(world, tmp, args.commits)]
+        subprocess.run([sys.executable, "-m", "ossprov", "verify", shapes[0].purl, "--format", "json"],
+                       env=env | {"OSSPROV_CACHE": str(tmp / "warm-up")}, capture_output=True)  # bytecode compiled
+        python = _median(lambda: subprocess.run([sys.executable, "-c", "pass"], env=env, check=True), args.runs)
+        print(f"interpreter start (python -c pass): {python * 1000:.0f} ms, subtracted from ossprov's times\n")
+        print(f"{'shape':28} {'warm verify':>12} {'floor':>8} {'ratio':>6}   {'cold verify':>12} "
+              f"{'clone+download':>15} {'ratio':>6}")
+        for i, shape in enumerate(shapes):
+            cache = tmp / f"cache{i}"
+            run_env = env | {"OSSPROV_CACHE": str(cache)}
+            cmd = [sys.executable, "-m", "ossprov", "verify", shape.purl, "--artifact", str(shape.artifact),
+                   "--format", "json"]
+
+            def verify(cmd: list[str] = cmd, run_env: dict[str, str] = run_env, name: str = shape.name) -> None:
+                proc = subprocess.run(cmd, env=run_env, capture_output=True, text=True)
+                if '"verdict": "faithful"' not in proc.stdout:
+                    raise SystemExit(f"{name}: not faithful: {proc.stderr or proc.stdout[:500]}")
+
+            def cold(cache: Path = cache, verify: Callable[[], None] = verify) -> None:
+                shutil.rmtree(cache, ignore_errors=True)
+                verify()
+
+            cold_t = _median(cold, max(3, args.runs // 2)) - python
+            verify()  # warm the cache
+            warm_t = _median(verify, args.runs) - python
+            floor_t = _median(_floor(shape, tmp / "floor"), args.runs)
+            cold_floor_t = _median(_cold_floor(shape, tmp / "cold-floor", run_env), max(3, args.runs // 2))
+            print(f"{shape.name:28} {warm_t * 1000:10.0f}ms {floor_t * 1000:6.0f}ms {warm_t / floor_t:5.1f}x   "
+                  f"{cold_t * 1000:10.0f}ms {cold_floor_t * 1000:13.0f}ms {cold_t / cold_floor_t:5.1f}x")
+        world.stop()
+
+
+if __name__ == "__main__":
+    main()

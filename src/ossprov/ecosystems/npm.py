@@ -14,6 +14,7 @@ from ossprov import http
 from ossprov.archive import read_archive, strip_root
 from ossprov.config import explicit_registry, npm_configured_registry
 from ossprov.ecosystems.common import readme_hints, sri_to_hex
+from ossprov.source import discover
 from ossprov.ecosystems.interface import (
     CompareContext,
     Comparison,
@@ -133,6 +134,8 @@ class Npm(Ecosystem):
             from ossprov.source.urls import repo_links_in_text
 
             hints += [SourceHint(u, "readme-link") for u in repo_links_in_text(doc["readme"], 20)]
+            hints += discover.hints_in_text(doc["readme"])
+        hints += discover.account_hints(name, _people(meta.get("maintainers")), hints)
         npm_user = meta.get("_npmUser")
         return Release(
             purl=purl.to_string(), ecosystem="npm", name=name, version=purl.version,

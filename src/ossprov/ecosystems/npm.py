@@ -14,7 +14,6 @@ from ossprov import http
 from ossprov.archive import read_archive, strip_root
 from ossprov.config import explicit_registry, npm_configured_registry
 from ossprov.ecosystems.common import readme_hints, sri_to_hex
-from ossprov.source import discover
 from ossprov.ecosystems.interface import (
     CompareContext,
     Comparison,
@@ -36,6 +35,7 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.purls import package_name
+from ossprov.source import discover
 from ossprov.verify import generated
 
 INSTALL_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preuninstall", "uninstall", "postuninstall")

@@ -192,6 +192,8 @@ class Span:
     last: str
     count: int
     """Commits in the run (positions in date order: exact on linear history, an estimate across branches)."""
+    first_time: int = 0
+    last_time: int = 0
 
 
 def same_content_span(repo: Repo, paths: list[str], commit: str) -> Span | None:
@@ -213,4 +215,4 @@ def same_content_span(repo: Repo, paths: list[str], commit: str) -> Span | None:
             start = max(start, positions[i - 1])
         if i < len(positions):
             end = min(end, positions[i] - 1)
-    return Span(index.commits[start], index.commits[end], end - start + 1)
+    return Span(index.commits[start], index.commits[end], end - start + 1, index.times[start], index.times[end])

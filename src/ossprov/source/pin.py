@@ -24,6 +24,7 @@ decides and the answer says so, and without any the result is "ambiguous between
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -107,7 +108,7 @@ def _manifest_version_commits(repo: Repo, eco: Ecosystem, subdir: str, version: 
     out = repo.git("log", "--all", "--format=%H", f"-G{pattern}", "--", *paths, check=False).decode()
     commits = []
     for sha in out.split()[: limit * 4]:
-        manifest = eco.read_manifest(lambda p, c=sha: repo.read_file(c, p), subdir)
+        manifest = eco.read_manifest(functools.partial(repo.read_file, sha), subdir)
         if manifest and manifest.version == version:
             commits.append(sha)
             if len(commits) >= limit:
@@ -306,6 +307,11 @@ def _rival_evidence(best: _Candidate, rivals: list[_Candidate], span: index.Span
     return out
 
 
+def _within(cand: _Candidate, span: index.Span) -> bool:
+    """Whether the candidate lies in the run of commits (by commit time: positions are not kept here)."""
+    return cand.sha in (span.first, span.last) or span.first_time <= cand.time <= span.last_time
+
+
 def _confidence(best: _Candidate, rivals: list[_Candidate], span: index.Span | None,
                 late: bool) -> tuple[float, list[Evidence]]:
     """How sure the commit is the one. Calibrated on the pinning fixtures (tests/core/test_pin_calibration.py):
@@ -331,7 +337,17 @@ def _confidence(best: _Candidate, rivals: list[_Candidate], span: index.Span | N
     if span and span.count > 1 and rank < 2:
         cap = 0.5
     elif span and span.count > 1 and rank == 2:
-        cap = 0.85
+        cap = 0.75  # the commit that set the version is the likeliest of the run, not the only candidate
+    twins = [r for r in rivals if r.consistent and round(r.weighted, 3) == round(best.weighted, 3)
+             and (span is None or not _within(r, span))]
+    if twins and rank == 2:
+        cap = min(cap, 0.75)
+    twins = [r for r in twins if r.version_rank >= rank]
+    if twins:  # the same files again elsewhere in history (a revert), nothing telling them apart
+        cap = min(cap, 0.5)
+        notes.append(Evidence("ambiguous", f"ambiguous: commit {twins[0].sha[:12]} holds the same files "
+                              f"({twins[0].matched}) and no stronger evidence; the oldest is given",
+                              {"commits": [best.sha, *(t.sha for t in twins)]}, supports=False))
     close = [r for r in rivals if r.consistent and abs(r.weighted - best.weighted) <= 1.0
              and round(r.weighted, 3) != round(best.weighted, 3)]
     if close:

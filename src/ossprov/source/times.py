@@ -11,6 +11,7 @@ files is not an upload time).
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -58,7 +59,7 @@ def copy_dates(version_times: dict[str, str]) -> str | None:
                     if v not in ("created", "modified") and "-" not in v and (e := iso_to_epoch(t)) is not None))
     if len(timed) < MIN_VERSIONS:
         return None
-    inversions = sum(1 for a, b in zip(timed, timed[1:], strict=False) if b[1] < a[1] and b[0] > a[0])
+    inversions = sum(1 for a, b in itertools.pairwise(timed) if b[1] < a[1] and b[0] > a[0])
     if inversions * 4 > len(timed) - 1:
         return (f"the registry's times are out of version order ({inversions} of {len(timed) - 1} consecutive "
                 "releases dated before their predecessor): copy dates of a mirror, not upload times")

@@ -156,7 +156,7 @@ def stale_wheel(world: World, *, wheel_first: bool = False) -> Case:
     enc = {k: v.encode() if isinstance(v, str) else v for k, v in wheel.items()}
     sdist = {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
     located = validate_direct(world, repo.url, "stale", "1.0", enc, others={"stale-1.0.tar.gz": sdist},
-                              released_at="2024-01-15T12:00:00Z", eco="pypi", artifact_name="stale-1.0-py3-none-any.whl")
+                              released_at="2024-01-01T03:30:00+00:00", eco="pypi", artifact_name="stale-1.0-py3-none-any.whl")
     return Case(located, release)
 
 
@@ -217,6 +217,20 @@ def maintainer_account(world: World) -> Case:
                      "![cov](https://coveralls.io/repos/github/acme/decoy/badge.svg)\n", extra_files={"LICENSE": "MIT\n"})
     release = repo.commit("release")
     return Case(pipeline.locate(world.publish_npm(world.npm_pack(pkg))), release, "")
+
+
+def docs_clone_command(world: World) -> Case:
+    """An old sdist naming its repository only in its installation page (`git clone git://...`), the owner since
+    renamed on the forge."""
+    repo = world.repo("pallets-like/templ")
+    files: dict[str, str | bytes] = {
+        "setup.py": "from setuptools import setup\nsetup(name='templ', version='2.7')\n",
+        "templ/__init__.py": "__version__ = '2.7'\n", "templ/core.py": "def render():\n    return ''\n",
+        "docs/intro.rst": "Installation\n============\n\n``git clone git://github.com/olduser/templ.git``\n"}
+    release = repo.commit("2.7", files)
+    rename_on_forge(world, "olduser/templ", "pallets-like/templ")
+    purl = world.publish_pypi("templ", "2.7", files, metadata={"Home-page": ["http://templ.example.org/"]})
+    return Case(pipeline.locate(purl), release, "")
 
 
 def _npm_in(world: World, repo, subdir: str, name: str, version: str, *, readme: str,
@@ -280,6 +294,7 @@ CASES: dict[str, Callable[[World], Case]] = {
     "readme_blob_link": readme_blob_link,
     "ci_badge": ci_badge,
     "maintainer_account": maintainer_account,
+    "docs_clone_command": docs_clone_command,
     "two_layouts": two_layouts,
     "reverted_after_upload": reverted_after_upload,
     "copy_dates": copy_dates,

@@ -93,6 +93,7 @@ def test_windows_packed_without_tag(world: World) -> None:
 @pytest.mark.parametrize(("build", "url", "origin"), [
     (cases.readme_blob_link, "https://github.com/acme/toolbox", "readme-blob-link"),
     (cases.ci_badge, "https://github.com/acme/badged", "ci-badge:travis-ci.org"),
+    (cases.docs_clone_command, "https://github.com/olduser/templ", "clone-command"),
 ])
 def test_found_through_a_link_that_does_not_name_the_package(world: World, build, url: str, origin: str) -> None:
     case = build(world)

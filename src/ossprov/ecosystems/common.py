@@ -61,7 +61,7 @@ def readme_hints(tree: PackageTree, limit: int = 20) -> list[SourceHint]:
         text = f.data[:512 * 1024].decode("utf-8", "replace")
         hints += [SourceHint(url, "readme-link") for url in repo_links_in_text(text, limit)]
         hints += discover.hints_in_text(text, limit)
-    return hints
+    return hints + discover.hints_in_docs({p: f.data for p, f in tree.files.items()})
 
 
 def commit_mismatch(path: str | None, claimed: str, where: str, pinned: str | None) -> Finding | None:

@@ -64,6 +64,7 @@ class ArtifactContent:
         """How the artifact's files stand in a commit's tree (repository path → blob id) under `prefix`."""
         exact = normalised = present = 0
         differing: list[str] = []
+        matching: list[str] = []
         for path, blob in self.exact.items():
             have = tree.get(prefix + path)
             if have is None:
@@ -75,7 +76,9 @@ class ArtifactContent:
                 normalised += 1
             else:
                 differing.append(path)
-        return Counts(exact, normalised, present, self.total, frozenset(differing))
+                continue
+            matching.append(path)
+        return Counts(exact, normalised, present, self.total, frozenset(differing), frozenset(matching))
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Counts:
     total: int
     differing: frozenset[str] = frozenset()
     """Artifact paths present in the tree with other content."""
+    matching: frozenset[str] = frozenset()
+    """Artifact paths equal in the tree, exactly or after normalisation."""
 
     @property
     def matched(self) -> int:

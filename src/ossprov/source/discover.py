@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from ossprov.model import SourceHint
@@ -44,6 +44,11 @@ _SHIELDS_ROUTES = ("actions/workflow/status", "workflow/status", "actions/status
                    "repo-size", "tag", "release", "size", "code-size", "deployments", "milestones")
 _URL = re.compile(r"""(?:https?:)?//[^\s<>"'`)\]}]+""", re.I)
 MAX_ACCOUNT_GUESSES = 2
+DOC_DIRS = ("docs/", "doc/")
+DOC_TEXT = (".rst", ".md", ".txt", ".markdown")
+MAX_DOC_FILES = 50
+MAX_DOC_BYTES = 256 * 1024
+_CLONE = re.compile(r"git\s+clone\s+(?:-{1,2}[\w-]+(?:=\S+)?\s+)*<?([^\s<>`'\"]+)")
 
 
 def _forge_link(url: str) -> SourceHint | None:
@@ -114,6 +119,22 @@ def hints_in_text(text: str, limit: int = 20) -> list[SourceHint]:
         if len(found) >= limit:
             break
     return found
+
+
+def hints_in_docs(files: Mapping[str, bytes]) -> list[SourceHint]:
+    """Candidates from the documentation an artifact ships (`docs/*.rst`: old sdists name their repository only
+    in an installation page, `git clone git://FORGE/OWNER/REPO.git`), and `git clone` commands anywhere in its
+    text files. Bounded: the first files in path order, the first bytes of each."""
+    hints: list[SourceHint] = []
+    docs = [p for p in sorted(files) if p.startswith(DOC_DIRS) and p.lower().endswith(DOC_TEXT)]
+    for path in docs[:MAX_DOC_FILES]:
+        text = files[path][:MAX_DOC_BYTES].decode("utf-8", "replace")
+        hints += [SourceHint(url, "docs-link") for url in urls.repo_links_in_text(text, 10)]
+    tops = [p for p in sorted(files) if "/" not in p and posixpath.splitext(p.lower())[1] in ("", *DOC_TEXT)]
+    for path in [*tops[:MAX_DOC_FILES], *docs[:MAX_DOC_FILES]]:
+        text = files[path][:MAX_DOC_BYTES].decode("utf-8", "replace")
+        hints += [SourceHint(m.group(1), "clone-command") for m in _CLONE.finditer(text)]
+    return list(dict.fromkeys(hints))
 
 
 def account_hints(name: str, maintainers: Iterable[str], hints: Iterable[SourceHint]) -> list[SourceHint]:

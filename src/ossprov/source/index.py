@@ -87,10 +87,23 @@ def _build(repo: Repo) -> BlobIndex:
     return index
 
 
+_LAST: dict[Path, BlobIndex] = {}
+"""The index last loaded, by its file: one pin searches several times (each artifact, normalised forms)."""
+
+
 def load_index(repo: Repo) -> BlobIndex:
     """The index for the clone's current refs, built if missing or stale, stored atomically."""
     key = repo.refs()
     path = Path(repo.path) / f"ossprov-blobindex-v{INDEX_FORMAT}-{key[:16]}.pickle"
+    if path in _LAST:
+        return _LAST[path]
+    index = _read_or_build(repo, path)
+    _LAST.clear()
+    _LAST[path] = index
+    return index
+
+
+def _read_or_build(repo: Repo, path: Path) -> BlobIndex:
     if path.is_file():
         try:
             with path.open("rb") as f:

@@ -26,6 +26,8 @@ ORIGIN_WEIGHT = {
     "download-url": 0.35,
     "readme-link": 0.3,
     "readme-blob-link": 0.3,
+    "clone-command": 0.45,
+    "docs-link": 0.25,
     "description-link": 0.25,
     "owner-account": 0.2,
     "maintainer-account": 0.15,

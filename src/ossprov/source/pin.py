@@ -41,6 +41,8 @@ CONSISTENT = 0.98
 MIN_COVERAGE = 0.25
 """Share of the artifact's files a consistent commit must hold (a distant commit holding only LICENSE is not)."""
 SEARCH_DEPTH = 5
+RECENT = 7 * 86400
+"""A release commit made within this long before the upload is what an upload time supports."""
 
 
 @dataclass(frozen=True)
@@ -146,8 +148,12 @@ def _propose(repo: Repo, eco: Ecosystem, *, name: str, version: str, artifacts: 
                               {"commit": sha}))
     prefixes = [_prefix(subdir)]
     for art in artifacts:
+        best = 0
         for view in (art.exact, *art.views):
+            if view is not art.exact and best * 2 >= art.total:
+                break  # exact ids found the files: normalised forms would find nothing better
             for match in index.search(repo, view, prefixes=prefixes)[:SEARCH_DEPTH]:
+                best = max(best, match.matched)
                 propose(match.commit, Evidence("content-match", "", {"commit": match.commit}))
                 if match.prefix not in prefixes:
                     prefixes.append(match.prefix)
@@ -170,12 +176,13 @@ def _measure(repo: Repo, cand: _Candidate, artifacts: list[ArtifactContent], pre
 
 
 def _telling(cands: list[_Candidate], n_artifacts: int) -> None:
-    """Files that differ at every candidate say nothing about which commit it is (a setup.cfg rewritten by the
-    build, a version file): only the others count against a commit."""
+    """A file no candidate holds says nothing about which commit it is (a setup.cfg rewritten by the build, a
+    version file, a file published from an uncommitted work tree): a differing file counts against a commit
+    only when another candidate holds it."""
     for i in range(n_artifacts):
-        always = frozenset.intersection(*(c.counts[i].differing for c in cands))
+        held = frozenset().union(*(c.counts[i].matching for c in cands))
         for c in cands:
-            c.telling_differ += len(c.counts[i].differing - always)
+            c.telling_differ += len(c.counts[i].differing & held)
 
 
 def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: ArtifactContent, subdir: str,
@@ -219,10 +226,8 @@ def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: ArtifactC
     ambiguous = (span.first, span.last) if span and span.count > 1 and best.version_rank < 2 and best.consistent else ()
     primary = best.counts[0]
     prefix = best.prefixes[0]
-    tree_paths = set(repo.ls_tree(best.sha, prefix)) if primary.matched else set()
-    matched_paths = tuple(p for p in files.exact if prefix + p in tree_paths and p not in primary.differing)
     return Pin(best.sha, prefix, primary.matched, primary.total, confidence, tuple(evidence), primary.normalised,
-               ambiguous, span.count if ambiguous and span else 0, matched_paths)
+               ambiguous, span.count if ambiguous and span else 0, tuple(sorted(primary.matching)))
 
 
 def _content_detail(counts: Counts, sha: str) -> str:
@@ -261,9 +266,13 @@ def _winner_evidence(best: _Candidate, artifacts: list[ArtifactContent], upload:
             out.append(Evidence("upload-time", f"commit {best.sha[:12]} was made after the upload ({when}): it cannot "
                                 "be the source, and no earlier commit holds the files", {"released_at": when},
                                 supports=False))
-        else:
+        elif gap <= RECENT:
             out.append(Evidence("upload-time", f"commit {best.sha[:12]} was made {_duration(gap)} before the upload "
                                 f"({when})", {"released_at": when, "seconds_before": gap}))
+        else:
+            out.append(Evidence("upload-time", f"the registry dates the upload {when}, {_duration(gap)} after commit "
+                                f"{best.sha[:12]}: a late upload or a mirror's copy date, no evidence either way",
+                                {"released_at": when, "seconds_before": gap}))
     return out
 
 

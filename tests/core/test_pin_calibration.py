@@ -63,6 +63,8 @@ def generated(world: World, seed: int) -> cases.Case:
         repo.tag(f"v{version}", release)
     elif rnd.random() < 0.2:
         repo.tag(f"v{version}", snapshots[-1][0])  # a tag moved (or made late) onto another commit
+    if rnd.random() < 0.15:  # a build for another distribution tagged on the newest commit
+        repo.tag(f"v{version}-deno", snapshots[-1][0])
     if rnd.random() < 0.2:
         artifact = {p: cases.crlf(d) for p, d in artifact.items()}
     if rnd.random() < 0.3:

@@ -34,7 +34,9 @@ from ossprov.source import index, tags, times
 from ossprov.source.content import NORMALISERS, ArtifactContent, Counts
 from ossprov.source.git import Repo
 
-VERSION_RANK = {"gitHead": 4, "vcs-commit": 4, "tag": 3, "manifest-version": 2}
+VERSION_RANK = {"gitHead": 4, "vcs-commit": 4, "tag": 3, "manifest-version": 2, "metadata-tag": 1}
+"""How strongly each kind of evidence names a commit as this version's (a tag the metadata names without the
+version in it, a POM's stale `<scm><tag>`, only proposes)."""
 NORMALISED_WEIGHT = 0.9
 CONSISTENT = 0.98
 """Share of the telling files that must match for a commit to be consistent with the artifacts."""
@@ -142,7 +144,8 @@ def _propose(repo: Repo, eco: Ecosystem, *, name: str, version: str, artifacts: 
                                          {"tag": tag.tag, "commit": tag.commit, "flavour": tag.flavour},
                                          supports=False))
         else:
-            propose(tag.commit, Evidence("tag", f"tag {tag.tag} {tag.how}", {"tag": tag.tag, "commit": tag.commit}))
+            kind = "tag" if tag.how.startswith("names") or tag.how.startswith("contains") else "metadata-tag"
+            propose(tag.commit, Evidence(kind, f"tag {tag.tag} {tag.how}", {"tag": tag.tag, "commit": tag.commit}))
     for sha in _manifest_version_commits(repo, eco, subdir, version):
         propose(sha, Evidence("manifest-version", f"commit {sha[:12]} set the manifest's version to {version}",
                               {"commit": sha}))
@@ -358,7 +361,7 @@ def _confidence(best: _Candidate, rivals: list[_Candidate], span: index.Span | N
                               f"({twins[0].matched}) and no stronger evidence; the oldest is given",
                               {"commits": [best.sha, *(t.sha for t in twins)]}, supports=False))
     close = [r for r in rivals if r.consistent and abs(r.weighted - best.weighted) <= 1.0
-             and round(r.weighted, 3) != round(best.weighted, 3)]
+             and round(r.weighted, 3) != round(best.weighted, 3) and (r.version_rank >= rank or rank < 2)]
     if close:
         cap = min(cap, 0.75)
         notes.append(Evidence("confidence", f"commit {close[0].sha[:12]} holds nearly as many of the files "

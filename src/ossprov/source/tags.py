@@ -55,7 +55,11 @@ def version_tags(repo: Repo, eco: Ecosystem, name: str, version: str, repo_name:
 
     def add(real: str, how: str) -> None:
         if all(real != f.tag for f in found):
+            if how.startswith("names") and version.lower() not in real.lower() and real in hint_set:
+                how = "is named by the package's metadata (for another version, often the previous release's)"
             found.append(TagEvidence(real, tags[real], how, _other_flavour(real, version)))
+
+    hint_set = set(hint_tags)
 
     versions = [version]
     own = flavour_of(version)

@@ -69,8 +69,12 @@ def generated(world: World, seed: int) -> cases.Case:
         artifact = {p: cases.crlf(d) for p, d in artifact.items()}
     if rnd.random() < 0.3:
         artifact["dist/bundle.js"] = b"!function(){}();\n"
-    stale = [(p, c) for _, snap, _ in snapshots for p, c in snap.items() if p not in files]
-    if stale and rnd.random() < 0.3:  # a file deleted from the repository left in a build directory
+    before = snapshots[: [s[0] for s in snapshots].index(release)]
+    # a file deleted from the repository left in a build directory: from a state the release has moved on from
+    # (a file deleted by the release commit itself would make the artifact that state's exact copy)
+    stale = [(p, c) for _, snap, _ in before for p, c in snap.items()
+             if p not in files and any(snap.get(q) != files[q] for q in files)]
+    if stale and rnd.random() < 0.3:
         path, content = rnd.choice(stale)
         artifact.setdefault(path, content.encode())
     if rnd.random() < 0.2 and len(artifact) > 3:

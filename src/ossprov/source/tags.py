@@ -16,7 +16,7 @@ from ossprov.ecosystems.interface import Ecosystem
 from ossprov.source.git import Repo
 
 FLAVOURS = ("deno", "jsr", "browser", "android", "jre", "bun", "web", "native", "react-native", "wasm", "electron",
-            "cordova")
+            "cordova", "amd", "es")
 """Suffixes naming a build for another distribution or platform."""
 _PRERELEASE = re.compile(r"^[-.+_]?(rc|beta|alpha|pre|preview|dev|next|canary|snapshot|b\d|a\d)", re.I)
 _FLAVOUR = re.compile(r"[-_.+/](" + "|".join(sorted(FLAVOURS, key=len, reverse=True)) + r")$", re.I)
@@ -76,6 +76,9 @@ def version_tags(repo: Repo, eco: Ecosystem, name: str, version: str, repo_name:
     token = re.compile(r"(?<![\d.])v?" + re.escape(version) + r"(?![\d.]\d)")
     loose = sorted(t for t in tags if token.search(t))
     own_loose = [t for t in loose if _other_flavour(t, version) is None and not _prerelease_of(t, version)]
+    for tag in own_loose:  # lodash tags `4.17.21-npm` beside `4.17.21`: the build for this registry
+        if _tail(tag, version).lower().strip("-_./+") == eco.purl_type:
+            add(tag, f"names the version's {eco.purl_type} build")
     if not any(f.flavour is None for f in found):
         for tag in own_loose[:3]:
             add(tag, "contains the version")

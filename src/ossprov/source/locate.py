@@ -110,8 +110,8 @@ def validate(candidate: RepoCandidate, eco: Ecosystem, *, name: str, version: st
     try:
         repo = Repo(ensure_clone(candidate.url))
     except GitError as exc:
-        guess = any(e.data.get("origin") in GUESSED_ORIGINS for e in candidate.evidence) and len(candidate.evidence) == 1
-        # a guessed account/repository that does not exist is not a failure to reach the source
+        # a guessed account or repository that does not exist is not a failure to reach the source
+        guess = bool(_origins(candidate)) and _origins(candidate) <= GUESSED_ORIGINS
         ev = Evidence("guess-not-found" if guess else "clone", str(exc), supports=False)
         return Located(replace(candidate, validated=False, evidence=(*candidate.evidence, ev)), None, None,
                        candidate.subdir)
@@ -129,7 +129,7 @@ def validate(candidate: RepoCandidate, eco: Ecosystem, *, name: str, version: st
         if manifest and manifest.name and _norm(manifest.name) != _norm(name):
             claim = manifest.name
     validated = result.matched > 0 or (result.commit is not None and result.total == 0)
-    if validated and _guessed(candidate) and not _distinctive(result):
+    if validated and _undeclared(candidate) and not _distinctive(result):
         validated = False
         candidate = replace(candidate, evidence=(*candidate.evidence, Evidence(
             "guess-rejected", f"{candidate.url} was a guess and holds none of the package's own files (only "
@@ -139,11 +139,16 @@ def validate(candidate: RepoCandidate, eco: Ecosystem, *, name: str, version: st
     return Located(updated, repo, result, subdir)
 
 
-def _guessed(candidate: RepoCandidate) -> bool:
-    """Whether only links that do not declare the source (badges, README links, account guesses) named it."""
-    origins = {e.data.get("origin", "") for e in candidate.evidence if e.kind in ("declared-repository",
-                                                                               "metadata-link")}
-    return not origins & DECLARED_ORIGINS and not any(o in ("homepage", "bugs") for o in origins)
+def _origins(candidate: RepoCandidate) -> set[str]:
+    """The metadata that named the candidate."""
+    return {e.data.get("origin", "") for e in candidate.evidence if e.kind in ("declared-repository", "metadata-link")}
+
+
+def _undeclared(candidate: RepoCandidate) -> bool:
+    """Whether only links that do not name the source as such named it (badges, README and docs links, account
+    guesses): its content must then show it holds the package."""
+    origins = _origins(candidate)
+    return not origins & DECLARED_ORIGINS and not origins & {"homepage", "bugs"}
 
 
 def _distinctive(result: Pin) -> bool:

@@ -187,6 +187,27 @@ def windows_untagged(world: World) -> Case:
     return Case(pipeline.locate(world.publish_npm(tarball)), release)
 
 
+def windows_jar(world: World) -> Case:
+    """Issue 14.7: a sources jar built on Windows (every source CRLF); two files committed with CRLF ten years
+    before match that old commit byte for byte, which must not outrank the tag and the version commit."""
+    from ossprov.fixtures.maven import pom_xml, publish_maven
+    repo = world.repo("acme/winjar")
+    pom = pom_xml("org.acme", "winjar", "1.0.0", scm=repo.url)
+    java = {f"src/main/java/org/acme/C{i}.java": f"package org.acme;\n\npublic class C{i} {{ }}\n" for i in range(6)}
+    old = {"src/main/java/org/acme/C0.java": crlf(java["src/main/java/org/acme/C0.java"].encode()),
+           "src/main/java/org/acme/C1.java": crlf(java["src/main/java/org/acme/C1.java"].encode()),
+           "src/main/java/org/acme/C2.java": b"package org.acme;\r\n\r\nclass C2 {}\r\n"}
+    repo.commit("ten years ago", {"pom.xml": pom.replace("1.0.0", "0.1"), **old})
+    for i in range(3):
+        repo.commit(f"work {i}", {f"src/main/java/org/acme/C{i + 3}.java": f"// draft {i}\n"})
+    release = repo.commit("1.0.0", {"pom.xml": pom, **java})
+    repo.tag("winjar-1.0.0")
+    repo.commit("next", {"src/main/java/org/acme/C5.java": "package org.acme;\n\nclass C5 { int x; }\n"})
+    sources = {path.removeprefix("src/main/java/"): crlf(body.encode()) for path, body in java.items()}
+    purl = publish_maven(world, "org.acme", "winjar", "1.0.0", pom, sources=sources, jar={})
+    return Case(pipeline.locate(purl), release, "")
+
+
 # --- issue 15.5: no repository field at all --------------------------------------------------------------
 def readme_blob_link(world: World) -> Case:
     """A README image inside a monorepo whose name is not the package's."""
@@ -291,6 +312,7 @@ CASES: dict[str, Callable[[World], Case]] = {
     "stale_wheel_first": lambda w: stale_wheel(w, wheel_first=True),
     "renamed_windows": renamed_windows,
     "windows_untagged": windows_untagged,
+    "windows_jar": windows_jar,
     "readme_blob_link": readme_blob_link,
     "ci_badge": ci_badge,
     "maintainer_account": maintainer_account,

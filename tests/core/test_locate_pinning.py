@@ -83,6 +83,15 @@ def test_renamed_repository_in_homepage_packed_on_windows(world: World) -> None:
     assert any(e.kind == "tag" and e.supports for e in case.evidence)
 
 
+def test_sources_jar_built_on_windows(world: World) -> None:
+    case = cases.windows_jar(world)
+    result = case.located
+    assert case.pinned == case.commit and result.content_root == "src/main/java/"
+    assert result.repository and result.repository.subdir == ""
+    assert any(e.kind == "normalised-match" for e in result.evidence)
+    assert any(e.kind == "tag" and e.supports and e.data["tag"] == "winjar-1.0.0" for e in result.evidence)
+
+
 def test_windows_packed_without_tag(world: World) -> None:
     case = cases.windows_untagged(world)
     assert case.pinned == case.commit

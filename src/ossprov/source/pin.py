@@ -166,7 +166,9 @@ def _propose(repo: Repo, eco: Ecosystem, *, name: str, version: str, artifacts: 
 def _measure(repo: Repo, cand: _Candidate, artifacts: list[ArtifactContent], prefixes: list[str]) -> None:
     """Each artifact against the candidate's tree, under the prefix where most of its files match (the first
     such prefix on ties: the declared subdirectory, then content search's order)."""
-    tree = repo.ls_tree(cand.sha)
+    tree: dict[str, str] = {}
+    for prefix in [""] if "" in prefixes else prefixes:  # only the parts of a big tree the files can sit in
+        tree.update(repo.ls_tree(cand.sha, prefix))
     cand.time = repo.commit_info(cand.sha).time
     for art in artifacts:
         best_prefix, best = prefixes[0], art.compare(tree, prefixes[0])

@@ -48,7 +48,8 @@ DOC_DIRS = ("docs/", "doc/")
 DOC_TEXT = (".rst", ".md", ".txt", ".markdown")
 MAX_DOC_FILES = 50
 MAX_DOC_BYTES = 256 * 1024
-_CLONE = re.compile(r"git\s+clone\s+(?:-{1,2}[\w-]+(?:=\S+)?\s+)*<?([^\s<>`'\"]+)")
+_CLONE = re.compile(r"git\s+clone\s+(?:-\S*\s+(?:\d+\s+)?)*+<?([^\s<>`'\"]+)")
+"""`git clone [options] URL` (options skipped possessively: no backtracking on hostile text)."""
 
 
 def _forge_link(url: str) -> SourceHint | None:
@@ -62,6 +63,8 @@ def _forge_link(url: str) -> SourceHint | None:
     elif host in urls.FORGES and len(segments) >= 5 and segments[2] in ("blob", "tree", "raw"):
         owner, repo, path = segments[0], segments[1], segments[4:]
     else:
+        return None
+    if not _name_ok(owner) or not _name_ok(repo) or any(s in (".", "..") for s in path):
         return None
     return SourceHint(f"https://{host}/{owner}/{repo}", "readme-blob-link", subdir=_package_dir(path))
 
@@ -96,9 +99,14 @@ def _badge(url: str) -> SourceHint | None:
     return None
 
 
+def _name_ok(segment: str) -> bool:
+    """An owner or repository name as forges allow them (never `.`/`..`, which would walk the URL)."""
+    return bool(re.fullmatch(r"[\w-][\w.-]*", segment)) and segment.strip(".") != ""
+
+
 def _badge_hint(owner: str, repo: str, service: str) -> SourceHint | None:
     repo = repo.removesuffix(".svg").removesuffix(".png")
-    if not re.fullmatch(r"[\w.-]+", owner) or not re.fullmatch(r"[\w.-]+", repo) or repo in (".", ".."):
+    if not _name_ok(owner) or not _name_ok(repo):
         return None
     return SourceHint(f"https://github.com/{owner}/{repo}", f"ci-badge:{service}")
 

@@ -141,7 +141,7 @@ def test_commit_after_a_real_upload_time_is_not_the_source(world: World) -> None
 def test_copy_dates_are_not_upload_times(world: World) -> None:
     case = cases.copy_dates(world)
     assert case.pinned == case.commit
-    assert any("copy dates" in d for d in details(case, "upload-time"))
+    assert any("copy dates" in d for d in details(case, "registry-missing-field"))
 
 
 def test_upload_time_before_the_source_is_not_used(world: World) -> None:
@@ -151,7 +151,7 @@ def test_upload_time_before_the_source_is_not_used(world: World) -> None:
     from ossprov import pipeline
     located = pipeline.locate(result)
     assert located.commit == sha
-    assert any("before every commit" in e.detail for e in located.evidence if e.kind == "upload-time")
+    assert any("before every commit" in e.detail for e in located.evidence if e.kind == "registry-missing-field")
 
 
 def test_same_subdirectory_and_commit_on_every_run(world: World) -> None:

@@ -210,8 +210,8 @@ def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: ArtifactC
     holding = [c.time for c in cands if c.consistent]
     if holding:
         upload = times.before_source(upload, min(holding))
-    if upload.note and released_at:
-        evidence.append(Evidence("upload-time", upload.note, {"released_at": released_at}, supports=False))
+    if upload.note and released_at:  # the registry's time is not an upload time: as good as a missing field
+        evidence.append(Evidence("registry-missing-field", upload.note, {"field": "time", "released_at": released_at}))
 
     def late(c: _Candidate) -> bool:
         return upload.epoch is not None and c.time > upload.epoch + times.SLACK
@@ -275,9 +275,9 @@ def _winner_evidence(best: _Candidate, artifacts: list[ArtifactContent], upload:
             out.append(Evidence("upload-time", f"commit {best.sha[:12]} was made {_duration(gap)} before the upload "
                                 f"({when})", {"released_at": when, "seconds_before": gap}))
         else:
-            out.append(Evidence("upload-time", f"the registry dates the upload {when}, {_duration(gap)} after commit "
-                                f"{best.sha[:12]}: a late upload or a mirror's copy date, no evidence either way",
-                                {"released_at": when, "seconds_before": gap}))
+            out.append(Evidence("registry-missing-field", f"the registry dates the upload {when}, {_duration(gap)} "
+                                f"after commit {best.sha[:12]}: a late upload or a mirror's copy date, no evidence "
+                                "either way", {"field": "time", "released_at": when, "seconds_before": gap}))
     return out
 
 

@@ -18,6 +18,29 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_practices import fast_import_stream
 
 
+def pin_cost(repo_dir: Path, commits: int) -> tuple[float, float, bool, bool]:
+    """(pin s with exact files, pin s with the same files CRLF-converted, right commit each time): what
+    searching the normalised forms costs when exact blob ids find nothing (a Windows-packed artifact)."""
+    from ossprov import ecosystems
+    from ossprov.source.content import ArtifactContent
+    from ossprov.source.git import Repo
+    from ossprov.source.pin import pin
+
+    repo = Repo(repo_dir)
+    target = repo.git("rev-parse", f"main~{commits // 2}").decode().strip()
+    tree = dict(list(repo.ls_tree(target, "src").items())[:200])
+    contents = dict(repo.read_blobs(tree.values()))
+    data = {p.removeprefix("src/"): contents[b] for p, b in tree.items()}
+    figures = []
+    for files in (data, {p: d.replace(b"\n", b"\r\n") for p, d in data.items()}):
+        start = time.perf_counter()
+        result = pin(repo, ecosystems.get("npm"), name="bench", version="9.9.9", files=ArtifactContent.of("a", files),
+                     subdir="src", direct_commit=None)
+        figures.append((time.perf_counter() - start, result.commit is not None and
+                        repo.ls_tree(result.commit, "src").items() >= tree.items()))
+    return figures[0][0], figures[1][0], figures[0][1], figures[1][1]
+
+
 def content_search(commits: int, files: int, tmp: Path) -> tuple[float, float, float, bool]:
     """(index build s, warm search s, cold total s, found the right commit) for an artifact made of the
     tree of a commit in the middle of the history."""
@@ -75,10 +98,16 @@ def main() -> None:
     args = parser.parse_args()
     print("| commits | files | index build (s) | search, warm index (s) | cold total (s) | right commit |")
     print("|---|---|---|---|---|---|")
+    pins = []
     with tempfile.TemporaryDirectory(prefix="ossprov-bench-") as tmp:
         for n in args.commits:
             built, warm, cold, found = content_search(n, args.files, Path(tmp))
             print(f"| {n} | {args.files} | {built:.2f} | {warm:.3f} | {cold:.2f} | {found} |")
+            pins.append((n, *pin_cost(Path(tmp) / f"r{n}.git", n)))
+    print("\n| commits | pin, exact files (s) | pin, CRLF files: normalised search (s) | right commit (exact, CRLF) |")
+    print("|---|---|---|---|")
+    for n, exact, crlf, ok_exact, ok_crlf in pins:
+        print(f"| {n} | {exact:.2f} | {crlf:.2f} | {ok_exact}, {ok_crlf} |")
     print(f"\nlocate on a cached clone (gitHead + tag): {locate_cached():.2f} s wall")
 
 

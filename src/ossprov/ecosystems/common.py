@@ -7,6 +7,7 @@ import binascii
 import posixpath
 
 from ossprov.model import Finding, PackageTree, Severity, SourceHint
+from ossprov.source import discover
 from ossprov.source.urls import repo_links_in_text
 
 CODE_SUFFIXES = frozenset(
@@ -59,7 +60,8 @@ def readme_hints(tree: PackageTree, limit: int = 20) -> list[SourceHint]:
             continue
         text = f.data[:512 * 1024].decode("utf-8", "replace")
         hints += [SourceHint(url, "readme-link") for url in repo_links_in_text(text, limit)]
-    return hints
+        hints += discover.hints_in_text(text, limit)
+    return hints + discover.hints_in_docs({p: f.data for p, f in tree.files.items()})
 
 
 def commit_mismatch(path: str | None, claimed: str, where: str, pinned: str | None) -> Finding | None:

@@ -37,6 +37,7 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.purls import package_name
+from ossprov.source import discover
 from ossprov.verify import generated
 
 INSTALL_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preuninstall", "uninstall", "postuninstall")
@@ -136,6 +137,8 @@ class Npm(Ecosystem):
             from ossprov.source.urls import repo_links_in_text
 
             hints += [SourceHint(u, "readme-link") for u in repo_links_in_text(doc["readme"], 20)]
+            hints += discover.hints_in_text(doc["readme"])
+        hints += discover.account_hints(name, _people(meta.get("maintainers")), hints)
         npm_user = meta.get("_npmUser")
         return Release(
             purl=purl.to_string(), ecosystem="npm", name=name, version=purl.version,

@@ -55,6 +55,7 @@ from ossprov.model import (
     Severity,
     SourceHint,
 )
+from ossprov.source import discover
 from ossprov.source.urls import FORGES, normalize, repo_links_in_text
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
@@ -183,6 +184,7 @@ def metadata_hints(meta: dict[str, list[str]]) -> list[SourceHint]:
                                         else "download-url"))
     for text in meta.get("description", []):
         hints += [SourceHint(u, "readme-link") for u in repo_links_in_text(text, 20)]
+        hints += discover.hints_in_text(text)
     return hints
 
 

@@ -87,10 +87,23 @@ def _build(repo: Repo) -> BlobIndex:
     return index
 
 
+_LAST: dict[Path, BlobIndex] = {}
+"""The index last loaded, by its file: one pin searches several times (each artifact, normalised forms)."""
+
+
 def load_index(repo: Repo) -> BlobIndex:
     """The index for the clone's current refs, built if missing or stale, stored atomically."""
     key = repo.refs()
     path = Path(repo.path) / f"ossprov-blobindex-v{INDEX_FORMAT}-{key[:16]}.pickle"
+    if path in _LAST:
+        return _LAST[path]
+    index = _read_or_build(repo, path)
+    _LAST.clear()
+    _LAST[path] = index
+    return index
+
+
+def _read_or_build(repo: Repo, path: Path) -> BlobIndex:
     if path.is_file():
         try:
             with path.open("rb") as f:
@@ -131,8 +144,14 @@ def prefix_votes(index: BlobIndex, files: dict[str, str]) -> Counter[str]:
                 prefixes.add("")
             elif repo_path.endswith("/" + path):
                 prefixes.add(repo_path[: -len(path)])
-        votes.update(prefixes)
+        votes.update(sorted(prefixes))
     return votes
+
+
+def best_prefixes(votes: Counter[str], limit: int = 3) -> list[str]:
+    """The most voted prefixes, ties broken by the prefix itself: the same answer on every run (a set's order
+    changes with the interpreter's hash seed, and `trunk/NAME` vs `NAME` layouts tie)."""
+    return sorted(votes, key=lambda p: (-votes[p], p))[:limit]
 
 
 def candidate_commits(index: BlobIndex, files: dict[str, str], prefix: str, limit: int = 8) -> list[tuple[int, int]]:
@@ -146,7 +165,7 @@ def candidate_commits(index: BlobIndex, files: dict[str, str], prefix: str, limi
     for pos in introduced:
         score = sum(1 for path, blob in files.items() if index.state_at(prefix + path, pos) == blob)
         scored.append((score, pos))
-    scored.sort(reverse=True)
+    scored.sort(key=lambda s: (-s[0], s[1]))
     return scored[:limit]
 
 
@@ -157,7 +176,7 @@ def search(repo: Repo, files: dict[str, str], *, prefixes: list[str] | None = No
         return []
     index = load_index(repo)
     votes = prefix_votes(index, files)
-    tried = list(dict.fromkeys([*(prefixes or []), *(p for p, _ in votes.most_common(3))]))
+    tried = list(dict.fromkeys([*(prefixes or []), *best_prefixes(votes)]))
     results: list[ContentMatch] = []
     for prefix in tried:
         for _, pos in candidate_commits(index, files, prefix):
@@ -174,5 +193,39 @@ def search(repo: Repo, files: dict[str, str], *, prefixes: list[str] | None = No
         distance = abs((released_at or when) - when)
         return (m.matched, int(before), -distance)
 
-    results.sort(key=rank, reverse=True)
+    results.sort(key=lambda m: (*rank(m), m.commit, m.prefix), reverse=True)
     return list({m.commit + m.prefix: m for m in results}.values())
+
+
+@dataclass(frozen=True)
+class Span:
+    """The run of commits over which the artifact's paths keep the contents they have at one commit."""
+
+    first: str
+    last: str
+    count: int
+    """Commits in the run (positions in date order: exact on linear history, an estimate across branches)."""
+    first_time: int = 0
+    last_time: int = 0
+
+
+def same_content_span(repo: Repo, paths: list[str], commit: str) -> Span | None:
+    """The commits holding exactly what `commit` holds at `paths` (repository paths): when the artifact's
+    files are unchanged in many commits, content alone cannot single one out."""
+    index = load_index(repo)
+    try:
+        pos = index.commits.index(commit)
+    except ValueError:
+        return None
+    start, end = 0, len(index.commits) - 1
+    for path in paths:
+        entry = index.history.get(path)
+        if entry is None:
+            continue
+        positions = entry[0]
+        i = bisect.bisect_right(positions, pos)
+        if i:
+            start = max(start, positions[i - 1])
+        if i < len(positions):
+            end = min(end, positions[i] - 1)
+    return Span(index.commits[start], index.commits[end], end - start + 1, index.times[start], index.times[end])

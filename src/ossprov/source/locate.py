@@ -5,11 +5,13 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, replace
 
+from ossprov.ecosystems.common import is_doc
 from ossprov.ecosystems.interface import Ecosystem
 from ossprov.errors import GitError
 from ossprov.model import Evidence, RepoCandidate, Repository, SourceHint
 from ossprov.source import urls
-from ossprov.source.git import Repo, ensure_clone, git_blob_id
+from ossprov.source.content import ArtifactContent
+from ossprov.source.git import Repo, ensure_clone
 from ossprov.source.pin import Pin, pin
 
 ORIGIN_WEIGHT = {
@@ -23,10 +25,20 @@ ORIGIN_WEIGHT = {
     "bugs": 0.45,
     "download-url": 0.35,
     "readme-link": 0.3,
+    "readme-blob-link": 0.3,
+    "clone-command": 0.45,
+    "docs-link": 0.25,
     "description-link": 0.25,
+    "owner-account": 0.2,
+    "maintainer-account": 0.15,
 }
+BADGE_WEIGHT = 0.35
+"""A CI or coverage badge names the repository the service builds: usually the package's own."""
 PROJECT_URL_WEIGHT = 0.4
-MAX_VALIDATED = 3
+MAX_VALIDATED = 4
+"""Candidates cloned at most per package (the pipeline stops at the first conclusive one)."""
+GUESSED_ORIGINS = frozenset({"owner-account", "maintainer-account"})
+"""Candidates nobody named: a repository that exists there is the answer only if it holds the package's own code."""
 DECLARED_ORIGINS = frozenset({"declared-repository", "declared-repository-parent", "vcs-commit",
                               "git-properties-remote", "manifest-scm", "sourcelink", "download-url"})
 """Metadata whose job is to name the source. Other links (homepage, README, description) count only when
@@ -35,6 +47,8 @@ an arbitrary host."""
 
 
 def _weight(origin: str) -> float:
+    if origin.startswith("ci-badge:"):
+        return BADGE_WEIGHT
     return ORIGIN_WEIGHT.get(origin, PROJECT_URL_WEIGHT if origin.startswith("project-url:") else 0.2)
 
 
@@ -70,7 +84,7 @@ def rank_candidates(hints: list[SourceHint]) -> list[RepoCandidate]:
             Evidence(e.kind, e.detail + (f" (and {n} more link(s))" if (n := slot["more"].get(e.data["origin"]))
                                          else ""), e.data) for e in slot["evidence"])
         ranked.append(RepoCandidate(slot["url"], slot["subdir"], round(score, 3), evidence))
-    ranked.sort(key=lambda c: c.score, reverse=True)
+    ranked.sort(key=lambda c: (-c.score, c.url))
     return ranked
 
 
@@ -86,18 +100,27 @@ class Located:
 
 def validate(candidate: RepoCandidate, eco: Ecosystem, *, name: str, version: str, files: dict[str, bytes],
              direct_commit: str | None, direct_kind: str, released_at: str | None,
-             hint_tags: list[str] | None = None) -> Located:
-    """Clone the candidate, pin the artifact in it, and look at what its manifest says."""
+             hint_tags: list[str] | None = None, others: dict[str, dict[str, bytes]] | None = None,
+             version_times: dict[str, str] | None = None, artifact_name: str = "artifact") -> Located:
+    """Clone the candidate, pin the artifact in it, and look at what its manifest says.
+
+    `others`: the comparable files of the release's other artifacts (a wheel beside the sdist), by file name:
+    every artifact is a witness of the commit. `version_times`: the registry's time of every version, to tell
+    real upload times from a mirror's copy dates."""
     try:
         repo = Repo(ensure_clone(candidate.url))
     except GitError as exc:
-        ev = Evidence("clone", str(exc), supports=False)
+        # a guessed account or repository that does not exist is not a failure to reach the source
+        guess = bool(_origins(candidate)) and _origins(candidate) <= GUESSED_ORIGINS
+        ev = Evidence("guess-not-found" if guess else "clone", str(exc), supports=False)
         return Located(replace(candidate, validated=False, evidence=(*candidate.evidence, ev)), None, None,
                        candidate.subdir)
-    blobs = {p: git_blob_id(d) for p, d in files.items()}
-    result = pin(repo, eco, name=name, version=version, files=blobs, subdir=candidate.subdir,
+    content = ArtifactContent.of(artifact_name, files)
+    witnesses = tuple(ArtifactContent.of(n, f) for n, f in sorted((others or {}).items()))
+    result = pin(repo, eco, name=name, version=version, files=content, subdir=candidate.subdir,
                  direct_commit=direct_commit, direct_kind=direct_kind, released_at=released_at,
-                 repo_name=candidate.url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"), hint_tags=hint_tags)
+                 repo_name=candidate.url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"), hint_tags=hint_tags,
+                 others=witnesses, version_times=version_times)
     subdir = _subdir_for(repo, eco, result.commit, result.prefix) if result.commit else candidate.subdir
     claim = None
     if result.matched == 0:
@@ -106,9 +129,33 @@ def validate(candidate: RepoCandidate, eco: Ecosystem, *, name: str, version: st
         if manifest and manifest.name and _norm(manifest.name) != _norm(name):
             claim = manifest.name
     validated = result.matched > 0 or (result.commit is not None and result.total == 0)
+    if validated and _undeclared(candidate) and not _distinctive(result):
+        validated = False
+        candidate = replace(candidate, evidence=(*candidate.evidence, Evidence(
+            "guess-rejected", f"{candidate.url} was a guess and holds none of the package's own files (only "
+            f"{result.matched} stock or documentation file(s)): not the source", supports=False)))
     updated = replace(candidate, subdir=subdir, validated=validated, claim=claim,
                       score=round(candidate.score + (1.0 if result.matched else 0.0), 3))
     return Located(updated, repo, result, subdir)
+
+
+def _origins(candidate: RepoCandidate) -> set[str]:
+    """The metadata that named the candidate."""
+    return {e.data.get("origin", "") for e in candidate.evidence if e.kind in ("declared-repository", "metadata-link")}
+
+
+def _undeclared(candidate: RepoCandidate) -> bool:
+    """Whether only links that do not name the source as such named it (badges, README and docs links, account
+    guesses): its content must then show it holds the package."""
+    origins = _origins(candidate)
+    return not origins & DECLARED_ORIGINS and not origins & {"homepage", "bugs"}
+
+
+def _distinctive(result: Pin) -> bool:
+    """A guessed repository holds the package only if code or manifest files match (a stock LICENSE or an
+    identical README is no evidence) and the pin is not a coin toss."""
+    own = [p for p in result.matched_paths if not is_doc(p)]
+    return bool(own) and result.confidence >= 0.5
 
 
 def _norm(name: str) -> str:
@@ -139,7 +186,8 @@ def choose(located: list[Located]) -> Located | None:
     good = [loc for loc in located if loc.candidate.validated and loc.pin and loc.pin.commit]
     if not good:
         return None
-    return max(good, key=lambda loc: (loc.pin.matched if loc.pin else 0, loc.candidate.score))
+    return max(good, key=lambda loc: (loc.pin.matched if loc.pin else 0, loc.pin.confidence if loc.pin else 0.0,
+                                      loc.candidate.score))
 
 
 def repository_of(loc: Located) -> Repository:

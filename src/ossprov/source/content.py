@@ -1,0 +1,101 @@
+"""An artifact's files as content evidence: exact git blob ids, and the ids of their line-ending/BOM-normalised forms.
+
+A package packed on Windows carries CRLF where the repository has LF (or the reverse, with `core.autocrlf`),
+and some editors add a UTF-8 byte order mark. Such a file is the repository's file, but no blob id says so.
+Each text file therefore also gets the blob ids of its normalised forms (BOM removed, CRLF→LF, LF→CRLF), and a
+match through one of them counts as content evidence of a lower weight, reported as normalised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ossprov.source.git import git_blob_id
+
+BOM = b"\xef\xbb\xbf"
+NORMALISERS = "line endings (CRLF/LF) and byte order mark"
+
+
+def _normalised_forms(data: bytes) -> set[bytes]:
+    """The forms of a text file that differ from it only by line endings or a BOM (binary files have none)."""
+    if b"\0" in data[:8192]:
+        return set()
+    bare = data.removeprefix(BOM)
+    lf = bare.replace(b"\r\n", b"\n")
+    crlf = lf.replace(b"\n", b"\r\n")
+    return {bare, lf, crlf, BOM + lf} - {data}
+
+
+@dataclass(frozen=True)
+class ArtifactContent:
+    """The comparable files of one artifact, by blob id."""
+
+    name: str
+    """The artifact's file name (or a label): per-artifact evidence names it."""
+    exact: dict[str, str]
+    """Artifact path → blob id of its bytes."""
+    normalised: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Artifact path → blob ids of its normalised forms (other than the exact one)."""
+    views: tuple[dict[str, str], ...] = ()
+    """Artifact path → blob id of one normalised form, one map per form (LF without BOM, CRLF): what the blob
+    index is searched with, so a commit holding only normalised matches is found."""
+
+    @classmethod
+    def of(cls, name: str, files: dict[str, bytes]) -> ArtifactContent:
+        exact = {p: git_blob_id(d) for p, d in sorted(files.items())}
+        normalised: dict[str, frozenset[str]] = {}
+        lf_view, crlf_view = dict(exact), dict(exact)
+        for path, data in sorted(files.items()):
+            forms = _normalised_forms(data)
+            if not forms:
+                continue
+            normalised[path] = frozenset(git_blob_id(f) for f in forms)
+            lf = data.removeprefix(BOM).replace(b"\r\n", b"\n")
+            lf_view[path] = git_blob_id(lf)
+            crlf_view[path] = git_blob_id(lf.replace(b"\n", b"\r\n"))
+        views = tuple(v for v in (lf_view, crlf_view) if v != exact)
+        return cls(name, exact, normalised, views)
+
+    @property
+    def total(self) -> int:
+        return len(self.exact)
+
+    def compare(self, tree: dict[str, str], prefix: str) -> Counts:
+        """How the artifact's files stand in a commit's tree (repository path → blob id) under `prefix`."""
+        exact = normalised = present = 0
+        differing: list[str] = []
+        matching: list[str] = []
+        for path, blob in self.exact.items():
+            have = tree.get(prefix + path)
+            if have is None:
+                continue
+            present += 1
+            if have == blob:
+                exact += 1
+            elif have in self.normalised.get(path, ()):
+                normalised += 1
+            else:
+                differing.append(path)
+                continue
+            matching.append(path)
+        return Counts(exact, normalised, present, self.total, frozenset(differing), frozenset(matching))
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One artifact against one commit."""
+
+    exact: int
+    normalised: int
+    """Files equal only after line-ending/BOM normalisation."""
+    present: int
+    """Files at their path in the tree (absent ones are build output, or stale files left in a build directory)."""
+    total: int
+    differing: frozenset[str] = frozenset()
+    """Artifact paths present in the tree with other content."""
+    matching: frozenset[str] = frozenset()
+    """Artifact paths equal in the tree, exactly or after normalisation."""
+
+    @property
+    def matched(self) -> int:
+        return self.exact + self.normalised

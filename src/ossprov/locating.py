@@ -3,13 +3,14 @@ subdirectory, commit) and why, with a handle on the clone that later stages reus
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from packageurl import PackageURL
 
 from ossprov.artifacts import ReadArtifact
 from ossprov.ecosystems.interface import Ecosystem
-from ossprov.model import Evidence, LocateResult, PackageTree, Release, RepoCandidate, SourceHint
+from ossprov.errors import OssprovError
+from ossprov.model import Evidence, LocateResult, Release, RepoCandidate, SourceHint
 from ossprov.purls import canonical
 from ossprov.source import locate as loc
 from ossprov.source.git import Repo
@@ -18,32 +19,48 @@ Progress = Callable[[str], None]
 
 
 def locate(purl: PackageURL, eco: Ecosystem, release: Release, primary: ReadArtifact, evidence: list[Evidence],
-           progress: Progress) -> tuple[LocateResult, Repo | None]:
-    """Rank the source hints of the registry and the artifact, clone and pin the best candidates."""
+           progress: Progress, others: Sequence[ReadArtifact] = ()) -> tuple[LocateResult, Repo | None]:
+    """Rank the source hints of the registry and the artifact, clone and pin the best candidates. `others`
+    are the release's further files read in this run: each is a witness of the commit too (a wheel with stale
+    files beside an sdist that matches one commit exactly)."""
     for missing in release.missing_fields:
         evidence.append(Evidence("registry-missing-field", f"the registry did not send `{missing}`",
                                  {"field": missing}))
     hints = list(release.hints) + eco.artifact_hints(primary.tree)
     candidates = loc.rank_candidates(hints)
-    validated = _validate(purl, eco, release, primary.tree, hints, candidates, progress)
+    witnesses = {r.info.filename: eco.comparable_files(r.tree) for r in others if not r.unreadable}
+    validated = _validate(purl, eco, release, primary, witnesses, hints, candidates, progress)
     ranked = [v.candidate for v in validated] + candidates[len(validated):]
     best = loc.choose(validated)
     result = _result(purl, release, primary, evidence, ranked, best, validated)
     return result, best.repo if best else None
 
 
-def _validate(purl: PackageURL, eco: Ecosystem, release: Release, tree: PackageTree, hints: list[SourceHint],
-              candidates: list[RepoCandidate], progress: Progress) -> list[loc.Located]:
+def _version_times(eco: Ecosystem, release: Release) -> dict[str, str]:
+    """The registry's time of every version (read once per run), to tell real upload times from a mirror's copy
+    dates; empty when the registry gives no history."""
+    try:
+        history = eco.history(release.name)
+    except OssprovError:
+        return {}
+    return {v.version: v.published_at for v in history.versions if v.published_at} if history else {}
+
+
+def _validate(purl: PackageURL, eco: Ecosystem, release: Release, primary: ReadArtifact,
+              witnesses: dict[str, dict[str, bytes]], hints: list[SourceHint], candidates: list[RepoCandidate],
+              progress: Progress) -> list[loc.Located]:
     """Clone and pin the best candidates in turn, stopping at the first that settles where the source is."""
     direct = next((h.commit for h in hints if h.commit), None)
     hint_tags = list(dict.fromkeys(h.tag for h in hints if h.tag))
-    files = eco.comparable_files(tree)
+    files = eco.comparable_files(primary.tree)
+    times = _version_times(eco, release) if candidates and eco.history_with_release else {}
     validated: list[loc.Located] = []
     for candidate in candidates[: loc.MAX_VALIDATED]:
         progress(f"cloning and searching {candidate.url}")
         validated.append(loc.validate(candidate, eco, name=release.name, version=release.version, files=files,
                                       direct_commit=direct, direct_kind="gitHead" if purl.type == "npm" else
-                                      "vcs-commit", released_at=release.published_at, hint_tags=hint_tags))
+                                      "vcs-commit", released_at=release.published_at, hint_tags=hint_tags,
+                                      others=witnesses, version_times=times, artifact_name=primary.info.filename))
         if loc.conclusive(validated[-1]):
             break
     return validated

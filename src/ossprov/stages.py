@@ -160,7 +160,7 @@ def _run(purl: PackageURL, eco: Ecosystem, wanted: tuple[str, ...], settings: Se
     primary = read[0]
     if release is None:
         release = eco.artifact_release(purl, primary.tree)
-    located, repo = locate_stage(purl, eco, release, primary, [*evidence, *primary.evidence], progress)
+    located, repo = locate_stage(purl, eco, release, primary, [*evidence, *primary.evidence], progress, read[1:])
     run = PackageRun(canonical(purl), wanted, release, tuple(read), located, repo)
     if compares:
         run = _compare(run, eco, progress)

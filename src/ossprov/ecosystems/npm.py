@@ -99,6 +99,7 @@ def _people(value: Any) -> tuple[str, ...]:
 class Npm(Ecosystem):
     purl_type = "npm"
     manifest_files = ("package.json",)
+    history_with_release = True
 
     def _packument(self, name: str) -> dict[str, Any]:
         url = packument_url(name)

@@ -204,6 +204,7 @@ def _is_wheel(tree: PackageTree) -> bool:
 class PyPI(Ecosystem):
     purl_type = "pypi"
     manifest_files = ("pyproject.toml", "setup.cfg", "setup.py")
+    history_with_release = True
 
     def release(self, purl: PackageURL) -> Release:
         entries = _file_entries(purl.name)

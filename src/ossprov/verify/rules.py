@@ -26,6 +26,7 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP116": ("embedded-commit-mismatch", "A commit embedded in the artifact differs from the pinned commit."),
     "OSP121": ("generated-loads-unknown-module", "Generated code loads a module the source never names."),
     "OSP122": ("source-map-mismatch", "A source map embeds source that differs from the repository."),
+    "OSP123": ("source-map-inconsistent", "Generated code that its source map does not account for."),
     "OSP130": ("core-metadata-missing", "The Python artifact has no core metadata."),
     "OSP131": ("pth-file", "A .pth file in a wheel runs code at every interpreter start."),
     "OSP132": ("wheel-record", "A wheel file is missing from RECORD or does not match its hash."),
@@ -71,7 +72,7 @@ def findings_for(result: FileResult) -> list[Finding]:
 
 def aggregate_generated(results: list[FileResult], findings: list[Finding]) -> list[Finding]:
     """One medium finding for the generated code files that nothing vouched for (a rebuild is needed)."""
-    vouched = {f.path for f in findings if f.rule in ("OSP202", "OSP121", "OSP122")}
+    vouched = {f.path for f in findings if f.rule in ("OSP202", "OSP121", "OSP122", "OSP123")}
     pending = [r.path for r in results if r.status is FileStatus.GENERATED and is_code(r.path)
                and r.path not in vouched and not r.path.endswith((".d.ts", ".d.mts", ".d.cts", "/package.json"))]
     if not pending:

@@ -107,9 +107,9 @@ def source_corpus(context: CompareContext) -> str:
 def _declared_dependencies(context: CompareContext) -> set[str]:
     doc = context.manifest.data if context.manifest else {}
     deps: set[str] = set()
-    for field in ("dependencies", "peerDependencies", "optionalDependencies", "devDependencies"):
-        if isinstance(doc.get(field), dict):
-            deps |= set(doc[field])
+    for name in ("dependencies", "peerDependencies", "optionalDependencies", "devDependencies"):
+        if isinstance(doc.get(name), dict):
+            deps |= set(doc[name])
     return deps
 
 

@@ -30,7 +30,7 @@ MANGLED_MAX = 3
 _ALIAS = re.compile(r"^(\w+?)_\d+$")
 """tsc's import aliases: `import fs from "fs"` becomes `fs_1`."""
 _EXPORTS = re.compile(r"\bexports\.([A-Za-z_$][\w$]*)")
-COMPILER_WORDS = frozenset("""
+_WORDS_TEXT = """
     strict exports module Object defineProperty __esModule value true false void this const function return else
     typeof instanceof undefined null default enumerable writable configurable prototype call apply hasOwnProperty
     getOwnPropertyDescriptor getOwnPropertyNames create __createBinding __setModuleDefault __importStar
@@ -42,7 +42,8 @@ COMPILER_WORDS = frozenset("""
     TypeError Generator already executing length Array slice concat assign arguments kind state receiver Reflect
     decorate metadata extendStatics setPrototypeOf __proto__ constructor String Class extends cooked freeze keys
     forEach cache WeakMap sourceMappingURL
-""".split())
+"""
+COMPILER_WORDS = frozenset(_WORDS_TEXT.split())
 """Words of the code compilers write without a mapping (tsc, Babel and tslib helpers, module markers)."""
 
 

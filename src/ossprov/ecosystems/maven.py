@@ -42,6 +42,7 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.purls import package_name
+from ossprov.verify import classfiles
 from ossprov.verify.compare import unified_diff
 
 JAR_PACKAGINGS = frozenset({"jar", "bundle", "maven-plugin", "ejb", "eclipse-plugin", "takari-jar"})
@@ -189,7 +190,7 @@ class Maven(Ecosystem):
                                          "packaging metadata written by the Maven build (MANIFEST.MF, "
                                          "META-INF/maven, git.properties, signatures)"))
         if path.endswith(".class"):
-            return _explain_class(path, context)
+            return _explain_class(path, data, context)
         if source is None:
             return _sibling_root(path, data, context)
         return None
@@ -208,7 +209,7 @@ class Maven(Ecosystem):
         binary = read_archive(path, jar.filename)
         findings += _embedded_mismatch(binary, context, f"{jar.filename}!")
         for class_path in sorted(p for p in binary.files if p.endswith(".class")):
-            comparison = _explain_class(class_path, context)
+            comparison = _explain_class(class_path, binary.files[class_path].data, context)
             findings += [Finding(f.severity, f.rule, f"{jar.filename}!{f.path}", f.message)
                          for f in comparison.findings]
         return findings
@@ -232,30 +233,62 @@ def _roots(context: CompareContext) -> list[str]:
     return list(dict.fromkeys([context.content_root, *(module + r for r in SOURCE_ROOTS)]))
 
 
-def _explain_class(path: str, context: CompareContext) -> Comparison:
-    stem = maven_jar.class_source(path) or path
-    stems = [stem, stem.removesuffix("Kt")] if stem.endswith("Kt") else [stem]
+def _find_source(stems: list[str], context: CompareContext) -> str | None:
     wanted = [s + suffix for s in stems for suffix in maven_jar.SOURCE_SUFFIXES]
     for root in _roots(context):
         hit = next((root + w for w in wanted if root + w in context.source_files), None)
         if hit:
-            return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
-    hit = next((p for p in context.source_files for w in wanted if p.endswith("/" + w)), None)
-    if hit:
-        return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
-    if posixpath.basename(stem) == "module-info":
+            return hit
+    return next((p for w in wanted for p in context.source_files if p.endswith("/" + w)), None)
+
+
+def _module_words(context: CompareContext) -> set[str]:
+    """The string words of the module's Java sources (once per comparison): constants are inlined across
+    classes, so a class's strings may come from any source of its module."""
+    if "java_words" not in context.notes:
+        roots = tuple(_roots(context))
+        paths = [p for p in context.source_files if p.startswith(roots) and p.endswith(".java")]
+        texts = context.read_many(paths).values()
+        context.notes["java_words"] = set().union(*(classfiles.string_words(t.decode("utf-8", "replace"))
+                                                   for t in texts))
+    return context.notes["java_words"]
+
+
+def _class_finding(path: str, reason: str, source_path: str | None = None) -> Comparison:
+    return Comparison(FileResult(path, FileStatus.UNEXPLAINED, source_path, reason),
+                      (Finding(Severity.HIGH, "OSP102", path, f"compiled class the source cannot have produced: "
+                               f"{reason} (injected or replaced class?)"),))
+
+
+def _explain_class(path: str, data: bytes, context: CompareContext) -> Comparison:
+    """A class is compiled from a source file at the commit that declares what the class declares."""
+    internal = maven_jar.class_path(path) or path
+    info = classfiles.parse(data)
+    if info is None:
+        return _class_finding(path, "not a valid class file")
+    if info.name != internal:
+        return _class_finding(path, f"the file holds class {info.name}, not {internal}")
+    stems = maven_jar.class_sources(internal, info.source_file)
+    hit = _find_source(stems, context)
+    if hit is None and posixpath.basename(internal) == "module-info":
         return Comparison(
             FileResult(path, FileStatus.GENERATED, None, "module descriptor with no module-info.java: generated "
                        "at build time (moditect and alike)"),
             (Finding(Severity.MEDIUM, "OSP201", path, "module descriptor generated at build time; only a rebuild "
                      "can vouch for it"),),
         )
-    return Comparison(
-        FileResult(path, FileStatus.UNEXPLAINED, None, f"no source file {stem}.java (or Kotlin/Groovy/Scala) "
-                   "at the commit"),
-        (Finding(Severity.HIGH, "OSP102", path, f"compiled class with no source file {stem}.java at the commit "
-                 "(injected class?)"),),
-    )
+    if hit is None:
+        return _class_finding(path, f"no source file {stems[0]}.java (or Kotlin/Groovy/Scala) at the commit")
+    if hit.endswith(".java") and posixpath.basename(internal) != "module-info":
+        source = (context.read_source(hit) or b"").decode("utf-8", "replace")
+        stem = posixpath.basename(hit)[: -len(".java")]
+        found = classfiles.problems(info, source, stem, _module_words(context))
+        if found:
+            return _class_finding(path, f"{hit} does not declare what the class does ({'; '.join(found[:4])})",
+                                  hit)
+        return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit} (the class's "
+                                     "declarations are in it)"))
+    return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
 
 
 def _sibling_root(path: str, data: bytes, context: CompareContext) -> Comparison | None:

@@ -31,6 +31,7 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP131": ("pth-file", "A .pth file in a wheel runs code at every interpreter start."),
     "OSP132": ("wheel-record", "A wheel file is missing from RECORD or does not match its hash."),
     "OSP133": ("core-metadata-identity", "The core metadata names another project or version."),
+    "OSP135": ("dist-info-unexpected-file", "A wheel's .dist-info holds a file no build backend writes."),
     "OSP140": ("archive-entry-refused", "An archive entry was refused (traversal, link, device, bad name)."),
     "OSP150": ("borrowed-repository", "The declared repository holds another package, none of this one's files."),
     "OSP301": ("rebuild-code-differs", "A code file differs from its rebuild."),

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 import sourcemap
 from sourcemap.exceptions import SourceMapDecodeError
 
-_WORD = re.compile(r"[A-Za-z_$][\w$]*")
+from ossprov.verify.textscan import WORD as _WORD
+from ossprov.verify.textscan import strip_comments
+
 MANGLED_MAX = 3
 """Identifiers this short are taken as a minifier's renamings (`e`, `t`, `Ab`)."""
 _ALIAS = re.compile(r"^(\w+?)_\d+$")
@@ -52,33 +54,6 @@ class MapCheck:
     consistent: bool
     detail: str
     """Why, in one sentence (the first inconsistency found, or what was checked)."""
-
-
-def strip_comments(text: str) -> str:
-    """The text with every comment replaced by spaces (line and column positions kept): a small scanner that
-    knows strings and template literals (regular-expression literals are taken as code)."""
-    out = list(text)
-    i, n, quote = 0, len(text), ""
-    while i < n:
-        c = text[i]
-        if quote:
-            if c == "\\":
-                i += 2
-                continue
-            if c == quote:
-                quote = ""
-        elif c in "\"'`":
-            quote = c
-        elif c == "/" and i + 1 < n and text[i + 1] in "/*":
-            end = text.find("\n", i) if text[i + 1] == "/" else text.find("*/", i + 2)
-            end = n if end < 0 else (end if text[i + 1] == "/" else end + 2)
-            for j in range(i, end):
-                if out[j] != "\n":
-                    out[j] = " "
-            i = end
-            continue
-        i += 1
-    return "".join(out)
 
 
 def _foreign(words: list[str], known: set[str]) -> list[str]:

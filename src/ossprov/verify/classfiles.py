@@ -1,0 +1,119 @@
+"""Whether a compiled Java class can have come from the source file at the commit.
+
+A jar's class replaced by other bytecode keeps its name, so finding `Foo.java` proves nothing. Each class is
+parsed (javatools, a maintained class-file library) and what it declares is compared with a light scan of
+the Java source (its identifiers and the words of its string literals, comments set aside):
+
+- the source file it names (`SourceFile` attribute) must be the one at the commit;
+- its own simple names (`Outer$Inner` → `Inner`; anonymous and local classes' numbers set aside) must be
+  declared there as a class, interface, enum, record or annotation;
+- its superclass, interfaces, fields and methods must be named in the source, except what `javac` itself
+  writes (synthetic and bridge members, `<init>`, lambdas, `values`/`valueOf` of enums, `equals`/`hashCode`/
+  `toString` of records);
+- the words of its string constants must be in the module's sources (constants are inlined across classes).
+
+Only `.java` sources are scanned this way (Kotlin, Scala and Groovy compilers write many members of their
+own); a class whose file cannot be parsed, or whose declarations disagree, is one the source cannot have
+produced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import javatools
+
+from ossprov.verify.textscan import strip_comments, words
+
+ACC_SYNTHETIC = 0x1000
+IMPLICIT_SUPERS = frozenset({"java/lang/Object", "java/lang/Enum", "java/lang/Record"})
+ENUM_METHODS = frozenset({"values", "valueOf"})
+RECORD_METHODS = frozenset({"equals", "hashCode", "toString"})
+STRING_WORD_MIN = 4
+"""String-constant words shorter than this are not looked up (format fragments, single letters)."""
+_ASCII_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_ESCAPE = re.compile(r"\\(u+[0-9a-fA-F]{4}|[0-7]{1,3}|.)")
+
+
+def string_words(source: str) -> set[str]:
+    """The ASCII words of Java source text with escapes (`\\t`, `\\u00e9`) read as separators, as they read in
+    the string constants they compile to."""
+    return set(_ASCII_WORD.findall(_ESCAPE.sub(" ", strip_comments(source))))
+
+
+def _composed(word: str, corpus: set[str]) -> bool:
+    """Whether a constant word is two known words run together (javac folds `"a" + CONSTANT`) or one with a
+    number."""
+    stripped = word.rstrip("0123456789")
+    return stripped in corpus or any(word[:i] in corpus and word[i:] in corpus for i in range(1, len(word)))
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """What a class file declares."""
+
+    name: str
+    """Internal name: `org/acme/Outer$Inner`."""
+    super_name: str | None
+    interfaces: tuple[str, ...]
+    fields: tuple[str, ...]
+    """Names of the fields javac did not synthesise."""
+    methods: tuple[str, ...]
+    """Names of the methods javac did not synthesise."""
+    source_file: str | None
+    strings: tuple[str, ...]
+    is_enum: bool
+
+
+def parse(data: bytes) -> ClassInfo | None:
+    """The declarations of a class file, or None when it is not one."""
+    try:
+        info = javatools.unpack_class(data)
+        this, parent = info.get_this(), info.get_super()
+        fields = tuple(f.get_name() for f in info.fields if not f.access_flags & ACC_SYNTHETIC)
+        methods = tuple(m.get_name() for m in info.methods if not (m.is_synthetic() or m.is_bridge()))
+        strings = tuple(str(info.cpool.deref_const(i)) for i, (tag, _) in enumerate(info.cpool.consts) if tag == 8)
+        return ClassInfo(this, parent, tuple(info.get_interfaces()), fields, methods, info.get_sourcefile(),
+                         strings, bool(info.is_enum()))
+    except Exception:  # hostile bytes given to a third-party parser: any failure means "not a class"
+        return None
+
+
+def simple(internal: str) -> str:
+    """`java/util/Map$Entry` → `Entry`."""
+    return internal.rsplit("/", 1)[-1].rsplit("$", 1)[-1]
+
+
+def _own_names(name: str, stem: str) -> list[str]:
+    """The names a class declares itself under: `Outer$Inner$1Local` with source stem `Outer` → Outer, Inner,
+    Local (anonymous classes' numbers dropped)."""
+    own = name.rsplit("/", 1)[-1]
+    rest = own[len(stem):] if own.startswith(stem) else own
+    parts = [stem] + [re.sub(r"^\d+", "", p) for p in rest.split("$") if p]
+    return [p for p in parts if p]
+
+
+def problems(info: ClassInfo, source: str, stem: str, module_words: set[str]) -> list[str]:
+    """What in the class the Java source `source` (file stem `stem`) cannot have produced; `module_words` are
+    the `string_words` of the module's sources."""
+    known = words(source)
+    found = []
+    for part in _own_names(info.name, stem):
+        if not re.search(rf"\b(class|interface|enum|record)\s+{re.escape(part)}\b", source) and \
+                part != "package-info":
+            found.append(f"declares {part}, which the source does not")
+    if info.super_name and info.super_name not in IMPLICIT_SUPERS and simple(info.super_name) not in known:
+        found.append(f"extends {info.super_name}")
+    found += [f"implements {i}" for i in info.interfaces if simple(i) not in known]
+    found += [f"field {f}" for f in info.fields if f not in known]
+    implicit = (ENUM_METHODS if info.is_enum else frozenset()) | (
+        RECORD_METHODS if info.super_name == "java/lang/Record" else frozenset())
+    found += [f"method {m}" for m in info.methods
+              if m not in known and m not in implicit and not m.startswith("<") and "$" not in m]
+    corpus = string_words(source) | module_words
+    foreign = sorted(w for w in {w for s in info.strings for w in _ASCII_WORD.findall(s)
+                                 if len(w) >= STRING_WORD_MIN} - corpus if not _composed(w, corpus))
+    if foreign:
+        found.append(f"string constants with {', '.join(foreign[:5])}")
+    return found

@@ -110,6 +110,9 @@ class Release:
     """Registry fields a full registry has but this one did not send (mirrors drop gitHead, time, ...)."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Ecosystem-specific facts later stages use (npm _nodeVersion, scripts; PyPI requires-python)."""
+    install_metadata: dict[str, Any] = field(default_factory=dict)
+    """What the registry says an installer acts on, when it says it apart from the artifact (npm: the install
+    fields of the packument's version object, which can differ from the tarball's package.json)."""
 
 
 @dataclass(frozen=True)

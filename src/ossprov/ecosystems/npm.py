@@ -35,7 +35,7 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.purls import package_name
-from ossprov.verify import generated
+from ossprov.verify import generated, manifest_confusion
 
 INSTALL_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preuninstall", "uninstall", "postuninstall")
 BUILD_SCRIPTS = ("build", "prepare", "prepack", "prepublish", "prepublishOnly", "postpack", "compile", "dist")
@@ -139,6 +139,8 @@ class Npm(Ecosystem):
             artifacts=artifacts, hints=tuple(hints), published_at=_text(times.get(purl.version)),
             maintainers=_people(meta.get("maintainers")),
             deprecated=_text(meta.get("deprecated")), missing_fields=tuple(missing),
+            install_metadata={k: meta[k] for k in (*manifest_confusion.INSTALL_FIELDS, "bundledDependencies")
+                              if k in meta},
             extra={
                 "nodeVersion": meta.get("_nodeVersion"), "npmVersion": meta.get("_npmVersion"),
                 "npmUser": npm_user.get("name") if isinstance(npm_user, dict) else None,
@@ -230,7 +232,8 @@ class Npm(Ecosystem):
         if "binding.gyp" in tree.files and not any(p.endswith("binding.gyp") for p in context.source_files):
             findings.append(Finding(Severity.HIGH, "OSP112", "binding.gyp",
                                     "binding.gyp (runs a native build at install) is not in the repository"))
-        return findings
+        return findings + manifest_confusion.findings(release.install_metadata, published, release.name,
+                                                      "binding.gyp" in tree.files)
 
 
 def _script(doc: dict[str, Any], name: str) -> str | None:

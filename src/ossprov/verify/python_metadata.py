@@ -110,7 +110,7 @@ def _entry_point_lines(group: str, lines: Iterable[str]) -> dict[tuple[str, str]
 
 def _from_pyproject(doc: dict[str, Any], read: ReadSource, base: str, where: str) -> Declared | None:
     project = doc.get("project") if isinstance(doc.get("project"), dict) else None
-    tool = doc.get("tool") if isinstance(doc.get("tool"), dict) else {}
+    tool: dict[str, Any] = doc["tool"] if isinstance(doc.get("tool"), dict) else {}
     if project is None:
         return _from_poetry_or_flit(tool, where)
     dynamic = set(project.get("dynamic") or [])
@@ -156,7 +156,8 @@ def _from_poetry_or_flit(tool: dict[str, Any], where: str) -> Declared | None:
     """Poetry's and old flit's tables: names only (their version syntax is not PEP 440's)."""
     poetry, flit = tool.get("poetry"), (tool.get("flit") or {}).get("metadata")
     if isinstance(poetry, dict):
-        deps = {(canonicalize_name(n), ""): set() for n in poetry.get("dependencies") or {} if n != "python"}
+        deps: dict[Key, set[str]] = {(canonicalize_name(n), ""): set() for n in poetry.get("dependencies") or {}
+                                     if n != "python"}
         for extra, names in (poetry.get("extras") or {}).items():
             deps.update({(canonicalize_name(n), canonicalize_name(extra)): set() for n in names})
         scripts = {("console_scripts", k): v for k, v in (poetry.get("scripts") or {}).items() if isinstance(v, str)}
@@ -218,10 +219,8 @@ def _from_setup_py(raw: bytes, where: str) -> Declared | None:
         parts += [parse_requirements(_lines(v) or [], k) for k, v in (extras or {}).items()]
         requirements = _merge(parts)
     entry = _literal(kw.get("entry_points"))
-    eps: dict[tuple[str, str], str] | None = {}
-    if entry is _NOT_STATIC:
-        eps = None
-    elif isinstance(entry, dict):
+    eps: dict[tuple[str, str], str] = {}
+    if isinstance(entry, dict):
         for group, lines in entry.items():
             eps.update(_entry_point_lines(group, _lines(lines) or []))
     elif isinstance(entry, str):
@@ -230,7 +229,7 @@ def _from_setup_py(raw: bytes, where: str) -> Declared | None:
         parser.read_string(entry)
         for group in parser.sections():
             eps.update(_entry_point_lines(group, (f"{k}={v}" for k, v in parser[group].items())))
-    return Declared(where, requirements, eps)
+    return Declared(where, requirements, None if entry is _NOT_STATIC else eps)
 
 
 def declared(read: ReadSource, subdir: str) -> Declared | None:

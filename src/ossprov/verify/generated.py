@@ -31,6 +31,7 @@ JS_OUTPUT = (".js", ".mjs", ".cjs", ".jsx")
 DECLARATIONS = (".d.ts", ".d.mts", ".d.cts", ".d.ts.map")
 OUTPUT_DIRS = frozenset({"dist", "lib", "build", "es", "esm", "cjs", "umd", "out", "bundle", "bundles", "min",
                          "module", "commonjs", "types", "typings", "compiled"})
+SOURCE_DIRS = frozenset({"src", "source", "lib", "ts", "mjs", "commonjs", "node"})
 SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".coffee", ".vue", ".svelte")
 BUILD_CONFIGS = ("tsconfig.json", "tsconfig.build.json", "tsconfig.base.json", "babel.config.js", "babel.config.json",
                  "babel.config.mjs", "babel.config.cjs", ".babelrc", "rollup.config.js", "rollup.config.mjs",
@@ -163,13 +164,40 @@ class MapSources:
     """Each source as the map names it (sourceRoot applied) → the repository's text of it."""
 
 
-def _repo_path(src: str, map_path: str, by_name: dict[str, str], context: CompareContext) -> str | None:
+def _below(path: str, dirs: frozenset[str]) -> str:
+    """The path without its extension and its leading directories named in `dirs` (`dist/cjs/a/b.js` → `a/b`)."""
+    parts = _stem_path(path).split("/")
+    while len(parts) > 1 and parts[0] in dirs:
+        parts.pop(0)
+    return "/".join(parts)
+
+
+def _stem_path(path: str) -> str:
+    return posixpath.join(posixpath.dirname(path), _stem(path))
+
+
+def best_source(output: str, candidates: list[str], context: CompareContext) -> str | None:
+    """The source file a build output comes from when several of that name exist (a repository may carry a
+    second copy of its sources, such as a `deno/` tree): the one whose path below its source directory is the
+    output's path below its output directory, then one under the package's `src/`, then the shortest path."""
+    prefix = context.subdir + "/" if context.subdir else ""
+    tail = _below(output, OUTPUT_DIRS | SOURCE_DIRS)
+
+    def rank(candidate: str) -> tuple[int, int, int, str]:
+        rel = candidate[len(prefix):] if candidate.startswith(prefix) else candidate
+        return (0 if _below(rel, SOURCE_DIRS) == tail else 1, 0 if rel.startswith("src/") else 1, rel.count("/"),
+                rel)
+
+    return min(candidates, key=rank, default=None)
+
+
+def _repo_path(src: str, map_path: str, by_name: dict[str, list[str]], context: CompareContext) -> str | None:
     clean = re.sub(r"^[a-z]+://(/?[^/]*/)?", "", src).lstrip("./")
     base = posixpath.normpath(posixpath.join(context.content_root + posixpath.dirname(map_path), src))
     for option in (base, (context.subdir + "/" if context.subdir else "") + clean):
         if option in context.source_files:
             return option
-    return by_name.get(posixpath.basename(clean))
+    return best_source(map_path, by_name.get(posixpath.basename(clean), []), context)
 
 
 def check_source_map(map_path: str, doc: dict[str, Any], context: CompareContext) -> MapSources:
@@ -179,9 +207,9 @@ def check_source_map(map_path: str, doc: dict[str, Any], context: CompareContext
     root = doc.get("sourceRoot")
     if not isinstance(sources, list) or not isinstance(contents, list):
         return MapSources()
-    by_name: dict[str, str] = {}
+    by_name: dict[str, list[str]] = {}
     for repo_path in _subdir_files(context):
-        by_name.setdefault(posixpath.basename(repo_path), repo_path)
+        by_name.setdefault(posixpath.basename(repo_path), []).append(repo_path)
     wanted: dict[str, tuple[str, str | None]] = {}
     for src, content in itertools.zip_longest(sources, contents[: len(sources)]):
         if not isinstance(src, str) or "node_modules" in src:
@@ -215,7 +243,8 @@ def explain_js_output(path: str, data: bytes, context: CompareContext, build_scr
         return None
     in_output_dir = top in OUTPUT_DIRS
     stem = _stem(path)
-    counterpart = next((p for p in _subdir_files(context) if _stem(p) == stem and p.endswith(SOURCE_EXTS)), None)
+    counterpart = best_source(path, [p for p in _subdir_files(context) if _stem(p) == stem
+                                     and p.endswith(SOURCE_EXTS)], context)
     if not in_output_dir and counterpart is None:
         return None
     origin = f"compiled from {counterpart}" if counterpart else f"build output in {top}/"

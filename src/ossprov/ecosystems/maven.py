@@ -42,11 +42,12 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.purls import package_name
-from ossprov.verify import classfiles
+from ossprov.verify import buildsteps, classfiles
 from ossprov.verify.compare import unified_diff
 
 JAR_PACKAGINGS = frozenset({"jar", "bundle", "maven-plugin", "ejb", "eclipse-plugin", "takari-jar"})
-SOURCE_ROOTS = ("src/main/java/", "src/main/kotlin/", "src/main/groovy/", "src/main/scala/", "src/main/resources/")
+SOURCE_ROOTS = ("src/main/java/", "src/main/kotlin/", "src/main/groovy/", "src/main/scala/", "src/main/resources/",
+                "src/main/java-templates/")
 
 
 def _coords(purl: PackageURL) -> tuple[str, str, str]:
@@ -192,8 +193,8 @@ class Maven(Ecosystem):
         if path.endswith(".class"):
             return _explain_class(path, data, context)
         if source is None:
-            return _sibling_root(path, data, context)
-        return None
+            return _sibling_root(path, data, context) or _template(path, data, context)
+        return _filtered(path, context.content_root + path, source, data, context)
 
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
         findings = _embedded_mismatch(tree, context, "")
@@ -228,13 +229,12 @@ def _embedded_mismatch(tree: PackageTree, context: CompareContext, prefix: str) 
 
 def _roots(context: CompareContext) -> list[str]:
     """Repository prefixes source files may sit under: the content root, then the module's source roots."""
-    root = context.content_root
-    module = root.split("src/main/", 1)[0] if "src/main/" in root else (f"{context.subdir}/" if context.subdir else "")
-    return list(dict.fromkeys([context.content_root, *(module + r for r in SOURCE_ROOTS)]))
+    return list(dict.fromkeys([context.content_root, *(_module(context) + r for r in SOURCE_ROOTS)]))
 
 
 def _find_source(stems: list[str], context: CompareContext) -> str | None:
     wanted = [s + suffix for s in stems for suffix in maven_jar.SOURCE_SUFFIXES]
+    wanted += [s + ".java" + t for s in stems for t in buildsteps.TEMPLATE_SUFFIXES]
     for root in _roots(context):
         hit = next((root + w for w in wanted if root + w in context.source_files), None)
         if hit:
@@ -279,9 +279,10 @@ def _explain_class(path: str, data: bytes, context: CompareContext) -> Compariso
         )
     if hit is None:
         return _class_finding(path, f"no source file {stems[0]}.java (or Kotlin/Groovy/Scala) at the commit")
-    if hit.endswith(".java") and posixpath.basename(internal) != "module-info":
+    java = _java_stem(hit)
+    if java and posixpath.basename(internal) != "module-info":
         source = (context.read_source(hit) or b"").decode("utf-8", "replace")
-        stem = posixpath.basename(hit)[: -len(".java")]
+        stem = java
         found = classfiles.problems(info, source, stem, _module_words(context))
         if found:
             return _class_finding(path, f"{hit} does not declare what the class does ({'; '.join(found[:4])})",
@@ -291,6 +292,15 @@ def _explain_class(path: str, data: bytes, context: CompareContext) -> Compariso
     return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
 
 
+def _java_stem(path: str) -> str | None:
+    """`a/B.java` and templates of it (`a/B.java.in`) → `B`; None for other files."""
+    name = posixpath.basename(path)
+    for suffix in ("", *buildsteps.TEMPLATE_SUFFIXES):
+        if name.endswith(".java" + suffix):
+            return name[: -len(".java" + suffix)]
+    return None
+
+
 def _sibling_root(path: str, data: bytes, context: CompareContext) -> Comparison | None:
     """A resource or source file found under another source root of the module (resources vs java)."""
     for root in _roots(context):
@@ -298,9 +308,59 @@ def _sibling_root(path: str, data: bytes, context: CompareContext) -> Comparison
             source = context.read_source(root + path) or b""
             if source == data:
                 return Comparison(FileResult(path, FileStatus.IDENTICAL, root + path))
-            return Comparison(FileResult(path, FileStatus.MODIFIED, root + path, "content differs from the repository",
-                                         unified_diff(source, data, path)))
+            return _filtered(path, root + path, source, data, context) or Comparison(
+                FileResult(path, FileStatus.MODIFIED, root + path, "content differs from the repository",
+                           unified_diff(source, data, path)))
     return None
+
+
+def _module(context: CompareContext) -> str:
+    root = context.content_root
+    return root.split("src/main/", 1)[0] if "src/main/" in root else (f"{context.subdir}/" if context.subdir else "")
+
+
+def _known(context: CompareContext) -> dict[str, str]:
+    release = context.release
+    group, _, artifact = (release.name if release else "").rpartition(":")
+    return buildsteps.known_values(group or None, artifact or None, release.version if release else "")
+
+
+def _module_pom(context: CompareContext) -> bytes | None:
+    return context.read_source(_module(context) + "pom.xml")
+
+
+def _filtered(path: str, source_path: str, source: bytes, data: bytes, context: CompareContext) -> Comparison | None:
+    """A resource of a directory the module's POM filters, equal to its source with the placeholders filled."""
+    module = _module(context)
+    rel = source_path[len(module):] if source_path.startswith(module) else source_path
+    directory = next((d for d in buildsteps.filtered_directories(_module_pom(context)) if rel.startswith(d)), None)
+    if directory is None:
+        return None
+    filled = buildsteps.fill(source, data, _known(context))
+    if filled is None:
+        return None
+    why = (f"Maven resource filtering (<filtering>true</filtering> for {directory} in {module}pom.xml): "
+           f"{filled.describe()}")
+    return Comparison(FileResult(path, FileStatus.NORMALIZED, source_path, why),
+                      (Finding(Severity.INFO, "OSP203", path, why),))
+
+
+def _template(path: str, data: bytes, context: CompareContext) -> Comparison | None:
+    """A generated source (in a sources jar) equal to a template of the module with its placeholders filled:
+    templating-maven-plugin's `src/main/java-templates/`, or `X.java.in` that maven-replacer-plugin fills."""
+    candidates = [root + path + suffix for root in _roots(context) for suffix in ("", *buildsteps.TEMPLATE_SUFFIXES)]
+    template = next((c for c in candidates if c in context.source_files), None)
+    if template is None:
+        return None
+    filled = buildsteps.fill(context.read_source(template) or b"", data, _known(context))
+    if filled is None:
+        return None
+    configured = [p for p in buildsteps.plugins(_module_pom(context)) if p in buildsteps.TEMPLATE_PLUGINS]
+    plugin = (f"{', '.join(configured)} configured in {_module(context)}pom.xml" if configured
+              else "no templating plug-in in the module's pom.xml (a parent POM configures it)")
+    why = f"filled-in template {template} ({plugin}): {filled.describe()}"
+    return Comparison(FileResult(path, FileStatus.NORMALIZED, template, why),
+                      (Finding(Severity.INFO, "OSP203", path, why),))
 
 
 ECOSYSTEM = Maven()

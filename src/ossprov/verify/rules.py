@@ -49,6 +49,7 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP601": ("weak-practices", "The source repository scores below 3/10 on the OpenSSF Scorecard checks."),
     "OSP201": ("generated-needs-rebuild", "Generated code that only a rebuild can vouch for."),
     "OSP202": ("generated-vouched", "Generated code whose source map matches the repository."),
+    "OSP203": ("build-step", "A file a named build step made from the source (the evidence is given)."),
 }
 
 
@@ -75,7 +76,7 @@ def findings_for(result: FileResult) -> list[Finding]:
 
 def aggregate_generated(results: list[FileResult], findings: list[Finding]) -> list[Finding]:
     """One medium finding for the generated code files that nothing vouched for (a rebuild is needed)."""
-    vouched = {f.path for f in findings if f.rule in ("OSP202", "OSP121", "OSP122", "OSP123")}
+    vouched = {f.path for f in findings if f.rule in ("OSP202", "OSP203", "OSP121", "OSP122", "OSP123")}
     pending = [r.path for r in results if r.status is FileStatus.GENERATED and is_code(r.path)
                and r.path not in vouched and not r.path.endswith((".d.ts", ".d.mts", ".d.cts", "/package.json"))]
     if not pending:

@@ -42,7 +42,7 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.purls import package_name
-from ossprov.verify import buildsteps, classfiles
+from ossprov.verify import buildsteps, classfiles, normalize
 from ossprov.verify.compare import unified_diff
 
 JAR_PACKAGINGS = frozenset({"jar", "bundle", "maven-plugin", "ejb", "eclipse-plugin", "takari-jar"})
@@ -308,9 +308,11 @@ def _sibling_root(path: str, data: bytes, context: CompareContext) -> Comparison
             source = context.read_source(root + path) or b""
             if source == data:
                 return Comparison(FileResult(path, FileStatus.IDENTICAL, root + path))
-            return _filtered(path, root + path, source, data, context) or Comparison(
-                FileResult(path, FileStatus.MODIFIED, root + path, "content differs from the repository",
-                           unified_diff(source, data, path)))
+            if name := normalize.equal_after(source, data):
+                return Comparison(FileResult(path, FileStatus.NORMALIZED, root + path, name))
+            return (_filtered(path, root + path, source, data, context) or _template(path, data, context)
+                    or Comparison(FileResult(path, FileStatus.MODIFIED, root + path,
+                                             "content differs from the repository", unified_diff(source, data, path))))
     return None
 
 
@@ -348,7 +350,8 @@ def _filtered(path: str, source_path: str, source: bytes, data: bytes, context: 
 def _template(path: str, data: bytes, context: CompareContext) -> Comparison | None:
     """A generated source (in a sources jar) equal to a template of the module with its placeholders filled:
     templating-maven-plugin's `src/main/java-templates/`, or `X.java.in` that maven-replacer-plugin fills."""
-    candidates = [root + path + suffix for root in _roots(context) for suffix in ("", *buildsteps.TEMPLATE_SUFFIXES)]
+    candidates = [_module(context) + "src/main/java-templates/" + path,
+                  *(root + path + suffix for root in _roots(context) for suffix in buildsteps.TEMPLATE_SUFFIXES)]
     template = next((c for c in candidates if c in context.source_files), None)
     if template is None:
         return None

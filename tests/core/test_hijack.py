@@ -1,0 +1,28 @@
+"""The hijacked registry: every tampered copy comes out `mismatch` with a high finding naming the tampered file,
+through plain `verify PURL`; every genuine package of a false-alarm class comes out without a high finding."""
+
+from __future__ import annotations
+
+import pytest
+
+from ossprov import pipeline
+from ossprov.fixtures import hijack
+from ossprov.fixtures.world import World
+from ossprov.model import Severity, Verdict
+
+
+@pytest.mark.parametrize("attack", sorted(hijack.ATTACKS))
+def test_tampered_copy_is_a_mismatch_naming_the_file(world: World, attack: str) -> None:
+    case = hijack.ATTACKS[attack](world)
+    result = pipeline.verify(case.purl)
+    highs = [f for f in result.findings if f.severity is Severity.HIGH]
+    assert result.verdict is Verdict.MISMATCH, (result.reason, result.findings)
+    assert any(f.path == case.tampered for f in highs), highs
+
+
+@pytest.mark.parametrize("genuine", sorted(hijack.GENUINE))
+def test_genuine_package_has_no_high_finding(world: World, genuine: str) -> None:
+    case = hijack.GENUINE[genuine](world)
+    result = pipeline.verify(case.purl)
+    assert result.verdict in (Verdict.FAITHFUL, Verdict.FAITHFUL_WITH_BUILD_OUTPUT), (result.reason, result.findings)
+    assert not [f for f in result.findings if f.severity is Severity.HIGH]

@@ -25,12 +25,13 @@ import sourcemap
 from sourcemap.exceptions import SourceMapDecodeError
 
 from ossprov.verify.textscan import WORD as _WORD
-from ossprov.verify.textscan import strip_comments
+from ossprov.verify.textscan import scan
 
 MANGLED_MAX = 3
 """Identifiers this short are taken as a minifier's renamings (`e`, `t`, `Ab`)."""
 _ALIAS = re.compile(r"^(\w+?)_\d+$")
 """tsc's import aliases: `import fs from "fs"` becomes `fs_1`."""
+_STRING = re.compile(r"""['"]([^'"\n]{1,200})['"]""")
 _EXPORTS = re.compile(r"\bexports\.([A-Za-z_$][\w$]*)")
 _WORDS_TEXT = """
     strict exports module Object defineProperty __esModule value true false void this const function return else
@@ -67,6 +68,11 @@ def _foreign(words: list[str], known: set[str]) -> list[str]:
     return out
 
 
+def _module_aliases(source: str) -> set[str]:
+    """The names tsc gives imported modules, before their `_1`: `"./opt-arg.js"` → `opt_arg_js`."""
+    return {re.sub(r"[^\w$]", "_", spec.rsplit("/", 1)[-1]) for spec in _STRING.findall(source)}
+
+
 def check(generated: str, map_text: str, sources: dict[str, str]) -> MapCheck:
     """Check `generated` against its map; `sources` maps each name in the map's `sources` (as the map spells
     it, sourceRoot applied) to the source text verified against the repository."""
@@ -75,24 +81,28 @@ def check(generated: str, map_text: str, sources: dict[str, str]) -> MapCheck:
     except (SourceMapDecodeError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return MapCheck(False, "the source map cannot be decoded")
     names = {str(n) for n in (json.loads(map_text).get("names") or [])}
-    words_of = {src: set(_WORD.findall(text)) for src, text in sources.items()}
+    words_of = {src: set(_WORD.findall(text)) | _module_aliases(text) for src, text in sources.items()}
     lines_of = {src: text.split("\n") for src, text in sources.items()}
-    code_lines = strip_comments(generated).split("\n")
+    code, continued = scan(generated)
+    code_lines = code.split("\n")
     by_line: dict[int, list] = {}
     for token in index.tokens:
         if token.dst_line >= len(code_lines):
             return MapCheck(False, f"a segment maps line {token.dst_line + 1}, past the end of the file")
         by_line.setdefault(token.dst_line, []).append(token)
+    last = None
     for number, line in enumerate(code_lines):
         tokens = sorted(by_line.get(number, []), key=lambda t: t.dst_col)
         starts = [t.dst_col for t in tokens]
-        spans = [(None, line[: starts[0]] if starts else line)]
+        # a line that begins inside a template literal continues the segment that opened it
+        spans = [(last if number in continued else None, line[: starts[0]] if starts else line)]
         spans += [(t, line[t.dst_col: starts[k + 1] if k + 1 < len(starts) else len(line)])
                   for k, t in enumerate(tokens)]
         for token, text in spans:
             problem = _span_problem(token, text, sources, words_of, lines_of, names)
             if problem:
                 return MapCheck(False, f"line {number + 1}: {problem}")
+        last = tokens[-1] if tokens else last
     return MapCheck(True, f"all {len(index.tokens)} mapped segments agree with the sources and no code is unmapped")
 
 

@@ -278,18 +278,39 @@ def _explain_class(path: str, data: bytes, context: CompareContext) -> Compariso
                      "can vouch for it"),),
         )
     if hit is None:
-        return _class_finding(path, f"no source file {stems[0]}.java (or Kotlin/Groovy/Scala) at the commit")
+        return _shaded(path, internal, context) or _class_finding(
+            path, f"no source file {stems[0]}.java (or Kotlin/Groovy/Scala) at the commit")
     java = _java_stem(hit)
     if java and posixpath.basename(internal) != "module-info":
         source = (context.read_source(hit) or b"").decode("utf-8", "replace")
         stem = java
-        found = classfiles.problems(info, source, stem, _module_words(context))
+        found = classfiles.problems(info, source, stem)
         if found:
             return _class_finding(path, f"{hit} does not declare what the class does ({'; '.join(found[:4])})",
                                   hit)
-        return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit} (the class's "
-                                     "declarations are in it)"))
+        foreign = classfiles.foreign_strings(info, source, _module_words(context))
+        if foreign and not classfiles.inlines_constants(source):
+            return _class_finding(path, f"string constants with {', '.join(foreign[:5])}, which no source of the "
+                                  "module has", hit)
+        result = FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit} (the class's declarations "
+                            "are in it)")
+        if foreign:
+            return Comparison(result, (Finding(Severity.MEDIUM, "OSP124", path, f"string constants with "
+                                       f"{', '.join(foreign[:5])}: no source of the module has them, and {hit} uses "
+                                       "constants of other classes, which javac copies in"),))
+        return Comparison(result)
     return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
+
+
+def _shaded(path: str, internal: str, context: CompareContext) -> Comparison | None:
+    """A class relocated into the module's packages from a dependency by maven-shade-plugin."""
+    for original, relocated in buildsteps.shade_relocations(_module_pom(context)):
+        if internal.startswith(relocated.rstrip("/") + "/"):
+            why = (f"shaded by maven-shade-plugin (relocation {original} → {relocated} in {_module(context)}pom.xml): "
+                   "compiled from a dependency, not from this repository")
+            return Comparison(FileResult(path, FileStatus.GENERATED, None, why),
+                              (Finding(Severity.MEDIUM, "OSP204", path, why + "; verify that dependency"),))
+    return None
 
 
 def _java_stem(path: str) -> str | None:

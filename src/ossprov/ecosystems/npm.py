@@ -72,13 +72,13 @@ def repository_hints(manifest: dict[str, Any], origin_prefix: str = "") -> list[
     if isinstance(repo, dict) and _text(repo.get("url")):
         hints.append(SourceHint(repo["url"], origin_prefix + "declared-repository",
                                 subdir=(_text(repo.get("directory")) or "").strip("/"), commit=git_head))
-    elif _text(repo):
+    elif isinstance(repo, str) and _text(repo):
         hints.append(SourceHint(repo, origin_prefix + "declared-repository", commit=git_head))
     if _text(manifest.get("homepage")):
         hints.append(SourceHint(manifest["homepage"], origin_prefix + "homepage"))
     bugs = manifest.get("bugs")
     bugs_url = bugs.get("url") if isinstance(bugs, dict) else bugs
-    if _text(bugs_url):
+    if isinstance(bugs_url, str) and _text(bugs_url):
         hints.append(SourceHint(bugs_url.removesuffix("/issues"), origin_prefix + "bugs"))
     return hints
 

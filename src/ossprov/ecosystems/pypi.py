@@ -272,8 +272,8 @@ class PyPI(Ecosystem):
                 doc = tomllib.loads(raw.decode("utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError):
                 doc = {}
-            project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
-            poetry = doc.get("tool", {}).get("poetry", {}) if isinstance(doc.get("tool"), dict) else {}
+            project: dict[str, Any] = doc["project"] if isinstance(doc.get("project"), dict) else {}
+            poetry = doc["tool"].get("poetry", {}) if isinstance(doc.get("tool"), dict) else {}
             name = project.get("name") or (poetry.get("name") if isinstance(poetry, dict) else None)
             version = project.get("version") or (poetry.get("version") if isinstance(poetry, dict) else None)
             if name:

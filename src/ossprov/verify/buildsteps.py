@@ -9,6 +9,8 @@ file only when the published bytes are exactly what that step makes from the sou
   are filled in with this release's.
 - Templates (templating-maven-plugin's `src/main/java-templates/`, maven-replacer-plugin's `X.java.in`,
   and alike): a generated source equals its template with the placeholders filled in the same way.
+- maven-shade-plugin relocations: a class under a relocated package came from a dependency, which the
+  module's source cannot vouch for (medium: verify that dependency).
 - flit's generated `setup.py` in an sdist: the generator's line, a flit backend, and nothing in the file but
   imports, literal assignments and the `setup(...)` call.
 """
@@ -112,6 +114,23 @@ def plugins(pom: bytes | None) -> list[str]:
         return []
     found = [*root.iterfind("build/plugins/plugin"), *root.iterfind("build/pluginManagement/plugins/plugin")]
     return [text(p, "artifactId") or "" for p in found]
+
+
+def shade_relocations(pom: bytes | None) -> list[tuple[str, str]]:
+    """maven-shade-plugin's class relocations as (original, relocated) internal-name prefixes (the
+    multi-release `META-INF/versions/N/` forms folded into the plain ones)."""
+    root = _pom(pom)
+    if root is None:
+        return []
+    out = []
+    for plugin in root.iterfind("build/plugins/plugin"):
+        if text(plugin, "artifactId") != "maven-shade-plugin":
+            continue
+        for relocation in plugin.iter("relocation"):
+            original, relocated = text(relocation, "pattern"), text(relocation, "shadedPattern")
+            if original and relocated and not relocated.startswith("META-INF/"):
+                out.append((original.replace(".", "/"), relocated.replace(".", "/")))
+    return list(dict.fromkeys(out))
 
 
 def _imports_setup_tools(node: ast.Import | ast.ImportFrom) -> bool:

@@ -10,7 +10,9 @@ the Java source (its identifiers and the words of its string literals, comments 
 - its superclass, interfaces, fields and methods must be named in the source, except what `javac` itself
   writes (synthetic and bridge members, `<init>`, lambdas, `values`/`valueOf` of enums, `equals`/`hashCode`/
   `toString` of records);
-- the words of its string constants must be in the module's sources (constants are inlined across classes).
+- the words of its string constants must be in the module's sources (constants are inlined across classes);
+  when the source uses constants of classes outside the module (which javac inlines too), unknown words are
+  reported apart, for a medium finding rather than a high one.
 
 Only `.java` sources are scanned this way (Kotlin, Scala and Groovy compilers write many members of their
 own); a class whose file cannot be parsed, or whose declarations disagree, is one the source cannot have
@@ -33,6 +35,7 @@ RECORD_METHODS = frozenset({"equals", "hashCode", "toString"})
 STRING_WORD_MIN = 4
 """String-constant words shorter than this are not looked up (format fragments, single letters)."""
 _ASCII_WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_QUALIFIED_CONSTANT = re.compile(r"\b[A-Z]\w*\.[A-Z][A-Z0-9_]{2,}\b")
 _ESCAPE = re.compile(r"\\(u+[0-9a-fA-F]{4}|[0-7]{1,3}|.)")
 
 
@@ -94,9 +97,8 @@ def _own_names(name: str, stem: str) -> list[str]:
     return [p for p in parts if p]
 
 
-def problems(info: ClassInfo, source: str, stem: str, module_words: set[str]) -> list[str]:
-    """What in the class the Java source `source` (file stem `stem`) cannot have produced; `module_words` are
-    the `string_words` of the module's sources."""
+def problems(info: ClassInfo, source: str, stem: str) -> list[str]:
+    """What the class declares that the Java source `source` (file stem `stem`) does not."""
     known = words(source)
     found = []
     for part in _own_names(info.name, stem):
@@ -111,9 +113,18 @@ def problems(info: ClassInfo, source: str, stem: str, module_words: set[str]) ->
         RECORD_METHODS if info.super_name == "java/lang/Record" else frozenset())
     found += [f"method {m}" for m in info.methods
               if m not in known and m not in implicit and not m.startswith("<") and "$" not in m]
-    corpus = string_words(source) | module_words
-    foreign = sorted(w for w in {w for s in info.strings for w in _ASCII_WORD.findall(s)
-                                 if len(w) >= STRING_WORD_MIN} - corpus if not _composed(w, corpus))
-    if foreign:
-        found.append(f"string constants with {', '.join(foreign[:5])}")
     return found
+
+
+def foreign_strings(info: ClassInfo, source: str, module_words: set[str]) -> list[str]:
+    """The words of the class's string constants that neither its source nor its module has."""
+    corpus = string_words(source) | module_words
+    return sorted(w for w in {w for s in info.strings for w in _ASCII_WORD.findall(s)
+                              if len(w) >= STRING_WORD_MIN} - corpus if not _composed(w, corpus))
+
+
+def inlines_constants(source: str) -> bool:
+    """Whether the source uses constants of other classes (`XMLConstants.FEATURE_SECURE_PROCESSING`, static
+    imports), whose values javac copies into the class: then unknown string words may be theirs."""
+    code = strip_comments(source)
+    return bool(_QUALIFIED_CONSTANT.search(code) or re.search(r"^\s*import\s+static\b", code, re.M))

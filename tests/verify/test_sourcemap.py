@@ -31,3 +31,12 @@ def test_appended_and_mapped_injections_are_caught() -> None:
 
 def test_undecodable_map() -> None:
     assert not sourcemap.check("x", '{"version": 3, "sources": [], "names": [], "mappings": "!!"}', {}).consistent
+
+
+def test_code_mapped_to_sources_not_checked_is_neither_vouched_nor_high() -> None:
+    """A bundle that inlines a dependency: that part maps to a source the repository does not have."""
+    js, source_map = compile_ts(SOURCE, "../node_modules/dep/index.ts", "bin.js")
+    result = sourcemap.check(js, source_map, {})
+    assert not result.consistent and result.unchecked
+    appended = js + 'require("child_process").exec("id");\n'
+    assert not sourcemap.check(appended, source_map, {}).unchecked  # unmapped code is still caught

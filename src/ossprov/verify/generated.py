@@ -271,6 +271,8 @@ def explain_js_output(path: str, data: bytes, context: CompareContext, build_scr
                 reason += (f"; its source map names {sources.matched} source file(s), all identical to the "
                            f"repository, and {consistency.detail}")
                 vouched = True
+            elif consistency.unchecked:
+                reason += f"; its source map cannot vouch for it: {consistency.detail}"
             else:
                 findings.append(Finding(Severity.HIGH, "OSP123", path,
                                         f"generated code is not consistent with its source map {map_path}: "

@@ -27,6 +27,8 @@ from sourcemap.exceptions import SourceMapDecodeError
 from ossprov.verify.textscan import WORD as _WORD
 from ossprov.verify.textscan import scan
 
+MAX_CHECKED_CHARS = 8 * 1024 * 1024
+"""Generated files larger than this are not checked (left to a rebuild): the scan is pure Python."""
 MANGLED_MAX = 3
 """Identifiers this short are taken as a minifier's renamings (`e`, `t`, `Ab`)."""
 _ALIAS = re.compile(r"^(\w+?)_\d+$")
@@ -55,6 +57,9 @@ class MapCheck:
     consistent: bool
     detail: str
     """Why, in one sentence (the first inconsistency found, or what was checked)."""
+    unchecked: bool = False
+    """Not consistent only because some code maps to sources that could not be checked (a bundled dependency,
+    a source the repository does not have) or the file is too large: no finding either way."""
 
 
 def _foreign(words: list[str], known: set[str]) -> list[str]:
@@ -73,16 +78,31 @@ def _module_aliases(source: str) -> set[str]:
     return {re.sub(r"[^\w$]", "_", spec.rsplit("/", 1)[-1]) for spec in _STRING.findall(source)}
 
 
+@dataclass
+class _Sources:
+    """The verified sources of one map, read as words and lines once."""
+
+    texts: dict[str, str]
+    names: set[str]
+
+    def __post_init__(self) -> None:
+        self.words = {src: set(_WORD.findall(t)) | _module_aliases(t) for src, t in self.texts.items()}
+        self.lines = {src: t.split("\n") for src, t in self.texts.items()}
+        self.declared = set().union(*self.words.values()) if self.words else set()
+        self.unchecked: set[str] = set()
+
+
 def check(generated: str, map_text: str, sources: dict[str, str]) -> MapCheck:
     """Check `generated` against its map; `sources` maps each name in the map's `sources` (as the map spells
     it, sourceRoot applied) to the source text verified against the repository."""
+    if len(generated) > MAX_CHECKED_CHARS:
+        return MapCheck(False, f"larger than {MAX_CHECKED_CHARS} characters: not checked", unchecked=True)
     try:
         index = sourcemap.loads(map_text)
+        names = {str(n) for n in (json.loads(map_text).get("names") or [])}
     except (SourceMapDecodeError, ValueError, KeyError, TypeError, AttributeError, IndexError):
         return MapCheck(False, "the source map cannot be decoded")
-    names = {str(n) for n in (json.loads(map_text).get("names") or [])}
-    words_of = {src: set(_WORD.findall(text)) | _module_aliases(text) for src, text in sources.items()}
-    lines_of = {src: text.split("\n") for src, text in sources.items()}
+    known = _Sources(sources, names)
     code, continued = scan(generated)
     code_lines = code.split("\n")
     by_line: dict[int, list] = {}
@@ -99,30 +119,33 @@ def check(generated: str, map_text: str, sources: dict[str, str]) -> MapCheck:
         spans += [(t, line[t.dst_col: starts[k + 1] if k + 1 < len(starts) else len(line)])
                   for k, t in enumerate(tokens)]
         for token, text in spans:
-            problem = _span_problem(token, text, sources, words_of, lines_of, names)
+            problem = _span_problem(token, text, known)
             if problem:
                 return MapCheck(False, f"line {number + 1}: {problem}")
         last = tokens[-1] if tokens else last
+    if known.unchecked:
+        return MapCheck(False, f"code maps to sources that could not be checked ({', '.join(sorted(known.unchecked)[:3])})",
+                        unchecked=True)
     return MapCheck(True, f"all {len(index.tokens)} mapped segments agree with the sources and no code is unmapped")
 
 
-def _span_problem(token, text: str, sources: dict[str, str], words_of: dict[str, set[str]],
-                  lines_of: dict[str, list[str]], names: set[str]) -> str | None:
-    words = _WORD.findall(text)
-    if token is None or token.src is None:
-        declared = {w for ws in words_of.values() for w in ws}  # tsc's `exports.a = exports.b = void 0;`
-        words = _WORD.findall(_EXPORTS.sub(lambda m: "" if m.group(1) in declared else m.group(0), text))
+def _span_problem(token, text: str, known: _Sources) -> str | None:
+    if token is None or token.src is None:  # tsc's `exports.a = exports.b = void 0;` is unmapped
+        words = _WORD.findall(_EXPORTS.sub(lambda m: "" if m.group(1) in known.declared else m.group(0), text))
         foreign = _foreign(words, set())
         return f"unmapped code ({', '.join(foreign[:5])})" if foreign else None
-    if token.src not in sources:
-        return None if not _foreign(words, names) else f"maps to {token.src}, a source not checked"
-    source_lines = lines_of[token.src]
+    words = _WORD.findall(text)
+    if token.src not in known.texts:
+        if _foreign(words, known.names):
+            known.unchecked.add(token.src)
+        return None
+    source_lines = known.lines[token.src]
     if token.src_line >= len(source_lines) or token.src_col > len(source_lines[token.src_line]):
         return f"a segment points outside {token.src} (line {token.src_line + 1}, column {token.src_col + 1})"
     if token.name and token.name not in source_lines[token.src_line]:
         return f"the segment's name {token.name!r} is not on line {token.src_line + 1} of {token.src}"
-    known = words_of[token.src] | names
-    if "import" in known:  # ES modules compiled to CommonJS load with `require`
-        known = known | {"require"}
-    foreign = _foreign(words, known)
+    allowed = known.words[token.src] | known.names
+    if "import" in allowed:  # ES modules compiled to CommonJS load with `require`
+        allowed = allowed | {"require"}
+    foreign = _foreign(words, allowed)
     return f"code mapped to {token.src} that is not in it ({', '.join(foreign[:5])})" if foreign else None

@@ -30,6 +30,8 @@ from ossprov.verify.textscan import strip_comments, words
 
 ACC_SYNTHETIC = 0x1000
 IMPLICIT_SUPERS = frozenset({"java/lang/Object", "java/lang/Enum", "java/lang/Record"})
+IMPLICIT_INTERFACES = frozenset({"java/lang/annotation/Annotation"})
+"""What `@interface` types implement without saying so."""
 ENUM_METHODS = frozenset({"values", "valueOf"})
 RECORD_METHODS = frozenset({"equals", "hashCode", "toString"})
 STRING_WORD_MIN = 4
@@ -107,7 +109,7 @@ def problems(info: ClassInfo, source: str, stem: str) -> list[str]:
             found.append(f"declares {part}, which the source does not")
     if info.super_name and info.super_name not in IMPLICIT_SUPERS and simple(info.super_name) not in known:
         found.append(f"extends {info.super_name}")
-    found += [f"implements {i}" for i in info.interfaces if simple(i) not in known]
+    found += [f"implements {i}" for i in info.interfaces if simple(i) not in known and i not in IMPLICIT_INTERFACES]
     found += [f"field {f}" for f in info.fields if f not in known]
     implicit = (ENUM_METHODS if info.is_enum else frozenset()) | (
         RECORD_METHODS if info.super_name == "java/lang/Record" else frozenset())

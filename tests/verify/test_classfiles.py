@@ -53,3 +53,13 @@ def test_other_bytecode_under_the_same_name_is_caught() -> None:
 
 def test_not_a_class_file() -> None:
     assert classfiles.parse(b"\xca\xfe\xba\xbe-not-really") is None
+
+
+def test_source_stems_for_dollar_names_without_a_source_file_attribute() -> None:
+    from ossprov.ecosystems.maven_jar import class_path, class_sources
+
+    internal = class_path("META-INF/versions/11/com/google/gson/internal/$Gson$Types$1.class")
+    assert internal == "com/google/gson/internal/$Gson$Types$1"
+    assert class_sources(internal, None)[:2] == ["com/google/gson/internal/$Gson$Types$1",
+                                                 "com/google/gson/internal/$Gson$Types"]
+    assert class_sources("a/UtilsKt", "Utils.kt")[0] == "a/Utils"

@@ -8,7 +8,7 @@ import pytest
 from ossprov import pipeline
 from ossprov.fixtures import hijack
 from ossprov.fixtures.world import World
-from ossprov.model import Severity, Verdict
+from ossprov.model import FileStatus, Severity, Verdict
 
 
 @pytest.mark.parametrize("attack", sorted(hijack.ATTACKS))
@@ -26,3 +26,11 @@ def test_genuine_package_has_no_high_finding(world: World, genuine: str) -> None
     result = pipeline.verify(case.purl)
     assert result.verdict in (Verdict.FAITHFUL, Verdict.FAITHFUL_WITH_BUILD_OUTPUT), (result.reason, result.findings)
     assert not [f for f in result.findings if f.severity is Severity.HIGH]
+
+
+def test_build_output_credited_to_the_package_sources_not_the_deno_copy(world: World) -> None:
+    result = pipeline.verify(hijack.npm_files_anchored_with_deno_copy(world).purl)
+    by_path = {r.path: r for r in result.file_results}
+    assert by_path["dist/index.js"].source_path == "src/index.ts"
+    assert not [r for r in result.file_results if r.status is FileStatus.MISSING]  # `./dist` is not `deno/dist`
+    assert any(f.rule == "OSP202" and f.path == "dist/index.js" for f in result.findings)

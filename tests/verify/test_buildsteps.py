@@ -27,3 +27,9 @@ def test_flit_setup_py_only_with_its_generator_line_and_literal_contents() -> No
     assert flit_setup_py(genuine, "flit_core.buildapi")
     assert flit_setup_py(genuine, "setuptools.build_meta") is None
     assert flit_setup_py(genuine + b"import os\nos.system('id')\n", "flit_core.buildapi") is None
+
+
+def test_hostile_published_files_cannot_make_the_matching_slow() -> None:
+    """Each value runs to the next literal: adjacent placeholders are refused rather than backtracked over."""
+    assert fill(b"x=${a}${b}${c}${d}\n", b"x=" + b"a" * 100_000 + b"\n", {}) is None
+    assert fill(b"x=${a}.${b}.${c}\n" * 1000, (b"x=" + b"a." * 50 + b"\n") * 1000, {}) is None

@@ -131,7 +131,7 @@ class _Sources:
 def check(generated: str, map_text: str, sources: dict[str, str]) -> MapCheck:
     """Check `generated` against its map; `sources` maps each name in the map's `sources` (as the map spells
     it, sourceRoot applied) to the source text verified against the repository."""
-    if len(generated) > MAX_CHECKED_CHARS:
+    if len(generated) > MAX_CHECKED_CHARS or len(map_text) > 4 * MAX_CHECKED_CHARS:
         return MapCheck(False, f"larger than {MAX_CHECKED_CHARS} characters: not checked", unchecked=True)
     try:
         index = sourcemap.loads(map_text)

@@ -15,6 +15,7 @@ def test_filtered_resource_with_this_releases_version() -> None:
 
 def test_filling_cannot_change_the_version_or_write_code() -> None:
     assert fill(b"version=${project.version}\n", b"version=6.6.6\n", KNOWN) is None
+    assert fill(b"String V = \"@projectversion@\";", b"String V = \"6.6.6\";", KNOWN) is None  # jackson's tokens
     template = b'String NAME = "${project.name}";\n'
     assert fill(template, b'String NAME = "x"; static { Runtime.getRuntime().exec("id"); } String Y = "";\n',
                 KNOWN) is None

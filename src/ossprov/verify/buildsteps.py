@@ -76,18 +76,24 @@ def fill(template: bytes, published: bytes, known: dict[str, str]) -> Filled | N
         return None
     values: dict[str, str] = {}
     for name, value in zip(names, found, strict=True):
-        if (name in known and known[name] != value) or values.setdefault(name, value) != value:
+        fixed = known.get(_key(name))
+        if (fixed is not None and fixed != value) or values.setdefault(name, value) != value:
             return None
     return Filled(values)
 
 
+def _key(name: str) -> str:
+    """Placeholder names compared loosely: `project.version`, `projectVersion` and `projectversion` alike."""
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
 def known_values(group: str | None, artifact: str | None, version: str) -> dict[str, str]:
-    """The placeholders whose value a release fixes."""
-    out = {"project.version": version, "version": version, "pom.version": version}
+    """The placeholders whose value a release fixes, by `_key`."""
+    out = {"projectversion": version, "version": version, "pomversion": version}
     if group:
-        out.update({"project.groupId": group, "groupId": group})
+        out.update({"projectgroupid": group, "groupid": group})
     if artifact:
-        out.update({"project.artifactId": artifact, "artifactId": artifact})
+        out.update({"projectartifactid": artifact, "artifactid": artifact})
     return out
 
 

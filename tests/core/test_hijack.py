@@ -34,3 +34,13 @@ def test_build_output_credited_to_the_package_sources_not_the_deno_copy(world: W
     assert by_path["dist/index.js"].source_path == "src/index.ts"
     assert not [r for r in result.file_results if r.status is FileStatus.MISSING]  # `./dist` is not `deno/dist`
     assert any(f.rule == "OSP202" and f.path == "dist/index.js" for f in result.findings)
+
+
+def test_single_module_package_is_pinned_at_its_tag(world: World) -> None:
+    """Every artifact file tampered: the repository is still validated (its manifest names the package at the
+    tagged commit), so the comparison runs; a genuine one is pinned at the same tag."""
+    tampered = pipeline.verify(hijack.pypi_single_module_tampered(world).purl)
+    genuine = pipeline.verify(hijack.pypi_single_module_genuine(world).purl)
+    assert tampered.locate.located and genuine.locate.located
+    assert any(e.kind == "tag" and e.supports for e in tampered.locate.evidence)
+    assert genuine.verdict is Verdict.FAITHFUL

@@ -7,9 +7,10 @@ from ossprov.verify.python_metadata import declared, entry_point_findings, requi
 
 SETUP_PY = """import os
 from setuptools import setup
+REQUIRES = ["requests>=2", "six"]
 setup(
     name="legacy",
-    install_requires=["requests>=2", "six"],
+    install_requires=REQUIRES,
     extras_require={"yaml": ["pyyaml>=6"]},
     entry_points={"console_scripts": ["legacy = legacy.cli:main"]},
 )

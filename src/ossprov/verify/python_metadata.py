@@ -34,8 +34,8 @@ from ossprov.model import Finding, Severity
 
 DIST_INFO_FILES = frozenset({"METADATA", "RECORD", "WHEEL", "entry_points.txt", "top_level.txt", "INSTALLER",
                              "REQUESTED", "direct_url.json", "RECORD.jws", "RECORD.p7s", "zip-safe",
-                             "namespace_packages.txt", "metadata.json", "pbr.json", "DESCRIPTION.rst",
-                             "dependency_links.txt", "not-zip-safe", "api_tests.txt", "AUTHORS", "NOTICE"})
+                             "namespace_packages.txt", "metadata.json", "pydist.json", "pbr.json", "DESCRIPTION.rst",
+                             "dependency_links.txt", "not-zip-safe", "api_tests.txt", "DELVEWHEEL"})
 """Files of `.dist-info` the standard and the common build backends write (PEP 427, 376, 610, 639, 770)."""
 DIST_INFO_DIRS = ("licenses/", "license_files/", "sboms/")
 LICENSE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|AUTHORS|COPYRIGHT|PATENTS)([-._][\w.-]*)?$", re.I)
@@ -209,7 +209,10 @@ def _from_setup_py(raw: bytes, where: str) -> Declared | None:
                  and getattr(n.func, "id", getattr(n.func, "attr", None)) == "setup"), None)
     if call is None:
         return None
-    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    assigned = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets
+                if isinstance(t, ast.Name)}  # `install_requires=REQUIRES` with `REQUIRES = [...]` above
+    kw = {k.arg: assigned.get(k.value.id, k.value) if isinstance(k.value, ast.Name) else k.value
+          for k in call.keywords if k.arg}
     if any(k.arg is None for k in call.keywords):  # setup(**config): not static
         return Declared(where, notes=["setup() takes its arguments from a computed dict"])
     install, extras = _literal(kw.get("install_requires")), _literal(kw.get("extras_require"))

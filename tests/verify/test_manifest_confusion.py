@@ -20,3 +20,10 @@ def test_registry_adding_a_dependency_or_script_is_high() -> None:
     found = findings(registry, TARBALL, "tool", has_gyp=False)
     assert {f.rule for f in found} == {"OSP117"} and len(found) == 2
     assert any("evil" in f.message for f in found) and any("postinstall" in f.message for f in found)
+
+
+def test_bin_directory_and_scripts_an_install_does_not_run() -> None:
+    tarball = {"name": "cli", "directories": {"bin": "./bin"}, "scripts": {"test": "tap"}}
+    registry = {"name": "cli", "directories": {"bin": "./bin"}, "bin": {"cli": "bin/cli"},
+                "scripts": {"test": "tap", "start": "node server.js"}}
+    assert findings(registry, tarball, "cli", has_gyp=False, files=["bin/cli", "server.js"]) == []

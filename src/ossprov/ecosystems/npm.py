@@ -233,7 +233,7 @@ class Npm(Ecosystem):
             findings.append(Finding(Severity.HIGH, "OSP112", "binding.gyp",
                                     "binding.gyp (runs a native build at install) is not in the repository"))
         return findings + manifest_confusion.findings(release.install_metadata, published, release.name,
-                                                      "binding.gyp" in tree.files)
+                                                      "binding.gyp" in tree.files, tree.files)
 
 
 def _script(doc: dict[str, Any], name: str) -> str | None:

@@ -5,12 +5,15 @@ the packument's version object, which the publisher sends beside the tarball and
 from it. A comparison of the tarball with the repository reads the tarball's `package.json`, so a version
 object that adds a dependency or an install script the tarball lacks passes it unseen. Every field an install
 acts on is compared here, after the rewrites npm itself makes at publish (normalize-package-data: `bin` as a
-string becomes `{name: path}` and loses `./`; optional dependencies are listed in `dependencies` too; a
-`binding.gyp` without an install script gets `node-gyp rebuild`).
+string becomes `{name: path}` and loses `./`, `directories.bin` becomes `bin`; optional dependencies are listed
+in `dependencies` too; a `binding.gyp` without an install script gets `node-gyp rebuild`). Of the scripts,
+those an install runs are compared.
 """
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Iterable
 from typing import Any
 
 from ossprov.model import Finding, Severity
@@ -18,6 +21,8 @@ from ossprov.model import Finding, Severity
 INSTALL_FIELDS = ("dependencies", "optionalDependencies", "peerDependencies", "peerDependenciesMeta",
                   "bundleDependencies", "scripts", "bin", "os", "cpu", "libc", "engines", "gypfile", "directories")
 """What `npm install` reads from the version metadata to decide what to fetch, run, link or refuse."""
+INSTALL_SCRIPTS = ("preinstall", "install", "postinstall", "prepare", "preprepare", "postprepare")
+"""The scripts an install runs (others, such as the `start` old npm adds for a server.js, it does not)."""
 
 
 def _bin(value: Any, name: str) -> dict[str, str]:
@@ -28,14 +33,16 @@ def _bin(value: Any, name: str) -> dict[str, str]:
     return {str(k): str(v).removeprefix("./") for k, v in value.items()}
 
 
-def normalized(doc: dict[str, Any], name: str, has_gyp: bool) -> dict[str, Any]:
+def normalized(doc: dict[str, Any], name: str, has_gyp: bool, files: Iterable[str] = ()) -> dict[str, Any]:
     """The install fields of a package.json-shaped document as npm's publish normalises them (empty and
-    absent alike)."""
+    absent alike); `files` are the tarball's paths, from which `directories.bin` becomes `bin`."""
     out: dict[str, Any] = {}
     for key in INSTALL_FIELDS:
         value = doc.get("bundledDependencies") if key == "bundleDependencies" and key not in doc else doc.get(key)
         if key == "bin":
-            value = _bin(value, name)
+            value = _bin(value, name) or _directory_bin(doc, files)
+        elif key == "scripts":
+            value = {k: v for k, v in value.items() if k in INSTALL_SCRIPTS} if isinstance(value, dict) else None
         elif key == "directories":
             value = {"bin": value["bin"]} if isinstance(value, dict) and "bin" in value else None
         if value not in (None, {}, [], False):
@@ -52,11 +59,22 @@ def normalized(doc: dict[str, Any], name: str, has_gyp: bool) -> dict[str, Any]:
     return out
 
 
-def findings(registry: dict[str, Any], tarball: dict[str, Any], name: str, has_gyp: bool) -> list[Finding]:
+def _directory_bin(doc: dict[str, Any], files: Iterable[str]) -> dict[str, str]:
+    directories = doc.get("directories")
+    folder = directories.get("bin") if isinstance(directories, dict) else None
+    if not isinstance(folder, str) or not folder.strip("./"):
+        return {}
+    prefix = folder.removeprefix("./").rstrip("/") + "/"
+    return {posixpath.basename(p): p for p in files if p.startswith(prefix) and "/" not in p[len(prefix):]}
+
+
+def findings(registry: dict[str, Any], tarball: dict[str, Any], name: str, has_gyp: bool,
+             files: Iterable[str] = ()) -> list[Finding]:
     """High findings for each install field the registry's metadata sets otherwise than the tarball."""
     if not registry:
         return []
-    ours, theirs = normalized(registry, name, has_gyp), normalized(tarball, name, has_gyp)
+    files = list(files)
+    ours, theirs = normalized(registry, name, has_gyp, files), normalized(tarball, name, has_gyp, files)
     out = []
     for key in INSTALL_FIELDS:
         a, b = ours.get(key), theirs.get(key)

@@ -50,3 +50,15 @@ def test_pyproject_dynamic_dependencies_from_setup_cfg_and_requirement_files() -
     assert source.entry_points == {("console_scripts", "p"): "p.main:run"}
     changed = requirement_findings({"requires-dist": ["attrs>=1"]}, "PKG-INFO", source)
     assert [(f.severity, f.rule) for f in changed] == [(Severity.MEDIUM, "OSP115")]
+
+
+def test_setup_cfg_and_setup_py_together_like_jinja2() -> None:
+    """Jinja2 3.1.2: metadata in setup.cfg, `install_requires` in setup.py "for GitHub's dependency graph"."""
+    files = {"setup.cfg": "[metadata]\nname = Jinja2\n[options]\npackages = find:\n[options.entry_points]\n"
+                          "babel.extractors =\n    jinja2 = jinja2.ext:babel_extract[i18n]\n",
+             "setup.py": 'from setuptools import setup\nsetup(name="Jinja2", install_requires=["MarkupSafe>=2.0"],\n'
+                         '      extras_require={"i18n": ["Babel>=2.7"]})\n'}
+    source = declared(reader(files), "")
+    meta = {"requires-dist": ["MarkupSafe (>=2.0)", "Babel (>=2.7) ; extra == 'i18n'"]}
+    assert requirement_findings(meta, "METADATA", source) == []
+    assert entry_point_findings(b"[babel.extractors]\njinja2 = jinja2.ext:babel_extract[i18n]\n", "e", source) == []

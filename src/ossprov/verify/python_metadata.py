@@ -236,28 +236,31 @@ def _from_setup_py(raw: bytes, where: str) -> Declared | None:
 
 
 def declared(read: ReadSource, subdir: str) -> Declared | None:
-    """What the source at `subdir` declares: the first manifest that declares it, in the build's order."""
+    """What the source at `subdir` declares. pyproject's `[project]` is authoritative for what it does not
+    mark dynamic; the rest comes from setup.cfg and setup.py together (setuptools merges both: projects keep
+    `install_requires` in setup.py and the rest in setup.cfg)."""
     base = f"{subdir}/" if subdir else ""
-    found: Declared | None = None
+    project: Declared | None = None
     raw = read(base + "pyproject.toml")
     if raw is not None:
         try:
-            found = _from_pyproject(tomllib.loads(raw.decode("utf-8")), read, base, base + "pyproject.toml")
+            project = _from_pyproject(tomllib.loads(raw.decode("utf-8")), read, base, base + "pyproject.toml")
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, AttributeError):
-            found = None
-    for name, reader in (("setup.cfg", _from_setup_cfg), ("setup.py", _from_setup_py)):
-        if found is not None and found.requirements is not None and found.entry_points is not None:
-            break
-        raw = read(base + name)
-        more = reader(raw, base + name) if raw is not None else None
-        if more is None:
-            continue
-        if found is None:
-            found = more
-        else:  # pyproject's dynamic fields come from setup.cfg or setup.py
-            found.requirements = found.requirements if found.requirements is not None else more.requirements
-            found.entry_points = found.entry_points if found.entry_points is not None else more.entry_points
-            found.where += f" and {more.where}"
+            project = None
+    if project is not None and project.requirements is not None and project.entry_points is not None:
+        return project
+    setuptools = [d for name, reader in (("setup.cfg", _from_setup_cfg), ("setup.py", _from_setup_py))
+                  if (raw := read(base + name)) is not None and (d := reader(raw, base + name)) is not None]
+    if not setuptools:
+        return project
+    found = project or Declared(" and ".join(d.where for d in setuptools))
+    if project is not None:
+        found.where += "".join(f" and {d.where}" for d in setuptools)
+    if found.requirements is None:
+        found.requirements = _merge([d.requirements for d in setuptools])
+    if found.entry_points is None:
+        parts = [d.entry_points for d in setuptools]
+        found.entry_points = None if any(p is None for p in parts) else {k: v for p in parts for k, v in (p or {}).items()}
     return found
 
 

@@ -1,8 +1,10 @@
 """Maven: POMs and jars from the configured repository (local repository first), <scm> through parent POMs,
-commits embedded in jars, and the rule that every compiled class must come from a source file at the commit.
+commits embedded in jars, and the rule that every compiled class must come from a source file at the commit
+that declares what the class declares (`ossprov.verify.classfiles`).
 
 The sources jar is preferred for comparison (its files are the repository's src/main/java tree); the binary jar
-is then checked too, in `release_findings`, for classes without a source file.
+is then checked too, in `release_findings`, class by class. The module's POM explains what its build steps
+write (`ossprov.verify.buildsteps`): filtered resources, filled-in templates, shaded classes.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """PyPI: the simple API of the index pip is configured with (PEP 691 JSON, PEP 503 HTML), sdists and wheels,
-and the core metadata inside them."""
+and the core metadata inside them, whose dependencies and entry points are checked against what the source
+declares (`ossprov.verify.python_metadata`)."""
 
 from __future__ import annotations
 

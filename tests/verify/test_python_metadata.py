@@ -62,3 +62,12 @@ def test_setup_cfg_and_setup_py_together_like_jinja2() -> None:
     meta = {"requires-dist": ["MarkupSafe (>=2.0)", "Babel (>=2.7) ; extra == 'i18n'"]}
     assert requirement_findings(meta, "METADATA", source) == []
     assert entry_point_findings(b"[babel.extractors]\njinja2 = jinja2.ext:babel_extract[i18n]\n", "e", source) == []
+
+
+def test_setup_cfg_extras_naming_other_extras_like_sqlalchemy() -> None:
+    files = {"setup.cfg": "[options]\ninstall_requires =\n    greenlet != 0.4.17;platform_machine=='x86_64'\n"
+                          "[options.extras_require]\nasyncio =\n    greenlet!=0.4.17\n"
+                          "postgresql_asyncpg =\n    %(asyncio)s\n    asyncpg\n"}
+    source = declared(reader(files), "")
+    assert source is not None and source.requirements is not None
+    assert {("greenlet", "postgresql-asyncpg"), ("asyncpg", "postgresql-asyncpg")} <= set(source.requirements)

@@ -39,6 +39,7 @@ DIST_INFO_FILES = frozenset({"METADATA", "RECORD", "WHEEL", "entry_points.txt", 
 """Files of `.dist-info` the standard and the common build backends write (PEP 427, 376, 610, 639, 770)."""
 DIST_INFO_DIRS = ("licenses/", "license_files/", "sboms/")
 LICENSE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|AUTHORS|COPYRIGHT|PATENTS)([-._][\w.-]*)?$", re.I)
+_INTERPOLATION = re.compile(r"%\((\w+)\)s")
 _EXTRA = re.compile(r"""\bextra\s*==\s*['"]([^'"]+)['"]""")
 
 Key = tuple[str, str]
@@ -181,7 +182,10 @@ def _from_setup_cfg(raw: bytes, where: str) -> Declared | None:
     options = parser["options"] if parser.has_section("options") else {}
     parts = [parse_requirements(options.get("install_requires", "").splitlines())]
     if parser.has_section("options.extras_require"):
-        parts += [parse_requirements(v.splitlines(), k) for k, v in parser["options.extras_require"].items()]
+        extras = dict(parser["options.extras_require"].items())
+        for name, value in extras.items():  # `%(other)s` names another extra's list (configparser interpolation)
+            lines = _INTERPOLATION.sub(lambda m: extras.get(m.group(1), m.group(0)), value).splitlines()
+            parts.append(parse_requirements(lines, name))
     eps: dict[tuple[str, str], str] = {}
     if parser.has_section("options.entry_points"):
         for group, value in parser["options.entry_points"].items():

@@ -290,16 +290,19 @@ def _explain_class(path: str, data: bytes, context: CompareContext) -> Compariso
         if found:
             return _class_finding(path, f"{hit} does not declare what the class does ({'; '.join(found[:4])})",
                                   hit)
-        foreign = classfiles.foreign_strings(info, source, _module_words(context))
-        if foreign and not classfiles.inlines_constants(source):
+        template = "/src/main/java-templates/" in "/" + hit or not hit.endswith(".java")
+        filled_in = {w for v in _known(context).values() for w in classfiles.string_words(v)} if template else set()
+        foreign = classfiles.foreign_strings(info, source, _module_words(context) | filled_in)
+        why = ("its template's placeholders are filled in at build time" if template
+               else f"{hit} uses constants of other classes, which javac copies in")
+        if foreign and not (template or classfiles.inlines_constants(source)):
             return _class_finding(path, f"string constants with {', '.join(foreign[:5])}, which no source of the "
                                   "module has", hit)
         result = FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit} (the class's declarations "
                             "are in it)")
         if foreign:
             return Comparison(result, (Finding(Severity.MEDIUM, "OSP124", path, f"string constants with "
-                                       f"{', '.join(foreign[:5])}: no source of the module has them, and {hit} uses "
-                                       "constants of other classes, which javac copies in"),))
+                                       f"{', '.join(foreign[:5])}: no source of the module has them, and {why}"),))
         return Comparison(result)
     return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
 

@@ -30,7 +30,7 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP122": ("source-map-mismatch", "A source map embeds source that differs from the repository."),
     "OSP123": ("source-map-inconsistent", "Generated code that its source map does not account for."),
     "OSP124": ("class-strings-unaccounted", "A compiled class holds strings its sources lack, where constants of "
-               "other classes may have been inlined."),
+               "other classes or a template's filled-in values may account for them."),
     "OSP130": ("core-metadata-missing", "The Python artifact has no core metadata."),
     "OSP131": ("pth-file", "A .pth file in a wheel runs code at every interpreter start."),
     "OSP132": ("wheel-record", "A wheel file is missing from RECORD or does not match its hash."),

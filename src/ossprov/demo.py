@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ossprov import http
 from ossprov.errors import InputError
+from ossprov.fixtures.jsbuild import compile_ts
 from ossprov.fixtures.world import World
 
 
@@ -52,11 +53,9 @@ def build(world: World) -> list[str]:
                                   extra={"main": "dist/index.js", "scripts": {"build": "tsc"}})
     repo.commit("release 2.0.0")
     (pkg / "dist").mkdir()
-    (pkg / "dist/index.js").write_text('"use strict";\nexports.greet = (name) => `Hello, ${name}`;\n'
-                                       "//# sourceMappingURL=index.js.map\n")
-    (pkg / "dist/index.js.map").write_text(json.dumps({"version": 3, "file": "index.js", "sources":
-                                                       ["../src/index.ts"], "sourcesContent": [source],
-                                                       "names": [], "mappings": "AAAA"}))
+    js, source_map = compile_ts(source, "../src/index.ts", "index.js")
+    (pkg / "dist/index.js").write_text(js)
+    (pkg / "dist/index.js.map").write_text(source_map)
     purls.append(world.publish_npm(world.npm_pack(pkg)))
 
     repo, pkg = world.npm_project("demo/stream-merge", "stream-merge", "3.3.6",

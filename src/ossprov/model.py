@@ -118,6 +118,9 @@ class NpmPublication:
     """`dist.attestations` as sent (provenance and publish attestations)."""
     git_head: str | None = None
     """`gitHead`: the commit npm recorded at publish."""
+    install: dict[str, Any] = field(default_factory=dict)
+    """The install fields of the version object (dependencies, scripts, bin, os/cpu...), which npm installs
+    from and which can differ from the tarball's package.json (manifest confusion)."""
 
 
 @dataclass(frozen=True)

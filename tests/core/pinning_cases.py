@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ossprov import pipeline
+from ossprov import stages
 from ossprov.ecosystems import get as get_ecosystem
 from ossprov.fixtures.world import World
 from ossprov.model import LocateResult, RepoCandidate
@@ -90,7 +90,7 @@ def flavour_tag(world: World) -> Case:
     tarball = world.npm_pack(pkg)
     repo.commit("deno build", {"deno/mod.ts": "export const x = 1;\n"})
     repo.tag("flav-v1.2.0-deno")
-    return Case(pipeline.locate(world.publish_npm(tarball)), release)
+    return Case(stages.locate(world.publish_npm(tarball)), release)
 
 
 def flavour_tag_only(world: World) -> Case:
@@ -100,7 +100,7 @@ def flavour_tag_only(world: World) -> Case:
     tarball = world.npm_pack(pkg)
     repo.commit("deno build", {"deno/mod.ts": "export const y = 1;\n"})
     repo.tag("v2.0.0-deno")
-    return Case(pipeline.locate(world.publish_npm(tarball)), release)
+    return Case(stages.locate(world.publish_npm(tarball)), release)
 
 
 # --- issue 15.2: content that many commits share ----------------------------------------------------------
@@ -118,7 +118,7 @@ def shared_content(world: World, *, tagged: bool = True, commits: int = 55) -> C
     for i in range(commits):
         repo.commit(f"docs {i}", {"docs/notes.md": f"note {i}\n"}, push=False)
     repo.push()
-    return Case(pipeline.locate(world.publish_npm(tarball)), release)
+    return Case(stages.locate(world.publish_npm(tarball)), release)
 
 
 def nothing_decides(world: World) -> Case:
@@ -131,7 +131,7 @@ def nothing_decides(world: World) -> Case:
     for i in range(6):
         repo.commit(f"docs {i}", {"docs/notes.md": f"note {i}\n"}, push=False)
     repo.push()
-    return Case(pipeline.locate(world.publish_npm(tarball)), None)
+    return Case(stages.locate(world.publish_npm(tarball)), None)
 
 
 # --- issue 15.3: an old release with stale files in the wheel --------------------------------------------
@@ -152,7 +152,7 @@ def stale_wheel(world: World, *, wheel_first: bool = False) -> Case:
     purl = world.publish_pypi("stale" + ("-wheel" if wheel_first else ""), "1.0", files, metadata=meta,
                               wheel_files=wheel)
     if not wheel_first:
-        return Case(pipeline.locate(purl), release)
+        return Case(stages.locate(purl), release)
     enc = {k: v.encode() if isinstance(v, str) else v for k, v in wheel.items()}
     sdist = {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
     located = validate_direct(world, repo.url, "stale", "1.0", enc, others={"stale-1.0.tar.gz": sdist},
@@ -174,7 +174,7 @@ def renamed_windows(world: World) -> Case:
     tarball = windows_packed(world, world.npm_pack(pkg), ["index.js", "lib.js", "README.md", "LICENSE",
                                                           "package.json"])
     rename_on_forge(world, "acme/oldname", "acme/newname")
-    return Case(pipeline.locate(world.publish_npm(tarball)), release)
+    return Case(stages.locate(world.publish_npm(tarball)), release)
 
 
 def windows_untagged(world: World) -> Case:
@@ -184,7 +184,7 @@ def windows_untagged(world: World) -> Case:
     release = repo.commit("work", {"lib.js": "exports.a = 1;\n"})
     tarball = windows_packed(world, world.npm_pack(pkg), ["index.js", "lib.js", "README.md"])
     repo.commit("more", {"lib.js": "exports.a = 2;\n"})
-    return Case(pipeline.locate(world.publish_npm(tarball)), release)
+    return Case(stages.locate(world.publish_npm(tarball)), release)
 
 
 def windows_jar(world: World) -> Case:
@@ -205,7 +205,7 @@ def windows_jar(world: World) -> Case:
     repo.commit("next", {"src/main/java/org/acme/C5.java": "package org.acme;\n\nclass C5 { int x; }\n"})
     sources = {path.removeprefix("src/main/java/"): crlf(body.encode()) for path, body in java.items()}
     purl = publish_maven(world, "org.acme", "winjar", "1.0.0", pom, sources=sources, jar={})
-    return Case(pipeline.locate(purl), release, "")
+    return Case(stages.locate(purl), release, "")
 
 
 # --- issue 15.5: no repository field at all --------------------------------------------------------------
@@ -216,7 +216,7 @@ def readme_blob_link(world: World) -> Case:
     _, pkg = _npm_in(world, repo, "projects/widget", "widget-js", "1.0.0",
                      readme="# widget\n![logo](https://github.com/acme/toolbox/blob/main/projects/widget/docs/logo.png)\n")
     release = repo.commit("widget 1.0.0")
-    return Case(pipeline.locate(world.publish_npm(world.npm_pack(pkg))), release, "projects/widget")
+    return Case(stages.locate(world.publish_npm(world.npm_pack(pkg))), release, "projects/widget")
 
 
 def ci_badge(world: World) -> Case:
@@ -225,7 +225,7 @@ def ci_badge(world: World) -> Case:
                      readme="# badged\n[![Build](https://travis-ci.org/acme/badged.svg?branch=main)]"
                             "(https://travis-ci.org/acme/badged)\n")
     release = repo.commit("release")
-    return Case(pipeline.locate(world.publish_npm(world.npm_pack(pkg))), release, "")
+    return Case(stages.locate(world.publish_npm(world.npm_pack(pkg))), release, "")
 
 
 def maintainer_account(world: World) -> Case:
@@ -237,7 +237,7 @@ def maintainer_account(world: World) -> Case:
     _, pkg = _npm_in(world, repo, "", "lonely", "1.0.0", readme="# lonely\n"
                      "![cov](https://coveralls.io/repos/github/acme/decoy/badge.svg)\n", extra_files={"LICENSE": "MIT\n"})
     release = repo.commit("release")
-    return Case(pipeline.locate(world.publish_npm(world.npm_pack(pkg))), release, "")
+    return Case(stages.locate(world.publish_npm(world.npm_pack(pkg))), release, "")
 
 
 def docs_clone_command(world: World) -> Case:
@@ -251,7 +251,7 @@ def docs_clone_command(world: World) -> Case:
     release = repo.commit("2.7", files)
     rename_on_forge(world, "olduser/templ", "pallets-like/templ")
     purl = world.publish_pypi("templ", "2.7", files, metadata={"Home-page": ["http://templ.example.org/"]})
-    return Case(pipeline.locate(purl), release, "")
+    return Case(stages.locate(purl), release, "")
 
 
 def _npm_in(world: World, repo, subdir: str, name: str, version: str, *, readme: str,
@@ -271,7 +271,7 @@ def two_layouts(world: World) -> Case:
     _npm_in(world, repo, "twin", "twin", "1.0.0", readme="# twin\n")
     release = repo.commit("both layouts")
     purl = world.publish_npm(world.npm_pack(pkg), meta={"repository": {"type": "git", "url": repo.url}})
-    return Case(pipeline.locate(purl), release)
+    return Case(stages.locate(purl), release)
 
 
 # --- upload times -----------------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def reverted_after_upload(world: World) -> Case:
     repo.commit("experiment", {"lib.js": "exports.v = 2;\n"})
     repo.commit("revert experiment", {"lib.js": "exports.v = 1;\n"})
     repo.commit("later", {"lib.js": "exports.v = 3;\n"})
-    return Case(pipeline.locate(world.publish_npm(tarball, published="2024-01-01T01:30:00+00:00")), release)
+    return Case(stages.locate(world.publish_npm(tarball, published="2024-01-01T01:30:00+00:00")), release)
 
 
 def copy_dates(world: World) -> Case:

@@ -124,10 +124,10 @@ def test_maintainer_account_and_a_wrong_guess_that_costs_only_a_clone(world: Wor
 
 
 def test_a_guessed_account_that_does_not_exist_is_not_a_clone_failure(world: World) -> None:
-    from ossprov import pipeline
+    from ossprov import stages
     repo, pkg = world.npm_project("acme/orphan", "orphan", "1.0.0", repository=None)
     repo.commit("release")
-    result = pipeline.locate(world.publish_npm(world.npm_pack(pkg)))
+    result = stages.locate(world.publish_npm(world.npm_pack(pkg)))
     guess = next(c for c in result.candidates if c.url == "https://github.com/fixture-dev/orphan")
     assert any(e.kind == "guess-not-found" for e in guess.evidence)
     assert not result.located and not result.clone_failed
@@ -148,8 +148,8 @@ def test_upload_time_before_the_source_is_not_used(world: World) -> None:
     repo, pkg = world.npm_project("acme/early", "early", "1.0.0")
     sha = repo.commit("release")
     result = world.publish_npm(world.npm_pack(pkg), published="2001-01-01T00:00:00+00:00")
-    from ossprov import pipeline
-    located = pipeline.locate(result)
+    from ossprov import stages
+    located = stages.locate(result)
     assert located.commit == sha
     assert any("before every commit" in e.detail for e in located.evidence if e.kind == "registry-missing-field")
 

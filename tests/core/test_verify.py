@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ossprov import stages
+from ossprov.fixtures.jsbuild import compile_ts
 from ossprov.fixtures.world import World
 from ossprov.model import FileStatus, Severity, Verdict
 from tests.conftest import npm_project
@@ -90,12 +91,9 @@ def built(world: World):
                             extra={"main": "dist/index.js", "scripts": {"build": "tsc"}, "files": ["dist", "src"]})
     repo.commit("release")
     (pkg / "dist").mkdir()
-    (pkg / "dist/index.js").write_text('"use strict";\nexports.greet = (n) => `hi ${n}`;\n'
-                                       "//# sourceMappingURL=index.js.map\n")
-    source = (pkg / "src/index.ts").read_text()
-    (pkg / "dist/index.js.map").write_text(json.dumps({
-        "version": 3, "file": "index.js", "sources": ["../src/index.ts"], "sourcesContent": [source],
-        "names": [], "mappings": "AAAA"}))
+    js, source_map = compile_ts((pkg / "src/index.ts").read_text(), "../src/index.ts", "index.js")
+    (pkg / "dist/index.js").write_text(js)
+    (pkg / "dist/index.js.map").write_text(source_map)
     (pkg / "dist/index.d.ts").write_text("export declare const greet: (n: string) => string;\n")
     return pkg, world.npm_pack(pkg)
 

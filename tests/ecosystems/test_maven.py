@@ -9,11 +9,12 @@ from packageurl import PackageURL
 
 from ossprov import ecosystems, stages
 from ossprov.errors import RegistryError
-from ossprov.fixtures.maven import pom_xml, publish_maven
+from ossprov.fixtures.maven import compile_java, pom_xml, publish_maven
 from ossprov.fixtures.world import World
 from ossprov.model import FileStatus, Severity, Verdict
 
-JAVA = {"src/main/java/org/acme/Greeter.java": "package org.acme;\npublic class Greeter {}\n",
+JAVA = {"src/main/java/org/acme/Greeter.java": "package org.acme;\npublic class Greeter {\n"
+        "    class Inner { int depth; }\n}\n",
         "src/main/java/org/acme/util/Strings.java": "package org.acme.util;\npublic final class Strings {}\n",
         "src/main/resources/org/acme/messages.properties": "hello=Hello\n"}
 
@@ -25,9 +26,13 @@ def project(world: World, name: str = "greeter"):
     return repo, sha
 
 
+CLASSES: dict[str, bytes] = {}
+
+
 def binary_jar(sha: str, extra: dict[str, str | bytes] | None = None) -> dict[str, str | bytes]:
-    return {"org/acme/Greeter.class": b"\xca\xfe\xba\xbe1", "org/acme/Greeter$Inner.class": b"\xca\xfe\xba\xbe2",
-            "org/acme/util/Strings.class": b"\xca\xfe\xba\xbe3", "org/acme/messages.properties": "hello=Hello\n",
+    if not CLASSES:
+        CLASSES.update(compile_java({p: t for p, t in JAVA.items() if p.endswith(".java")}))
+    return {**CLASSES, "org/acme/messages.properties": "hello=Hello\n",
             "git.properties": f"git.commit.id={sha}\ngit.branch=main\n", **(extra or {})}
 
 

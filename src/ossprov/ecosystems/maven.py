@@ -1,8 +1,10 @@
 """Maven: POMs and jars from the configured repository (local repository first), <scm> through parent POMs,
-commits embedded in jars, and the rule that every compiled class must come from a source file at the commit.
+commits embedded in jars, and the rule that every compiled class must come from a source file at the commit
+that declares what the class declares (`ossprov.verify.classfiles`).
 
 The sources jar is preferred for comparison (its files are the repository's src/main/java tree); the binary jar
-is then checked too, in `release_findings`, for classes without a source file.
+is then checked too, in `release_findings`, class by class. The module's POM explains what its build steps
+write (`ossprov.verify.buildsteps`): filtered resources, filled-in templates, shaded classes.
 """
 
 from __future__ import annotations
@@ -43,10 +45,12 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.purls import package_name
+from ossprov.verify import buildsteps, classfiles, normalize
 from ossprov.verify.compare import unified_diff
 
 JAR_PACKAGINGS = frozenset({"jar", "bundle", "maven-plugin", "ejb", "eclipse-plugin", "takari-jar"})
-SOURCE_ROOTS = ("src/main/java/", "src/main/kotlin/", "src/main/groovy/", "src/main/scala/", "src/main/resources/")
+SOURCE_ROOTS = ("src/main/java/", "src/main/kotlin/", "src/main/groovy/", "src/main/scala/", "src/main/resources/",
+                "src/main/java-templates/")
 
 
 def _coords(purl: PackageURL) -> tuple[str, str, str]:
@@ -190,10 +194,10 @@ class Maven(Ecosystem):
                                          "packaging metadata written by the Maven build (MANIFEST.MF, "
                                          "META-INF/maven, git.properties, signatures)"))
         if path.endswith(".class"):
-            return _explain_class(path, context)
+            return _explain_class(path, data, context)
         if source is None:
-            return _sibling_root(path, data, context)
-        return None
+            return _sibling_root(path, data, context) or _template(path, data, context)
+        return _filtered(path, context.content_root + path, source, data, context)
 
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
         findings = _embedded_mismatch(tree, context, "")
@@ -209,7 +213,7 @@ class Maven(Ecosystem):
         binary = read_archive(path, jar.filename)
         findings += _embedded_mismatch(binary, context, f"{jar.filename}!")
         for class_path in sorted(p for p in binary.files if p.endswith(".class")):
-            comparison = _explain_class(class_path, context)
+            comparison = _explain_class(class_path, binary.files[class_path].data, context)
             findings += [Finding(f.severity, f.rule, f"{jar.filename}!{f.path}", f.message)
                          for f in comparison.findings]
         return findings
@@ -228,35 +232,100 @@ def _embedded_mismatch(tree: PackageTree, context: CompareContext, prefix: str) 
 
 def _roots(context: CompareContext) -> list[str]:
     """Repository prefixes source files may sit under: the content root, then the module's source roots."""
-    root = context.content_root
-    module = root.split("src/main/", 1)[0] if "src/main/" in root else (f"{context.subdir}/" if context.subdir else "")
-    return list(dict.fromkeys([context.content_root, *(module + r for r in SOURCE_ROOTS)]))
+    return list(dict.fromkeys([context.content_root, *(_module(context) + r for r in SOURCE_ROOTS)]))
 
 
-def _explain_class(path: str, context: CompareContext) -> Comparison:
-    stem = maven_jar.class_source(path) or path
-    stems = [stem, stem.removesuffix("Kt")] if stem.endswith("Kt") else [stem]
+def _find_source(stems: list[str], context: CompareContext) -> str | None:
     wanted = [s + suffix for s in stems for suffix in maven_jar.SOURCE_SUFFIXES]
+    wanted += [s + ".java" + t for s in stems for t in buildsteps.TEMPLATE_SUFFIXES]
     for root in _roots(context):
         hit = next((root + w for w in wanted if root + w in context.source_files), None)
         if hit:
-            return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
-    hit = next((p for p in context.source_files for w in wanted if p.endswith("/" + w)), None)
-    if hit:
-        return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
-    if posixpath.basename(stem) == "module-info":
+            return hit
+    return next((p for w in wanted for p in context.source_files if p.endswith("/" + w)), None)
+
+
+def _module_words(context: CompareContext) -> set[str]:
+    """The string words of the module's Java sources (once per comparison): constants are inlined across
+    classes, so a class's strings may come from any source of its module."""
+    if "java_words" not in context.notes:
+        roots = tuple(_roots(context))
+        paths = [p for p in context.source_files if p.startswith(roots) and p.endswith(".java")]
+        texts = context.read_many(paths).values()
+        context.notes["java_words"] = set().union(*(classfiles.string_words(t.decode("utf-8", "replace"))
+                                                   for t in texts))
+    return context.notes["java_words"]
+
+
+def _class_finding(path: str, reason: str, source_path: str | None = None) -> Comparison:
+    return Comparison(FileResult(path, FileStatus.UNEXPLAINED, source_path, reason),
+                      (Finding(Severity.HIGH, "OSP102", path, f"compiled class the source cannot have produced: "
+                               f"{reason} (injected or replaced class?)"),))
+
+
+def _explain_class(path: str, data: bytes, context: CompareContext) -> Comparison:
+    """A class is compiled from a source file at the commit that declares what the class declares."""
+    internal = maven_jar.class_path(path) or path
+    info = classfiles.parse(data)
+    if info is None:
+        return _class_finding(path, "not a valid class file")
+    if info.name != internal:
+        return _class_finding(path, f"the file holds class {info.name}, not {internal}")
+    stems = maven_jar.class_sources(internal, info.source_file)
+    hit = _find_source(stems, context)
+    if hit is None and posixpath.basename(internal) == "module-info":
         return Comparison(
             FileResult(path, FileStatus.GENERATED, None, "module descriptor with no module-info.java: generated "
                        "at build time (moditect and alike)"),
             (Finding(Severity.MEDIUM, "OSP201", path, "module descriptor generated at build time; only a rebuild "
                      "can vouch for it"),),
         )
-    return Comparison(
-        FileResult(path, FileStatus.UNEXPLAINED, None, f"no source file {stem}.java (or Kotlin/Groovy/Scala) "
-                   "at the commit"),
-        (Finding(Severity.HIGH, "OSP102", path, f"compiled class with no source file {stem}.java at the commit "
-                 "(injected class?)"),),
-    )
+    if hit is None:
+        return _shaded(path, internal, context) or _class_finding(
+            path, f"no source file {stems[0]}.java (or Kotlin/Groovy/Scala) at the commit")
+    java = _java_stem(hit)
+    if java and posixpath.basename(internal) != "module-info":
+        source = (context.read_source(hit) or b"").decode("utf-8", "replace")
+        stem = java
+        found = classfiles.problems(info, source, stem)
+        if found:
+            return _class_finding(path, f"{hit} does not declare what the class does ({'; '.join(found[:4])})",
+                                  hit)
+        template = "/src/main/java-templates/" in "/" + hit or not hit.endswith(".java")
+        filled_in = {w for v in _known(context).values() for w in classfiles.string_words(v)} if template else set()
+        foreign = classfiles.foreign_strings(info, source, _module_words(context) | filled_in)
+        why = ("its template's placeholders are filled in at build time" if template
+               else f"{hit} uses constants of other classes, which javac copies in")
+        if foreign and not (template or classfiles.inlines_constants(source)):
+            return _class_finding(path, f"string constants with {', '.join(foreign[:5])}, which no source of the "
+                                  "module has", hit)
+        result = FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit} (the class's declarations "
+                            "are in it)")
+        if foreign:
+            return Comparison(result, (Finding(Severity.MEDIUM, "OSP124", path, f"string constants with "
+                                       f"{', '.join(foreign[:5])}: no source of the module has them, and {why}"),))
+        return Comparison(result)
+    return Comparison(FileResult(path, FileStatus.GENERATED, hit, f"compiled from {hit}"))
+
+
+def _shaded(path: str, internal: str, context: CompareContext) -> Comparison | None:
+    """A class relocated into the module's packages from a dependency by maven-shade-plugin."""
+    for original, relocated in buildsteps.shade_relocations(_module_pom(context)):
+        if internal.startswith(relocated.rstrip("/") + "/"):
+            why = (f"shaded by maven-shade-plugin (relocation {original} → {relocated} in {_module(context)}pom.xml): "
+                   "compiled from a dependency, not from this repository")
+            return Comparison(FileResult(path, FileStatus.GENERATED, None, why),
+                              (Finding(Severity.MEDIUM, "OSP204", path, why + "; verify that dependency"),))
+    return None
+
+
+def _java_stem(path: str) -> str | None:
+    """`a/B.java` and templates of it (`a/B.java.in`) → `B`; None for other files."""
+    name = posixpath.basename(path)
+    for suffix in ("", *buildsteps.TEMPLATE_SUFFIXES):
+        if name.endswith(".java" + suffix):
+            return name[: -len(".java" + suffix)]
+    return None
 
 
 def _sibling_root(path: str, data: bytes, context: CompareContext) -> Comparison | None:
@@ -266,9 +335,62 @@ def _sibling_root(path: str, data: bytes, context: CompareContext) -> Comparison
             source = context.read_source(root + path) or b""
             if source == data:
                 return Comparison(FileResult(path, FileStatus.IDENTICAL, root + path))
-            return Comparison(FileResult(path, FileStatus.MODIFIED, root + path, "content differs from the repository",
-                                         unified_diff(source, data, path)))
+            if name := normalize.equal_after(source, data):
+                return Comparison(FileResult(path, FileStatus.NORMALIZED, root + path, name))
+            return (_filtered(path, root + path, source, data, context) or _template(path, data, context)
+                    or Comparison(FileResult(path, FileStatus.MODIFIED, root + path,
+                                             "content differs from the repository", unified_diff(source, data, path))))
     return None
+
+
+def _module(context: CompareContext) -> str:
+    root = context.content_root
+    return root.split("src/main/", 1)[0] if "src/main/" in root else (f"{context.subdir}/" if context.subdir else "")
+
+
+def _known(context: CompareContext) -> dict[str, str]:
+    release = context.release
+    group, _, artifact = (release.name if release else "").rpartition(":")
+    return buildsteps.known_values(group or None, artifact or None, release.version if release else "")
+
+
+def _module_pom(context: CompareContext) -> bytes | None:
+    return context.read_source(_module(context) + "pom.xml")
+
+
+def _filtered(path: str, source_path: str, source: bytes, data: bytes, context: CompareContext) -> Comparison | None:
+    """A resource of a directory the module's POM filters, equal to its source with the placeholders filled."""
+    module = _module(context)
+    rel = source_path[len(module):] if source_path.startswith(module) else source_path
+    directory = next((d for d in buildsteps.filtered_directories(_module_pom(context)) if rel.startswith(d)), None)
+    if directory is None:
+        return None
+    filled = buildsteps.fill(source, data, _known(context))
+    if filled is None:
+        return None
+    why = (f"Maven resource filtering (<filtering>true</filtering> for {directory} in {module}pom.xml): "
+           f"{filled.describe()}")
+    return Comparison(FileResult(path, FileStatus.NORMALIZED, source_path, why),
+                      (Finding(Severity.INFO, "OSP203", path, why),))
+
+
+def _template(path: str, data: bytes, context: CompareContext) -> Comparison | None:
+    """A generated source (in a sources jar) equal to a template of the module with its placeholders filled:
+    templating-maven-plugin's `src/main/java-templates/`, or `X.java.in` that maven-replacer-plugin fills."""
+    candidates = [_module(context) + "src/main/java-templates/" + path,
+                  *(root + path + suffix for root in _roots(context) for suffix in buildsteps.TEMPLATE_SUFFIXES)]
+    template = next((c for c in candidates if c in context.source_files), None)
+    if template is None:
+        return None
+    filled = buildsteps.fill(context.read_source(template) or b"", data, _known(context))
+    if filled is None:
+        return None
+    configured = [p for p in buildsteps.plugins(_module_pom(context)) if p in buildsteps.TEMPLATE_PLUGINS]
+    plugin = (f"{', '.join(configured)} configured in {_module(context)}pom.xml" if configured
+              else "no templating plug-in in the module's pom.xml (a parent POM configures it)")
+    why = f"filled-in template {template} ({plugin}): {filled.describe()}"
+    return Comparison(FileResult(path, FileStatus.NORMALIZED, template, why),
+                      (Finding(Severity.INFO, "OSP203", path, why),))
 
 
 ECOSYSTEM = Maven()

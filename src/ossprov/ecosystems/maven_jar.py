@@ -87,18 +87,27 @@ def manifest_hints(tree: PackageTree) -> list[SourceHint]:
 MULTI_RELEASE = re.compile(r"^META-INF/versions/\d+/")
 
 
-def class_source(path: str) -> str | None:
-    """The source file stem a compiled class comes from: `org/x/Y$Inner.class` → `org/x/Y`, `FooKt` → `Foo`;
-    classes of a multi-release jar (`META-INF/versions/9/...`) come from the same source tree."""
+def class_path(path: str) -> str | None:
+    """The class's internal name as its path says (`META-INF/versions/9/a/B.class` → `a/B`: classes of a
+    multi-release jar come from the same source tree), or None for a path that holds no class."""
     path = MULTI_RELEASE.sub("", path)
     if not path.endswith(".class") or path.startswith("META-INF/"):
         return None
-    stem = path[: -len(".class")]
-    directory, name = posixpath.split(stem)
-    if name in ("package-info", "module-info"):
-        return stem
-    name = name.split("$", 1)[0]
-    return posixpath.join(directory, name)
+    return path[: -len(".class")]
+
+
+def class_sources(internal: str, source_file: str | None) -> list[str]:
+    """Source file stems the class may come from, most likely first: the directory of its package with the
+    file its `SourceFile` attribute names, then the name up to each `$` (`a/Outer$Inner$1` → `a/Outer$Inner`,
+    `a/Outer`; a leading `$` belongs to the name: `$Gson$Types` is in `$Gson$Types.java`), `FooKt` → `Foo`."""
+    directory, name = posixpath.split(internal)
+    stems = []
+    if source_file and "/" not in source_file and "." in source_file:
+        stems.append(posixpath.join(directory, source_file.rsplit(".", 1)[0]))
+    cuts = [i for i, c in enumerate(name) if c == "$" and i > 0 and name[i - 1] != "$"]
+    stems += [posixpath.join(directory, name[:i]) for i in [len(name), *reversed(cuts)]]
+    stems += [s.removesuffix("Kt") for s in stems if s.endswith("Kt")]
+    return list(dict.fromkeys(stems))
 
 
 def is_binary_jar(tree: PackageTree) -> bool:

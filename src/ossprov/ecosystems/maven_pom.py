@@ -44,9 +44,10 @@ def read_pom(raw: bytes, what: str, error: type[OssprovError]) -> Pom:
     parent_el = root.find("parent")
     parent = None
     if parent_el is not None:
-        coords = (text(parent_el, "groupId"), text(parent_el, "artifactId"), text(parent_el, "version"))
-        if all(coords):
-            parent = (coords[0], coords[1], coords[2])
+        group, artifact, version = (text(parent_el, "groupId"), text(parent_el, "artifactId"),
+                                    text(parent_el, "version"))
+        if group and artifact and version:
+            parent = (group, artifact, version)
     scm_el = root.find("scm")
     scm = {k: v for k in ("url", "connection", "developerConnection", "tag") if (v := text(scm_el, k))}
     props_el: Element | None = root.find("properties")

@@ -38,7 +38,7 @@ from ossprov.model import (
 )
 from ossprov.purls import package_name
 from ossprov.source import discover
-from ossprov.verify import generated
+from ossprov.verify import generated, manifest_confusion
 
 INSTALL_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preuninstall", "uninstall", "postuninstall")
 BUILD_SCRIPTS = ("build", "prepare", "prepack", "prepublish", "prepublishOnly", "postpack", "compile", "dist")
@@ -75,13 +75,13 @@ def repository_hints(manifest: dict[str, Any], origin_prefix: str = "") -> list[
     if isinstance(repo, dict) and _text(repo.get("url")):
         hints.append(SourceHint(repo["url"], origin_prefix + "declared-repository",
                                 subdir=(_text(repo.get("directory")) or "").strip("/"), commit=git_head))
-    elif _text(repo):
+    elif isinstance(repo, str) and _text(repo):
         hints.append(SourceHint(repo, origin_prefix + "declared-repository", commit=git_head))
     if _text(manifest.get("homepage")):
         hints.append(SourceHint(manifest["homepage"], origin_prefix + "homepage"))
     bugs = manifest.get("bugs")
     bugs_url = bugs.get("url") if isinstance(bugs, dict) else bugs
-    if _text(bugs_url):
+    if isinstance(bugs_url, str) and _text(bugs_url):
         hints.append(SourceHint(bugs_url.removesuffix("/issues"), origin_prefix + "bugs"))
     return hints
 
@@ -152,6 +152,8 @@ class Npm(Ecosystem):
                 scripts=meta.get("scripts") if isinstance(meta.get("scripts"), dict) else {},
                 engines=meta.get("engines") if isinstance(meta.get("engines"), dict) else {},
                 attestations=dist.get("attestations"), git_head=_text(meta.get("gitHead")),
+                install={k: meta[k] for k in (*manifest_confusion.INSTALL_FIELDS, "bundledDependencies")
+                         if k in meta},
             ),
         )
 
@@ -237,6 +239,14 @@ class Npm(Ecosystem):
             findings.append(Finding(Severity.HIGH, "OSP112", "binding.gyp",
                                     "binding.gyp (runs a native build at install) is not in the repository"))
         return findings
+
+    def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:
+        """Manifest confusion needs no source: npm installs from the registry's version object, which must say
+        what the tarball's package.json says about everything an install acts on."""
+        if "package.json" not in tree.files or release.npm is None:
+            return []
+        return manifest_confusion.findings(release.npm.install, _json(tree.files["package.json"].data),
+                                           release.name, "binding.gyp" in tree.files, tree.files)
 
 
 def _script(doc: dict[str, Any], name: str) -> str | None:

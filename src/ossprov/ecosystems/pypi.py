@@ -1,5 +1,6 @@
 """PyPI: the simple API of the index pip is configured with (PEP 691 JSON, PEP 503 HTML), sdists and wheels,
-and the core metadata inside them."""
+and the core metadata inside them, whose dependencies and entry points are checked against what the source
+declares (`ossprov.verify.python_metadata`)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ from ossprov.model import (
 )
 from ossprov.source import discover
 from ossprov.source.urls import FORGES, normalize, repo_links_in_text
+from ossprov.verify import buildsteps, python_metadata
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
@@ -281,8 +283,8 @@ class PyPI(Ecosystem):
                 doc = tomllib.loads(raw.decode("utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError):
                 doc = {}
-            project = doc.get("project") if isinstance(doc.get("project"), dict) else {}
-            poetry = doc.get("tool", {}).get("poetry", {}) if isinstance(doc.get("tool"), dict) else {}
+            project: dict[str, Any] = doc["project"] if isinstance(doc.get("project"), dict) else {}
+            poetry = doc["tool"].get("poetry", {}) if isinstance(doc.get("tool"), dict) else {}
             name = project.get("name") or (poetry.get("name") if isinstance(poetry, dict) else None)
             version = project.get("version") or (poetry.get("version") if isinstance(poetry, dict) else None)
             if name:
@@ -326,16 +328,22 @@ class PyPI(Ecosystem):
         return {p: f.data for p, f in tree.files.items() if not _is_build_metadata(p)}
 
     def source_path(self, artifact_path: str, content_root: str) -> str:
-        parts = artifact_path.split("/")
-        if len(parts) > 2 and parts[0].endswith(".data") and parts[1] in ("purelib", "platlib"):
-            artifact_path = "/".join(parts[2:])
+        if _data_scheme(artifact_path) in ("purelib", "platlib"):
+            artifact_path = artifact_path.split("/", 2)[2]
         return content_root + artifact_path
 
     def explain(self, path: str, data: bytes, source: bytes | None, context: CompareContext) -> Comparison | None:
+        if ".dist-info/" in path and not python_metadata.is_standard_dist_info_file(path):
+            return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, "not a file build backends write "
+                                         "into .dist-info"),
+                              (Finding(Severity.HIGH, "OSP135", path, "file in .dist-info that no build backend "
+                                       "writes (the directory is installed as is)"),))
         if _is_build_metadata(path):
             return Comparison(FileResult(path, FileStatus.NORMALIZED, None,
                                          "core metadata written by the build backend (PKG-INFO, *.egg-info, "
-                                         "*.dist-info)"))
+                                         "*.dist-info); dependencies and entry points checked against the source"))
+        if _data_scheme(path) == "scripts":
+            return _explain_script(path, data, context)
         name = posixpath.basename(path)
         if name == "setup.cfg" and (published := _setup_cfg(data)) is not None and published == (
                 _setup_cfg(source) if source is not None else {}):
@@ -347,7 +355,7 @@ class PyPI(Ecosystem):
             return Comparison(FileResult(path, FileStatus.NORMALIZED, None,
                                          f"version file written at build time (setuptools_scm and alike) for {version}"))
         if source is None:
-            return _explain_generated(path, context)
+            return _explain_generated(path, data, context)
         return None
 
     def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:
@@ -369,6 +377,10 @@ class PyPI(Ecosystem):
         if _is_wheel(tree):
             findings += _record_findings(tree)
         return findings
+
+    def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
+        """Requires-Dist and entry points against what the source declares."""
+        return _declared_findings(tree, context)
 
 
 def _sort_key(version: str) -> Any:
@@ -411,7 +423,7 @@ def _looks_like_version_file(data: bytes, version: str | None) -> bool:
     return version is None or version in text
 
 
-def _explain_generated(path: str, context: CompareContext) -> Comparison | None:
+def _explain_generated(path: str, data: bytes, context: CompareContext) -> Comparison | None:
     stem, ext = posixpath.splitext(path)
     root = context.content_root
     if ext in (".so", ".pyd", ".dylib") or ".cpython-" in path:
@@ -425,6 +437,9 @@ def _explain_generated(path: str, context: CompareContext) -> Comparison | None:
         return Comparison(FileResult(path, FileStatus.GENERATED, root + stem + ".pyx", "Cython output"))
     if posixpath.basename(path) == "setup.py" and _backend(context).startswith("poetry"):
         return Comparison(FileResult(path, FileStatus.GENERATED, None, "setup.py generated by poetry-core"))
+    if path == "setup.py" and (why := buildsteps.flit_setup_py(data, _backend(context))):
+        return Comparison(FileResult(path, FileStatus.GENERATED, None, why),
+                          (Finding(Severity.INFO, "OSP203", path, why),))
     return None
 
 
@@ -432,6 +447,48 @@ def _backend(context: CompareContext) -> str:
     doc = context.manifest.data if context.manifest else {}
     system = doc.get("build-system") if isinstance(doc, dict) else None
     return str(system.get("build-backend", "")) if isinstance(system, dict) else ""
+
+
+def _data_scheme(path: str) -> str | None:
+    """The install scheme of a wheel's `NAME-VER.data/SCHEME/...` file (scripts, purelib, data, headers)."""
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and "/" not in parts[0] and parts[0].endswith(".data") else None
+
+
+_SHEBANG = re.compile(rb"^#![^\n]*python[^\n]*\n")
+
+
+def _explain_script(path: str, data: bytes, context: CompareContext) -> Comparison:
+    """A `.data/scripts/` file is installed on PATH: code, which must be a script of the source (build
+    backends rewrite a Python shebang to `#!python`, which the installer fills in)."""
+    name = posixpath.basename(path)
+    prefix = context.subdir + "/" if context.subdir else ""
+    candidates = [p for p in context.source_files if p.startswith(prefix) and posixpath.basename(p) == name]
+    body = _SHEBANG.sub(b"", data, count=1)
+    for candidate, source in sorted(context.read_many(candidates).items()):
+        if source == data or _SHEBANG.sub(b"", source, count=1) == body:
+            return Comparison(FileResult(path, FileStatus.NORMALIZED, candidate,
+                                         f"script installed on PATH, {candidate} with its shebang rewritten"))
+    return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, "script installed on PATH that is no "
+                                 "script of the source"),
+                      (Finding(Severity.HIGH, "OSP102", path, "script installed on PATH (wheel .data/scripts) "
+                               "in no source file at the commit"),))
+
+
+def _declared_findings(tree: PackageTree, context: CompareContext) -> list[Finding]:
+    """Requires-Dist and entry points of the artifact's metadata against what the source declares."""
+    meta_path = "PKG-INFO" if "PKG-INFO" in tree.files else next(
+        (p for p in tree.files if p.count("/") == 1 and p.endswith(".dist-info/METADATA")), None)
+    if meta_path is None:
+        return []
+    source = python_metadata.declared(context.read_source, context.subdir)
+    findings = python_metadata.requirement_findings(parse_core_metadata(tree.files[meta_path].data), meta_path,
+                                                    source)
+    entry_points = next((p for p in tree.files if p.count("/") == 1 and p.endswith(".dist-info/entry_points.txt")),
+                        None)
+    if entry_points:
+        findings += python_metadata.entry_point_findings(tree.files[entry_points].data, entry_points, source)
+    return findings
 
 
 def _record_findings(tree: PackageTree) -> list[Finding]:

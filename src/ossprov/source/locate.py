@@ -122,13 +122,16 @@ def validate(candidate: RepoCandidate, eco: Ecosystem, *, name: str, version: st
                  repo_name=candidate.url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"), hint_tags=hint_tags,
                  others=witnesses, version_times=version_times)
     subdir = _subdir_for(repo, eco, result.commit, result.prefix) if result.commit else candidate.subdir
-    claim = None
+    claim, named = None, False
     if result.matched == 0:
         rev = result.commit or repo.default_branch() or "HEAD"
         manifest = eco.read_manifest(lambda p: repo.read_file(rev, p), subdir) if repo.resolve(rev) else None
         if manifest and manifest.name and _norm(manifest.name) != _norm(name):
             claim = manifest.name
-    validated = result.matched > 0 or (result.commit is not None and result.total == 0)
+        # every file tampered (a single-module package): the pinned commit's manifest naming the package still
+        # validates the repository, so the comparison runs and reports the tampering
+        named = bool(manifest and manifest.name and _norm(manifest.name) == _norm(name))
+    validated = result.matched > 0 or (result.commit is not None and (result.total == 0 or named))
     if validated and _undeclared(candidate) and not _distinctive(result):
         validated = False
         candidate = replace(candidate, evidence=(*candidate.evidence, Evidence(

@@ -6,6 +6,8 @@ repository, so it cannot be missing from the comparison's point of view.
 
 from __future__ import annotations
 
+import fnmatch
+
 import pathspec
 
 from ossprov.ecosystems.interface import CompareContext
@@ -15,6 +17,31 @@ NPM_NEVER_SHIPPED = pathspec.PathSpec.from_lines("gitignore", [
 ])
 
 
+def _entries(patterns: list[str]) -> list[str]:
+    """The `files` entries as npm-packlist rewrites them: `./x` anchored at the root (`/x`), `x/*` → `x/**`."""
+    out = []
+    for pattern in patterns:
+        body = pattern[1:] if pattern.startswith("./") else pattern
+        out.append(body + "*" if body.endswith("/*") else body)
+    return out
+
+
+def files_spec(patterns: list[str], is_dir) -> pathspec.PathSpec:
+    """npm-packlist's reading of `files` as ignore rules (a path matching them is not shipped): everything
+    excluded (`*`), then each entry re-included; `./x` is
+    anchored at the package root (`/x`), `x/*` means `x/**`, and an entry that names a directory includes its
+    contents (`is_dir(entry)` says which)."""
+    lines = ["*"]
+    for body in _entries(patterns):
+        if body.startswith("!"):
+            lines.append(body.lstrip("!"))  # npm inverts every entry: a negated one excludes
+            continue
+        lines.append("!" + body)
+        if is_dir(body.strip("/")):
+            lines.append("!" + body.rstrip("/") + "/**")
+    return pathspec.PathSpec.from_lines("gitignore", lines)
+
+
 def expected_files(ecosystem: str, context: CompareContext) -> list[str]:
     """Repository paths the package's file list includes (npm `files`); empty when there is no such list."""
     if ecosystem != "npm" or context.manifest is None:
@@ -22,19 +49,29 @@ def expected_files(ecosystem: str, context: CompareContext) -> list[str]:
     patterns = context.manifest.data.get("files")
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         return []
-    lines = []
-    for pattern in patterns:
-        negated, body = pattern.startswith("!"), pattern.lstrip("!").lstrip("./").rstrip("/")
-        if not body:
-            continue
-        lines += [("!" if negated else "") + body, ("!" if negated else "") + body + "/**"]
-    spec = pathspec.PathSpec.from_lines("gitignore", lines)
     root = context.content_root
-    found = []
-    for path in context.source_files:
-        if not path.startswith(root):
-            continue
-        rel = path[len(root):]
-        if spec.match_file(rel) and not NPM_NEVER_SHIPPED.match_file(rel):
-            found.append(path)
-    return sorted(found)
+    relative = [p[len(root):] for p in context.source_files if p.startswith(root)]
+    directories = {d for rel in relative for d in _parents(rel)}
+    spec = files_spec(patterns, lambda entry: entry in directories)
+    entries = [e.strip("/").split("/") for e in _entries(patterns) if not e.startswith("!")]
+    walked = {d for d in directories if not spec.match_file(d + "/") or _may_hold(d, entries)}
+    return sorted(root + rel for rel in relative
+                  if not spec.match_file(rel) and not NPM_NEVER_SHIPPED.match_file(rel)
+                  and all(d in walked for d in _parents(rel)))
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _may_hold(directory: str, entries: list[list[str]]) -> bool:
+    """Whether an entry with a directory part could match inside `directory`: npm walks an excluded directory
+    only then (as in git, a file whose parent directory is excluded is not re-included)."""
+    parts = directory.split("/")
+    for segments in entries:
+        prefix = segments[:-1]
+        if prefix and all(seg == "**" or fnmatch.fnmatchcase(part, seg)
+                          for part, seg in zip(parts, prefix, strict=False)):
+            return True
+    return False

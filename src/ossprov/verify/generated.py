@@ -7,24 +7,31 @@ faithful, but it can catch the common injections:
 - every module a generated file loads (`require("x")`, `import ... from "x"`) must be named somewhere in
   the source (or in the embedded sources of its source map): injected code loading `child_process` or a new
   dependency is caught even inside a minified bundle;
-- a source map's `sourcesContent` must equal the repository files it names; when it does, and the bundle
-  loads nothing the sources don't, the file's evidence is upgraded.
+- a source map's `sourcesContent` must equal the repository files it names, and the generated file must be
+  consistent with the map (`ossprov.verify.sourcemap`: all code mapped, mapped code made of its source's
+  words); then, when the bundle loads nothing the sources don't, the map vouches for the file. Code the map
+  does not account for is high (OSP123); generated code without a map stays medium until a rebuild.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import posixpath
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from ossprov.ecosystems.interface import CompareContext, Comparison
 from ossprov.model import FileResult, FileStatus, Finding, Severity
+from ossprov.verify import sourcemap
 
 JS_OUTPUT = (".js", ".mjs", ".cjs", ".jsx")
 DECLARATIONS = (".d.ts", ".d.mts", ".d.cts", ".d.ts.map")
 OUTPUT_DIRS = frozenset({"dist", "lib", "build", "es", "esm", "cjs", "umd", "out", "bundle", "bundles", "min",
                          "module", "commonjs", "types", "typings", "compiled"})
+SOURCE_DIRS = frozenset({"src", "source", "lib", "ts", "mjs", "commonjs", "node"})
 SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs", ".coffee", ".vue", ".svelte")
 BUILD_CONFIGS = ("tsconfig.json", "tsconfig.build.json", "tsconfig.base.json", "babel.config.js", "babel.config.json",
                  "babel.config.mjs", "babel.config.cjs", ".babelrc", "rollup.config.js", "rollup.config.mjs",
@@ -101,9 +108,9 @@ def source_corpus(context: CompareContext) -> str:
 def _declared_dependencies(context: CompareContext) -> set[str]:
     doc = context.manifest.data if context.manifest else {}
     deps: set[str] = set()
-    for field in ("dependencies", "peerDependencies", "optionalDependencies", "devDependencies"):
-        if isinstance(doc.get(field), dict):
-            deps |= set(doc[field])
+    for name in ("dependencies", "peerDependencies", "optionalDependencies", "devDependencies"):
+        if isinstance(doc.get(name), dict):
+            deps |= set(doc[name])
     return deps
 
 
@@ -127,7 +134,7 @@ def unexplained_modules(text: str, corpus: str, declared: set[str]) -> list[str]
     return missing
 
 
-def _load_map(path: str, data: bytes, context: CompareContext) -> dict[str, Any] | None:
+def _load_map(path: str, data: bytes, context: CompareContext) -> tuple[str, dict[str, Any]] | None:
     candidates = [path + ".map"]
     tail = data[-4096:].decode("utf-8", "replace")
     m = re.search(r"[#@] sourceMappingURL=([^\s'\"]+)", tail)
@@ -140,37 +147,87 @@ def _load_map(path: str, data: bytes, context: CompareContext) -> dict[str, Any]
                 doc = json.loads(f.data)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 return None
-            return doc if isinstance(doc, dict) else None
+            return (candidate, doc) if isinstance(doc, dict) else None
     return None
 
 
-def check_source_map(map_path: str, doc: dict[str, Any], context: CompareContext) -> tuple[int, list[str], str]:
-    """(sources matched, sources that differ from the repository, embedded sources text)."""
+@dataclass
+class MapSources:
+    """What a source map's `sources` are at the commit."""
+
+    matched: int = 0
+    differ: list[str] = field(default_factory=list)
+    """Repository paths whose embedded `sourcesContent` differs from the repository."""
+    embedded: str = ""
+    """The embedded sources' text (what the generated code may mention)."""
+    verified: dict[str, str] = field(default_factory=dict)
+    """Each source as the map names it (sourceRoot applied) → the repository's text of it."""
+
+
+def _below(path: str, dirs: frozenset[str]) -> str:
+    """The path without its extension and its leading directories named in `dirs` (`dist/cjs/a/b.js` → `a/b`)."""
+    parts = _stem_path(path).split("/")
+    while len(parts) > 1 and parts[0] in dirs:
+        parts.pop(0)
+    return "/".join(parts)
+
+
+def _stem_path(path: str) -> str:
+    return posixpath.join(posixpath.dirname(path), _stem(path))
+
+
+def best_source(output: str, candidates: list[str], context: CompareContext) -> str | None:
+    """The source file a build output comes from when several of that name exist (a repository may carry a
+    second copy of its sources, such as a `deno/` tree): the one whose path below its source directory is the
+    output's path below its output directory, then one under the package's `src/`, then the shortest path."""
+    prefix = context.subdir + "/" if context.subdir else ""
+    tail = _below(output, OUTPUT_DIRS | SOURCE_DIRS)
+
+    def rank(candidate: str) -> tuple[int, int, int, str]:
+        rel = candidate[len(prefix):] if candidate.startswith(prefix) else candidate
+        return (0 if _below(rel, SOURCE_DIRS) == tail else 1, 0 if rel.startswith("src/") else 1, rel.count("/"),
+                rel)
+
+    return min(candidates, key=rank, default=None)
+
+
+def _repo_path(src: str, map_path: str, by_name: dict[str, list[str]], context: CompareContext) -> str | None:
+    clean = re.sub(r"^[a-z]+://(/?[^/]*/)?", "", src).lstrip("./")
+    base = posixpath.normpath(posixpath.join(context.content_root + posixpath.dirname(map_path), src))
+    for option in (base, (context.subdir + "/" if context.subdir else "") + clean):
+        if option in context.source_files:
+            return option
+    return best_source(map_path, by_name.get(posixpath.basename(clean), []), context)
+
+
+def check_source_map(map_path: str, doc: dict[str, Any], context: CompareContext) -> MapSources:
+    """Find each source the map names in the repository and compare its embedded content with it; a source
+    without embedded content is taken from the repository."""
     sources, contents = doc.get("sources") or [], doc.get("sourcesContent") or []
+    root = doc.get("sourceRoot")
     if not isinstance(sources, list) or not isinstance(contents, list):
-        return 0, [], ""
-    by_suffix: dict[str, str] = {}
+        return MapSources()
+    by_name: dict[str, list[str]] = {}
     for repo_path in _subdir_files(context):
-        by_suffix.setdefault(posixpath.basename(repo_path), repo_path)
-    wanted: dict[str, str] = {}
-    for src, content in zip(sources, contents, strict=False):
-        if not isinstance(src, str) or not isinstance(content, str) or "node_modules" in src:
+        by_name.setdefault(posixpath.basename(repo_path), []).append(repo_path)
+    wanted: dict[str, tuple[str, str | None]] = {}
+    for src, content in itertools.zip_longest(sources, contents[: len(sources)]):
+        if not isinstance(src, str) or "node_modules" in src:
             continue
-        clean = re.sub(r"^[a-z]+://(/?[^/]*/)?", "", src).lstrip("./")
-        base = posixpath.normpath(posixpath.join(context.content_root + posixpath.dirname(map_path), src))
-        for option in (base, (context.subdir + "/" if context.subdir else "") + clean):
-            if option in context.source_files:
-                wanted[option] = content
-                break
-        else:
-            match = by_suffix.get(posixpath.basename(clean))
-            if match:
-                wanted[match] = content
-    actual = context.read_many(wanted)
-    matched = [p for p, c in wanted.items() if actual.get(p, b"").decode("utf-8", "replace") == c]
-    differ = [p for p in wanted if p not in matched]
-    embedded = "\n".join(c for c in contents if isinstance(c, str))
-    return len(matched), differ, embedded
+        found = _repo_path(src, map_path, by_name, context)
+        if found:
+            named = os.path.join(root, src) if isinstance(root, str) else src
+            wanted[named] = (found, content if isinstance(content, str) else None)
+    actual = context.read_many({p for p, _ in wanted.values()})
+    out = MapSources(embedded="\n".join(c for c in contents if isinstance(c, str)))
+    for named, (repo_path, content) in wanted.items():
+        text = actual.get(repo_path, b"").decode("utf-8", "replace")
+        if content is not None and content != text:
+            out.differ.append(repo_path)
+            continue
+        out.matched += 1
+        out.verified[named] = text
+    return out
 
 
 def explain_js_output(path: str, data: bytes, context: CompareContext, build_scripts: list[str]) -> Comparison | None:
@@ -186,7 +243,8 @@ def explain_js_output(path: str, data: bytes, context: CompareContext, build_scr
         return None
     in_output_dir = top in OUTPUT_DIRS
     stem = _stem(path)
-    counterpart = next((p for p in _subdir_files(context) if _stem(p) == stem and p.endswith(SOURCE_EXTS)), None)
+    counterpart = best_source(path, [p for p in _subdir_files(context) if _stem(p) == stem
+                                     and p.endswith(SOURCE_EXTS)], context)
     if not in_output_dir and counterpart is None:
         return None
     origin = f"compiled from {counterpart}" if counterpart else f"build output in {top}/"
@@ -200,14 +258,25 @@ def explain_js_output(path: str, data: bytes, context: CompareContext, build_scr
     corpus = source_corpus(context)
     findings: list[Finding] = []
     reason = f"{origin}; {why_built}"
-    source_map = _load_map(path, data, context)
+    loaded = _load_map(path, data, context)
     vouched = False
-    if source_map is not None:
-        matched, differ, embedded = check_source_map(path, source_map, context)
-        corpus = corpus + "\n" + embedded + "\n" + " ".join(str(n) for n in source_map.get("names") or [])
-        if matched and not differ:
-            reason += f"; its source map embeds {matched} source file(s), all identical to the repository"
-            vouched = True
+    if loaded is not None:
+        map_path, source_map = loaded
+        sources = check_source_map(map_path, source_map, context)
+        corpus = corpus + "\n" + sources.embedded + "\n" + " ".join(str(n) for n in source_map.get("names") or [])
+        if sources.matched and not sources.differ:
+            consistency = sourcemap.check(text, context.tree.files[map_path].data.decode("utf-8", "replace"),
+                                          sources.verified)
+            if consistency.consistent:
+                reason += (f"; its source map names {sources.matched} source file(s), all identical to the "
+                           f"repository, and {consistency.detail}")
+                vouched = True
+            elif consistency.unchecked:
+                reason += f"; its source map cannot vouch for it: {consistency.detail}"
+            else:
+                findings.append(Finding(Severity.HIGH, "OSP123", path,
+                                        f"generated code is not consistent with its source map {map_path}: "
+                                        f"{consistency.detail} (injected code?)"))
     missing = unexplained_modules(text, corpus, _declared_dependencies(context))
     if missing:
         vouched = False
@@ -228,10 +297,10 @@ def _explain_map(path: str, data: bytes, context: CompareContext, origin: str) -
         return Comparison(FileResult(path, FileStatus.GENERATED, None, f"source map ({origin}); not valid JSON"))
     if not isinstance(doc, dict):
         return Comparison(FileResult(path, FileStatus.GENERATED, None, f"source map ({origin})"))
-    matched, differ, _ = check_source_map(path, doc, context)
+    sources = check_source_map(path, doc, context)
     findings = tuple(
         Finding(Severity.HIGH, "OSP122", path, f"source map embeds a version of {p} that differs from the repository")
-        for p in differ
+        for p in sources.differ
     )
-    reason = f"source map ({origin}); {matched} embedded source(s) identical to the repository"
+    reason = f"source map ({origin}); {sources.matched} source(s) identical to the repository"
     return Comparison(FileResult(path, FileStatus.GENERATED, None, reason), findings)

@@ -26,12 +26,18 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP114": ("entry-point-changed", "The published manifest points its entry points elsewhere."),
     "OSP115": ("manifest-fields-changed", "The published manifest differs from the repository's."),
     "OSP116": ("embedded-commit-mismatch", "A commit embedded in the artifact differs from the pinned commit."),
+    "OSP117": ("manifest-confusion", "The registry's version metadata, which npm installs from, differs from the "
+               "tarball's package.json."),
     "OSP121": ("generated-loads-unknown-module", "Generated code loads a module the source never names."),
     "OSP122": ("source-map-mismatch", "A source map embeds source that differs from the repository."),
+    "OSP123": ("source-map-inconsistent", "Generated code that its source map does not account for."),
+    "OSP124": ("class-strings-unaccounted", "A compiled class holds strings its sources lack, where constants of "
+               "other classes or a template's filled-in values may account for them."),
     "OSP130": ("core-metadata-missing", "The Python artifact has no core metadata."),
     "OSP131": ("pth-file", "A .pth file in a wheel runs code at every interpreter start."),
     "OSP132": ("wheel-record", "A wheel file is missing from RECORD or does not match its hash."),
     "OSP133": ("core-metadata-identity", "The core metadata names another project or version."),
+    "OSP135": ("dist-info-unexpected-file", "A wheel's .dist-info holds a file no build backend writes."),
     "OSP140": ("archive-entry-refused", "An archive entry was refused (traversal, link, device, bad name)."),
     "OSP150": ("borrowed-repository", "The declared repository holds another package, none of this one's files."),
     "OSP301": ("rebuild-code-differs", "A code file differs from its rebuild."),
@@ -48,6 +54,8 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP601": ("weak-practices", "The source repository scores below 3/10 on the OpenSSF Scorecard checks."),
     "OSP201": ("generated-needs-rebuild", "Generated code that only a rebuild can vouch for."),
     "OSP202": ("generated-vouched", "Generated code whose source map matches the repository."),
+    "OSP204": ("shaded-class", "A class relocated from a dependency (maven-shade-plugin): verify that dependency."),
+    "OSP203": ("build-step", "A file a named build step made from the source (the evidence is given)."),
 }
 
 
@@ -74,7 +82,7 @@ def findings_for(result: FileResult) -> list[Finding]:
 
 def aggregate_generated(results: list[FileResult], findings: list[Finding]) -> list[Finding]:
     """One medium finding for the generated code files that nothing vouched for (a rebuild is needed)."""
-    vouched = {f.path for f in findings if f.rule in ("OSP202", "OSP121", "OSP122")}
+    vouched = {f.path for f in findings if f.rule in ("OSP202", "OSP203", "OSP204", "OSP121", "OSP122", "OSP123")}
     pending = [r.path for r in results if r.status is FileStatus.GENERATED and is_code(r.path)
                and r.path not in vouched and not r.path.endswith((".d.ts", ".d.mts", ".d.cts", "/package.json"))]
     if not pending:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ossprov import __version__
-from ossprov.cache import atomic_write, file_digests
+from ossprov.atomic import atomic_write
+from ossprov.cache import file_digests
 from ossprov.model import LocateResult, to_json
 from ossprov.verify.rebuild import Outcome, RebuildResult
 

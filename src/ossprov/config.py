@@ -219,7 +219,7 @@ def _remembered(name: str, facts: list, files: list[Path], ask: Callable[[], str
     except OSError:
         value = ask()
         if value and value.startswith(("http://", "https://")):
-            from ossprov.cache import atomic_write
+            from ossprov.atomic import atomic_write
 
             with contextlib.suppress(OssprovError):  # an unwritable cache only costs the next run one more ask
                 atomic_write(memo, value.encode())

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ossprov import __version__
-from ossprov.cache import MetadataCache, file_digests, partial_path, storage_errors
+from ossprov.atomic import partial_path, storage_errors
+from ossprov.cache import MetadataCache, file_digests
 from ossprov.config import settings
 from ossprov.deadline import end_of
 from ossprov.errors import DeadlineError, NotFoundError, OfflineError, RegistryError

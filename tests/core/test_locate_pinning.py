@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import sys
 import pytest
 
 from ossprov.fixtures.world import World
+from tests.conftest import only_result
 from tests.core import pinning_cases as cases
 
 
@@ -161,7 +161,6 @@ def test_same_subdirectory_and_commit_on_every_run(world: World) -> None:
     for seed in ("1", "2", "3", "4", "5"):
         out = subprocess.run([sys.executable, "-m", "ossprov", "locate", case.located.purl, "--format", "json"],
                              env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True)
-        doc = json.loads(out.stdout)
-        doc = doc[0] if isinstance(doc, list) else doc
+        doc = only_result(out.stdout)
         answers.add((doc["repository"]["subdir"], doc["commit"]))
     assert answers == {(case.located.repository.subdir if case.located.repository else None, case.commit)}

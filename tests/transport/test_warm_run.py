@@ -3,7 +3,6 @@ cache and says what it could not check."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ossprov.fixtures.world import World
-from tests.conftest import npm_project
+from tests.conftest import npm_project, only_result
 
 MAX_WARM_GIT_PROCESSES = 1
 """One `cat-file --batch-command`: refs, trees and history queries come from the clone's saved state."""
@@ -56,7 +55,7 @@ def test_warm_verify_makes_no_request_and_few_git_processes(world: World, git_lo
     git_log.unlink()
     warm = _verify(purl)
     assert warm.returncode == 0, warm.stderr
-    assert json.loads(warm.stdout)["verdict"] == json.loads(cold.stdout)["verdict"] == "faithful"
+    assert only_result(warm.stdout)["verdict"] == only_result(cold.stdout)["verdict"] == "faithful"
     assert world.server.requests == []
     calls = git_log.read_text().splitlines()
     assert len(calls) <= MAX_WARM_GIT_PROCESSES, calls

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ossprov.cache import atomic_write
+from ossprov.atomic import atomic_write
 from ossprov.store import Store
 from ossprov.store.results import STAGES, export_rows, prune, stats
 

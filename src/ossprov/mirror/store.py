@@ -24,7 +24,8 @@ from urllib.parse import quote, unquote
 
 from packaging.utils import canonicalize_name
 
-from ossprov.cache import atomic_write, file_digests
+from ossprov.atomic import atomic_write
+from ossprov.cache import file_digests
 from ossprov.config import settings
 from ossprov.errors import InputError
 

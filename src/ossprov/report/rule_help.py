@@ -68,16 +68,26 @@ HELP: dict[str, RuleHelp] = {
                        "differs from the commit the package was pinned to.",
                        "Check which commit the release was built from; the artifact may come from an "
                        "unpublished commit."),
+    "OSP117": RuleHelp(Severity.HIGH, "The registry's version metadata, which npm installs from (dependencies, "
+                       "install scripts, bin, os/cpu), differs from the package.json inside the tarball that a "
+                       "review reads: manifest confusion.", _TAMPER),
     "OSP121": RuleHelp(Severity.HIGH, "Generated code (a bundle, compiled output) loads a module that the source "
                        "never names: the classic shape of code injected into build output.", _TAMPER),
     "OSP122": RuleHelp(Severity.HIGH, "A source map embeds source that differs from the repository, or its "
                        "generated file is not consistent with the map.", _TAMPER),
+    "OSP123": RuleHelp(Severity.HIGH, "Generated code that its source map does not account for: code that no "
+                       "mapping covers, or mapped code whose words are not in the source it points at. A map that "
+                       "matches the repository says nothing about a .js edited after the build.", _TAMPER),
+    "OSP124": RuleHelp(Severity.MEDIUM, "A compiled class holds strings its source lacks, where inlined constants "
+                       "of other classes or a template's filled-in values could explain them.", _REBUILD),
     "OSP130": RuleHelp(Severity.HIGH, "The Python artifact has no core metadata (PKG-INFO or METADATA).", _TAMPER),
     "OSP131": RuleHelp(Severity.HIGH, "A `.pth` file in a wheel runs code at every interpreter start.", _TAMPER),
     "OSP132": RuleHelp(Severity.HIGH, "A wheel file is missing from RECORD or does not match its recorded hash: "
                        "the wheel was changed after it was built.", _TAMPER),
     "OSP133": RuleHelp(Severity.HIGH, "The core metadata names another project or version than the release.",
                        _TAMPER),
+    "OSP135": RuleHelp(Severity.HIGH, "A wheel's .dist-info directory holds a file no build backend writes (an "
+                       "extra module there is installed and importable).", _TAMPER),
     "OSP140": RuleHelp(Severity.HIGH, "An archive entry was refused: path traversal, an absolute path, a link "
                        "pointing out, a device file or an undecodable name. Archives built by packaging tools "
                        "never contain these.", _TAMPER),
@@ -88,6 +98,11 @@ HELP: dict[str, RuleHelp] = {
                        "consistent with the file, no template or build rule that reproduces it.", _REBUILD),
     "OSP202": RuleHelp(Severity.INFO, "Generated code vouched for by evidence about that file (a source map "
                        "consistent with it).", "None: informational."),
+    "OSP203": RuleHelp(Severity.INFO, "A file a named build step made from the source (Maven resource filtering, "
+                       "a java-templates or replacer template, flit's generated setup.py), with the evidence checked.",
+                       "None: informational."),
+    "OSP204": RuleHelp(Severity.MEDIUM, "A class relocated from a dependency by maven-shade-plugin: its source is "
+                       "that dependency's, not this repository's.", "Verify the shaded dependency's own release."),
     "OSP301": RuleHelp(Severity.HIGH, "A code file differs from the result of rebuilding the package from the "
                        "pinned commit in the sandbox.", _TAMPER),
     "OSP302": RuleHelp(Severity.MEDIUM, "A non-code file differs from its rebuild.", _REVIEW),

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ossprov.cache import atomic_write, storage_errors
+from ossprov.atomic import atomic_write, storage_errors
 from ossprov.config import settings
 from ossprov.deadline import end_of, left
 from ossprov.errors import GitError, OfflineError, OssprovError, StorageError

@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ossprov.cache import atomic_write
+from ossprov.atomic import atomic_write
 from ossprov.source.git import Repo
 
 INDEX_FORMAT = 2

@@ -20,7 +20,7 @@ from itertools import repeat
 from operator import methodcaller
 from pathlib import Path
 
-from ossprov.cache import atomic_write
+from ossprov.atomic import atomic_write
 from ossprov.config import settings
 from ossprov.errors import InputError
 from ossprov.threats import keyindex, names

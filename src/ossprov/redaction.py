@@ -15,6 +15,9 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 MASK = "***"
 _URL = re.compile(r"""[a-z][a-z0-9+.-]*://[^\s<>"'`]+""", re.I)
 _SECRET_KEY = re.compile(r"token|secret|passw|pwd|auth|key|sig|credential|session|code|x-amz-|x-goog-", re.I)
+_SECRET_PARAM = re.compile(r"(?<=[?&;])([\w.-]*(?:token|secret|passw|auth|apikey|api_key|signature|credential)[\w.-]*)"
+                           r"=[^&\s\"'#<>]+", re.I)
+"""`?access_token=...` outside a URL (a file name cut from one): the value is masked wherever it appears."""
 _TOKEN_LIKE = re.compile(r"^(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9_.~+/=-]{24,}$")
 """A value that reads like a token whatever its key is called (a bare `?t=ghp_...`)."""
 
@@ -46,7 +49,10 @@ def redact_url(url: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """`text` with every URL in it passed through `redact_url`; text without URLs is returned as is."""
-    if "://" not in text:
-        return text
-    return _URL.sub(lambda m: redact_url(m.group(0)), text)
+    """`text` with every URL in it passed through `redact_url`, and secret-looking `?key=value` parameters
+    masked wherever they are; text with neither is returned as is."""
+    if "://" in text:
+        text = _URL.sub(lambda m: redact_url(m.group(0)), text)
+    if "=" in text:
+        text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    return text

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
+from ossprov.redaction import redact_text
 from ossprov.store.database import Store
 from ossprov.store.models import Batch, Job
 from ossprov.store.results import save_results, stored_stages
@@ -196,7 +197,7 @@ def finish(
 
 def fail(store: Store, claim: Claim, error: str, *, seconds: float | None = None) -> bool:
     """Mark the job failed with a one-line reason; False when the lease was lost."""
-    reason = " ".join(error.split())[:2000] or "failed"
+    reason = redact_text(" ".join(error.split()))[:2000] or "failed"
     with store.write() as conn:
         result = conn.execute(
             update(Job).where(_held(claim)).values(

@@ -23,6 +23,7 @@ from packageurl import PackageURL
 
 from ossprov.ecosystems.common import sri_to_hex
 from ossprov.errors import InputError
+from ossprov.safefile import read_limited
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Largest dependency file read: lockfiles of huge monorepos are tens of MiB; beyond this it is not one."""
@@ -215,14 +216,9 @@ def merge_results(results: Iterable[ParseResult]) -> ParseResult:
 
 
 def read_source(path: Path, display: str, root: Path) -> Source:
-    """Read a dependency file as UTF-8 (a byte-order mark is dropped: Windows tools write one)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{display}: {size} bytes is too large for a dependency file")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{display}: cannot read: {exc.strerror or exc}") from None
+    """Read a dependency file as UTF-8 (a byte-order mark is dropped: Windows tools write one). A FIFO, a
+    device or a symlink to one is refused, and reading stops at MAX_FILE_BYTES (see `ossprov.safefile`)."""
+    data = read_limited(path, MAX_FILE_BYTES, what=display)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -291,7 +287,7 @@ def require(src: Source, value: Any, kind: type, what: str, line: int | None = N
     return value
 
 
-_KIND_NAMES = {dict: "a mapping", list: "a list", str: "a string"}
+_KIND_NAMES: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
 
 
 # --- digests ---------------------------------------------------------------------------------------------

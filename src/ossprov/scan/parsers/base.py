@@ -23,6 +23,7 @@ from packageurl import PackageURL
 
 from ossprov.ecosystems.common import sri_to_hex
 from ossprov.errors import InputError
+from ossprov.purls import length_problem, shown
 from ossprov.safefile import read_limited
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -137,6 +138,10 @@ class Collector:
         resolved_url: str | None = None,
         allowed: Iterable[tuple[str, str]] = (),
     ) -> None:
+        problem = length_problem(name, version)
+        if problem:  # one absurd entry is reported, not fatal to the rest of the file
+            self.skip(shown(name, 80)[1:-1], line, problem)
+            return
         self.dependencies.append(
             Dependency(
                 purl=make_purl(purl_type, name, version),

@@ -50,6 +50,11 @@ class RepoUrl:
     host: str = ""
 
 
+def valid_host(host: str) -> bool:
+    """A DNS name or an IP address, lowercase, not starting with `-`."""
+    return bool(_HOST.match(host))
+
+
 def unsafe_reason(url: str, *, schemes: tuple[str, ...] = ("https", "http", "git", "ssh"),
                   credentials: bool = False) -> str | None:
     """Why a URL taken from metadata may not be cloned or fetched, or None when it may.
@@ -71,7 +76,7 @@ def unsafe_reason(url: str, *, schemes: tuple[str, ...] = ("https", "http", "git
             host, _port = parts.hostname or "", parts.port
         except ValueError:
             return "has a malformed port"
-        if not host or not _HOST.match(host) or "%" in parts.netloc.rpartition("@")[2]:
+        if not host or not valid_host(host) or "%" in parts.netloc.rpartition("@")[2]:
             return "has no valid host name"
         if parts.password is not None and not credentials:
             return "carries credentials"

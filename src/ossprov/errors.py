@@ -6,7 +6,6 @@ and still gets a one-line message, with exit code 4.
 
 from __future__ import annotations
 
-
 MAX_MESSAGE = 800
 """Characters of a message: enough for a reason and a path, not for a 200 KB registry answer echoed back."""
 

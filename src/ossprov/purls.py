@@ -10,7 +10,6 @@ from packageurl import PackageURL
 
 from ossprov.errors import InputError
 
-
 MAX_PURL = 2048
 MAX_NAME = 512
 """Name with namespace: npm allows 214 characters, Maven group:artifact pairs stay far below this."""

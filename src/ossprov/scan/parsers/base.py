@@ -78,6 +78,11 @@ class Skipped:
     """The entry as the file names it (package name, requirement line)."""
     reason: str
 
+    def record(self) -> dict[str, Any]:
+        """The JSON form every report format carries for an entry it did not verify."""
+        return {"entry": self.entry, "file": self.location.file, "line": self.location.line,
+                "reason": self.reason}
+
 
 @dataclass(frozen=True)
 class ParseResult:

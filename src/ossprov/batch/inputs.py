@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from ossprov.errors import InputError
+from ossprov.purls import length_problem
 from ossprov.store.results import STAGES
 
 
@@ -36,6 +37,10 @@ def read_purls(lines: Iterable[str]) -> tuple[list[str], list[InvalidLine]]:
             continue
         if not purl.version:
             invalid.append(InvalidLine(number, text[:200], "no version (add @VERSION)"))
+            continue
+        problem = length_problem(f"{purl.namespace or ''}/{purl.name}".lstrip("/"), purl.version)
+        if problem:  # one absurd line is reported, the rest of the batch runs
+            invalid.append(InvalidLine(number, text[:200], problem))
             continue
         purls[purl.to_string()] = None
     return list(purls), invalid

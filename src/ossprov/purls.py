@@ -16,6 +16,13 @@ MAX_NAME = 512
 MAX_VERSION = 256
 
 
+def shorten(text: str, limit: int = 120) -> str:
+    """`text` on one line, cut to `limit` characters with the full length said: what a message may echo of
+    input that can be any size."""
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= limit else f"{one_line[:limit]}... ({len(text)} characters)"
+
+
 def shown(text: str, limit: int = 120) -> str:
     """`text` quoted for a one-line message, cut to `limit` characters with the full length said."""
     one_line = " ".join(text.split())
@@ -41,7 +48,7 @@ def parse_purl(text: str, *, require_version: bool = True) -> PackageURL:
     try:
         purl = PackageURL.from_string(text)
     except ValueError as exc:
-        raise InputError(f"malformed package URL {shown(text)}: {shown(str(exc), 200)[1:-1]}") from None
+        raise InputError(f"malformed package URL {shown(text)}: {shorten(str(exc), 200)}") from None
     if not purl.name:
         raise InputError(f"package URL {shown(text)} has no name")
     if require_version and not purl.version:

@@ -56,3 +56,17 @@ def test_a_large_regular_file_stops_at_the_limit_whatever_its_claimed_size(tmp_p
     with big.open("wb") as f:
         f.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
     _one_line_input_error(ossprov("scan", str(big), "--no-db", timeout=120), "larger than")
+
+
+def test_a_purl_list_is_read_up_to_a_limit() -> None:
+    from ossprov.batch.inputs import read_lines
+    from ossprov.errors import InputError
+
+    with open("/dev/zero", encoding="utf-8") as endless, pytest.raises(InputError, match="longer than 1 MiB"):
+        read_lines(endless, limit=1 << 20)
+
+
+@pytest.mark.xfail(strict=True, reason="commands/batch.py reads its FILE with source.read(): the integrator "
+                                       "calls batch.inputs.read_lines there (see the hostile report)")
+def test_batch_dev_zero_is_refused_within_the_memory_bound() -> None:
+    _one_line_input_error(ossprov("batch", "/dev/zero", timeout=60), "longer than")

@@ -73,3 +73,17 @@ def test_artifact_locations_are_checked_by_the_same_validator() -> None:
     urls.check_artifact_location("file:///srv/m2/g/a/1/a-1.jar", ["file:///srv/m2/"])
     with pytest.raises(RegistryError):
         urls.check_artifact_location("file:///srv/m2/../../etc/passwd", ["file:///srv/m2/"])
+
+
+@pytest.mark.xfail(strict=True, reason="pipeline._check_location does not call urls.check_artifact_location yet: "
+                                       "the integrator replaces its body with that call (see the hostile report)")
+def test_an_artifact_url_with_dot_segments_is_refused_through_the_cli(world: World, isolated: Path) -> None:
+    repo, pkg = world.npm_project("acme/dotted", "dotted", "1.0.0")
+    repo.commit("release")
+    world.publish_npm(world.npm_pack(pkg))
+    doc = world.packuments["dotted"]
+    dist = doc["versions"]["1.0.0"]["dist"]
+    dist["tarball"] = dist["tarball"].replace("/npm-tarballs/", "/npm-tarballs/x/%2e%2e/")
+    (world.root / "registry" / "npm" / "dotted").write_text(json.dumps(doc))
+    proc = ossprov("verify", "pkg:npm/dotted@1.0.0")
+    assert proc.returncode == 3 and "'..' segment" in proc.stderr, proc.stderr

@@ -23,7 +23,7 @@ from packageurl import PackageURL
 
 from ossprov.ecosystems.common import sri_to_hex
 from ossprov.errors import InputError
-from ossprov.purls import length_problem, shown
+from ossprov.purls import length_problem, shorten
 from ossprov.safefile import read_limited
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -145,7 +145,7 @@ class Collector:
     ) -> None:
         problem = length_problem(name, version)
         if problem:  # one absurd entry is reported, not fatal to the rest of the file
-            self.skip(shown(name, 80)[1:-1], line, problem)
+            self.skip(shorten(name, 80), line, problem)
             return
         self.dependencies.append(
             Dependency(

@@ -12,7 +12,6 @@ from ossprov.errors import InputError
 from ossprov.purls import length_problem
 from ossprov.store.results import STAGES
 
-
 MAX_INPUT_CHARS = 256 << 20
 """A purl list of a few million packages fits; `/dev/zero` given as the list does not fill memory."""
 

@@ -10,6 +10,7 @@ import multiprocessing.connection
 import os
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ossprov.batch.worker import WorkOptions, dask_task, local_worker
 from ossprov.errors import InputError, OssprovError
@@ -72,6 +73,20 @@ def _no_worker_wait() -> float:
         raise InputError(f"OSSPROV_DASK_WORKER_WAIT must be a number of seconds, got {raw!r}") from None
 
 
+def _ship_environment(client: Any) -> None:
+    """Register the plugin carrying the shell's settings. Its module travels by value, so workers running
+    another ossprov version (or none importable under that name) still apply it."""
+    import cloudpickle
+
+    from ossprov.batch import dask_env
+
+    cloudpickle.register_pickle_by_value(dask_env)
+    try:
+        client.register_plugin(dask_env.ShippedEnvironment(dask_env.shipped_environment()))
+    except Exception as exc:  # raised on the workers, re-raised here: any type
+        raise ClusterError(f"the Dask workers cannot take this shell's settings: {exc}") from None
+
+
 def run_dask(
     opts: WorkOptions, job_ids: Sequence[int], workers: int, scheduler: str | None, tick: Callable[[], None]
 ) -> None:
@@ -91,9 +106,7 @@ def run_dask(
                                dashboard_address=":0", silence_logs=logging.CRITICAL)
     try:
         with Client(scheduler or cluster, timeout=30) as client:
-            from ossprov.batch.dask_env import ShippedEnvironment, shipped_environment
-
-            client.register_plugin(ShippedEnvironment(shipped_environment()))
+            _ship_environment(client)
             futures = client.map(dask_task, list(job_ids), opts=opts, pure=False, retries=3)
             alone_since: float | None = None
             while not all(f.done() for f in futures):

@@ -13,7 +13,8 @@ MEMORY_LIMIT = 2 << 30
 reading /dev/zero into memory or parsing a hostile document without bounds would take."""
 
 
-def _limits() -> None:
+def limits() -> None:
+    """preexec_fn of every process a hostile test starts: the address-space bound."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
@@ -21,7 +22,7 @@ def ossprov(*args: str, timeout: float = 120, env: dict[str, str] | None = None,
             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m ossprov ARGS` as a user runs it, killed if it outlives `timeout` or its memory bound."""
     return subprocess.run([sys.executable, "-m", "ossprov", *args], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=_limits, env={**os.environ, **(env or {})}, input=stdin)
+                          timeout=timeout, preexec_fn=limits, env={**os.environ, **(env or {})}, input=stdin)
 
 
 def leaks(secret: str, proc: subprocess.CompletedProcess[str], *roots: Path) -> list[str]:

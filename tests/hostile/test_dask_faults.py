@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.hostile.conftest import limits
+
 distributed = pytest.importorskip("distributed")
 
 RUNNER = "tests.batch.fake_runner:run"
@@ -29,7 +31,7 @@ def _batch(tmp_path: Path, scheduler: str, env: dict[str, str]) -> subprocess.Po
     return subprocess.Popen(
         [sys.executable, "-m", "ossprov", "batch", str(source), "--engine", "dask", "--scheduler", scheduler,
          "--db", f"sqlite:///{tmp_path / 'results.sqlite'}", "--format", "json", "--timeout", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **env}, preexec_fn=limits)
 
 
 def _runs(log: Path) -> list[dict]:

@@ -78,9 +78,9 @@ def rebuilder() -> Rebuilder:
 
 def _summary(result: VerifyResult) -> dict[str, Any]:
     loc = result.locate
-    return {"counts": result.counts, "findings": to_json(list(result.findings)), "reason": result.reason,
-            "repository": loc.repository.url if loc.repository else None,
-            "subdir": loc.repository.subdir if loc.repository else None, "commit": loc.commit}
+    return to_json({"counts": result.counts, "findings": list(result.findings), "reason": result.reason,
+                    "repository": loc.repository.url if loc.repository else None,
+                    "subdir": loc.repository.subdir if loc.repository else None, "commit": loc.commit})
 
 
 def _refusal(result: VerifyResult) -> str | None:

@@ -23,17 +23,17 @@ _TOKEN_LIKE = re.compile(r"^(?=.*[0-9])(?=.*[A-Za-z])[A-Za-z0-9_.~+/=-]{24,}$")
 
 
 def redact_url(url: str) -> str:
-    """The URL without user info, and with the values of its secret-looking query parameters masked.
+    """The URL with its user info masked (`***@`) and the values of its secret-looking query parameters too.
 
     The host, path and harmless parameters (a gitweb `?p=repo.git`) stay, so the record still says where."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:  # not parseable as a URL: mask whatever sits between `://` and `@`
-        return re.sub(r"(://)[^/@\s]*@", r"\1", url)
+        return re.sub(r"(://)[^/@\s]*@", rf"\1{MASK}@", url)
     netloc = parts.netloc
-    if "@" in netloc:
-        netloc = netloc.rpartition("@")[2]
+    if "@" in netloc:  # the mask stays, so a reader knows credentials were used
+        netloc = f"{MASK}@{netloc.rpartition('@')[2]}"
     elif port is None and parts.hostname is None:
         return url
     query = parts.query

@@ -17,9 +17,10 @@ from packageurl import PackageURL
 from ossprov.cache import ArtifactCache, file_digests
 from ossprov.ecosystems.interface import Ecosystem, VersionInfo
 from ossprov.errors import ArchiveError, InputError, OssprovError, RegistryError, VersionRemovedError
-from ossprov.http import client, redact
+from ossprov.http import client
 from ossprov.model import ArtifactInfo, ArtifactRef, Evidence, PackageTree, Release
 from ossprov.purls import package_name
+from ossprov.source import urls
 
 Progress = Callable[[str], None]
 
@@ -108,7 +109,7 @@ def read_local(eco: Ecosystem, release: Release | None, path: Path) -> ReadArtif
 
 def read_published(eco: Ecosystem, ref: ArtifactRef, progress: Progress) -> ReadArtifact:
     """A registry file: downloaded into the cache (once), digest checked, read."""
-    _check_location(eco, ref.url)
+    urls.check_artifact_location(ref.url, eco.configured_local_bases())
     progress(f"downloading {ref.filename}")
     cache = ArtifactCache()
     path, digests = cache.fetch(ref.url, lambda dest: client().download(ref.url, dest))
@@ -136,13 +137,3 @@ def unread(ref: ArtifactRef, exc: OssprovError) -> ReadArtifact:
                         refused=isinstance(exc, ArchiveError))
 
 
-def _check_location(eco: Ecosystem, url: str) -> None:
-    """Registry answers are untrusted: an artifact is fetched over HTTP(S), or from a `file://` location only
-    under a registry the user configured as a directory (never a path a packument chose)."""
-    if url.startswith(("https://", "http://")):
-        return
-    if url.startswith("file://") and ".." not in url.split("/") and any(
-            url.startswith(base) for base in eco.configured_local_bases()):
-        return
-    raise RegistryError(f"the registry names the artifact at {redact(url)}: only http(s) locations (and the "
-                        "directories configured as registries) are followed")

@@ -6,11 +6,22 @@ and still gets a one-line message, with exit code 4.
 
 from __future__ import annotations
 
+from ossprov.redaction import redact_text
+
+MAX_MESSAGE = 800
+"""Characters of a message: enough for a reason and a path, not for a 200 KB registry answer echoed back."""
+
 
 class OssprovError(Exception):
-    """Base class: `exit_code` is what the CLI exits with."""
+    """Base class: `exit_code` is what the CLI exits with. The message is one line, of bounded length,
+    whatever text (a hostile file name, a registry's error body) was put in it, and credentials in URLs in it
+    are redacted (`ossprov.redaction`): messages are printed and stored as job errors."""
 
     exit_code = 4
+
+    def __str__(self) -> str:
+        text = redact_text(" ".join(super().__str__().split()))
+        return text if len(text) <= MAX_MESSAGE else f"{text[:MAX_MESSAGE]}... ({len(text)} characters)"
 
 
 class InputError(OssprovError):

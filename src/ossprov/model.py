@@ -13,6 +13,8 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from ossprov.redaction import redact_text
+
 
 class Severity(enum.StrEnum):
     """How bad a finding is; ordered so that `rank` compares."""
@@ -383,15 +385,18 @@ def from_json(cls: Any, data: Any) -> Any:
 
 
 def to_json(obj: Any) -> Any:
-    """Turn records into JSON-ready values: dataclasses to dicts, enums to values, tuples to lists."""
+    """Turn records into JSON-ready values: dataclasses to dicts, enums to values, tuples to lists; every
+    string has credentials redacted (`ossprov.redaction`), since every printed or stored record passes here."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, enum.Enum):
         return obj.value
+    if isinstance(obj, str):
+        return redact_text(obj)
     if isinstance(obj, dict):
-        return {str(k): to_json(v) for k, v in obj.items()}
+        return {redact_text(str(k)): to_json(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
         return [to_json(v) for v in obj]
     if isinstance(obj, bytes):
-        return obj.decode("utf-8", "replace")
+        return redact_text(obj.decode("utf-8", "replace"))
     return obj

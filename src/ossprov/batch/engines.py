@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.connection
+import os
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ossprov.batch.worker import WorkOptions, dask_task, local_worker
 from ossprov.errors import InputError, OssprovError
@@ -59,14 +61,44 @@ def run_local(opts: WorkOptions, workers: int, tick: Callable[[], None]) -> None
         raise WorkerError(f"{len(crashed)} batch worker(s) died (exit code {crashed[0]})")
 
 
+NO_WORKER_WAIT = 120.0
+"""Seconds the batch waits for a Dask cluster that has no worker left (OSSPROV_DASK_WORKER_WAIT)."""
+
+
+def _no_worker_wait() -> float:
+    raw = os.environ.get("OSSPROV_DASK_WORKER_WAIT")
+    try:
+        return float(raw) if raw else NO_WORKER_WAIT
+    except ValueError:
+        raise InputError(f"OSSPROV_DASK_WORKER_WAIT must be a number of seconds, got {raw!r}") from None
+
+
+def _ship_environment(client: Any) -> None:
+    """Register the plugin carrying the shell's settings. Its module travels by value, so workers running
+    another ossprov version (or none importable under that name) still apply it."""
+    import cloudpickle
+
+    from ossprov.batch import dask_env
+
+    cloudpickle.register_pickle_by_value(dask_env)
+    try:
+        client.register_plugin(dask_env.ShippedEnvironment(dask_env.shipped_environment()))
+    except Exception as exc:  # raised on the workers, re-raised here: any type
+        raise ClusterError(f"the Dask workers cannot take this shell's settings: {exc}") from None
+
+
 def run_dask(
     opts: WorkOptions, job_ids: Sequence[int], workers: int, scheduler: str | None, tick: Callable[[], None]
 ) -> None:
-    """Submit one task per queued job to a Dask cluster and wait for all of them."""
+    """Submit one task per queued job to a Dask cluster and wait for all of them. A task whose worker is lost
+    is resubmitted by Dask; the job's lease lapses within seconds (`ossprov.store.jobs`), so the new task
+    claims it. ClusterError when the scheduler cannot be reached, or when no worker is left for longer than
+    OSSPROV_DASK_WORKER_WAIT seconds (the batch stays resumable)."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise InputError("--engine dask needs the dask extra: pip install 'ossprov[dask]'") from None
+    patience = _no_worker_wait()
     cluster = None
     if scheduler is None:
         logging.getLogger("distributed").setLevel(logging.CRITICAL)  # shutdown chatter is not the user's news
@@ -74,11 +106,21 @@ def run_dask(
                                dashboard_address=":0", silence_logs=logging.CRITICAL)
     try:
         with Client(scheduler or cluster, timeout=30) as client:
-            futures = client.map(dask_task, list(job_ids), opts=opts, pure=False)
+            _ship_environment(client)
+            futures = client.map(dask_task, list(job_ids), opts=opts, pure=False, retries=3)
+            alone_since: float | None = None
             while not all(f.done() for f in futures):
                 tick()
                 time.sleep(TICK)
-            client.gather(futures)
+                if client.scheduler_info(n_workers=-1).get("workers"):
+                    alone_since = None
+                elif alone_since is None:
+                    alone_since = time.monotonic()
+                elif time.monotonic() - alone_since > patience:
+                    unfinished = sum(not f.done() for f in futures)
+                    raise ClusterError(f"the Dask cluster has had no worker for {patience:g}s with {unfinished} "
+                                       "package(s) unfinished: start workers and run again with --resume")
+            client.gather(futures, errors="skip")  # a task Dask gave up on leaves its job unfinished: see run
     except OSError as exc:
         raise ClusterError(f"cannot use the Dask scheduler {scheduler}: {exc}") from None
     finally:

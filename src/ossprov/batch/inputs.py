@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from packageurl import PackageURL
 
 from ossprov.errors import InputError
+from ossprov.purls import length_problem
 from ossprov.store.results import STAGES
+
+MAX_INPUT_CHARS = 256 << 20
+"""A purl list of a few million packages fits; `/dev/zero` given as the list does not fill memory."""
+
+
+def read_lines(source: IO[str], limit: int = MAX_INPUT_CHARS) -> list[str]:
+    """The lines of a purl list (a file or stdin), read up to `limit` characters whatever the file claims:
+    InputError beyond it, or when the text is not UTF-8."""
+    try:
+        text = source.read(limit + 1)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the purl list is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    if len(text) > limit:
+        raise InputError(f"the purl list is longer than {limit >> 20} MiB")
+    return text.splitlines()
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,10 @@ def read_purls(lines: Iterable[str]) -> tuple[list[str], list[InvalidLine]]:
             continue
         if not purl.version:
             invalid.append(InvalidLine(number, text[:200], "no version (add @VERSION)"))
+            continue
+        problem = length_problem(f"{purl.namespace or ''}/{purl.name}".lstrip("/"), purl.version)
+        if problem:  # one absurd line is reported, the rest of the batch runs
+            invalid.append(InvalidLine(number, text[:200], problem))
             continue
         purls[purl.to_string()] = None
     return list(purls), invalid

@@ -15,6 +15,7 @@ from rich.console import Console
 from ossprov import gate
 from ossprov.errors import OssprovError
 from ossprov.model import Finding, VerifyResult
+from ossprov.purls import shorten
 from ossprov.suppress import Suppressions
 
 T = TypeVar("T")
@@ -61,7 +62,7 @@ def run_each(items: list[str], fn: Callable[[str], T]) -> tuple[list[T], list[tu
         try:
             results.append(fn(item))
         except OssprovError as exc:
-            click.echo(f"ossprov: error: {item}: {exc}", err=True)
+            click.echo(f"ossprov: error: {shorten(item)}: {exc}", err=True)
             errors.append((item, exc))
             code = max(code, exc.exit_code)
     return results, errors, code

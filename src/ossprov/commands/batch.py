@@ -12,17 +12,10 @@ from rich.console import Console
 
 from ossprov.batch.display import LiveProgress, summary_json, summary_table
 from ossprov.batch.engines import ENGINES
-from ossprov.batch.inputs import parse_rates, parse_stages, read_purls
+from ossprov.batch.inputs import parse_rates, parse_stages, read_lines, read_purls
 from ossprov.batch.run import BatchRequest, run_batch
 from ossprov.batch.runner import DEFAULT_RUNNER, RUNNER_ENV
 from ossprov.errors import InputError
-
-
-def _read_lines(source: IO[str]) -> list[str]:
-    try:
-        return source.read().splitlines()
-    except UnicodeDecodeError as exc:
-        raise InputError(f"the purl list is not UTF-8 text: {exc.reason} at byte {exc.start}") from None
 
 
 @click.command("batch")
@@ -51,7 +44,7 @@ def command(
     """
     if scheduler and engine != "dask":
         raise InputError("--scheduler needs --engine dask")
-    purls, invalid = read_purls(_read_lines(source))
+    purls, invalid = read_purls(read_lines(source))
     err = Console(stderr=True)
     for item in invalid:
         click.echo(f"ossprov: line {item.line}: skipped invalid purl {item.text!r}: {item.reason}", err=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import os
+import re
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -18,8 +19,15 @@ from ossprov import http
 from ossprov.config import explicit_registry
 from ossprov.ecosystems.xmlsafe import parse_xml, text
 from ossprov.errors import InputError, NotFoundError, RegistryError
+from ossprov.safefile import read_limited
 
 SUPER_POM = "org/apache/maven/model/pom-4.0.0.xml"
+MAX_FILE_BYTES = 64 << 20
+"""A POM, checksum or metadata file read from a local or `file://` repository (jars are downloaded, not read)."""
+MAX_SETTINGS_BYTES = 4 << 20
+_SEGMENT = re.compile(r"^[A-Za-z0-9_$+~-][A-Za-z0-9_.$+~-]{0,199}$")
+"""A repository layout segment: a groupId part, an artifactId, a version or a file name. Coordinates come from
+POMs (a hostile parent POM names them), so `..`, `/`, `\\`, `%` and control characters never get through."""
 
 
 def _settings_files() -> list[Path]:
@@ -42,7 +50,7 @@ def maven_home() -> Path | None:
 
 def _settings_repository(path: Path) -> str | None:
     """A mirror of central (mirrorOf `*`, `central`, or a list naming it) or an active profile's repository."""
-    root = parse_xml(path.read_bytes(), f"Maven settings {path}", InputError)
+    root = parse_xml(read_limited(path, MAX_SETTINGS_BYTES), f"Maven settings {path}", InputError)
     for mirror in root.iterfind("mirrors/mirror"):
         targets = [t.strip() for t in (text(mirror, "mirrorOf") or "").split(",")]
         if ("*" in targets or "central" in targets or "external:*" in targets) and "!central" not in targets:
@@ -92,7 +100,8 @@ def repository_url() -> str:
 def local_repository() -> Path:
     """settings.xml <localRepository>, else ~/.m2/repository."""
     for settings in _settings_files():
-        local = text(parse_xml(settings.read_bytes(), f"Maven settings {settings}", InputError), "localRepository")
+        local = text(parse_xml(read_limited(settings, MAX_SETTINGS_BYTES), f"Maven settings {settings}", InputError),
+                     "localRepository")
         if local:
             return Path(local.replace("${user.home}", str(Path.home())))
     return Path.home() / ".m2" / "repository"
@@ -109,11 +118,21 @@ class Fetched:
 def _file(path: Path, url: str) -> Fetched | None:
     if not path.is_file():
         return None
-    return Fetched(path.read_bytes(), url)
+    return Fetched(read_limited(path, MAX_FILE_BYTES), url)
+
+
+def check_layout_path(path: str) -> None:
+    """RegistryError unless `path` is a plain repository layout path (`org/x/a/1.0/a-1.0.pom`): every segment a
+    coordinate part, none `.` or `..`, so that no coordinate a POM names reaches a file outside the repository."""
+    segments = path.split("/")
+    if len(path) > 1024 or len(segments) < 2 or not all(_SEGMENT.match(seg) and seg.strip(".") for seg in segments):
+        raise RegistryError(f"refused Maven coordinates: {path[:200]!r} is not a repository layout path")
 
 
 def fetch(path: str, *, local_first: bool = True) -> Fetched | None:
-    """A repository file by layout path (`org/x/a/1.0/a-1.0.pom`), or None when absent."""
+    """A repository file by layout path (`org/x/a/1.0/a-1.0.pom`), or None when absent; the path is checked
+    (`check_layout_path`) before the local repository or the remote one is asked."""
+    check_layout_path(path)
     if local_first:
         found = _file(local_repository() / path, (local_repository() / path).as_uri())
         if found:

@@ -6,7 +6,7 @@ import json
 import posixpath
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from packageurl import PackageURL
 
@@ -130,7 +130,8 @@ class Npm(Ecosystem):
             digests["sha1"] = dist["shasum"].lower()
         artifacts = ()
         if _text(dist.get("tarball")):
-            artifacts = (ArtifactRef(posixpath.basename(dist["tarball"]), dist["tarball"], "tgz", digests),)
+            artifacts = (ArtifactRef(posixpath.basename(urlsplit(dist["tarball"]).path), dist["tarball"], "tgz",
+                                     digests),)
         missing = [f for f, present in (("gitHead", "gitHead" in meta), ("time", purl.version in times),
                                         ("dist.integrity", "integrity" in dist)) if not present]
         hints = repository_hints(meta)

@@ -56,11 +56,12 @@ def _quiet(_: str) -> None:
 
 
 def _summary(overall: VerifyResult, result: ArtifactResult) -> dict[str, Any]:
+    """What the mirror stores about a file's verification (through `to_json`, which redacts credentials)."""
     loc = overall.locate
     counts = {k: sum(1 for r in result.file_results if r.status.value == k) for k in overall.counts}
-    return {"counts": counts, "findings": to_json(list(result.findings)), "reason": result.reason,
-            "repository": loc.repository.url if loc.repository else None,
-            "subdir": loc.repository.subdir if loc.repository else None, "commit": loc.commit}
+    return to_json({"counts": counts, "findings": list(result.findings), "reason": result.reason,
+                    "repository": loc.repository.url if loc.repository else None,
+                    "subdir": loc.repository.subdir if loc.repository else None, "commit": loc.commit})
 
 
 def _refusal(result: ArtifactResult) -> str | None:

@@ -2,12 +2,14 @@
 
 The walk skips installed trees and VCS metadata (node_modules, .git, virtualenvs): their lockfiles describe
 what is installed, not what the project pins, and they are large. Symbolic links are not followed, so a
-hostile tree cannot point the scan at files outside it.
+hostile tree cannot point the scan at files outside it, and only regular files are read (a FIFO named
+`package-lock.json` would block the read forever; see `ossprov.safefile`).
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from ossprov.errors import InputError
@@ -24,9 +26,17 @@ def discover(root: Path) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if d not in PRUNED_DIRS)
         for name in filenames:
             path = Path(directory, name)
-            if not path.is_symlink() and format_for_name(path.relative_to(root)) is not None:
+            if _regular(path) and format_for_name(path.relative_to(root)) is not None:
                 found.append(path)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def _regular(path: Path) -> bool:
+    """A regular file itself, not a symlink, FIFO, socket or device."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
 
 
 def read_path(path: Path) -> ParseResult:

@@ -63,7 +63,7 @@ def rank_candidates(hints: list[SourceHint]) -> list[RepoCandidate]:
         key = norm.url.lower()
         slot = grouped.setdefault(key, {"url": norm.url, "subdir": "", "origins": {}, "evidence": [], "more": {},
                                              "seen": set()})
-        subdir = hint.subdir or norm.subdir
+        subdir = urls.safe_subdir(hint.subdir or norm.subdir) or ""
         if subdir and (hint.origin == "declared-repository" or not slot["subdir"]):
             slot["subdir"] = subdir
         if hint.origin in slot["origins"]:  # one row per origin: a README naming the repository ten times

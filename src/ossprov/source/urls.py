@@ -4,6 +4,10 @@ npm alone accepts `github:user/repo`, `user/repo`, `git+ssh://git@host/user/repo
 `git://host/user/repo`, `https://host/user/repo/tree/<ref>/<dir>` and more. Everything is reduced to
 `https://host/owner/name` for forges whose layout is known (so `url.<base>.insteadOf` rules written for
 https apply), and to the URL minus `.git` and noise for any other git host.
+
+Every URL that comes from metadata passes `unsafe_reason` before anything is cloned or fetched: git rewrites
+`url.<base>.insteadOf` prefixes textually, so a `..` segment (or `%2e%2e`, which git decodes for `file://`) behind
+a forge-to-mirror mapping would walk out of the mirror directory onto any repository of this machine.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
+
+from ossprov.errors import RegistryError
 
 FORGES = {
     "github.com": "github",
@@ -25,6 +31,11 @@ SHORTCUT_HOSTS = {"github": "github.com", "gitlab": "gitlab.com", "bitbucket": "
 _SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+\.[a-z]{2,}):(?!//)(?P<path>[^\s]+)$", re.I)
 _SHORTHAND = re.compile(r"^[\w.-]+/[\w.-]+$")
 _TREE_MARKERS = ("tree", "blob", "src", "-")
+MAX_URL_LENGTH = 2048
+"""Longer than any real repository or artifact URL; a megabyte URL is an attack on whatever logs it."""
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$|^[0-9a-f:.]*:[0-9a-f:.]*$")
+_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+_DOT_SEGMENT_SPLIT = re.compile(r"[/\\?#;=&]")
 URL_IN_TEXT = re.compile(r"""(?:https?|git|git\+https|git\+ssh)://[^\s<>"'`)\]}]+""", re.I)
 
 
@@ -39,16 +50,96 @@ class RepoUrl:
     host: str = ""
 
 
+def valid_host(host: str) -> bool:
+    """A DNS name or an IP address, lowercase, not starting with `-`."""
+    return bool(_HOST.match(host))
+
+
+def unsafe_reason(url: str, *, schemes: tuple[str, ...] = ("https", "http", "git", "ssh"),
+                  credentials: bool = False) -> str | None:
+    """Why a URL taken from metadata may not be cloned or fetched, or None when it may.
+
+    Refused: longer than MAX_URL_LENGTH; control, space or invisible format characters; a scheme outside
+    `schemes`; a missing or malformed host (or one starting with `-`, which a tool could read as an option); a
+    bad port; a password in the user info unless `credentials` (a configured index's own token); and a `.` or
+    `..` segment anywhere after the host, percent-decoded (`%2e%2e`, `%2f..`), in path, query or fragment alike."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"longer than {MAX_URL_LENGTH} characters ({len(url)})"
+    if _CONTROL.search(url):
+        return "contains control, space or invisible characters"
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in schemes:
+        return f"scheme {scheme or '(none)'!r} is not one of {', '.join(schemes)}"
+    if scheme != "file":
+        try:
+            host, _port = parts.hostname or "", parts.port
+        except ValueError:
+            return "has a malformed port"
+        if not host or not valid_host(host) or "%" in parts.netloc.rpartition("@")[2]:
+            return "has no valid host name"
+        if parts.password is not None and not credentials:
+            return "carries credentials"
+    rest = url.split("://", 1)[1] if "://" in url else url
+    rest = rest[len(parts.netloc):] if scheme != "file" else rest
+    for _ in range(3):  # a twice-encoded `%252e%252e` is decoded by nothing we hand it to, but stay strict
+        decoded = unquote(rest)
+        if decoded == rest:
+            break
+        rest = decoded
+    if any(seg in (".", "..") for seg in _DOT_SEGMENT_SPLIT.split(rest)):
+        return "has a '.' or '..' segment"
+    return None
+
+
+def check_artifact_location(url: str, local_bases: list[str] | tuple[str, ...] = ()) -> None:
+    """Registry answers are untrusted: an artifact is fetched over HTTP(S) from a well-formed URL (an index's
+    own credentials allowed), or from a `file://` location only under a directory the user configured as a
+    registry (never a path a packument chose). RegistryError otherwise, with the URL redacted."""
+    from ossprov.redaction import redact_url
+
+    local = url.startswith("file://") and any(url.startswith(base) for base in local_bases)
+    reason = unsafe_reason(url, schemes=("https", "http", "file") if local else ("https", "http"),
+                           credentials=True)
+    if reason:
+        raise RegistryError(f"the registry names the artifact at {redact_url(url)[:200]}: {reason}; only "
+                            "http(s) locations (and the directories configured as registries) are followed")
+
+
+def safe_subdir(subdir: str) -> str | None:
+    """A subdirectory named by metadata, or None when it would leave the repository (absolute, `..`, control
+    characters): it becomes a path inside the clone."""
+    text = unquote(subdir).strip().strip("/")
+    if len(text) > 512 or _CONTROL.search(text.replace(" ", "")) or text.startswith("/") or "\\" in text:
+        return None
+    if any(seg in (".", "..") for seg in text.split("/")):
+        return None
+    return text
+
+
 def _strip_git(path: str) -> str:
     path = path.rstrip("/")
     return path[:-4] if path.endswith(".git") else path
 
 
 def normalize(raw: str) -> RepoUrl | None:
-    """The clone URL and subdirectory for a repository reference, or None if it names no repository."""
+    """The clone URL and subdirectory for a repository reference, or None if it names no repository or names
+    one unsafely (see `unsafe_reason`: checked on the reference as written and on the URL given to git)."""
     text = raw.strip().strip("<>").strip()
-    if not text or " " in text:
+    if not text or len(text) > MAX_URL_LENGTH or _CONTROL.search(text):
         return None
+    if "://" in text and unsafe_reason(text.removeprefix("git+"), schemes=("https", "http", "git", "ssh", "file")):
+        return None
+    found = _normalize(text)
+    if found is None or found.url.startswith("file://"):
+        return found
+    subdir = safe_subdir(found.subdir)
+    if unsafe_reason(found.url) or subdir is None:
+        return None
+    return RepoUrl(found.url, subdir=subdir, host=found.host)
+
+
+def _normalize(text: str) -> RepoUrl | None:
     shortcut = re.match(r"^(github|gitlab|bitbucket):(.+)$", text, re.I)
     if shortcut:
         host = SHORTCUT_HOSTS[shortcut.group(1).lower()]

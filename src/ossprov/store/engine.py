@@ -21,6 +21,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from ossprov.errors import InputError, OssprovError
+from ossprov.purls import shown
+from ossprov.redaction import redact_url
+from ossprov.source.urls import valid_host
 
 BUSY_TIMEOUT_MS = 60_000
 WRITE = "ossprov_write"
@@ -40,8 +43,12 @@ def database_url(raw: str) -> URL:
     psycopg 3 driver; only SQLite and PostgreSQL are supported."""
     try:
         url = make_url(raw)
-    except ArgumentError:
-        raise InputError(f"not a database URL: {raw!r} (use sqlite:///PATH or postgresql://...)") from None
+        url.port  # noqa: B018 -- parsed lazily: a non-numeric port fails here, not at connect time
+        if url.host and not valid_host(url.host.lower()):
+            raise ValueError(url.host)
+    except (ArgumentError, ValueError):
+        raise InputError(f"not a database URL: {shown(redact_url(raw))} (use sqlite:///PATH or "
+                         "postgresql://USER@HOST:PORT/DB)") from None
     backend, _, driver = url.drivername.partition("+")
     if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
         return url.set(drivername="postgresql+psycopg")
@@ -79,10 +86,19 @@ def _sqlite_engine(url: URL) -> Engine:
 
 
 def make_engine(url: URL) -> Engine:
+    """The engine for `url`; StoreError (exit 3) when this environment cannot open it: the PostgreSQL driver
+    is not installed, or the SQLite file's directory cannot be made."""
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    # no pool_pre_ping: it costs a round trip per transaction, a third of a batch job's database time
-    return create_engine(url, pool_recycle=1800, connect_args={"connect_timeout": 10})
+        try:
+            return _sqlite_engine(url)
+        except OSError as exc:
+            raise StoreError(f"database {redacted(url)}: cannot create its directory: {exc.strerror or exc}") from None
+    try:
+        # no pool_pre_ping: it costs a round trip per transaction, a third of a batch job's database time
+        return create_engine(url, pool_recycle=1800, connect_args={"connect_timeout": 10})
+    except ImportError:
+        raise StoreError(f"database {redacted(url)}: the PostgreSQL driver psycopg is not installed "
+                         "(pip install 'ossprov[postgres]')") from None
 
 
 def alembic_config() -> Config:

@@ -4,6 +4,10 @@ results and marks the job done in one transaction, and only while the worker sti
 whose lease was taken over can never produce a second result. Claiming is one UPDATE ... RETURNING: with
 PostgreSQL the candidate row is picked with FOR UPDATE SKIP LOCKED, so concurrent workers never wait for each
 other; with SQLite the statement runs under BEGIN IMMEDIATE, which serialises writers.
+
+A lease is short (LIVE_LEASE) and kept alive by a heartbeat thread of the claiming process, up to the lease
+the caller asked for (the package's time limit and a grace): a worker that dies, or a machine that is lost,
+lets its job go within seconds, while a worker that is alive but stuck past its limit lets it go too.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import hashlib
 import os
 import secrets
 import socket
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,11 +26,17 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
+from ossprov.errors import OssprovError
+from ossprov.redaction import redact_text
 from ossprov.store.database import Store
 from ossprov.store.models import Batch, Job
 from ossprov.store.results import save_results, stored_stages
 
 INSERT_CHUNK = 5000
+LIVE_LEASE = 20.0
+"""Seconds a claim stays valid without a heartbeat: how soon a lost worker's job is claimed again."""
+HEARTBEAT = 4.0
+"""Seconds between lease renewals while the claiming process lives."""
 
 
 @dataclass(frozen=True)
@@ -137,8 +149,47 @@ def _claim(conn: Connection, condition: Any, owner: str, lease: float) -> Claim 
     return Claim(row.id, row.purl, stages, row.attempts, owner, frozenset(stored_stages(conn, row.purl, stages)))
 
 
+class _Heartbeat(threading.Thread):
+    """Renews one claim every HEARTBEAT seconds until it is finished, lost, or `until` (monotonic) passes."""
+
+    def __init__(self, store: Store, claim: Claim, until: float) -> None:
+        super().__init__(name=f"ossprov-lease-{claim.id}", daemon=True)
+        self.store, self.claim, self.until = store, claim, until
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(HEARTBEAT) and time.monotonic() < self.until:
+            try:
+                if not renew(self.store, self.claim, LIVE_LEASE):
+                    return  # finished, failed or taken over
+            except OssprovError:
+                continue  # a database hiccup: the next beat tries again, the lease has slack for it
+
+
+_beats: dict[tuple[int, str], _Heartbeat] = {}
+_beats_lock = threading.Lock()
+
+
+def _held_alive(store: Store, claim: Claim | None, lease: float) -> Claim | None:
+    """Start the claim's heartbeat (the claim was written with the short LIVE_LEASE)."""
+    if claim is not None:
+        beat = _Heartbeat(store, claim, time.monotonic() + lease)
+        with _beats_lock:
+            _beats[(claim.id, claim.owner)] = beat
+        beat.start()
+    return claim
+
+
+def _let_go(claim: Claim) -> None:
+    with _beats_lock:
+        beat = _beats.pop((claim.id, claim.owner), None)
+    if beat is not None:
+        beat.stopped.set()
+
+
 def claim_next(store: Store, batch_id: str, owner: str, lease: float) -> Claim | None:
-    """Take the oldest queued job of the batch, or None when none is queued."""
+    """Take the oldest queued job of the batch, or None when none is queued. `lease` is the longest the
+    claim may be held (heartbeats keep it alive until then)."""
     candidate = (
         select(Job.id)
         .where(Job.batch_id == batch_id, Job.state == "queued")
@@ -148,15 +199,32 @@ def claim_next(store: Store, batch_id: str, owner: str, lease: float) -> Claim |
         .scalar_subquery()
     )
     with store.write() as conn:
-        return _claim(conn, (Job.id == candidate) & (Job.state == "queued"), owner, lease)
+        claim = _claim(conn, (Job.id == candidate) & (Job.state == "queued"), owner, min(lease, LIVE_LEASE))
+    return _held_alive(store, claim, lease)
 
 
 def claim_job(store: Store, job_id: int, owner: str, lease: float) -> Claim | None:
-    """Take one given job if it is queued or its lease has expired (a scheduler may hand the same job out
-    again after losing a worker); None when someone else has it or it is finished."""
-    abandoned = (Job.state == "running") & (Job.lease_expires < _now())
-    with store.write() as conn:
-        return _claim(conn, (Job.id == job_id) & ((Job.state == "queued") | abandoned), owner, lease)
+    """Take one given job if it is queued or abandoned (lease expired, or its owner a dead process of this
+    host). A scheduler hands a job out again after losing the worker that had it, maybe before the lease
+    lapsed: while another owner holds it, wait (at most about LIVE_LEASE, the time a dead owner's lease takes
+    to lapse). None when someone else finishes or keeps it, or it is finished."""
+    deadline = time.monotonic() + LIVE_LEASE + 2 * HEARTBEAT
+    while True:
+        with store.write() as conn:
+            row = conn.execute(select(Job.state, Job.lease_owner).where(Job.id == job_id)).first()
+            if row is None or row.state in ("done", "failed"):
+                return None
+            stale = Job.lease_expires < _now()
+            if row.lease_owner and owner_is_dead(row.lease_owner):
+                stale = stale | (Job.lease_owner == row.lease_owner)
+            abandoned = (Job.state == "running") & stale
+            claim = _claim(conn, (Job.id == job_id) & ((Job.state == "queued") | abandoned), owner,
+                           min(lease, LIVE_LEASE))
+        if claim is not None:
+            return _held_alive(store, claim, lease)
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(HEARTBEAT / 2)
 
 
 def _held(claim: Claim) -> Any:
@@ -181,6 +249,7 @@ def finish(
 ) -> bool:
     """Mark the job done and store its results in one transaction; False (and nothing written) when the
     worker no longer holds the lease."""
+    _let_go(claim)
     with store.write() as conn:
         done = conn.execute(
             update(Job).where(_held(claim)).values(
@@ -196,7 +265,8 @@ def finish(
 
 def fail(store: Store, claim: Claim, error: str, *, seconds: float | None = None) -> bool:
     """Mark the job failed with a one-line reason; False when the lease was lost."""
-    reason = " ".join(error.split())[:2000] or "failed"
+    reason = redact_text(" ".join(error.split()))[:2000] or "failed"
+    _let_go(claim)
     with store.write() as conn:
         result = conn.execute(
             update(Job).where(_held(claim)).values(

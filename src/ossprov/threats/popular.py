@@ -23,6 +23,7 @@ from pathlib import Path
 from ossprov.atomic import atomic_write
 from ossprov.config import settings
 from ossprov.errors import InputError
+from ossprov.safefile import gunzip_limited, read_limited
 from ossprov.threats import keyindex, names
 from ossprov.threats.keyindex import KeyIndex
 
@@ -277,7 +278,7 @@ def parse_update(data: bytes, ecosystem: str, origin: str) -> tuple[SnapshotInfo
     if len(data) > MAX_UPDATE_BYTES:
         raise InputError(f"{origin}: larger than {MAX_UPDATE_BYTES >> 20} MiB")
     if data[:2] == b"\x1f\x8b":
-        data = _gunzip(data, origin).encode()
+        data = gunzip_limited(data, MAX_UPDATE_BYTES, what=origin)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -335,10 +336,7 @@ def _json_rows(text: str, origin: str, date: str) -> tuple[list[tuple[str, float
 
 def install_update(path: Path, ecosystem: str) -> SnapshotInfo:
     """Load a newer popular list from `path` into the user data directory, where it takes precedence."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    data = read_limited(path, MAX_UPDATE_BYTES)
     info, values = parse_update(data, ecosystem, str(path))
     target = user_path(ecosystem)
     snapshot = render_snapshot(info, values)

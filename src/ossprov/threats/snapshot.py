@@ -22,6 +22,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from ossprov.safefile import regular_file
 from ossprov.threats import keyindex, names
 from ossprov.threats.popular import SnapshotInfo, keys_path, load_snapshot, render_snapshot
 
@@ -32,6 +33,7 @@ squatters copied (babel-cli, discord.js) rank below its top 10,000."""
 
 def _rows(path: Path) -> Iterator[list[str]]:
     csv.field_size_limit(1 << 24)
+    regular_file(path)  # a FIFO would block the open, a device never end
     with path.open(encoding="utf-8", newline="") as f:
         yield from csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
 

@@ -23,6 +23,8 @@ from packageurl import PackageURL
 
 from ossprov.ecosystems.common import sri_to_hex
 from ossprov.errors import InputError
+from ossprov.purls import length_problem, shorten
+from ossprov.safefile import read_limited
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Largest dependency file read: lockfiles of huge monorepos are tens of MiB; beyond this it is not one."""
@@ -78,6 +80,11 @@ class Skipped:
     entry: str
     """The entry as the file names it (package name, requirement line)."""
     reason: str
+
+    def record(self) -> dict[str, Any]:
+        """The JSON form every report format carries for an entry it did not verify."""
+        return {"entry": self.entry, "file": self.location.file, "line": self.location.line,
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,10 @@ class Collector:
         allowed: Iterable[tuple[str, str]] = (),
         requires: Iterable[str] = (),
     ) -> None:
+        problem = length_problem(name, version)
+        if problem:  # one absurd entry is reported, not fatal to the rest of the file
+            self.skip(shorten(name, 80), line, problem)
+            return
         self.dependencies.append(
             Dependency(
                 purl=make_purl(purl_type, name, version),
@@ -226,14 +237,9 @@ def merge_results(results: Iterable[ParseResult]) -> ParseResult:
 
 
 def read_source(path: Path, display: str, root: Path) -> Source:
-    """Read a dependency file as UTF-8 (a byte-order mark is dropped: Windows tools write one)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{display}: {size} bytes is too large for a dependency file")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{display}: cannot read: {exc.strerror or exc}") from None
+    """Read a dependency file as UTF-8 (a byte-order mark is dropped: Windows tools write one). A FIFO, a
+    device or a symlink to one is refused, and reading stops at MAX_FILE_BYTES (see `ossprov.safefile`)."""
+    data = read_limited(path, MAX_FILE_BYTES, what=display)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -302,7 +308,7 @@ def require(src: Source, value: Any, kind: type, what: str, line: int | None = N
     return value
 
 
-_KIND_NAMES = {dict: "a mapping", list: "a list", str: "a string"}
+_KIND_NAMES: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
 
 
 # --- digests ---------------------------------------------------------------------------------------------

@@ -56,8 +56,8 @@ def _json_components(components: Any) -> Iterator[dict[str, Any]]:
 
 def _parse_json(src: Source) -> ParseResult:
     data = require(src, load_json(src), dict, "the top level", 1)
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    root = metadata.get("component") if isinstance(metadata.get("component"), dict) else {}
+    metadata = data["metadata"] if isinstance(data.get("metadata"), dict) else {}
+    root = metadata["component"] if isinstance(metadata.get("component"), dict) else {}
     graph = [(str(d.get("ref")), [str(r) for r in d.get("dependsOn", [])])
              for d in data.get("dependencies") or [] if isinstance(d, dict)]
     direct = _direct_refs(root.get("bom-ref"), graph)

@@ -25,8 +25,8 @@ from ossprov.scan.parsers.base import (
 
 def _digests(src: Source, line: int | None, files: Any) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """The sdist's digest (else the first file's), and every file's."""
-    pairs = [(str(f.get("file", "")), f.get("hash")) for f in files or [] if isinstance(f, dict)]
-    pairs = [(name, h) for name, h in pairs if isinstance(h, str)]
+    pairs = [(str(f.get("file", "")), f["hash"]) for f in files or []
+             if isinstance(f, dict) and isinstance(f.get("hash"), str)]
     chosen = sdist_first(pairs)
     preferred = dict([prefixed_digest(src, line, chosen)]) if chosen else {}
     return preferred, [prefixed_digest(src, line, h) for _, h in pairs]

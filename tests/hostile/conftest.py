@@ -25,15 +25,18 @@ def ossprov(*args: str, timeout: float = 120, env: dict[str, str] | None = None,
                           timeout=timeout, preexec_fn=limits, env={**os.environ, **(env or {})}, input=stdin)
 
 
-def leaks(secret: str, proc: subprocess.CompletedProcess[str], *roots: Path) -> list[str]:
+def leaks(secret: str, proc: subprocess.CompletedProcess[str], *roots: Path, served: bool = False) -> list[str]:
     """Where `secret` shows up: the process's output, or the name or bytes of any file under `roots` (caches,
-    databases, logs, exports)."""
+    databases, logs, exports). `served`: the registry itself serves the secret inside its documents, which the
+    metadata cache (`cache/http/`) keeps verbatim as the artifact cache keeps files; only their names count."""
     found = [stream for stream, text in (("stdout", proc.stdout), ("stderr", proc.stderr)) if secret in text]
     needle = secret.encode()
     for root in roots:
         for path in root.rglob("*") if root.exists() else ():
             if secret in path.name:
                 found.append(f"name {path}")
+            elif served and "http" in path.relative_to(root).parts[:2]:
+                continue
             elif path.is_file() and not path.is_symlink() and needle in path.read_bytes():
                 found.append(f"content {path}")
     return found

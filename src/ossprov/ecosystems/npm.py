@@ -113,22 +113,22 @@ class Npm(Ecosystem):
     def release(self, purl: PackageURL) -> Release:
         name = package_name(purl)
         doc = self._packument(name)
-        versions = doc.get("versions") if isinstance(doc.get("versions"), dict) else {}
-        times = doc.get("time") if isinstance(doc.get("time"), dict) else {}
-        meta = versions.get(purl.version)
+        versions, times = _mapping(doc.get("versions")), _mapping(doc.get("time"))
+        version = purl.version or ""
+        meta = versions.get(version)
         if not isinstance(meta, dict):
-            if purl.version in times or (isinstance(times.get("unpublished"), dict)):
-                when = times.get(purl.version)
+            if purl.version in times or isinstance(times.get("unpublished"), dict):
+                when = times.get(version)
                 raise VersionRemovedError(
                     f"npm {name}@{purl.version} is no longer served (unpublished"
                     + (f"; it was published {when})" if when else ")")
                 )
             raise NotFoundError(f"npm package {name} has no version {purl.version}")
-        dist = meta.get("dist") if isinstance(meta.get("dist"), dict) else {}
+        dist = _mapping(meta.get("dist"))
         digests = sri_to_hex(dist.get("integrity", "")) if _text(dist.get("integrity")) else {}
         if _text(dist.get("shasum")):
             digests["sha1"] = dist["shasum"].lower()
-        artifacts = ()
+        artifacts: tuple[ArtifactRef, ...] = ()
         if _text(dist.get("tarball")):
             artifacts = (ArtifactRef(posixpath.basename(urlsplit(dist["tarball"]).path), dist["tarball"], "tgz",
                                      digests),)
@@ -143,15 +143,14 @@ class Npm(Ecosystem):
         hints += discover.account_hints(name, _people(meta.get("maintainers")), hints)
         npm_user = meta.get("_npmUser")
         return Release(
-            purl=purl.to_string(), ecosystem="npm", name=name, version=purl.version,
-            artifacts=artifacts, hints=tuple(hints), published_at=_text(times.get(purl.version)),
+            purl=purl.to_string(), ecosystem="npm", name=name, version=version,
+            artifacts=artifacts, hints=tuple(hints), published_at=_text(times.get(version)),
             maintainers=_people(meta.get("maintainers")),
             deprecated=_text(meta.get("deprecated")), missing_fields=tuple(missing),
             npm=NpmPublication(
                 node_version=_text(meta.get("_nodeVersion")), npm_version=_text(meta.get("_npmVersion")),
                 npm_user=_text(npm_user.get("name")) if isinstance(npm_user, dict) else None,
-                scripts=meta.get("scripts") if isinstance(meta.get("scripts"), dict) else {},
-                engines=meta.get("engines") if isinstance(meta.get("engines"), dict) else {},
+                scripts=_mapping(meta.get("scripts")), engines=_mapping(meta.get("engines")),
                 attestations=dist.get("attestations"), git_head=_text(meta.get("gitHead")),
                 install={k: meta[k] for k in (*manifest_confusion.INSTALL_FIELDS, "bundledDependencies")
                          if k in meta},
@@ -163,8 +162,7 @@ class Npm(Ecosystem):
             doc = self._packument(name)
         except NotFoundError:
             return None
-        versions = doc.get("versions") if isinstance(doc.get("versions"), dict) else {}
-        times = doc.get("time") if isinstance(doc.get("time"), dict) else {}
+        versions, times = _mapping(doc.get("versions")), _mapping(doc.get("time"))
         infos = []
         for version, meta in versions.items():
             meta = meta if isinstance(meta, dict) else {}
@@ -174,7 +172,7 @@ class Npm(Ecosystem):
                 user.get("name") if isinstance(user, dict) else None, _text(meta.get("deprecated")),
             ))
         infos.sort(key=lambda v: v.published_at or "")
-        latest = versions.get((doc.get("dist-tags") or {}).get("latest", ""), {})
+        latest = versions.get(_mapping(doc.get("dist-tags")).get("latest", ""), {})
         repo = latest.get("repository") if isinstance(latest, dict) else None
         return PackageHistory(
             "npm", name, tuple(infos), _people(doc.get("maintainers")),
@@ -248,6 +246,11 @@ class Npm(Ecosystem):
             return []
         return manifest_confusion.findings(release.npm.install, _json(tree.files["package.json"].data),
                                            release.name, "binding.gyp" in tree.files, tree.files)
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A JSON object of a registry document, or an empty one when the registry sent something else."""
+    return value if isinstance(value, dict) else {}
 
 
 def _script(doc: dict[str, Any], name: str) -> str | None:

@@ -217,7 +217,7 @@ def _sourcelink_mismatches(tree: PackageTree, pinned: str | None) -> list[Findin
 def _counterpart(path: str, context: CompareContext) -> str | None:
     """The repository file with the longest common path suffix (at least the file name), under subdir first."""
     parts = _layout_path(path).split("/")
-    best, best_len = None, 0
+    best, best_len = None, 0.0
     for candidate in context.source_files:
         cparts = candidate.split("/")
         n = 0

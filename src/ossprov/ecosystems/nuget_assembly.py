@@ -78,7 +78,7 @@ def informational_version(data: bytes) -> str | None:
                 owner = getattr(ctor, "Class", None)
                 if owner is None or owner.row is None or str(getattr(owner.row, "TypeName", "")) != ATTRIBUTE:
                     continue
-                value = row.Value.value if row.Value is not None else None
+                value = getattr(row.Value, "value", None)  # the blob heap entry of the attribute's value
                 return _ser_string(bytes(value)) if value else None
         finally:
             pe.close()

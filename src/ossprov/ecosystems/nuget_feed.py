@@ -21,7 +21,8 @@ def _nuget_config_source() -> str | None:
         return None
     root = parse_xml(path.read_bytes(), f"NuGet config {path}", InputError)
     sources: list[str] = []
-    for el in root.find("packageSources") if root.find("packageSources") is not None else []:
+    listed = root.find("packageSources")
+    for el in listed if listed is not None else []:
         if el.tag == "clear":
             sources = []
         elif el.tag == "add" and (el.get("value") or "").startswith(("http://", "https://")):

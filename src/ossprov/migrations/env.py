@@ -4,6 +4,8 @@ when given `-x url=...`."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
 from sqlalchemy import Connection
 
@@ -11,7 +13,7 @@ from ossprov.store.engine import database_url, make_engine
 from ossprov.store.models import Base, UTCDateTime
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | Literal[False]:
     """Migrations spell column types in plain SQLAlchemy, so that they never depend on today's model code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

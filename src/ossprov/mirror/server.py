@@ -82,7 +82,7 @@ class MirrorHandler(BaseHTTPRequestHandler):
         host = self.headers.get("Host", "")
         if not HOST_HEADER.fullmatch(host):
             address, port = self.server.server_address[:2]
-            host = f"{address}:{port}"
+            host = f"{address!s}:{port}"
         return f"http://{host}"
 
     def _answer(self, body: bool) -> None:
@@ -169,4 +169,4 @@ class MirrorServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"

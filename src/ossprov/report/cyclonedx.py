@@ -73,13 +73,13 @@ def _vcs_reference(result: VerifyResult | None) -> ExternalReference | None:
     or when the URL is not one the schema accepts."""
     if result is None or result.locate.repository is None:
         return None
-    locate = result.locate
-    url = locate.repository.url if locate.repository.url.startswith("git+") else f"git+{locate.repository.url}"
+    locate, repository = result.locate, result.locate.repository
+    url = repository.url if repository.url.startswith("git+") else f"git+{repository.url}"
     comment = "source repository"
     if locate.commit:
         url, comment = f"{url}@{locate.commit}", f"source at commit {locate.commit}"
-    if locate.repository.subdir:
-        comment += f", directory {locate.repository.subdir}"
+    if repository.subdir:
+        comment += f", directory {repository.subdir}"
     try:
         return ExternalReference(type=ExternalReferenceType.VCS, url=XsUri(url), comment=comment)
     except InvalidUriException:

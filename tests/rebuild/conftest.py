@@ -51,5 +51,7 @@ def located(purl: str, repo: Path, sha: str, subdir: str = "") -> LocateResult:
     return LocateResult(purl=purl, repository=Repository(str(repo), subdir), commit=sha, confidence=1.0)
 
 
-def release(ecosystem: str, name: str, version: str = "1.0.0", **extra: object) -> Release:
-    return Release(f"pkg:{ecosystem}/{name}@{version}", ecosystem, name, version, extra=dict(extra))
+def release(ecosystem: str, name: str, version: str = "1.0.0", published_at: str | None = None,
+            **extra: object) -> Release:
+    return Release(f"pkg:{ecosystem}/{name}@{version}", ecosystem, name, version, published_at=published_at,
+                   extra=dict(extra))

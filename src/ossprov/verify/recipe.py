@@ -9,8 +9,16 @@ Commands and environment values may use placeholders, expanded when the recipe r
 interpreter running ossprov), `{out}` (the directory the artifact must appear in), `{src}` (the source root)
 and `{home}` (the build's private home directory).
 
-We build with the toolchain the host has. When the original toolchain (as far as it can be inferred) differs,
-that is recorded as a note: a mismatch explains a difference, it does not stop the attempt.
+PyPI builds run in a fresh virtual environment holding the build frontend (`build`) and the project's build
+requirements, with the backend pinned to the version the artifact records (the wheel's `Generator`); the rest is
+resolved as of the release date through the timewarp proxy. npm builds use the host's Node and the npm version
+of the packument when its major differs; yarn and pnpm lockfiles are installed with those tools through
+corepack. When the original toolchain still differs, that is recorded as a note: a mismatch explains a
+difference, it does not stop the attempt.
+
+Recipes never publish: only the lifecycle scripts `npm pack` runs (prepack, prepare, postpack) and the PEP 517
+hooks run, plus an npm `build` script when the published package ships its output; a script that would push,
+tag, publish or version (`git push`, `npm publish`, `semantic-release`, ...) is not run, and the note says so.
 """
 
 from __future__ import annotations
@@ -36,15 +44,27 @@ from ossprov.ecosystems.maven_repo import repository_url
 from ossprov.errors import InputError
 from ossprov.model import PackageTree, Release
 
-NPM_LIFECYCLE = ("prepack", "prepare")
+NPM_LIFECYCLE = ("prepack", "prepare", "postpack")
 """Scripts `npm pack` runs by itself."""
 NPM_ENV = {"npm_config_update_notifier": "false", "npm_config_fund": "false", "npm_config_audit": "false",
-           "npm_config_cache": "{home}/.npm"}
+           "npm_config_cache": "{home}/.npm", "COREPACK_HOME": "{home}/corepack",
+           "COREPACK_ENABLE_DOWNLOAD_PROMPT": "0", "COREPACK_ENABLE_STRICT": "0"}
+PUBLISH_STEP = re.compile(
+    r"\bgit\s+(?:push|tag|commit)\b|\b(?:npm|yarn|pnpm)\s+(?:npm\s+)?(?:publish|version|unpublish|dist-tag|deprecate)\b"
+    r"|\b(?:semantic-release|release-it|standard-version|changeset\s+publish|changeset\s+version|lerna\s+publish"
+    r"|lerna\s+version|gh\s+release|clean-publish)\b|(?:^|[;&|(]\s*)(?:npx\s+)?np(?:\s|$)")
+"""Commands that publish, tag or push: a recipe never runs a script containing one."""
+RUN_SCRIPT = re.compile(r"\b(?:npm\s+run(?:-script)?|yarn(?:\s+run)?|pnpm(?:\s+run)?)\s+([\w:.-]+)")
+"""`npm run NAME` and its yarn/pnpm forms: how one script calls another."""
+PUBLISH_SCRIPTS = frozenset({"publish", "prepublish", "prepublishOnly", "postpublish", "version", "preversion",
+                             "postversion", "release"})
 SCM_BACKENDS = ("setuptools_scm", "setuptools-scm", "hatch-vcs", "hatch_vcs", "flit_scm", "pdm-backend")
 GENERATOR_DIST = {"bdist_wheel": "wheel", "setuptools": "setuptools", "hatchling": "hatchling",
                   "flit": "flit_core", "poetry": "poetry-core", "pdm-backend": "pdm-backend",
                   "maturin": "maturin"}
 """WHEEL Generator names → the distribution whose version it states."""
+VENV = "{home}/venv/bin/python"
+"""The build environment's interpreter."""
 
 
 class Unbuildable(Exception):
@@ -140,6 +160,15 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def registry_facts(release: Release) -> dict[str, str]:
+    """The registry fields recipes read, in one place: node and npm versions of the original build (npm's
+    packument) and the publication time. Absent fields are left out."""
+    extra = release.extra
+    facts = {"node": extra.get("nodeVersion") or extra.get("_nodeVersion"),
+             "npm": extra.get("npmVersion") or extra.get("_npmVersion"), "published_at": release.published_at}
+    return {k: str(v) for k, v in facts.items() if v}
+
+
 def _mismatch_notes(toolchain: dict[str, str], host: dict[str, str]) -> list[str]:
     notes = []
     for tool, wanted in toolchain.items():
@@ -165,11 +194,11 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
     if not (sub / "package.json").is_file():
         raise Unbuildable(f"no package.json at {subdir or 'the repository root'}")
     manifest = _read_json(sub / "package.json")
-    scripts = manifest.get("scripts") if isinstance(manifest.get("scripts"), dict) else {}
+    scripts: dict[str, Any] = manifest["scripts"] if isinstance(manifest.get("scripts"), dict) else {}
     notes: list[str] = []
-    toolchain = {k: str(release.extra[key]) for k, key in (("node", "_nodeVersion"), ("npm", "_npmVersion"))
-                 if release.extra.get(key)}
-    engines = manifest.get("engines") if isinstance(manifest.get("engines"), dict) else {}
+    facts = registry_facts(release)
+    toolchain: dict[str, str] = {k: facts[k] for k in ("node", "npm") if k in facts}
+    engines: dict[str, Any] = manifest["engines"] if isinstance(manifest.get("engines"), dict) else {}
     if "node" not in toolchain and isinstance(engines.get("node"), str):
         toolchain["node-engines"] = engines["node"]
     for root in dict.fromkeys([sub, source]):
@@ -179,34 +208,80 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
     if isinstance(manager, str) and manager:
         toolchain["packageManager"] = manager
         if not manager.startswith("npm@"):
-            notes.append(f"published with {manager.split('@')[0]}; rebuilding with npm pack")
+            notes.append(f"published with {manager}: its lockfile is installed with it (corepack); packed with npm pack")
     host = {k: v for k, v in (("node", _tool_version(("node", "--version"))),
                               ("npm", _tool_version(("npm", "--version")))) if v}
-    notes += _mismatch_notes(toolchain, host)
+    steps: list[Step] = []
+    npm = "npm"
+    if _major(toolchain.get("npm")) not in (None, _major(host.get("npm"))) and int(_major(toolchain["npm"]) or 0) >= 7:
+        # npm pack's file list and package.json handling follow npm's major version: pack with the original one.
+        steps.append(Step("install", ("npm", "install", "--global", "--prefix", "{home}/npm-tool", "--no-audit",
+                                      "--no-fund", f"npm@{toolchain['npm']}"), network=True))
+        npm = "{home}/npm-tool/bin/npm"
+        host["npm-pack"] = toolchain["npm"]
+    notes += _mismatch_notes(toolchain, {**host, "npm": host.get("npm-pack", host.get("npm", ""))})
 
     root_manifest = _read_json(source / "package.json") if subdir and (source / "package.json").is_file() else {}
     install_dir = "" if subdir and root_manifest.get("workspaces") else subdir
-    lockdir = source / install_dir
-    steps: list[Step] = []
     has_deps = any(manifest.get(k) for k in ("dependencies", "devDependencies", "optionalDependencies"))
     if has_deps or (install_dir != subdir and root_manifest.get("devDependencies")):
-        locked = any((lockdir / f).is_file() for f in ("package-lock.json", "npm-shrinkwrap.json"))
-        verb = "ci" if locked else "install"
-        if not locked:
-            notes.append("no package-lock.json: dependencies resolved afresh with npm install")
-        steps.append(Step("install", ("npm", verb, "--ignore-scripts", "--no-audit", "--no-fund"),
-                          install_dir, network=True))
+        steps.append(_npm_install(source / install_dir, install_dir, manager, notes))
     if manifest.get("version") != release.version:
         notes.append(f"package.json says {manifest.get('version')!r}; set to {release.version} before packing")
         steps.append(Step("build", ("npm", "pkg", "set", f"version={release.version}"), subdir))
-    lifecycle = " ".join(str(scripts.get(s, "")) for s in (*NPM_LIFECYCLE, "prepublishOnly"))
+    unsafe = {name for name in scripts if _publishes(scripts, name)}
+    lifecycle = " ".join(str(scripts.get(s, "")) for s in NPM_LIFECYCLE if s not in unsafe)
     if "build" in scripts and "build" not in lifecycle and _source_only(source, sub, published):
-        notes.append("`build` script run: the published package ships files the source does not have")
-        steps.append(Step("build", ("npm", "run", "build"), subdir))
-    if "prepublishOnly" in scripts:
-        steps.append(Step("build", ("npm", "run", "prepublishOnly"), subdir))
-    steps.append(Step("build", ("npm", "pack", "--pack-destination", "{out}"), subdir))
+        if "build" in unsafe:
+            notes.append("`build` script not run: it publishes, tags or pushes")
+        else:
+            notes.append("`build` script run: the published package ships files the source does not have")
+            steps.append(Step("build", (npm, "run", "build"), subdir))
+    skipped = sorted(unsafe & set(NPM_LIFECYCLE))
+    if skipped:
+        notes.append(f"lifecycle script(s) {', '.join(skipped)} not run: they publish, tag or push")
+        steps += [Step("build", (npm, "run", s), subdir) for s in ("prepack", "prepare") if s in scripts
+                  and s not in unsafe]
+        steps.append(Step("build", (npm, "pack", "--ignore-scripts", "--pack-destination", "{out}"), subdir))
+    else:
+        steps.append(Step("build", (npm, "pack", "--pack-destination", "{out}"), subdir))
+    never = sorted(n for n in scripts if n in PUBLISH_SCRIPTS or n in unsafe)
+    if never:
+        notes.append(f"never run: {', '.join(never)} (publish steps)")
     return Recipe("npm", "tgz", subdir, tuple(steps), "*.tgz", dict(NPM_ENV), toolchain, host, tuple(notes))
+
+
+def _publishes(scripts: dict[str, Any], name: str, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether running script `name` would publish, tag or push, following the scripts it runs (and npm's
+    pre/post scripts around it)."""
+    if name in seen or name not in scripts:
+        return False
+    text = str(scripts[name])
+    if PUBLISH_STEP.search(text):
+        return True
+    called = [m.group(1) for m in RUN_SCRIPT.finditer(text)] + [f"pre{name}", f"post{name}"]
+    return any(c in PUBLISH_SCRIPTS or _publishes(scripts, c, seen | {name}) for c in called)
+
+
+def _npm_install(lockdir: Path, install_dir: str, manager: object, notes: list[str]) -> Step:
+    """Dependency installation honouring the lockfile, with the package manager that wrote it (yarn and pnpm
+    through corepack, at the version `packageManager` names); install scripts of dependencies are not run."""
+    manager_name = manager.split("@")[0] if isinstance(manager, str) else ""
+    argv: tuple[str, ...]
+    if (lockdir / "yarn.lock").is_file() and manager_name in ("", "yarn"):
+        berry = not (lockdir / "yarn.lock").read_text(errors="replace")[:400].count("yarn lockfile v1")
+        argv = (("corepack", "yarn", "install", "--immutable", "--mode=skip-build") if berry else
+                ("corepack", "yarn", "install", "--frozen-lockfile", "--ignore-scripts", "--non-interactive"))
+        notes.append("yarn.lock: dependencies installed with yarn (corepack)")
+    elif (lockdir / "pnpm-lock.yaml").is_file() and manager_name in ("", "pnpm"):
+        argv = ("corepack", "pnpm", "install", "--frozen-lockfile", "--ignore-scripts")
+        notes.append("pnpm-lock.yaml: dependencies installed with pnpm (corepack)")
+    elif any((lockdir / f).is_file() for f in ("package-lock.json", "npm-shrinkwrap.json")):
+        argv = ("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
+    else:
+        notes.append("no lockfile: dependencies resolved with npm install as of the release date")
+        argv = ("npm", "install", "--ignore-scripts", "--no-audit", "--no-fund")
+    return Step("install", argv, install_dir, network=True)
 
 
 # --- PyPI ---------------------------------------------------------------------------------------------------------
@@ -243,34 +318,33 @@ def infer_pypi(source: Path, subdir: str, release: Release, published: PackageTr
     generator, generator_version = _generator(published)
     host = {"python": ".".join(map(str, sys.version_info[:3]))}
     dist = GENERATOR_DIST.get(generator.split()[0].split("(")[0].strip()) if generator else None
+    pins: list[str] = []
     if generator:
         toolchain["generator"] = generator
         if dist and generator_version:
             toolchain[dist] = generator_version
-            if (have := _dist_version(dist)) is not None:
-                host[dist] = have
-    parsed = _requirements(requires)
-    req_names = [r.name.lower() for r in parsed]
-    missing = [str(r) for r in parsed if not _satisfied(r)]
-    # The backend version the published files were made by, when this host has another one.
-    pins = [f"{dist}=={generator_version}"] if dist and generator_version and host.get(dist) not in (
-        None, generator_version) else []
-    env: dict[str, str] = {}
+            pins.append(f"{dist}=={generator_version}")
+            notes.append(f"{dist} pinned to {generator_version}, the version the published wheel records")
+    if (when := registry_facts(release).get("published_at")) and not pins:
+        notes.append(f"build requirements resolved as of the release ({when})")
+    req_names = [r.name.lower() for r in _requirements(requires)]
+    env: dict[str, str] = {"PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     if any(n in SCM_BACKENDS for n in req_names):
         env["SETUPTOOLS_SCM_PRETEND_VERSION"] = release.version
         notes.append(f"version from SCM: pinned to {release.version} (SETUPTOOLS_SCM_PRETEND_VERSION)")
-    steps: list[Step] = []
-    python = "{python}"
-    if missing or pins:
-        notes.append(f"build requirements installed in a venv: {', '.join(missing + pins)}")
-        steps += [Step("install", ("{python}", "-m", "venv", "--system-site-packages", "{home}/venv"), subdir),
-                  Step("install", ("{home}/venv/bin/python", "-m", "pip", "install", *requires, *pins), subdir,
-                       network=True)]
-        python = "{home}/venv/bin/python"
-    notes += _mismatch_notes({k: v for k, v in toolchain.items() if k in host}, host)
-    steps.append(Step("build", (python, "-m", "build", "--no-isolation", "--outdir", "{out}", "."), subdir))
     output = "*.whl" if artifact_kind == "wheel" else "*.tar.gz"
-    return Recipe("pypi", artifact_kind, subdir, tuple(steps), output, env, toolchain, host, tuple(notes))
+    distribution = "wheel" if artifact_kind == "wheel" else "sdist"
+    # The hook's answer (setuptools asks for `wheel` before 70.1) resolved in the same view, still online.
+    extra_requires = (f"import build, subprocess, sys; r = sorted(build.ProjectBuilder('.').get_requires_for_build("
+                      f"{distribution!r})); r and subprocess.check_call([sys.executable, '-m', 'pip', 'install', "
+                      f"'--no-warn-script-location', *r])")
+    steps = (Step("install", ("{python}", "-m", "venv", "{home}/venv"), subdir),
+             Step("install", (VENV, "-m", "pip", "install", "--no-warn-script-location", "build", *requires, *pins),
+                  subdir, network=True),
+             Step("install", (VENV, "-c", extra_requires), subdir, network=True),
+             Step("build", (VENV, "-m", "build", "--no-isolation", f"--{distribution}", "--outdir", "{out}", "."),
+                  subdir))
+    return Recipe("pypi", artifact_kind, subdir, steps, output, env, toolchain, host, tuple(notes))
 
 
 # --- Maven ------------------------------------------------------------------------------------------------------

@@ -43,8 +43,16 @@ MASKED_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers")
 """Files readable by the build's outer uid (root in containers) that a build has no business reading."""
 MASKED_DIRS = ("/etc/ssh", "/etc/sudoers.d")
 PASSED_ENV = ("PATH", "LANG", "LC_ALL")
-SLIRP_ATTEMPTS = 12
 """Variables taken from the caller's environment; everything else comes from the recipe."""
+SLIRP_ATTEMPTS = 12
+SETUP_ATTEMPTS = 4
+"""Times a step is started when bwrap fails while setting up the namespaces (before the command runs): the
+loopback address of a new network namespace sometimes cannot be added (`Failed RTM_NEWADDR`) while
+slirp4netns configures the same namespace."""
+INSTALLERS = (("apt-get", "apt-get install bubblewrap slirp4netns"), ("dnf", "dnf install bubblewrap slirp4netns"),
+              ("yum", "yum install bubblewrap slirp4netns"), ("zypper", "zypper install bubblewrap slirp4netns"),
+              ("pacman", "pacman -S bubblewrap slirp4netns"), ("apk", "apk add bubblewrap slirp4netns"))
+"""How to install the sandbox's tools, by the package manager found on this machine."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +110,7 @@ def bwrap_args(writable: Path, *, network: bool, cwd: Path, read_only: Sequence[
     shares the host's network; `extra` adds bwrap options (the fds of an isolated network)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        raise SandboxError("bubblewrap (bwrap) is not installed; install it or pass --no-sandbox")
+        raise SandboxError(f"{missing_bwrap()}; install it or pass --no-sandbox")
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             "--die-with-parent", "--new-session", "--hostname", "ossprov-build"]
     if network and host_network:
@@ -196,11 +204,17 @@ class _IsolatedNetwork:
             self.slirp = None
 
 
+def missing_bwrap() -> str:
+    """Why there is no sandbox, with the command that installs it on this machine."""
+    how = next((command for tool, command in INSTALLERS if shutil.which(tool)), None)
+    return "bubblewrap (bwrap) is not installed" + (f" (to install it: {how})" if how else "")
+
+
 @functools.cache
 def probe() -> str | None:
     """None when bwrap can build a sandbox here, else why not (bwrap's own message)."""
     if shutil.which("bwrap") is None:
-        return "bubblewrap (bwrap) is not installed"
+        return missing_bwrap()
     tmp = Path("/tmp")
     try:
         proc = subprocess.run([*bwrap_args(tmp, network=False, cwd=tmp), "true"], capture_output=True,
@@ -239,7 +253,25 @@ class Sandbox:
         self.read_only = tuple(read_only)
 
     def run(self, argv: Sequence[str], *, cwd: Path, env: dict[str, str], network: bool) -> RunResult:
-        """Run `argv` to completion or to the wall-clock limit; every process it started is gone after."""
+        """Run `argv` to completion or to the wall-clock limit; every process it started is gone after.
+        A sandbox whose setup failed before the command started is set up again (SETUP_ATTEMPTS)."""
+        for attempt in range(1, SETUP_ATTEMPTS):
+            start = self.log.stat().st_size if self.log.exists() else 0
+            result = self._attempt(argv, cwd=cwd, env=env, network=network)
+            if result.returncode != 1 or not self.isolate or not self._setup_failed(start):
+                return result
+            with self.log.open("ab") as out:
+                out.write(f"ossprov: the sandbox could not be set up (attempt {attempt}); trying again\n".encode())
+            time.sleep(0.2 * attempt)
+        return self._attempt(argv, cwd=cwd, env=env, network=network)
+
+    def _setup_failed(self, offset: int) -> bool:
+        """The last attempt's log holds an error of bwrap's own (its exit code is then 1)."""
+        with self.log.open("rb") as log:
+            log.seek(offset)
+            return any(line.startswith("bwrap: ") for line in log.read(65536).decode("utf-8", "replace").splitlines())
+
+    def _attempt(self, argv: Sequence[str], *, cwd: Path, env: dict[str, str], network: bool) -> RunResult:
         isolated = _IsolatedNetwork() if self.isolate and network and shutil.which("slirp4netns") else None
         if isolated is not None:
             resolv = self.log.parent / "resolv.conf"  # slirp4netns answers DNS at 10.0.2.3

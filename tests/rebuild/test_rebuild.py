@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ossprov.fixtures.world import World
 from ossprov.model import Severity
 from ossprov.verify.rebuild import Outcome, RebuildOptions, rebuild
 from tests.rebuild.conftest import Make, located, package_json, release
@@ -127,7 +128,7 @@ def _python_build(src: Path, dest: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("backend", sorted(PY_BACKENDS))
-def test_pypi_rebuild(make_repo: Make, tmp_path: Path, backend: str) -> None:
+def test_pypi_rebuild(make_repo: Make, tmp_path: Path, backend: str, py_index: World) -> None:
     pyproject, module = PY_BACKENDS[backend]
     repo, sha = make_repo(backend, {"pyproject.toml": pyproject, f"{module}/__init__.py": '"""Fixture."""\nX = 1\n',
                                     "README.md": "fixture\n"})
@@ -143,7 +144,7 @@ def test_pypi_rebuild(make_repo: Make, tmp_path: Path, backend: str) -> None:
             assert result.needed_stabilizers
 
 
-def test_tampered_wheel_differs(make_repo: Make, tmp_path: Path) -> None:
+def test_tampered_wheel_differs(make_repo: Make, tmp_path: Path, py_index: World) -> None:
     import zipfile
 
     pyproject, module = PY_BACKENDS["hatchling"]

@@ -149,7 +149,7 @@ def test_pypi_backend_generator_and_scm(tmp_path: Path) -> None:
     assert recipe.toolchain["hatchling"] == "1.18.0"
     assert recipe.env["SETUPTOOLS_SCM_PRETEND_VERSION"] == "1.0"
     assert recipe.steps[-1].argv[1:5] == ("-m", "build", "--no-isolation", "--wheel")
-    install = recipe.steps[1].argv
+    install = recipe.steps[2].argv
     assert install[-1] == "hatchling==1.18.0" and "build" in install and "hatch-vcs" in install
 
 
@@ -159,8 +159,9 @@ def test_pypi_builds_in_a_fresh_venv_holding_the_frontend(tmp_path: Path) -> Non
     src = _write(tmp_path, {"pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\n'
                                               'build-backend = "setuptools.build_meta"\n'})
     recipe = infer("pypi", src, "", release("pypi", "a", published_at="2023-02-01T00:00:00Z"), None, "a-1.0.tar.gz")
-    venv, install, hook, build = recipe.steps
+    venv, uninstall, install, hook, build = recipe.steps
     assert venv.argv == ("{python}", "-m", "venv", "{home}/venv") and not venv.network
+    assert uninstall.argv[-1] == "setuptools"
     assert install.argv[:6] == ("{home}/venv/bin/python", "-m", "pip", "install", "--no-warn-script-location",
                                 "build") and install.argv[6:] == ("setuptools>=61",) and install.network
     assert hook.network and "get_requires_for_build('sdist')" in hook.argv[-1]

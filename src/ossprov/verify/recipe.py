@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import importlib.metadata
 import json
 import re
 import shutil
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from ossprov.ecosystems import maven_build
 from ossprov.ecosystems.maven_repo import repository_url
@@ -130,19 +130,6 @@ def _requirements(requires: list[str]) -> list[Requirement]:
         if req.marker is None or req.marker.evaluate():
             parsed.append(req)
     return parsed
-
-
-def _satisfied(req: Requirement) -> bool:
-    """Installed here in a version the requirement accepts."""
-    have = _dist_version(req.name)
-    return have is not None and (not req.specifier or req.specifier.contains(have, prereleases=True))
-
-
-def _dist_version(name: str) -> str | None:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def _major(version: str | None) -> str | None:
@@ -317,7 +304,10 @@ def infer_pypi(source: Path, subdir: str, release: Release, published: PackageTr
     toolchain = {"backend": backend, "requires": ", ".join(requires)}
     generator, generator_version = _generator(published)
     host = {"python": ".".join(map(str, sys.version_info[:3]))}
-    dist = GENERATOR_DIST.get(generator.split()[0].split("(")[0].strip()) if generator else None
+    req_names = [canonicalize_name(r.name) for r in _requirements(requires)]
+    tool = generator.split()[0].split("(")[0].strip() if generator else ""
+    # A known generator name, or a build requirement's (a backend naming itself).
+    dist = GENERATOR_DIST.get(tool) or (tool if tool and canonicalize_name(tool) in req_names else None)
     pins: list[str] = []
     if generator:
         toolchain["generator"] = generator
@@ -327,9 +317,8 @@ def infer_pypi(source: Path, subdir: str, release: Release, published: PackageTr
             notes.append(f"{dist} pinned to {generator_version}, the version the published wheel records")
     if (when := registry_facts(release).get("published_at")) and not pins:
         notes.append(f"build requirements resolved as of the release ({when})")
-    req_names = [r.name.lower() for r in _requirements(requires)]
     env: dict[str, str] = {"PIP_NO_INPUT": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    if any(n in SCM_BACKENDS for n in req_names):
+    if any(n in {canonicalize_name(b) for b in SCM_BACKENDS} for n in req_names):
         env["SETUPTOOLS_SCM_PRETEND_VERSION"] = release.version
         notes.append(f"version from SCM: pinned to {release.version} (SETUPTOOLS_SCM_PRETEND_VERSION)")
     output = "*.whl" if artifact_kind == "wheel" else "*.tar.gz"
@@ -339,6 +328,8 @@ def infer_pypi(source: Path, subdir: str, release: Release, published: PackageTr
                       f"{distribution!r})); r and subprocess.check_call([sys.executable, '-m', 'pip', 'install', "
                       f"'--no-warn-script-location', *r])")
     steps = (Step("install", ("{python}", "-m", "venv", "{home}/venv"), subdir),
+             # Python 3.11's venv brings a setuptools of its own (65.5), which would satisfy `setuptools>=61`.
+             Step("install", (VENV, "-m", "pip", "uninstall", "--yes", "--quiet", "setuptools"), subdir),
              Step("install", (VENV, "-m", "pip", "install", "--no-warn-script-location", "build", *requires, *pins),
                   subdir, network=True),
              Step("install", (VENV, "-c", extra_requires), subdir, network=True),

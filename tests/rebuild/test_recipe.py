@@ -49,11 +49,24 @@ def test_npm_packs_with_the_npm_major_of_the_packument(tmp_path: Path) -> None:
 
 
 def test_npm_lockfile_means_ci_with_network_only_there(tmp_path: Path) -> None:
-    src = _write(tmp_path, {"package.json": package_json("a", dependencies={"x": "1"}), "package-lock.json": "{}"})
+    src = _write(tmp_path, {"package.json": package_json("a", dependencies={"x": "1"}, scripts={"prepare": "tsc"}),
+                            "package-lock.json": "{}"})
     recipe = infer("npm", src, "", release("npm", "a"), None, "a-1.0.0.tgz")
     install, pack = recipe.steps
     assert install.argv[:2] == ("npm", "ci") and install.network and install.phase == "install"
     assert not pack.network
+
+
+def test_npm_dependencies_installed_only_when_packing_needs_them(tmp_path: Path) -> None:
+    """A package whose packing runs no script (and bundles nothing) is packed without installing its
+    devDependencies, which may not even be reachable (git dependencies)."""
+    plain = _write(tmp_path / "a", {"package.json": package_json("a", devDependencies={"t": "git+ssh://x/y"})})
+    recipe = infer("npm", plain, "", release("npm", "a"), None, "a.tgz")
+    assert _argv(recipe) == ["npm pack --pack-destination {out}"]
+    assert any("dependencies not installed" in n for n in recipe.notes)
+    bundled = _write(tmp_path / "b", {"package.json": package_json("b", dependencies={"t": "1"},
+                                                                   bundleDependencies=["t"])})
+    assert _argv(infer("npm", bundled, "", release("npm", "b"), None, "b.tgz"))[0].startswith("npm install")
 
 
 def test_npm_build_script_only_when_output_shipped(tmp_path: Path) -> None:
@@ -66,7 +79,8 @@ def test_npm_build_script_only_when_output_shipped(tmp_path: Path) -> None:
 
 def test_npm_workspace_installs_at_root_and_packs_in_subdir(tmp_path: Path) -> None:
     src = _write(tmp_path, {"package.json": package_json("root", workspaces=["packages/*"], devDependencies={"t": "1"}),
-                            "package-lock.json": "{}", "packages/b/package.json": package_json("b"), ".nvmrc": "v20\n"})
+                            "package-lock.json": "{}", ".nvmrc": "v20\n",
+                            "packages/b/package.json": package_json("b", scripts={"prepack": "tsc"})})
     recipe = infer("npm", src, "packages/b", release("npm", "b"), None, "b-1.0.0.tgz")
     assert [(s.argv[1], s.cwd) for s in recipe.steps] == [("ci", ""), ("pack", "packages/b")]
     assert recipe.toolchain["node"] == "v20"
@@ -93,7 +107,8 @@ def test_npm_other_package_manager_noted(tmp_path: Path) -> None:
 ])
 def test_npm_lockfile_installed_by_the_tool_that_wrote_it(tmp_path: Path, lockfile: str, text: str,
                                                            install: str) -> None:
-    src = _write(tmp_path, {"package.json": package_json("a", devDependencies={"x": "1"}), lockfile: text})
+    src = _write(tmp_path, {"package.json": package_json("a", devDependencies={"x": "1"}, scripts={"prepare": "x"}),
+                            lockfile: text})
     recipe = infer("npm", src, "", release("npm", "a"), None, "a.tgz")
     assert _argv(recipe)[0] == install and recipe.steps[0].network
     assert recipe.env["COREPACK_HOME"] == "{home}/corepack"

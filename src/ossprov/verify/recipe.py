@@ -210,20 +210,26 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
 
     root_manifest = _read_json(source / "package.json") if subdir and (source / "package.json").is_file() else {}
     install_dir = "" if subdir and root_manifest.get("workspaces") else subdir
-    has_deps = any(manifest.get(k) for k in ("dependencies", "devDependencies", "optionalDependencies"))
-    if has_deps or (install_dir != subdir and root_manifest.get("devDependencies")):
-        steps.append(_npm_install(source / install_dir, install_dir, manager, notes))
-    if manifest.get("version") != release.version:
-        notes.append(f"package.json says {manifest.get('version')!r}; set to {release.version} before packing")
-        steps.append(Step("build", ("npm", "pkg", "set", f"version={release.version}"), subdir))
     unsafe = {name for name in scripts if _publishes(scripts, name)}
     lifecycle = " ".join(str(scripts.get(s, "")) for s in NPM_LIFECYCLE if s not in unsafe)
+    build: list[Step] = []
     if "build" in scripts and "build" not in lifecycle and _source_only(source, sub, published):
         if "build" in unsafe:
             notes.append("`build` script not run: it publishes, tags or pushes")
         else:
             notes.append("`build` script run: the published package ships files the source does not have")
-            steps.append(Step("build", (npm, "run", "build"), subdir))
+            build.append(Step("build", (npm, "run", "build"), subdir))
+    has_deps = any(manifest.get(k) for k in ("dependencies", "devDependencies", "optionalDependencies"))
+    if has_deps or (install_dir != subdir and root_manifest.get("devDependencies")):
+        # Packing needs the dependencies only when a script runs or dependencies are bundled into the tarball.
+        if lifecycle.strip() or build or manifest.get("bundleDependencies") or manifest.get("bundledDependencies"):
+            steps.append(_npm_install(source / install_dir, install_dir, manager, notes))
+        else:
+            notes.append("dependencies not installed: no script runs when packing and none are bundled")
+    if manifest.get("version") != release.version:
+        notes.append(f"package.json says {manifest.get('version')!r}; set to {release.version} before packing")
+        steps.append(Step("build", ("npm", "pkg", "set", f"version={release.version}"), subdir))
+    steps += build
     skipped = sorted(unsafe & set(NPM_LIFECYCLE))
     if skipped:
         notes.append(f"lifecycle script(s) {', '.join(skipped)} not run: they publish, tag or push")
@@ -266,7 +272,7 @@ def _npm_install(lockdir: Path, install_dir: str, manager: object, notes: list[s
     elif any((lockdir / f).is_file() for f in ("package-lock.json", "npm-shrinkwrap.json")):
         argv = ("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
     else:
-        notes.append("no lockfile: dependencies resolved with npm install as of the release date")
+        notes.append("no lockfile: dependencies resolved with npm install")
         argv = ("npm", "install", "--ignore-scripts", "--no-audit", "--no-fund")
     return Step("install", argv, install_dir, network=True)
 

@@ -161,11 +161,16 @@ class Timewarp:
         if self.cutoff is None:
             return ["the registry gave no release time: dependencies resolved as of today"]
         when = self.cutoff.isoformat(timespec="seconds").replace("+00:00", "Z")
-        notes = [f"dependencies resolved as of {when} (timewarp): {sum(s.hidden.values())} later version(s) of "
-                 f"{len(s.hidden)} package(s) hidden" + (f" ({', '.join(sorted(s.hidden)[:8])})" if s.hidden else "")]
-        if s.copy_dates or self.registry_copy_dates:
-            notes.append("the npm registry's `time` entries are copy dates, not release dates: npm versions were "
-                         "not filtered by date" + (f" ({', '.join(s.copy_dates[:8])})" if s.copy_dates else ""))
+        copies = s.copy_dates or self.registry_copy_dates
+        notes = []
+        if s.hidden or not copies:
+            notes.append(f"dependencies resolved as of {when} (timewarp): {sum(s.hidden.values())} later version(s) "
+                         f"of {len(s.hidden)} package(s) hidden"
+                         + (f" ({', '.join(sorted(s.hidden)[:8])})" if s.hidden else ""))
+        if copies:
+            notes.append("the npm registry's `time` entries are copy dates, not release dates: npm dependencies "
+                         "resolved as of today" + (f" (detected on {', '.join(s.copy_dates[:8])})" if s.copy_dates
+                                                   else ""))
         if s.untimed:
             notes.append(f"no release times for {', '.join(s.untimed[:8])}: served unfiltered")
         if s.nothing_older:

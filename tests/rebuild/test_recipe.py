@@ -92,6 +92,16 @@ def test_npm_version_rewritten_at_publish(tmp_path: Path) -> None:
     assert "npm pkg set version=2.3.4" in _argv(recipe)
 
 
+def test_npm_6_told_by_the_changelog_it_always_packed(tmp_path: Path) -> None:
+    """The registry dropped `_npmVersion`; a CHANGELOG outside `files` says npm 6 or older packed it."""
+    src = _write(tmp_path, {"package.json": package_json("a", files=["index.js", "lib"]), "index.js": "1"})
+    old = _tree({"package.json": b"{}", "index.js": b"1", "CHANGELOG.md": b"# 1.0.0\n"})
+    recipe = infer("npm", src, "", release("npm", "a"), old, "a.tgz")
+    assert _argv(recipe)[0].endswith("npm@6") and recipe.toolchain["npm"] == "6"
+    new = _tree({"package.json": b"{}", "index.js": b"1", "changelogs/x.js": b""})
+    assert "npm" not in infer("npm", src, "", release("npm", "a"), new, "a.tgz").toolchain
+
+
 def test_npm_other_package_manager_noted(tmp_path: Path) -> None:
     src = _write(tmp_path, {"package.json": package_json("a", packageManager="pnpm@8.6.0")})
     recipe = infer("npm", src, "", release("npm", "a"), None, "a.tgz")

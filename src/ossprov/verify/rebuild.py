@@ -31,7 +31,7 @@ from ossprov.config import explicit_registry
 from ossprov.ecosystems.common import is_code
 from ossprov.ecosystems.npm import registry_url as npm_registry_url
 from ossprov.ecosystems.pypi import index_url as pypi_index_url
-from ossprov.errors import ArchiveError, GitError, SandboxError
+from ossprov.errors import ArchiveError, GitError, InputError, SandboxError
 from ossprov.http import without_credentials
 from ossprov.model import (
     FileResult,
@@ -164,7 +164,10 @@ def _timewarp(ecosystem: str, release: Release, options: RebuildOptions) -> Time
     """The proxy for this rebuild's installs: npm and PyPI registries reached over http(s), network allowed."""
     if options.offline or ecosystem not in ("npm", "pypi"):
         return None
-    upstream = npm_registry_url() if ecosystem == "npm" else pypi_index_url()
+    try:
+        upstream = npm_registry_url() if ecosystem == "npm" else pypi_index_url()
+    except InputError:
+        return None  # no registry configured: said when an install step asks for it
     if not upstream.startswith(("http://", "https://")):
         return None  # a registry on disk is shown to the sandbox as it is
     cutoff = parse_time(registry_facts(release).get("published_at"))
@@ -186,16 +189,27 @@ def _is_code(path: str, mode: int) -> bool:
     return is_code(path) or bool(mode & 0o111)
 
 
-def _findings(differences: list[FileResult], published: PackageTree) -> list[Finding]:
+def submodule_paths(src: Path) -> list[str]:
+    """Paths of the git submodules the commit declares (.gitmodules): a rebuild does not fetch them."""
+    if not (src / ".gitmodules").is_file():
+        return []
+    proc = subprocess.run(["git", "config", "--file", ".gitmodules", "--get-regexp", r"^submodule\..*\.path$"],
+                          cwd=src, capture_output=True, text=True, timeout=60, check=False)
+    return [line.split(" ", 1)[1].strip("/") for line in proc.stdout.splitlines() if " " in line]
+
+
+def _findings(differences: list[FileResult], published: PackageTree, submodules: list[str]) -> list[Finding]:
     findings = []
     for d in differences:
         mode = published.files[d.path].mode if d.path in published.files else 0
+        why = next((f" (it is in submodule {m}, which rebuilds do not fetch)" for m in submodules
+                    if d.path.startswith(m + "/")), "")
         if _is_code(d.path, mode):
             findings.append(Finding(Severity.HIGH, "OSP301", d.path,
-                                    f"code file {d.path} differs from the rebuild of the source: {d.reason}"))
+                                    f"code file {d.path} differs from the rebuild of the source: {d.reason}{why}"))
         else:
             findings.append(Finding(Severity.MEDIUM, "OSP302", d.path,
-                                    f"{d.path} differs from the rebuild of the source: {d.reason}"))
+                                    f"{d.path} differs from the rebuild of the source: {d.reason}{why}"))
     return findings
 
 
@@ -307,6 +321,8 @@ def rebuild(locate: LocateResult, published_artifact: Path, release: Release,
     try:
         build = _Build(options, registry, progress)
     except SandboxError as exc:
+        if registry is not None:
+            registry.stop()
         return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc), published_sha256=published_sha)
     try:
         with build.phase("fetch source"):
@@ -365,10 +381,10 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
     except ArchiveError as exc:
         return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect", reason=str(exc))
     with build.phase("compare"):
-        return _outcome(recipe, cmp, rebuilt)
+        return _outcome(recipe, cmp, rebuilt, submodule_paths(build.src))
 
 
-def _outcome(recipe: Recipe, cmp: stabilize.Comparison, rebuilt: Path) -> RebuildResult:
+def _outcome(recipe: Recipe, cmp: stabilize.Comparison, rebuilt: Path, submodules: list[str]) -> RebuildResult:
     """The result of a finished build: equal raw, equal stabilised, or the files that differ."""
     base = RebuildResult(Outcome.DIFFERS, recipe, cmp.stabilizers, cmp.raw_equal, cmp.stabilized_equal,
                          rebuilt_sha256=file_digests(rebuilt)["sha256"], rebuilt_filename=rebuilt.name)
@@ -382,7 +398,7 @@ def _outcome(recipe: Recipe, cmp: stabilize.Comparison, rebuilt: Path) -> Rebuil
     if not diffs:
         diffs = [FileResult(name, FileStatus.UNEXPLAINED, None, f"archive entry {what} differs")
                  for name, what in stabilize.differences(cmp.published, cmp.rebuilt)]
-    return replace(base, differences=tuple(diffs), findings=tuple(_findings(diffs, pub_tree)),
+    return replace(base, differences=tuple(diffs), findings=tuple(_findings(diffs, pub_tree, submodules)),
                    reason=f"{len(diffs)} file(s) differ after stabilising")
 
 

@@ -24,6 +24,7 @@ tag, publish or version (`git push`, `npm publish`, `semantic-release`, ...) is 
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import functools
 import json
 import re
@@ -54,6 +55,8 @@ PUBLISH_STEP = re.compile(
     r"|\b(?:semantic-release|release-it|standard-version|changeset\s+publish|changeset\s+version|lerna\s+publish"
     r"|lerna\s+version|gh\s+release|clean-publish)\b|(?:^|[;&|(]\s*)(?:npx\s+)?np(?:\s|$)")
 """Commands that publish, tag or push: a recipe never runs a script containing one."""
+ALWAYS_PACKED_BY_NPM6 = re.compile(r"(?i)(?:changelog|changes|history|notice)(?:\.[^/]*)?")
+"""Top-level files npm 6 and older packed whatever `files` said."""
 RUN_SCRIPT = re.compile(r"\b(?:npm\s+run(?:-script)?|yarn(?:\s+run)?|pnpm(?:\s+run)?)\s+([\w:.-]+)")
 """`npm run NAME` and its yarn/pnpm forms: how one script calls another."""
 PUBLISH_SCRIPTS = frozenset({"publish", "prepublish", "prepublishOnly", "postpublish", "version", "preversion",
@@ -198,9 +201,13 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
             notes.append(f"published with {manager}: its lockfile is installed with it (corepack); packed with npm pack")
     host = {k: v for k, v in (("node", _tool_version(("node", "--version"))),
                               ("npm", _tool_version(("npm", "--version")))) if v}
+    if "npm" not in toolchain and _packed_by_npm6(manifest, published):
+        toolchain["npm"] = "6"
+        notes.append("packed by npm 6 or older (it ships a changelog outside `files`, which only those always "
+                     "included); the registry does not say which npm")
     steps: list[Step] = []
     npm = "npm"
-    if _major(toolchain.get("npm")) not in (None, _major(host.get("npm"))) and int(_major(toolchain["npm"]) or 0) >= 7:
+    if _major(toolchain.get("npm")) not in (None, _major(host.get("npm"))) and int(_major(toolchain["npm"]) or 0) >= 6:
         # npm pack's file list and package.json handling follow npm's major version: pack with the original one.
         steps.append(Step("install", ("npm", "install", "--global", "--prefix", "{home}/npm-tool", "--no-audit",
                                       "--no-fund", f"npm@{toolchain['npm']}"), network=True))
@@ -242,6 +249,17 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
     if never:
         notes.append(f"never run: {', '.join(never)} (publish steps)")
     return Recipe("npm", "tgz", subdir, tuple(steps), "*.tgz", dict(NPM_ENV), toolchain, host, tuple(notes))
+
+
+def _packed_by_npm6(manifest: dict[str, Any], published: PackageTree | None) -> bool:
+    """The artifact holds a top-level CHANGELOG/CHANGES/HISTORY/NOTICE that the `files` list does not name:
+    npm 6 and older always packed those, later versions do not."""
+    files = manifest.get("files")
+    if published is None or not isinstance(files, list):
+        return False
+    patterns = [str(f).strip("/") for f in files]
+    return any(ALWAYS_PACKED_BY_NPM6.fullmatch(path) and not any(fnmatch.fnmatch(path, p) for p in patterns)
+               for path in published.files)
 
 
 def _publishes(scripts: dict[str, Any], name: str, seen: frozenset[str] = frozenset()) -> bool:

@@ -117,3 +117,16 @@ def test_sandboxed_npm_install_resolves_as_of_the_release(world: World, tmp_path
     assert result.timewarp and result.timewarp["hidden"] == {"npm:dep-pkg": 1}
     today = rebuild(where, published, release("npm", "app-pkg"), RebuildOptions(workdir_parent=tmp_path))
     assert today.outcome == Outcome.DIFFERS and [d.path for d in today.differences] == ["built-with.txt"]
+
+
+def test_copy_dates_judged_on_the_rebuilt_package_before_any_install(
+        world: World, proxy: tuple[Timewarp, httpx.Client]) -> None:
+    """An install from a lockfile may fetch no packument: the package's own tells whether times are real."""
+    for version, copied in (("1.0.0", "2026-03-29"), ("1.0.1", "2024-12-13"), ("1.0.2", "2025-10-01"),
+                            ("1.1.0", "2024-02-27"), ("1.2.0", "2024-11-22")):
+        _dep(world, version, f"{copied}T08:00:00Z")
+    tw, _ = proxy
+    tw.judge_times("dep-pkg")
+    assert tw.summary()["copy_dates"] is True and tw.summary()["hidden"] == {}
+    assert tw.notes() == ["the npm registry's `time` entries are copy dates, not release dates: npm dependencies "
+                          "resolved as of today (detected on dep-pkg)"]

@@ -330,7 +330,7 @@ def rebuild(locate: LocateResult, published_artifact: Path, release: Release,
             commit_time = Repo(clone).commit_info(locate.commit).time
             export_tree(clone, locate.commit, build.src)
         if registry is not None:
-            registry.start()
+            registry.start().judge_times(release.name)
         result = _run(build, locate, release, published_artifact, published_tree, filename, commit_time)
     finally:
         kept = build.close()

@@ -155,6 +155,17 @@ class Timewarp:
         """The copy of `timewarp_relay` the sandbox runs."""
         return self._dir / "relay.py"
 
+    def judge_times(self, name: str) -> None:
+        """Tell from the rebuilt package's own packument whether the npm registry's times are copy dates
+        (before any install asks; an install from a lockfile may never fetch a packument)."""
+        if self.npm_registry is None or self.cutoff is None:
+            return
+        with contextlib.suppress(OssprovError):
+            doc = self._fetch_packument(quote(name, safe="@"))
+            if doc is not None and times_are_copies(_version_times(doc)):
+                self.registry_copy_dates = True
+                self.state.copy_dates.append(name)
+
     # --- what it did -------------------------------------------------------------------------------------
     def notes(self) -> list[str]:
         s = self.state
@@ -241,16 +252,22 @@ class Timewarp:
             files.append(entry)
         return {"meta": {"api-version": "1.1"}, "name": project, "files": files}
 
-    def _packument(self, name: str, base: str) -> dict[str, Any] | None:
+    def _fetch_packument(self, name: str) -> dict[str, Any] | None:
+        """The full packument (with `time`) of `name` as it appears in a registry path, or None."""
         assert self.npm_registry
         doc = http.client().get_json(self.npm_registry + name, allow_404=True,
                                      headers={"Accept": "application/json"})
         if not isinstance(doc, dict) or not isinstance(doc.get("versions"), dict):
             return None
+        return doc
+
+    def _packument(self, name: str, base: str) -> dict[str, Any] | None:
+        doc = self._fetch_packument(name)
+        if doc is None:
+            return None
         label = f"npm:{unquote(name)}"
         versions: dict[str, Any] = doc["versions"]
-        raw_times: dict[str, Any] = doc["time"] if isinstance(doc.get("time"), dict) else {}
-        times = {v: t for v in versions if (t := parse_time(raw_times.get(v))) is not None}
+        times = _version_times(doc)
         if self.cutoff is not None:
             if not times:
                 self.state.untimed.append(label)
@@ -268,7 +285,7 @@ class Timewarp:
         for meta in versions.values():
             dist = meta.get("dist") if isinstance(meta, dict) else None
             if isinstance(dist, dict) and isinstance(dist.get("tarball"), str):
-                tarball = urljoin(self.npm_registry, dist["tarball"])
+                tarball = urljoin(self.npm_registry or "", dist["tarball"])
                 filename = tarball.rsplit("/", 1)[-1]
                 meta["dist"] = {**dist, "tarball": f"{base}/files/{self.state.file_url(tarball)}/{filename}"}
         tags = {t: v for t, v in (doc.get("dist-tags") or {}).items() if v in versions}
@@ -277,6 +294,12 @@ class Timewarp:
             if releases:
                 tags["latest"] = max(releases, key=lambda v: semver_key(v) or (0, 0, 0, 0, ""))
         return {**doc, "versions": versions, "dist-tags": tags}
+
+
+def _version_times(doc: dict[str, Any]) -> dict[str, datetime.datetime]:
+    """A packument's publication time of each version it lists (versions without one left out)."""
+    raw: dict[str, Any] = doc["time"] if isinstance(doc.get("time"), dict) else {}
+    return {v: t for v in doc["versions"] if (t := parse_time(raw.get(v))) is not None}
 
 
 def _send(req: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str) -> None:

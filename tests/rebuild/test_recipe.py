@@ -46,6 +46,8 @@ def test_npm_packs_with_the_npm_major_of_the_packument(tmp_path: Path) -> None:
                              "{home}/npm-tool/bin/npm pack --pack-destination {out}"]
     assert recipe.steps[0].network and recipe.host["npm-pack"] == "7.24.2"
     assert not any(n.startswith("original npm") for n in recipe.notes)
+    declared = _write(tmp_path / "b", {"package.json": package_json("b", packageManager="npm@8.19.4+sha256.abc")})
+    assert _argv(infer("npm", declared, "", release("npm", "b"), None, "b.tgz"))[0].endswith(" npm@8.19.4")
 
 
 def test_npm_lockfile_means_ci_with_network_only_there(tmp_path: Path) -> None:

@@ -199,6 +199,8 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
         toolchain["packageManager"] = manager
         if not manager.startswith("npm@"):
             notes.append(f"published with {manager}: its lockfile is installed with it (corepack); packed with npm pack")
+        elif "npm" not in toolchain:
+            toolchain["npm"] = manager.removeprefix("npm@").split("+")[0]
     host = {k: v for k, v in (("node", _tool_version(("node", "--version"))),
                               ("npm", _tool_version(("npm", "--version")))) if v}
     if "npm" not in toolchain and _packed_by_npm6(manifest, published):

@@ -100,8 +100,19 @@ def test_npm_6_told_by_the_changelog_it_always_packed(tmp_path: Path) -> None:
     old = _tree({"package.json": b"{}", "index.js": b"1", "CHANGELOG.md": b"# 1.0.0\n"})
     recipe = infer("npm", src, "", release("npm", "a"), old, "a.tgz")
     assert _argv(recipe)[0].endswith("npm@6") and recipe.toolchain["npm"] == "6"
+    assert recipe.steps[-1].argv == ("sh", "-c", '"$0" "$@" && mv -- ./*.tgz {out}/', "{home}/npm-tool/bin/npm",
+                                     "pack")  # npm 6 has no --pack-destination
     new = _tree({"package.json": b"{}", "index.js": b"1", "changelogs/x.js": b""})
     assert "npm" not in infer("npm", src, "", release("npm", "a"), new, "a.tgz").toolchain
+
+
+def test_npm_clean_publish_copy_is_packed(tmp_path: Path) -> None:
+    src = _write(tmp_path, {"package.json": package_json("a", devDependencies={"clean-publish": "^4.2.0"}),
+                            "pnpm-lock.yaml": "lockfileVersion: '6.0'\n"})
+    assert _argv(infer("npm", src, "", release("npm", "a"), None, "a.tgz")) == [
+        "corepack pnpm install --frozen-lockfile --ignore-scripts",
+        "npm exec --no -- clean-publish --without-publish --temp-dir {home}/clean-publish",
+        "npm pack {home}/clean-publish --pack-destination {out}"]
 
 
 def test_npm_other_package_manager_noted(tmp_path: Path) -> None:

@@ -228,10 +228,12 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
         else:
             notes.append("`build` script run: the published package ships files the source does not have")
             build.append(Step("build", (npm, "run", "build"), subdir))
+    cleaned = "clean-publish" in _dev_dependencies(manifest, root_manifest)
     has_deps = any(manifest.get(k) for k in ("dependencies", "devDependencies", "optionalDependencies"))
     if has_deps or (install_dir != subdir and root_manifest.get("devDependencies")):
         # Packing needs the dependencies only when a script runs or dependencies are bundled into the tarball.
-        if lifecycle.strip() or build or manifest.get("bundleDependencies") or manifest.get("bundledDependencies"):
+        if (lifecycle.strip() or build or cleaned or manifest.get("bundleDependencies")
+                or manifest.get("bundledDependencies")):
             steps.append(_npm_install(source / install_dir, install_dir, manager, notes))
         else:
             notes.append("dependencies not installed: no script runs when packing and none are bundled")
@@ -240,17 +242,34 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
         steps.append(Step("build", ("npm", "pkg", "set", f"version={release.version}"), subdir))
     steps += build
     skipped = sorted(unsafe & set(NPM_LIFECYCLE))
+    pack: tuple[str, ...] = ("pack",)
     if skipped:
         notes.append(f"lifecycle script(s) {', '.join(skipped)} not run: they publish, tag or push")
         steps += [Step("build", (npm, "run", s), subdir) for s in ("prepack", "prepare") if s in scripts
                   and s not in unsafe]
-        steps.append(Step("build", (npm, "pack", "--ignore-scripts", "--pack-destination", "{out}"), subdir))
-    else:
-        steps.append(Step("build", (npm, "pack", "--pack-destination", "{out}"), subdir))
+        pack += ("--ignore-scripts",)
+    if cleaned:  # clean-publish publishes a cleaned copy (no comments, dev fields, docs sections): pack that copy.
+        notes.append("published through clean-publish: its cleaned copy is packed (clean-publish --without-publish)")
+        steps.append(Step("build", ("npm", "exec", "--no", "--", "clean-publish", "--without-publish",
+                                    "--temp-dir", "{home}/clean-publish"), subdir))
+        pack += ("{home}/clean-publish",)
+    steps.append(_pack_step(npm, pack, toolchain.get("npm"), subdir))
     never = sorted(n for n in scripts if n in PUBLISH_SCRIPTS or n in unsafe)
     if never:
         notes.append(f"never run: {', '.join(never)} (publish steps)")
     return Recipe("npm", "tgz", subdir, tuple(steps), "*.tgz", dict(NPM_ENV), toolchain, host, tuple(notes))
+
+
+def _dev_dependencies(manifest: dict[str, Any], root_manifest: dict[str, Any]) -> set[str]:
+    return {name for m in (manifest, root_manifest) if isinstance(m.get("devDependencies"), dict)
+            for name in m["devDependencies"]}
+
+
+def _pack_step(npm: str, pack: tuple[str, ...], original: str | None, subdir: str) -> Step:
+    """`npm pack` into {out}; npm 6 has no --pack-destination, so its tarball is moved there."""
+    if int(_major(original) or 7) >= 7:
+        return Step("build", (npm, *pack, "--pack-destination", "{out}"), subdir)
+    return Step("build", ("sh", "-c", '"$0" "$@" && mv -- ./*.tgz {out}/', npm, *pack), subdir)
 
 
 def _packed_by_npm6(manifest: dict[str, Any], published: PackageTree | None) -> bool:

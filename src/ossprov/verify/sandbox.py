@@ -61,7 +61,8 @@ class Limits:
 
     cpu_seconds: int = 1800
     memory_bytes: int = 6 * 1024**3
-    """Address-space limit (RLIMIT_AS); Node reserves a lot of virtual memory, so keep this generous."""
+    """Data limit (RLIMIT_DATA: private writable memory). Not the address space: Node reserves many GB of
+    inaccessible address space for each WebAssembly instance (corepack's fetch), which RLIMIT_AS would refuse."""
     wall_seconds: float = 1800.0
     file_bytes: int = 4 * 1024**3
     """Largest file a step may write (RLIMIT_FSIZE)."""
@@ -82,7 +83,7 @@ class RunResult:
 def _set_limits(limits: Limits) -> None:
     """Runs in the child between fork and exec: new session (so the timer can kill the group) and rlimits."""
     os.setsid()
-    for res, value in ((resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_AS, limits.memory_bytes),
+    for res, value in ((resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_DATA, limits.memory_bytes),
                        (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_CORE, 0)):
         resource.setrlimit(res, (value, value))
 

@@ -53,6 +53,10 @@ def test_npm_versions_after_the_release_are_hidden(world: World, proxy: tuple[Ti
         hashlib.sha1(old.read_bytes()).hexdigest()
     assert tw.summary()["hidden"] == {"npm:dep-pkg": 1}
     assert "1 later version(s) of 1 package(s) hidden (npm:dep-pkg)" in tw.notes()[0]
+    # One version's manifest, as corepack asks: by dist-tag and by version, as of the release.
+    assert client.get("/npm/dep-pkg/latest").json()["version"] == "1.1.0"
+    assert client.get("/npm/dep-pkg/1.0.0").json()["dist"]["tarball"].startswith("http://127.0.0.1:4873/files/")
+    assert client.get("/npm/dep-pkg/1.2.0").status_code == 404
 
 
 def test_copy_dates_are_detected_and_not_filtered(world: World, proxy: tuple[Timewarp, httpx.Client]) -> None:

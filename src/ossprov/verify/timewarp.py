@@ -215,7 +215,7 @@ class Timewarp:
                 if "/-/" in rest:  # a tarball path (lockfile `resolved` URLs rewritten to this registry)
                     response = http.client().request("GET", self.npm_registry + rest, max_bytes=MAX_DOWNLOAD_BYTES)
                     return _send(req, response.status_code, response.content, "application/octet-stream")
-                doc = self._packument(rest, base)
+                doc = self._npm_document(rest, base)
                 if doc is None:
                     return _send(req, 404, b'{"error":"Not found"}', "application/json")
                 return _send(req, 200, json.dumps(doc).encode(), "application/json")
@@ -251,6 +251,19 @@ class Timewarp:
             entry["url"] = f"{base}/files/{self.state.file_url(url)}/{quote(filename)}"
             files.append(entry)
         return {"meta": {"api-version": "1.1"}, "name": project, "files": files}
+
+    def _npm_document(self, rest: str, base: str) -> dict[str, Any] | None:
+        """A packument (`name`) or one version's manifest (`name/1.2.3`, `name/latest`: what corepack asks),
+        both as of the cutoff."""
+        parts = unquote(rest).split("/")
+        size = 2 if parts[0].startswith("@") else 1
+        name, tail = "/".join(parts[:size]), parts[size:]
+        doc = self._packument(quote(name, safe="@"), base)
+        if doc is None or not tail:
+            return doc
+        version = doc["dist-tags"].get(tail[0], tail[0]) if len(tail) == 1 else None
+        manifest = doc["versions"].get(version)
+        return manifest if isinstance(manifest, dict) else None
 
     def _fetch_packument(self, name: str) -> dict[str, Any] | None:
         """The full packument (with `time`) of `name` as it appears in a registry path, or None."""

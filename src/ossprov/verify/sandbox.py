@@ -167,6 +167,7 @@ class _IsolatedNetwork:
                     break
                 info += chunk
             pid = int(json.loads(info)["child-pid"])
+            _await_loopback(pid, min(deadline, time.monotonic() + 2.0))
             # As root, slirp4netns enters the network namespace by path; otherwise it must join the sandbox's
             # user namespace, which only works before bwrap has moved the child into a nested one. The child
             # waits on block_fd meanwhile, so trying again is safe.
@@ -209,6 +210,17 @@ def missing_bwrap() -> str:
     """Why there is no sandbox, with the command that installs it on this machine."""
     how = next((command for tool, command in INSTALLERS if shutil.which(tool)), None)
     return "bubblewrap (bwrap) is not installed" + (f" (to install it: {how})" if how else "")
+
+
+def _await_loopback(pid: int, deadline: float) -> None:
+    """Wait until bwrap has given the new network namespace its loopback address: slirp4netns configuring the
+    namespace meanwhile makes bwrap fail (`loopback: Failed RTM_NEWADDR`)."""
+    trie = Path(f"/proc/{pid}/net/fib_trie")
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if "127.0.0.1" in trie.read_text():
+                return
+        time.sleep(0.005)
 
 
 @functools.cache

@@ -317,8 +317,9 @@ def _npm_install(lockdir: Path, install_dir: str, manager: object, notes: list[s
     if (lockdir / "yarn.lock").is_file() and manager_name in ("", "yarn"):
         berry = not (lockdir / "yarn.lock").read_text(errors="replace")[:400].count("yarn lockfile v1")
         argv = (("corepack", "yarn", "install", "--immutable", "--mode=skip-build") if berry else
-                ("corepack", "yarn", "install", "--frozen-lockfile", "--ignore-scripts", "--non-interactive"))
-        notes.append("yarn.lock: dependencies installed with yarn (corepack)")
+                ("corepack", "yarn", "install", "--pure-lockfile", "--ignore-scripts", "--non-interactive"))
+        notes.append("yarn.lock: dependencies installed with yarn (corepack)" + ("" if berry else
+                     ", from the lockfile where it still matches package.json (--pure-lockfile)"))
     elif (lockdir / "pnpm-lock.yaml").is_file() and manager_name in ("", "pnpm"):
         pnpm = "pnpm" if manager_name else _pnpm_for((lockdir / "pnpm-lock.yaml").read_text(errors="replace"))
         argv = ("corepack", pnpm, "install", "--frozen-lockfile", "--ignore-scripts")

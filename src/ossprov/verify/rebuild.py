@@ -358,6 +358,7 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
         target.write_text(_expand(content, places), encoding="utf-8")
     env = clean_env(build.home, {"SOURCE_DATE_EPOCH": str(commit_time),
                                  **{k: _expand(v, places) for k, v in recipe.env.items()}})
+    env["PATH"] = f"{build.home / 'bin'}:{env['PATH']}"  # tools a recipe installs for the build's scripts
     for phase, steps in itertools.groupby(recipe.steps, key=lambda s: s.phase):
         with build.phase("install dependencies" if phase == "install" else "build"):
             for step in steps:

@@ -258,7 +258,9 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
     if never:
         notes.append(f"never run: {', '.join(never)} (publish steps)")
     env = dict(NPM_ENV)
-    if any(s.argv[0] == "corepack" for s in steps):
+    if managers := sorted({s.argv[1].split("@")[0] for s in steps if s.argv[0] == "corepack"}):
+        # Scripts call `yarn`/`pnpm` by name: corepack's shims in {home}/bin, which is first on PATH.
+        steps.insert(0, Step("install", ("corepack", "enable", "--install-directory", "{home}/bin", *managers)))
         # Registry mirrors drop npm's signatures, which corepack otherwise requires; the tool's tarball is still
         # checked against the registry's integrity.
         env["COREPACK_INTEGRITY_KEYS"] = "0"

@@ -12,6 +12,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -99,8 +100,8 @@ def publish_files(world: World, files: list[tuple[Path, str]]) -> None:
         page = root / "simple" / project
         page.mkdir(parents=True, exist_ok=True)
         index = page / "index.json"
-        doc = json.loads(index.read_text()) if index.exists() else {"meta": {"api-version": "1.1"},
-                                                                     "name": project, "files": []}
+        doc: dict[str, Any] = (json.loads(index.read_text()) if index.exists() else
+                               {"meta": {"api-version": "1.1"}, "name": project, "files": []})
         doc["files"] = [e for e in doc["files"] if e["filename"] != path.name] + [{
             "filename": path.name, "url": f"{world.server.url}/pypi/files/{path.name}",
             "hashes": {"sha256": hashlib.sha256(target.read_bytes()).hexdigest()}, "upload-time": uploaded}]

@@ -54,7 +54,8 @@ def test_npm_rebuild(make_repo: Make, tmp_path: Path, fixture: str) -> None:
 
 def _tamper_tgz(path: Path, member: str, data: bytes) -> Path:
     with tarfile.open(path) as tar:
-        members = [(m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar.getmembers()]
+        members = [(m, tar.extractfile(m).read() if m.isfile() else b"")  # type: ignore[union-attr]
+                   for m in tar.getmembers()]
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as out:
         for m, content in members:

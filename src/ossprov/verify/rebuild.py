@@ -235,7 +235,7 @@ class _Build:
         self.dir = Path(tempfile.mkdtemp(prefix="ossprov-rebuild-", dir=options.workdir_parent)).resolve()
         self.build = self.dir / "build"
         self.src, self.out, self.home = self.build / "src", self.build / "out", self.build / "home"
-        for d in (self.out, self.home / "tmp"):
+        for d in (self.out, self.home / "tmp", self.home / "bin"):
             d.mkdir(parents=True)
         shown = [*local_registries(), *([registry.directory] if registry else [])]
         self.sandbox = Sandbox(self.build, self.dir / "build.log", isolate=options.sandbox, limits=options.limits,

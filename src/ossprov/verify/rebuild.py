@@ -9,6 +9,7 @@ reported to an optional progress callback as it starts and ends.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import itertools
 import os
@@ -318,24 +319,21 @@ def rebuild(locate: LocateResult, published_artifact: Path, release: Release,
     except ArchiveError as exc:
         return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc), published_sha256=published_sha)
     registry = _timewarp(release.ecosystem, release, options)
-    try:
-        build = _Build(options, registry, progress)
-    except SandboxError as exc:
-        if registry is not None:
-            registry.stop()
-        return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc), published_sha256=published_sha)
-    try:
-        with build.phase("fetch source"):
-            clone = ensure_clone(locate.repository.url)
-            commit_time = Repo(clone).commit_info(locate.commit).time
-            export_tree(clone, locate.commit, build.src)
-        if registry is not None:
-            registry.start().judge_times(release.name)
-        result = _run(build, locate, release, published_artifact, published_tree, filename, commit_time)
-    finally:
-        kept = build.close()
-        if registry is not None:
-            registry.stop()
+    with registry or contextlib.nullcontext():
+        try:
+            build = _Build(options, registry, progress)
+        except SandboxError as exc:
+            return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc), published_sha256=published_sha)
+        try:
+            with build.phase("fetch source"):
+                clone = ensure_clone(locate.repository.url)
+                commit_time = Repo(clone).commit_info(locate.commit).time
+                export_tree(clone, locate.commit, build.src)
+            if registry is not None:
+                registry.judge_times(release.name)
+            result = _run(build, locate, release, published_artifact, published_tree, filename, commit_time)
+        finally:
+            kept = build.close()
     if registry is not None and result.recipe is not None and any(s.network for s in result.recipe.steps):
         result = replace(result, recipe=replace(result.recipe, notes=(*result.recipe.notes, *registry.notes())),
                          timewarp=registry.summary())

@@ -106,13 +106,15 @@ class Timewarp:
         self.state = _State()
         self.registry_copy_dates = copy_dates
         """Set when the registry's times are known to be copies: nothing is filtered."""
-        self._dir = Path(tempfile.mkdtemp(prefix="ossprov-tw-"))
-        self.socket_path = self._dir / "registry.sock"
+        self._dir: Path | None = None
         self._server: socketserver.ThreadingUnixStreamServer | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> Timewarp:
+        """Listen on a socket in a new private directory (short, under the temporary directory: socket paths
+        are limited to 108 bytes)."""
         proxy = self
+        self._dir = Path(tempfile.mkdtemp(prefix="ossprov-tw-"))
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
@@ -137,7 +139,9 @@ class Timewarp:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
 
     def __enter__(self) -> Timewarp:
         return self.start()
@@ -147,13 +151,19 @@ class Timewarp:
 
     @property
     def directory(self) -> Path:
-        """The directory holding the socket and the relay (bound read-only into the sandbox)."""
+        """The directory holding the socket and the relay (bound read-only into the sandbox), once started."""
+        if self._dir is None:
+            raise RuntimeError("the timewarp proxy is not started")
         return self._dir
+
+    @property
+    def socket_path(self) -> Path:
+        return self.directory / "registry.sock"
 
     @property
     def relay(self) -> Path:
         """The copy of `timewarp_relay` the sandbox runs."""
-        return self._dir / "relay.py"
+        return self.directory / "relay.py"
 
     def judge_times(self, name: str) -> None:
         """Tell from the rebuilt package's own packument whether the npm registry's times are copy dates

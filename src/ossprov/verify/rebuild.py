@@ -270,7 +270,7 @@ class _Build:
             options = [x for k, v in _install_env(recipe, "{url}").items() for x in ("--env", f"{k}={v}")]
             argv = [sys.executable, str(self.registry.relay), str(self.registry.socket_path),
                     *options, "--", *argv]
-        elif network:
+        elif step.network:  # offline too: a registry on disk (file://) needs no network
             env.update(_install_env(recipe))
         result = self.sandbox.run(argv, cwd=self.src / step.cwd, env=env, network=network)
         self.runs.append((step, result))

@@ -185,28 +185,8 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
         raise Unbuildable(f"no package.json at {subdir or 'the repository root'}")
     manifest = _read_json(sub / "package.json")
     scripts: dict[str, Any] = manifest["scripts"] if isinstance(manifest.get("scripts"), dict) else {}
-    notes: list[str] = []
-    facts = registry_facts(release)
-    toolchain: dict[str, str] = {k: facts[k] for k in ("node", "npm") if k in facts}
-    engines: dict[str, Any] = manifest["engines"] if isinstance(manifest.get("engines"), dict) else {}
-    if "node" not in toolchain and isinstance(engines.get("node"), str):
-        toolchain["node-engines"] = engines["node"]
-    for root in dict.fromkeys([sub, source]):
-        if "node" not in toolchain and (root / ".nvmrc").is_file():
-            toolchain["node"] = (root / ".nvmrc").read_text(errors="replace").strip()
+    toolchain, host, notes = _npm_toolchain(source, sub, manifest, release, published)
     manager = manifest.get("packageManager")
-    if isinstance(manager, str) and manager:
-        toolchain["packageManager"] = manager
-        if not manager.startswith("npm@"):
-            notes.append(f"published with {manager}: its lockfile is installed with it (corepack); packed with npm pack")
-        elif "npm" not in toolchain:
-            toolchain["npm"] = manager.removeprefix("npm@").split("+")[0]
-    host = {k: v for k, v in (("node", _tool_version(("node", "--version"))),
-                              ("npm", _tool_version(("npm", "--version")))) if v}
-    if "npm" not in toolchain and _packed_by_npm6(manifest, published):
-        toolchain["npm"] = "6"
-        notes.append("packed by npm 6 or older (it ships a changelog outside `files`, which only those always "
-                     "included); the registry does not say which npm")
     steps: list[Step] = []
     npm = "npm"
     if _major(toolchain.get("npm")) not in (None, _major(host.get("npm"))) and int(_major(toolchain["npm"]) or 0) >= 6:
@@ -266,6 +246,35 @@ def infer_npm(source: Path, subdir: str, release: Release, published: PackageTre
         env["COREPACK_INTEGRITY_KEYS"] = "0"
         notes.append("corepack's signature check is off (COREPACK_INTEGRITY_KEYS=0); its integrity check is on")
     return Recipe("npm", "tgz", subdir, tuple(steps), "*.tgz", env, toolchain, host, tuple(notes))
+
+
+def _npm_toolchain(source: Path, sub: Path, manifest: dict[str, Any], release: Release,
+                   published: PackageTree | None) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """(original toolchain, this host's, notes): Node and npm from the packument, else `engines`, `.nvmrc`,
+    `packageManager` and what the artifact shows."""
+    notes: list[str] = []
+    facts = registry_facts(release)
+    toolchain: dict[str, str] = {k: facts[k] for k in ("node", "npm") if k in facts}
+    engines: dict[str, Any] = manifest["engines"] if isinstance(manifest.get("engines"), dict) else {}
+    if "node" not in toolchain and isinstance(engines.get("node"), str):
+        toolchain["node-engines"] = engines["node"]
+    for root in dict.fromkeys([sub, source]):
+        if "node" not in toolchain and (root / ".nvmrc").is_file():
+            toolchain["node"] = (root / ".nvmrc").read_text(errors="replace").strip()
+    manager = manifest.get("packageManager")
+    if isinstance(manager, str) and manager:
+        toolchain["packageManager"] = manager
+        if not manager.startswith("npm@"):
+            notes.append(f"published with {manager}: its lockfile is installed with it (corepack); packed with npm pack")
+        elif "npm" not in toolchain:
+            toolchain["npm"] = manager.removeprefix("npm@").split("+")[0]
+    if "npm" not in toolchain and _packed_by_npm6(manifest, published):
+        toolchain["npm"] = "6"
+        notes.append("packed by npm 6 or older (it ships a changelog outside `files`, which only those always "
+                     "included); the registry does not say which npm")
+    host = {k: v for k, v in (("node", _tool_version(("node", "--version"))),
+                              ("npm", _tool_version(("npm", "--version")))) if v}
+    return toolchain, host, notes
 
 
 def _dev_dependencies(manifest: dict[str, Any], root_manifest: dict[str, Any]) -> set[str]:

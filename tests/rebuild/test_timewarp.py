@@ -134,3 +134,36 @@ def test_copy_dates_judged_on_the_rebuilt_package_before_any_install(
     assert tw.summary()["copy_dates"] is True and tw.summary()["hidden"] == {}
     assert tw.notes() == ["the npm registry's `time` entries are copy dates, not release dates: npm dependencies "
                           "resolved as of today (detected on dep-pkg)"]
+
+
+def test_a_hijacked_registry_cannot_steer_the_proxy_at_local_services(
+        world: World, proxy: tuple[Timewarp, httpx.Client], tmp_path: Path) -> None:
+    """The proxy runs outside the sandbox: a packument whose tarball URL names another service on this machine
+    must not be fetched for the build (the sandbox's own network cannot reach it either)."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(3)
+    hits: list[bytes] = []
+
+    def serve() -> None:
+        try:
+            conn, _ = server.accept()
+            hits.append(conn.recv(100))
+            conn.close()
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    _dep(world, "1.0.0", "2023-01-10T00:00:00Z")
+    doc = world.packuments["dep-pkg"]
+    doc["versions"]["1.0.0"]["dist"]["tarball"] = f"http://127.0.0.1:{server.getsockname()[1]}/secret.tgz"
+    (world.root / "registry" / "npm" / "dep-pkg").write_text(json.dumps(doc))
+    _, client = proxy
+    url = client.get("/npm/dep-pkg").json()["versions"]["1.0.0"]["dist"]["tarball"]
+    assert client.get(url.removeprefix("http://127.0.0.1:4873")).status_code == 403
+    server.close()
+    thread.join()
+    assert hits == []

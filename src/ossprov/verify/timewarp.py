@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import ipaddress
 import itertools
 import json
 import re
 import shutil
+import socket
 import socketserver
 import tempfile
 import threading
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urljoin
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from ossprov import http
 from ossprov.ecosystems.pypi import _file_entries
@@ -215,6 +217,8 @@ class Timewarp:
                     url = self.state.urls[index] if 0 <= index < len(self.state.urls) else None
                 if url is None:
                     return _send(req, 404, b"unknown file\n", "text/plain")
+                if not self._may_fetch(url):
+                    return _send(req, 403, b"timewarp: the registry named a local address\n", "text/plain")
                 response = http.client().request("GET", url, max_bytes=MAX_DOWNLOAD_BYTES)
                 return _send(req, response.status_code, response.content, "application/octet-stream")
             if path.startswith("/pypi/simple/") and self.pypi_index:
@@ -235,6 +239,21 @@ class Timewarp:
                 _send(req, 502, f"timewarp: {exc}\n".encode(), "text/plain")
         except OSError:
             return None  # the client went away
+
+    def _may_fetch(self, url: str) -> bool:
+        """Whether an artifact URL from a registry answer may be fetched: http(s), and not this machine's or a
+        private network's address unless it is the registry's own (host and port). The proxy runs outside the sandbox, so
+        a hijacked registry must not steer it at the services the sandbox's own network cannot reach."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return False
+        if parts.netloc in {urlsplit(r).netloc for r in (self.npm_registry, self.pypi_index) if r}:
+            return True
+        try:
+            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return True  # unresolvable: the fetch fails on its own
+        return not any(_local(str(info[4][0])) for info in infos)
 
     def _pypi_page(self, project: str, base: str) -> dict[str, Any]:
         assert self.pypi_index
@@ -317,6 +336,11 @@ class Timewarp:
             if releases:
                 tags["latest"] = max(releases, key=lambda v: semver_key(v) or (0, 0, 0, 0, ""))
         return {**doc, "versions": versions, "dist-tags": tags}
+
+
+def _local(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified or ip.is_reserved
 
 
 def _version_times(doc: dict[str, Any]) -> dict[str, datetime.datetime]:

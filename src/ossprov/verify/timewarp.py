@@ -338,9 +338,18 @@ class Timewarp:
         return {**doc, "versions": versions, "dist-tags": tags}
 
 
+LOCAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "127.0.0.0/8", "0.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
+    "::1/128", "::/128", "fc00::/7", "fe80::/10"))
+"""This machine, its private networks and link-local ones: where a build must not be steered. (Not every
+special-purpose range: registries reached through a gateway may resolve to documentation addresses.)"""
+
+
 def _local(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
-    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified or ip.is_reserved
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return any(ip in net for net in LOCAL_NETWORKS)
 
 
 def _version_times(doc: dict[str, Any]) -> dict[str, datetime.datetime]:

@@ -281,7 +281,12 @@ def _rebuild(run: PackageRun, settings: Settings) -> PackageRun:
     for read in todo:
         settings.progress(f"rebuilding {read.info.filename}")
         located = replace(run.locate, artifact=read.info)
-        rebuilds[read.info.filename] = rebuild(located, read.path, run.release, options)
+
+        def phase(name: str, state: str, seconds: float, file: str = read.info.filename) -> None:
+            done = f" ({seconds:.1f} s)" if state == "finished" else ""
+            settings.progress(f"rebuilding {file}: {name} {state}{done}")
+
+        rebuilds[read.info.filename] = rebuild(located, read.path, run.release, options, progress=phase)
     return replace(run, rebuilds=rebuilds)
 
 

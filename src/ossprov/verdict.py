@@ -2,7 +2,10 @@
 
 Any high finding, from any stage and any artifact, makes the verdict `mismatch`; `removed` is a version
 the registry no longer serves; `unverifiable` is only for "no source and no high finding". A rebuild that
-reproduced the artifact vouches for the generated files static comparison could not (OSP201 is dropped).
+reproduced the artifact from the pinned commit vouches for every file of that artifact: the findings about its
+files' contents (modified, unexplained, generated, source-map and class-file findings) are settled by it, and
+dropped for that artifact alone. Findings about the release beyond its files (the registry's metadata, the
+repository claim, names) stay.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from ossprov.model import FileResult, FileStatus, Finding, Severity, Verdict
 
 REPRODUCED = frozenset({"bit-for-bit", "stabilized"})
 """Rebuild outcomes that reproduce the published artifact."""
-NEEDS_REBUILD = "OSP201"
-"""The finding only a rebuild can settle."""
+SETTLED_BY_REBUILD = frozenset({"OSP101", "OSP102", "OSP103", "OSP104", "OSP105", "OSP121", "OSP122", "OSP123",
+                                "OSP124", "OSP201"})
+"""Findings about an artifact's file contents against the source: a reproduced build explains each of them (the
+rebuilt file is the published one, made from the commit)."""
 
 
 def worst(findings: Iterable[Finding]) -> Severity | None:
@@ -23,8 +28,8 @@ def worst(findings: Iterable[Finding]) -> Severity | None:
 
 
 def settled_by_rebuild(findings: Iterable[Finding], outcome: str | None) -> list[Finding]:
-    """`findings` without the "only a rebuild can vouch" one when a rebuild reproduced the artifact."""
-    return [f for f in findings if not (outcome in REPRODUCED and f.rule == NEEDS_REBUILD)]
+    """`findings` without those about file contents when a rebuild reproduced the artifact."""
+    return [f for f in findings if not (outcome in REPRODUCED and f.rule in SETTLED_BY_REBUILD)]
 
 
 def verdict(findings: Sequence[Finding], results: Sequence[FileResult], *, compared: bool,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from ossprov.fixtures.world import World
 from ossprov.model import LocateResult, Release, Repository
 
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
@@ -51,5 +52,28 @@ def located(purl: str, repo: Path, sha: str, subdir: str = "") -> LocateResult:
     return LocateResult(purl=purl, repository=Repository(str(repo), subdir), commit=sha, confidence=1.0)
 
 
-def release(ecosystem: str, name: str, version: str = "1.0.0") -> Release:
-    return Release(f"pkg:{ecosystem}/{name}@{version}", ecosystem, name, version)
+def release(ecosystem: str, name: str, version: str = "1.0.0", published_at: str | None = None,
+            **extra: object) -> Release:
+    return Release(f"pkg:{ecosystem}/{name}@{version}", ecosystem, name, version, published_at=published_at,
+                   extra=dict(extra))
+
+
+@pytest.fixture(scope="session")
+def build_tool_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels of the build tools installed here (made once per session)."""
+    from tests.rebuild.pyindex import BUILD_TOOLS, wheel_of_installed, with_dependencies
+
+    dest = tmp_path_factory.mktemp("build-tool-wheels")
+    for name in with_dependencies(BUILD_TOOLS):
+        wheel_of_installed(name, dest)
+    return dest
+
+
+@pytest.fixture
+def py_index(world: World, build_tool_wheels: Path) -> World:
+    """The World's loopback PyPI index holding the build tools (uploaded in 2020): what a sandboxed rebuild
+    installs from."""
+    from tests.rebuild.pyindex import publish_files
+
+    publish_files(world, [(w, "2020-01-01T00:00:00Z") for w in sorted(build_tool_wheels.glob("*.whl"))])
+    return world

@@ -93,3 +93,29 @@ def test_user_recipe_and_no_sandbox(prepared: Path, tmp_path: Path, monkeypatch:
     doc = only_result(out)["rebuild"]
     assert code == 1 and doc["outcome"] == "build-failed" and "custom-step" in doc["log_tail"]
     assert doc["recipe"]["origin"] == str(recipe)
+
+
+def test_without_bwrap_json_says_unbuildable_and_leaves_nothing(prepared: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    import tempfile
+
+    from ossprov.verify import sandbox
+
+    real_which = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "bwrap" else real_which(name, *a, **k))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    sandbox.probe.cache_clear()
+    try:
+        code, out, _ = _main(["rebuild", "pkg:npm/cmd-pkg@1.0.0", "--format", "json"], monkeypatch, capsys)
+    finally:
+        sandbox.probe.cache_clear()
+    doc = json.loads(out)["rebuild"]
+    assert code == 1 and doc["outcome"] == "unbuildable"
+    assert "bubblewrap (bwrap) is not installed" in doc["reason"] and "--no-sandbox" in doc["reason"]
+    if real_which("apt-get"):
+        assert "apt-get install bubblewrap slirp4netns" in doc["reason"]
+    assert list(scratch.iterdir()) == []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from ossprov.fixtures.world import World
 from ossprov.model import Severity
 from ossprov.verify.rebuild import Outcome, RebuildOptions, rebuild
 from tests.rebuild.conftest import Make, located, package_json, release
@@ -53,7 +54,8 @@ def test_npm_rebuild(make_repo: Make, tmp_path: Path, fixture: str) -> None:
 
 def _tamper_tgz(path: Path, member: str, data: bytes) -> Path:
     with tarfile.open(path) as tar:
-        members = [(m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar.getmembers()]
+        members = [(m, tar.extractfile(m).read() if m.isfile() else b"")  # type: ignore[union-attr]
+                   for m in tar.getmembers()]
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as out:
         for m, content in members:
@@ -127,7 +129,7 @@ def _python_build(src: Path, dest: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("backend", sorted(PY_BACKENDS))
-def test_pypi_rebuild(make_repo: Make, tmp_path: Path, backend: str) -> None:
+def test_pypi_rebuild(make_repo: Make, tmp_path: Path, backend: str, py_index: World) -> None:
     pyproject, module = PY_BACKENDS[backend]
     repo, sha = make_repo(backend, {"pyproject.toml": pyproject, f"{module}/__init__.py": '"""Fixture."""\nX = 1\n',
                                     "README.md": "fixture\n"})
@@ -143,7 +145,7 @@ def test_pypi_rebuild(make_repo: Make, tmp_path: Path, backend: str) -> None:
             assert result.needed_stabilizers
 
 
-def test_tampered_wheel_differs(make_repo: Make, tmp_path: Path) -> None:
+def test_tampered_wheel_differs(make_repo: Make, tmp_path: Path, py_index: World) -> None:
     import zipfile
 
     pyproject, module = PY_BACKENDS["hatchling"]
@@ -165,3 +167,45 @@ def test_keep_workdir(make_repo: Make, tmp_path: Path) -> None:
     result = rebuild(located("pkg:npm/plain-pkg@1.0.0", repo, sha), _npm_pack(repo, tmp_path),
                      release("npm", "plain-pkg"), RebuildOptions(keep_workdir=True, workdir_parent=tmp_path))
     assert result.workdir and (Path(result.workdir) / "build" / "src" / "index.js").is_file()
+
+
+PUBLISHING = {
+    "prepack": "node gen.js",
+    "prepublishOnly": "node -e \"require('fs').writeFileSync('MARK-prepublishOnly','')\" && git push --follow-tags",
+    "release": "node -e \"require('fs').writeFileSync('MARK-release','')\" && npm publish",
+    "version": "node -e \"require('fs').writeFileSync('MARK-version','')\"",
+    "postversion": "git push && git push --tags",
+    "prepare": "node -e \"require('fs').writeFileSync('MARK-prepare','')\" && npm run release",
+}
+
+
+def test_publish_scripts_are_never_run(make_repo: Make, tmp_path: Path) -> None:
+    """A package whose scripts push, publish and version: the rebuild packs it running only the safe lifecycle
+    script (prepack), and no marker of the others appears anywhere in the build directory."""
+    files = {"package.json": package_json("pub-pkg", scripts=PUBLISHING, files=["dist"]), "gen.js": GEN,
+             ".gitignore": "dist/\n"}
+    repo, sha = make_repo("pub", files)
+    subprocess.run(["node", "gen.js"], cwd=repo, check=True)
+    published = subprocess.run(["npm", "pack", "--ignore-scripts", "--pack-destination", str(tmp_path)], cwd=repo,
+                               check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    result = rebuild(located("pkg:npm/pub-pkg@1.0.0", repo, sha), tmp_path / published, release("npm", "pub-pkg"),
+                     RebuildOptions(keep_workdir=True, workdir_parent=tmp_path))
+    assert result.outcome in (Outcome.BIT_FOR_BIT, Outcome.STABILIZED), (result.reason, result.log_tail)
+    assert result.recipe and [" ".join(s.argv) for s in result.recipe.steps] == [
+        "npm run prepack", "npm pack --ignore-scripts --pack-destination {out}"]
+    assert result.workdir and not list(Path(result.workdir).rglob("MARK-*"))
+    assert (Path(result.workdir) / "build" / "src" / "dist" / "index.js").is_file()  # prepack did run
+
+
+def test_progress_reports_each_phase_with_times(make_repo: Make, tmp_path: Path) -> None:
+    files, _ = NPM_FIXTURES["plain"]
+    repo, sha = make_repo("plain", files)
+    events: list[tuple[str, str, float]] = []
+    result = rebuild(located("pkg:npm/plain-pkg@1.0.0", repo, sha), _npm_pack(repo, tmp_path),
+                     release("npm", "plain-pkg"), progress=lambda *event: events.append(event))
+    assert result.outcome in (Outcome.BIT_FOR_BIT, Outcome.STABILIZED)
+    names = ["fetch source", "build", "stabilise", "compare"]
+    assert [(p, s) for p, s, _ in events] == [(p, s) for p in names for s in ("started", "finished")]
+    assert all(t == 0.0 for _, s, t in events if s == "started")
+    assert [p for p, _ in result.phases] == names and all(t >= 0 for _, t in result.phases)
+    assert dict(result.phases)["build"] == next(t for p, s, t in events if (p, s) == ("build", "finished"))

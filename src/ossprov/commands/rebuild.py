@@ -7,6 +7,7 @@ finding reaches --fail-on; 1 when it does not (differs, build-failed, unbuildabl
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ossprov.attest import ATTESTABLE, rebuild_statement, write_statements
+from ossprov.attest import ATTESTABLE, load_signing_key, rebuild_statement, write_statements
 from ossprov.commands._common import FAIL_ON, progress, reaches
+from ossprov.errors import InputError
 from ossprov.report.jsonout import dumps, envelope
 from ossprov.report.table import print_panels, verify_panel
 from ossprov.stages import Settings, run_document, run_stages
@@ -64,11 +66,20 @@ def _table(purl: str, located: str, result: RebuildResult) -> None:
 @click.option("--offline", is_flag=True, help="No network for the build at all, not even to install dependencies.")
 @click.option("--recipe", "recipe_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TOML file overriding (or supplying) the build recipe.")
+@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sign the --attest statement with this ECDSA P-256 private key (PEM): a DSSE envelope.")
+@click.option("--sign-key-password-env", metavar="NAME",
+              help="Environment variable holding the signing key's password, if it has one.")
 @click.option("--fail-on", type=FAIL_ON, default="high", show_default=True,
               help="Exit 1 when a finding (static or from the rebuild) reaches this severity.")
 def command(purl: str, artifact: Path | None, fmt: str, attest: Path | None, keep_workdir: bool, no_sandbox: bool,
-            offline: bool, recipe_file: Path | None, fail_on: str) -> None:
+            offline: bool, recipe_file: Path | None, sign_key: Path | None, sign_key_password_env: str | None,
+            fail_on: str) -> None:
     """Rebuild PURL from its source in a sandbox and compare the result with the published artifact."""
+    if sign_key is not None and attest is None:
+        raise InputError("--sign-key signs the --attest statement: give --attest FILE too")
+    password = os.environ.get(sign_key_password_env) if sign_key_password_env else None
+    key = load_signing_key(sign_key.read_bytes(), password.encode() if password else None) if sign_key else None
     options = RebuildOptions(sandbox=not no_sandbox, offline=offline, keep_workdir=keep_workdir,
                              recipe_file=recipe_file)
     started = _now()
@@ -79,7 +90,8 @@ def command(purl: str, artifact: Path | None, fmt: str, attest: Path | None, kee
     if attest is not None:
         if result.outcome in ATTESTABLE:
             write_statements(attest, [rebuild_statement(located.locate, primary.path, primary.info.filename, result,
-                                                        started=started, finished=_now(), sandboxed=not no_sandbox)])
+                                                        started=started, finished=_now(), sandboxed=not no_sandbox)],
+                             key)
         else:
             click.echo(f"ossprov: no attestation written: the rebuild outcome is {result.outcome.value}", err=True)
     if fmt == "json":

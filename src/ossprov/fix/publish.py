@@ -9,7 +9,6 @@ where process listings and logs would show it.
 from __future__ import annotations
 
 import base64
-import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -19,7 +18,7 @@ from ossprov.errors import GitError, InputError
 from ossprov.fix.branch import Commit
 from ossprov.github import GitHub, GitHubError, repo_path
 from ossprov.http import redact
-from ossprov.source.git import GIT_ENV
+from ossprov.source.git import git_env
 from ossprov.source.urls import normalize
 
 FORK_POLLS = 10
@@ -37,7 +36,7 @@ def owner_and_name(url: str) -> tuple[str, str]:
 
 def _push_env(token: str) -> dict[str, str]:
     """The environment for `git push`: ossprov's git safety settings plus the token as an extra header."""
-    env = dict(os.environ) | GIT_ENV
+    env = git_env()  # isolated from the user's config but for mirror mappings and network settings
     index = int(env.get("GIT_CONFIG_COUNT", "0") or 0)
     credential = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     env |= {"GIT_CONFIG_COUNT": str(index + 1), f"GIT_CONFIG_KEY_{index}": "http.extraHeader",

@@ -2,19 +2,24 @@
 
 The steps follow OSS Rebuild: infer a recipe (or take the user's), execute it in the sandbox, stabilise both
 artifacts, compare. `rebuild()` is the whole stage as one function from records to a record, so the
-`rebuild` command, batch and scan all call the same thing.
+`rebuild` command, batch and scan all call the same thing. Installs reach the registry through the timewarp
+proxy (`ossprov.verify.timewarp`), which hides versions published after the release. Each phase (PHASES) is
+reported to an optional progress callback as it starts and ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
-import os
+import itertools
 import shutil
 import stat
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,7 +31,7 @@ from ossprov.config import explicit_registry
 from ossprov.ecosystems.common import is_code
 from ossprov.ecosystems.npm import registry_url as npm_registry_url
 from ossprov.ecosystems.pypi import index_url as pypi_index_url
-from ossprov.errors import ArchiveError, GitError
+from ossprov.errors import ArchiveError, GitError, InputError, SandboxError
 from ossprov.http import without_credentials
 from ossprov.model import (
     FileResult,
@@ -38,13 +43,25 @@ from ossprov.model import (
     Release,
     Severity,
 )
-from ossprov.source.git import GIT_ENV, Repo, ensure_clone
-from ossprov.verify import stabilize
+from ossprov.source.git import Repo, ensure_clone, git_env
+from ossprov.verify import sandbox, stabilize
 from ossprov.verify.compare import compare_trees
-from ossprov.verify.recipe import Recipe, Step, Unbuildable, apply_override, infer, load_override
+from ossprov.verify.recipe import (
+    Recipe,
+    Step,
+    Unbuildable,
+    apply_override,
+    infer,
+    load_override,
+    registry_facts,
+)
 from ossprov.verify.sandbox import Limits, RunResult, Sandbox, clean_env
+from ossprov.verify.timewarp import Timewarp, parse_time
 
-"""Manifests that name code to run (install scripts, entry points)."""
+PHASES = ("fetch source", "install dependencies", "build", "stabilise", "compare")
+"""What progress is reported on, in order (a phase with nothing to do is not reported)."""
+Progress = Callable[[str, str, float], None]
+"""progress(phase, "started" or "finished", seconds the phase took (0.0 when it starts))."""
 
 
 class Outcome(enum.StrEnum):
@@ -93,6 +110,11 @@ class RebuildResult:
     """Kept build directory (--keep-workdir)."""
     steps: tuple[dict[str, object], ...] = field(default_factory=tuple)
     """argv, phase, exit code and seconds of every step run."""
+    phases: tuple[tuple[str, float], ...] = ()
+    """(phase, seconds) of every phase run, in order (PHASES)."""
+    timewarp: dict[str, object] | None = None
+    """The dependency view served to the build: cutoff, versions hidden, whether the registry's times are
+    copies (its notes are added to the recipe's)."""
 
     @property
     def needed_stabilizers(self) -> list[str]:
@@ -110,7 +132,7 @@ def export_tree(clone: Path, commit: str, dest: Path) -> None:
              ["fetch", "--quiet", "--depth=1", "--no-tags", f"--upload-pack={upload_pack}", "--",
               clone.resolve().as_uri(), commit],
              ["checkout", "--quiet", "--detach", commit])
-    env = dict(os.environ, **GIT_ENV)
+    env = git_env(user=False)  # a local export: none of the user's git settings apply
     for args in steps:
         proc = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "-c", "core.symlinks=true",
                                "-c", "protocol.file.allow=always", "-c", "init.defaultBranch=main", *args],
@@ -126,14 +148,31 @@ def _expand(text: str, places: dict[str, str]) -> str:
     return text
 
 
-def _install_env(recipe: Recipe) -> dict[str, str]:
-    """Where dependency installation fetches from: the configured registry with any credential removed (the
-    build's own code runs during installation and must not hold the user's tokens)."""
+def _install_env(recipe: Recipe, registry: str | None = None) -> dict[str, str]:
+    """Where dependency installation fetches from: the timewarp proxy at `registry` when there is one, else
+    the configured registry with any credential removed (the build's own code runs during installation and
+    must not hold the user's tokens)."""
     if recipe.ecosystem == "npm":
-        return {"npm_config_registry": without_credentials(npm_registry_url())}
+        npm = f"{registry}/npm/" if registry else without_credentials(npm_registry_url())
+        return {"npm_config_registry": npm, "COREPACK_NPM_REGISTRY": npm.rstrip("/")}
     if recipe.ecosystem == "pypi":
-        return {"PIP_INDEX_URL": without_credentials(pypi_index_url())}
+        return {"PIP_INDEX_URL": f"{registry}/pypi/simple/" if registry else without_credentials(pypi_index_url())}
     return {}
+
+
+def _timewarp(ecosystem: str, release: Release, options: RebuildOptions) -> Timewarp | None:
+    """The proxy for this rebuild's installs: npm and PyPI registries reached over http(s), network allowed."""
+    if options.offline or ecosystem not in ("npm", "pypi"):
+        return None
+    try:
+        upstream = npm_registry_url() if ecosystem == "npm" else pypi_index_url()
+    except InputError:
+        return None  # no registry configured: said when an install step asks for it
+    if not upstream.startswith(("http://", "https://")):
+        return None  # a registry on disk is shown to the sandbox as it is
+    cutoff = parse_time(registry_facts(release).get("published_at"))
+    return Timewarp(cutoff, npm_registry=upstream if ecosystem == "npm" else None,
+                    pypi_index=upstream if ecosystem == "pypi" else None)
 
 
 def _tree(image: stabilize.Image) -> PackageTree:
@@ -150,16 +189,27 @@ def _is_code(path: str, mode: int) -> bool:
     return is_code(path) or bool(mode & 0o111)
 
 
-def _findings(differences: list[FileResult], published: PackageTree) -> list[Finding]:
+def submodule_paths(src: Path) -> list[str]:
+    """Paths of the git submodules the commit declares (.gitmodules): a rebuild does not fetch them."""
+    if not (src / ".gitmodules").is_file():
+        return []
+    proc = subprocess.run(["git", "config", "--file", ".gitmodules", "--get-regexp", r"^submodule\..*\.path$"],
+                          cwd=src, capture_output=True, text=True, timeout=60, check=False)
+    return [line.split(" ", 1)[1].strip("/") for line in proc.stdout.splitlines() if " " in line]
+
+
+def _findings(differences: list[FileResult], published: PackageTree, submodules: list[str]) -> list[Finding]:
     findings = []
     for d in differences:
         mode = published.files[d.path].mode if d.path in published.files else 0
+        why = next((f" (it is in submodule {m}, which rebuilds do not fetch)" for m in submodules
+                    if d.path.startswith(m + "/")), "")
         if _is_code(d.path, mode):
             findings.append(Finding(Severity.HIGH, "OSP301", d.path,
-                                    f"code file {d.path} differs from the rebuild of the source: {d.reason}"))
+                                    f"code file {d.path} differs from the rebuild of the source: {d.reason}{why}"))
         else:
             findings.append(Finding(Severity.MEDIUM, "OSP302", d.path,
-                                    f"{d.path} differs from the rebuild of the source: {d.reason}"))
+                                    f"{d.path} differs from the rebuild of the source: {d.reason}{why}"))
     return findings
 
 
@@ -177,16 +227,34 @@ def local_registries() -> list[Path]:
 class _Build:
     """One rebuild's work directory: build/ (the only writable place in the sandbox), logs outside it."""
 
-    def __init__(self, options: RebuildOptions) -> None:
+    def __init__(self, options: RebuildOptions, registry: Timewarp | None, progress: Progress | None) -> None:
         self.options = options
+        self.registry = registry
+        self.progress = progress
+        self.phases: list[tuple[str, float]] = []
         self.dir = Path(tempfile.mkdtemp(prefix="ossprov-rebuild-", dir=options.workdir_parent)).resolve()
         self.build = self.dir / "build"
         self.src, self.out, self.home = self.build / "src", self.build / "out", self.build / "home"
-        for d in (self.out, self.home / "tmp"):
+        for d in (self.out, self.home / "tmp", self.home / "bin"):
             d.mkdir(parents=True)
+        shown = [*local_registries(), *([registry.directory] if registry else [])]
         self.sandbox = Sandbox(self.build, self.dir / "build.log", isolate=options.sandbox, limits=options.limits,
-                               read_only=local_registries())
+                               read_only=shown)
         self.runs: list[tuple[Step, RunResult]] = []
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a phase and tell the progress callback when it starts and ends."""
+        start = time.monotonic()
+        if self.progress:
+            self.progress(name, "started", 0.0)
+        try:
+            yield
+        finally:
+            seconds = round(time.monotonic() - start, 3)
+            self.phases.append((name, seconds))
+            if self.progress:
+                self.progress(name, "finished", seconds)
 
     def places(self) -> dict[str, str]:
         return {"python": sys.executable, "out": str(self.out), "src": str(self.src), "home": str(self.home)}
@@ -195,10 +263,15 @@ class _Build:
         places = self.places()
         network = step.network and not self.options.offline and step.phase == "install"
         env = dict(base_env)
-        if network:
+        argv = [_expand(a, places) for a in step.argv]
+        if network and self.registry is not None:
+            # The relay offers the proxy's socket on the sandbox's own loopback and points the installer at it.
+            options = [x for k, v in _install_env(recipe, "{url}").items() for x in ("--env", f"{k}={v}")]
+            argv = [sys.executable, str(self.registry.relay), str(self.registry.socket_path),
+                    *options, "--", *argv]
+        elif step.network:  # offline too: a registry on disk (file://) needs no network
             env.update(_install_env(recipe))
-        result = self.sandbox.run([_expand(a, places) for a in step.argv], cwd=self.src / step.cwd,
-                                  env=env, network=network)
+        result = self.sandbox.run(argv, cwd=self.src / step.cwd, env=env, network=network)
         self.runs.append((step, result))
         return result
 
@@ -226,30 +299,44 @@ def _recipe(options: RebuildOptions, ecosystem: str, build: _Build, locate: Loca
 
 
 def rebuild(locate: LocateResult, published_artifact: Path, release: Release,
-            options: RebuildOptions = RebuildOptions()) -> RebuildResult:
+            options: RebuildOptions = RebuildOptions(), *, progress: Progress | None = None) -> RebuildResult:
     """Rebuild the artifact from its located source and compare it with the published one.
 
-    Raises SandboxError when isolation is required and unavailable, GitError when the repository cannot be
-    fetched; every other failure is an outcome (unbuildable, build-failed) in the result."""
+    Raises GitError when the repository cannot be fetched; every other failure is an outcome (unbuildable,
+    build-failed) in the result, a missing sandbox included. `progress` hears of each phase (PHASES)."""
     start = time.monotonic()
     published_sha = file_digests(published_artifact)["sha256"]
     filename = locate.artifact.filename if locate.artifact else published_artifact.name
     if not locate.located or locate.repository is None or locate.commit is None:
         return RebuildResult(Outcome.UNBUILDABLE, reason="the source repository and commit were not located",
                              published_sha256=published_sha)
+    if options.sandbox and (why := sandbox.probe()):
+        return RebuildResult(Outcome.UNBUILDABLE, published_sha256=published_sha,
+                             reason=f"{why}; refusing to build without a sandbox (pass --no-sandbox to accept that)")
     try:
         published_tree = _tree(stabilize.load_image(published_artifact, filename))
     except ArchiveError as exc:
         return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc), published_sha256=published_sha)
-    clone = ensure_clone(locate.repository.url)
-    commit_time = Repo(clone).commit_info(locate.commit).time
-    build = _Build(options)
-    try:
-        export_tree(clone, locate.commit, build.src)
-        result = _run(build, locate, release, published_artifact, published_tree, filename, commit_time)
-    finally:
-        kept = build.close()
-    return _finish(result, published_sha, time.monotonic() - start, kept, build.runs)
+    registry = _timewarp(release.ecosystem, release, options)
+    with registry or contextlib.nullcontext():
+        try:
+            build = _Build(options, registry, progress)
+        except SandboxError as exc:
+            return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc), published_sha256=published_sha)
+        try:
+            with build.phase("fetch source"):
+                clone = ensure_clone(locate.repository.url)
+                commit_time = Repo(clone).commit_info(locate.commit).time
+                export_tree(clone, locate.commit, build.src)
+            if registry is not None:
+                registry.judge_times(release.name)
+            result = _run(build, locate, release, published_artifact, published_tree, filename, commit_time)
+        finally:
+            kept = build.close()
+    if registry is not None and result.recipe is not None and any(s.network for s in result.recipe.steps):
+        result = replace(result, recipe=replace(result.recipe, notes=(*result.recipe.notes, *registry.notes())),
+                         timewarp=registry.summary())
+    return _finish(result, published_sha, time.monotonic() - start, kept, build)
 
 
 def _run(build: _Build, locate: LocateResult, release: Release, published: Path, published_tree: PackageTree,
@@ -268,12 +355,15 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
         target.write_text(_expand(content, places), encoding="utf-8")
     env = clean_env(build.home, {"SOURCE_DATE_EPOCH": str(commit_time),
                                  **{k: _expand(v, places) for k, v in recipe.env.items()}})
-    for step in recipe.steps:
-        run = build.run(recipe, step, env)
-        if run.returncode != 0:
-            why = "killed at the time limit" if run.timed_out else f"exit code {run.returncode}"
-            return RebuildResult(Outcome.BUILD_FAILED, recipe, log_tail=run.log_tail, failed_phase=step.phase,
-                                 reason=f"{' '.join(run.argv)}: {why}")
+    env["PATH"] = f"{build.home / 'bin'}:{env['PATH']}"  # tools a recipe installs for the build's scripts
+    for phase, steps in itertools.groupby(recipe.steps, key=lambda s: s.phase):
+        with build.phase("install dependencies" if phase == "install" else "build"):
+            for step in steps:
+                run = build.run(recipe, step, env)
+                if run.returncode != 0:
+                    why = "killed at the time limit" if run.timed_out else f"exit code {run.returncode}"
+                    return RebuildResult(Outcome.BUILD_FAILED, recipe, log_tail=run.log_tail, failed_phase=step.phase,
+                                         reason=f"{' '.join(run.argv)}: {why}")
     produced = sorted(build.out.glob(recipe.output))
     if len(produced) != 1:
         tail = build.runs[-1][1].log_tail if build.runs else ""
@@ -284,29 +374,36 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
         return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect",
                              reason=f"the build's output {rebuilt.name} is not a regular file")
     try:
-        cmp = stabilize.compare(published, rebuilt, filename)
+        with build.phase("stabilise"):
+            cmp = stabilize.compare(published, rebuilt, filename)
     except ArchiveError as exc:
         return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect", reason=str(exc))
-    common = {"recipe": recipe, "stabilizers": cmp.stabilizers, "raw_equal": cmp.raw_equal,
-              "stabilized_equal": cmp.stabilized_equal, "rebuilt_sha256": file_digests(rebuilt)["sha256"],
-              "rebuilt_filename": rebuilt.name}
+    with build.phase("compare"):
+        return _outcome(recipe, cmp, rebuilt, submodule_paths(build.src))
+
+
+def _outcome(recipe: Recipe, cmp: stabilize.Comparison, rebuilt: Path, submodules: list[str]) -> RebuildResult:
+    """The result of a finished build: equal raw, equal stabilised, or the files that differ."""
+    base = RebuildResult(Outcome.DIFFERS, recipe, cmp.stabilizers, cmp.raw_equal, cmp.stabilized_equal,
+                         rebuilt_sha256=file_digests(rebuilt)["sha256"], rebuilt_filename=rebuilt.name)
     if cmp.raw_equal:
-        return RebuildResult(Outcome.BIT_FOR_BIT, **common)
+        return replace(base, outcome=Outcome.BIT_FOR_BIT)
     if cmp.stabilized_equal:
-        return RebuildResult(Outcome.STABILIZED, **common)
+        return replace(base, outcome=Outcome.STABILIZED)
     assert cmp.published is not None and cmp.rebuilt is not None
     pub_tree, reb_tree = _tree(cmp.published), _tree(cmp.rebuilt)
     diffs = _compare_trees(pub_tree, reb_tree)
     if not diffs:
         diffs = [FileResult(name, FileStatus.UNEXPLAINED, None, f"archive entry {what} differs")
                  for name, what in stabilize.differences(cmp.published, cmp.rebuilt)]
-    return RebuildResult(Outcome.DIFFERS, differences=tuple(diffs), findings=tuple(_findings(diffs, pub_tree)),
-                         reason=f"{len(diffs)} file(s) differ after stabilising", **common)
+    return replace(base, differences=tuple(diffs), findings=tuple(_findings(diffs, pub_tree, submodules)),
+                   reason=f"{len(diffs)} file(s) differ after stabilising")
 
 
 def _finish(result: RebuildResult, published_sha: str, seconds: float, kept: str | None,
-            runs: list[tuple[Step, RunResult]]) -> RebuildResult:
+            build: _Build) -> RebuildResult:
     steps = tuple({"phase": s.phase, "argv": list(r.argv), "exit_code": r.returncode,
-                   "seconds": round(r.seconds, 3), "timed_out": r.timed_out} for s, r in runs)
-    return replace(result, published_sha256=published_sha, seconds=round(seconds, 3), workdir=kept, steps=steps)
+                   "seconds": round(r.seconds, 3), "timed_out": r.timed_out} for s, r in build.runs)
+    return replace(result, published_sha256=published_sha, seconds=round(seconds, 3), workdir=kept, steps=steps,
+                   phases=tuple(build.phases))
 

@@ -43,8 +43,16 @@ MASKED_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers")
 """Files readable by the build's outer uid (root in containers) that a build has no business reading."""
 MASKED_DIRS = ("/etc/ssh", "/etc/sudoers.d")
 PASSED_ENV = ("PATH", "LANG", "LC_ALL")
-SLIRP_ATTEMPTS = 12
 """Variables taken from the caller's environment; everything else comes from the recipe."""
+SLIRP_ATTEMPTS = 12
+SETUP_ATTEMPTS = 4
+"""Times a step is started when bwrap fails while setting up the namespaces (before the command runs): the
+loopback address of a new network namespace sometimes cannot be added (`Failed RTM_NEWADDR`) while
+slirp4netns configures the same namespace."""
+INSTALLERS = (("apt-get", "apt-get install bubblewrap slirp4netns"), ("dnf", "dnf install bubblewrap slirp4netns"),
+              ("yum", "yum install bubblewrap slirp4netns"), ("zypper", "zypper install bubblewrap slirp4netns"),
+              ("pacman", "pacman -S bubblewrap slirp4netns"), ("apk", "apk add bubblewrap slirp4netns"))
+"""How to install the sandbox's tools, by the package manager found on this machine."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,8 @@ class Limits:
 
     cpu_seconds: int = 1800
     memory_bytes: int = 6 * 1024**3
-    """Address-space limit (RLIMIT_AS); Node reserves a lot of virtual memory, so keep this generous."""
+    """Data limit (RLIMIT_DATA: private writable memory). Not the address space: Node reserves many GB of
+    inaccessible address space for each WebAssembly instance (corepack's fetch), which RLIMIT_AS would refuse."""
     wall_seconds: float = 1800.0
     file_bytes: int = 4 * 1024**3
     """Largest file a step may write (RLIMIT_FSIZE)."""
@@ -74,7 +83,7 @@ class RunResult:
 def _set_limits(limits: Limits) -> None:
     """Runs in the child between fork and exec: new session (so the timer can kill the group) and rlimits."""
     os.setsid()
-    for res, value in ((resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_AS, limits.memory_bytes),
+    for res, value in ((resource.RLIMIT_CPU, limits.cpu_seconds), (resource.RLIMIT_DATA, limits.memory_bytes),
                        (resource.RLIMIT_FSIZE, limits.file_bytes), (resource.RLIMIT_CORE, 0)):
         resource.setrlimit(res, (value, value))
 
@@ -102,7 +111,7 @@ def bwrap_args(writable: Path, *, network: bool, cwd: Path, read_only: Sequence[
     shares the host's network; `extra` adds bwrap options (the fds of an isolated network)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
-        raise SandboxError("bubblewrap (bwrap) is not installed; install it or pass --no-sandbox")
+        raise SandboxError(f"{missing_bwrap()}; install it or pass --no-sandbox")
     args = [bwrap, "--unshare-all", "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
             "--die-with-parent", "--new-session", "--hostname", "ossprov-build"]
     if network and host_network:
@@ -158,6 +167,7 @@ class _IsolatedNetwork:
                     break
                 info += chunk
             pid = int(json.loads(info)["child-pid"])
+            _await_loopback(pid, min(deadline, time.monotonic() + 2.0))
             # As root, slirp4netns enters the network namespace by path; otherwise it must join the sandbox's
             # user namespace, which only works before bwrap has moved the child into a nested one. The child
             # waits on block_fd meanwhile, so trying again is safe.
@@ -196,11 +206,28 @@ class _IsolatedNetwork:
             self.slirp = None
 
 
+def missing_bwrap() -> str:
+    """Why there is no sandbox, with the command that installs it on this machine."""
+    how = next((command for tool, command in INSTALLERS if shutil.which(tool)), None)
+    return "bubblewrap (bwrap) is not installed" + (f" (to install it: {how})" if how else "")
+
+
+def _await_loopback(pid: int, deadline: float) -> None:
+    """Wait until bwrap has given the new network namespace its loopback address: slirp4netns configuring the
+    namespace meanwhile makes bwrap fail (`loopback: Failed RTM_NEWADDR`)."""
+    trie = Path(f"/proc/{pid}/net/fib_trie")
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            if "127.0.0.1" in trie.read_text():
+                return
+        time.sleep(0.005)
+
+
 @functools.cache
 def probe() -> str | None:
     """None when bwrap can build a sandbox here, else why not (bwrap's own message)."""
     if shutil.which("bwrap") is None:
-        return "bubblewrap (bwrap) is not installed"
+        return missing_bwrap()
     tmp = Path("/tmp")
     try:
         proc = subprocess.run([*bwrap_args(tmp, network=False, cwd=tmp), "true"], capture_output=True,
@@ -239,7 +266,25 @@ class Sandbox:
         self.read_only = tuple(read_only)
 
     def run(self, argv: Sequence[str], *, cwd: Path, env: dict[str, str], network: bool) -> RunResult:
-        """Run `argv` to completion or to the wall-clock limit; every process it started is gone after."""
+        """Run `argv` to completion or to the wall-clock limit; every process it started is gone after.
+        A sandbox whose setup failed before the command started is set up again (SETUP_ATTEMPTS)."""
+        for attempt in range(1, SETUP_ATTEMPTS):
+            start = self.log.stat().st_size if self.log.exists() else 0
+            result = self._attempt(argv, cwd=cwd, env=env, network=network)
+            if result.returncode != 1 or not self.isolate or not self._setup_failed(start):
+                return result
+            with self.log.open("ab") as out:
+                out.write(f"ossprov: the sandbox could not be set up (attempt {attempt}); trying again\n".encode())
+            time.sleep(0.2 * attempt)
+        return self._attempt(argv, cwd=cwd, env=env, network=network)
+
+    def _setup_failed(self, offset: int) -> bool:
+        """The last attempt's log holds an error of bwrap's own (its exit code is then 1)."""
+        with self.log.open("rb") as log:
+            log.seek(offset)
+            return any(line.startswith("bwrap: ") for line in log.read(65536).decode("utf-8", "replace").splitlines())
+
+    def _attempt(self, argv: Sequence[str], *, cwd: Path, env: dict[str, str], network: bool) -> RunResult:
         isolated = _IsolatedNetwork() if self.isolate and network and shutil.which("slirp4netns") else None
         if isolated is not None:
             resolv = self.log.parent / "resolv.conf"  # slirp4netns answers DNS at 10.0.2.3

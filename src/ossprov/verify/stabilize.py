@@ -27,6 +27,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ossprov.archive import DEFAULT_LIMITS, ZIP_SUFFIXES, Limits
 from ossprov.errors import ArchiveError
@@ -116,7 +117,7 @@ def _each(image: Image, fmt: str, **changes: Callable[[Entry], object]) -> Image
         return image
     out = []
     for e in image.entries:
-        new = {k: fn(e) for k, fn in changes.items()}
+        new: dict[str, Any] = {k: fn(e) for k, fn in changes.items()}
         out.append(dataclasses.replace(e, **new) if any(getattr(e, k) != v for k, v in new.items()) else e)
     return dataclasses.replace(image, entries=tuple(out))
 
@@ -398,7 +399,7 @@ _PAX_FOLDED = {"path", "linkpath", "size", "uid", "gid", "uname", "gname", "mtim
 
 
 def _tar_image(blob: bytes, limits: Limits) -> Image:
-    entries = []
+    entries: list[Entry] = []
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r:") as tar:
         for m in tar:
             if len(entries) >= limits.max_entries:

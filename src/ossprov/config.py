@@ -11,6 +11,7 @@ reports it.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import hashlib
 import importlib.util
@@ -149,23 +150,32 @@ def explicit_registry(ecosystem: str) -> str | None:
     return settings().registries.get(ecosystem)
 
 
-@functools.cache
+PROJECT_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar("ossprov_project_dir", default=None)
+"""The project whose dependencies are being checked (`scan PATH` sets it): its own registry configuration
+(`.npmrc`) applies, as it does when the package manager runs there, wherever ossprov was started."""
+
+
 def npm_configured_registry() -> str | None:
-    """The registry npm itself is configured with (`npm config get registry`), honouring .npmrc files."""
+    """The registry npm itself is configured with (`npm config get registry`), honouring .npmrc files, those of
+    the scanned project included."""
+    return _npm_registry_in(PROJECT_DIR.get() or Path.cwd())
+
+
+@functools.cache
+def _npm_registry_in(cwd: Path) -> str | None:
     npm = shutil.which("npm")
     if not npm:
         return None
     program = Path(os.path.realpath(npm))
     prefix = program.parent.parent
     npm_env = {k.lower(): v for k, v in os.environ.items() if k.lower().startswith("npm_config_")}
-    cwd = Path.cwd()
     read = [program, Path(npm_env.get("npm_config_userconfig") or Path.home() / ".npmrc"), prefix / "etc" / "npmrc",
             prefix / "lib" / "node_modules" / "npm" / "npmrc", *(d / ".npmrc" for d in (cwd, *cwd.parents))]
 
     def ask() -> str | None:
         try:
             out = subprocess.run([npm, "config", "get", "registry"], capture_output=True, text=True, timeout=30,
-                                 check=False)
+                                 check=False, cwd=cwd)
         except (OSError, subprocess.TimeoutExpired):
             return None
         return out.stdout.strip() if out.returncode == 0 else None

@@ -91,17 +91,50 @@ def build(world: World) -> list[str]:
 
 @contextmanager
 def running_world(keep: Path | None = None) -> Iterator[tuple[World, list[str]]]:
-    """A started demo world with its packages; the environment points ossprov at it while inside."""
+    """A started demo world with its packages; the environment points ossprov at it while inside. A kept world
+    records its port and packages in `STATE` so that `serve` can bring its registry back."""
     if shutil.which("npm") is None:
         raise InputError("the demo packs its npm packages with `npm pack`: install Node.js and npm first")
     root = keep or Path(tempfile.mkdtemp(prefix="ossprov-demo-"))
     world = World(root / "world").start()
     try:
-        env = world.environment()
-        env.update({"OSSPROV_CACHE": str(root / "cache"), "OSSPROV_DATA": str(root / "data")})
+        env = _env(world, root)
         with _environment(env):
-            yield world, build(world)
+            purls = build(world)
+            if keep is not None:
+                assert world.server
+                port = int(world.server.url.rsplit(":", 1)[1])
+                (root / STATE).write_text(json.dumps({"port": port, "purls": purls}))
+            yield world, purls
     finally:
         world.stop()
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+STATE = "demo.json"
+"""In a kept demo directory: the registry's port and the demo's purls."""
+
+
+def _env(world: World, root: Path) -> dict[str, str]:
+    return {**world.environment(), "OSSPROV_CACHE": str(root / "cache"), "OSSPROV_DATA": str(root / "data")}
+
+
+@contextmanager
+def served_world(root: Path) -> Iterator[tuple[dict[str, str], list[str]]]:
+    """The registry of a world kept with `--keep`, served again on its port: the environment that points ossprov
+    (and git) at it, and the demo's purls."""
+    try:
+        state = json.loads((root / STATE).read_text())
+        port, purls = int(state["port"]), [str(p) for p in state["purls"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise InputError(f"{root} holds no demo world kept with `ossprov demo --keep {root}`") from None
+    try:
+        world = World(root / "world").start(port)
+    except OSError as exc:
+        raise InputError(f"cannot serve the demo registry on 127.0.0.1:{port} again ({exc.strerror}): "
+                         "is another `ossprov demo --serve` running?") from None
+    try:
+        yield _env(world, root), purls
+    finally:
+        world.stop()

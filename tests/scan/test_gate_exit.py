@@ -124,3 +124,24 @@ def test_skipped_entries_are_in_every_output(world: World, tmp_path: Path) -> No
                for n in notes["toolExecutionNotifications"])
     table = _scan(lockfile, env={"COLUMNS": "200"})
     assert "1 entries not verified" in table.stdout and "local-lib" in table.stdout
+
+
+def test_the_scanned_projects_npmrc_names_the_registry(world: World, tmp_path: Path, monkeypatch) -> None:
+    """A project's own `.npmrc` applies when ossprov runs from another directory, as it would for npm there."""
+    repo, pkg = npm_project(world, "acme/zqledger", "zqledger", "1.0.0")
+    repo.commit("release")
+    world.publish_npm(world.npm_pack(pkg))
+    lockfile = _lockfile(tmp_path, "zqledger")
+    assert world.server
+    (lockfile.parent / ".npmrc").write_text(f"registry={world.server.url}/npm/\n")
+    (lockfile.parent / "package.json").write_text('{"name": "app", "dependencies": {"zqledger": "^1"}}')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "OSSPROV_NPM_REGISTRY"}
+    env["npm_config_userconfig"] = str(tmp_path / "no-user-npmrc")
+    env["HTTPS_PROXY"] = env["https_proxy"] = "http://127.0.0.1:9"  # were the .npmrc ignored: nothing leaves loopback
+    proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(lockfile), "--no-db", "--format", "json"],
+                          capture_output=True, text=True, timeout=240, env=env, cwd=elsewhere)
+    (doc,) = json.loads(proc.stdout)["results"]
+    assert proc.returncode == 0, (doc.get("error"), doc["findings"], proc.stderr)
+    assert doc["verdict"] == "faithful" and doc["artifact"]["source"].startswith(world.server.url)

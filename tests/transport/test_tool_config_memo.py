@@ -24,7 +24,7 @@ def test_npm_is_asked_again_only_when_its_configuration_changes(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
 
     def ask() -> str | None:
-        config.npm_configured_registry.cache_clear()
+        config._npm_registry_in.cache_clear()
         return config.npm_configured_registry()
 
     assert ask() == "https://npm.example/"

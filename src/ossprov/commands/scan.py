@@ -14,6 +14,7 @@ from rich.table import Table
 
 from ossprov import gate
 from ossprov.commands._common import format_option, gate_options
+from ossprov.config import PROJECT_DIR
 from ossprov.document import verify_document
 from ossprov.model import Finding, Severity, Verdict, to_json
 from ossprov.report.cyclonedx import render_cyclonedx
@@ -171,7 +172,12 @@ def command(path: Path, fmt: str, output: Path | None, fail_on: str, fail_on_unv
     with Progress(TextColumn("[bold]scan"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("", total=len(deps))
-        items = scan(deps, lambda item: bar.update(task, advance=1, description=item.dependency.purl), store, options)
+        project = PROJECT_DIR.set((path if path.is_dir() else path.parent).resolve())  # its .npmrc applies
+        try:
+            items = scan(deps, lambda item: bar.update(task, advance=1, description=item.dependency.purl), store,
+                         options)
+        finally:
+            PROJECT_DIR.reset(project)
     if store is not None:
         store.close()
     suppressed: list[tuple[str, Finding, str]] = []

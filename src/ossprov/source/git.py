@@ -14,6 +14,7 @@ call is killed (with its children) at its deadline.
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import fcntl
 import functools
@@ -388,6 +389,10 @@ class _Shared:
 
 
 _SHARED: dict[Path, _Shared] = {}
+_OPEN: collections.OrderedDict[Path, _Shared] = collections.OrderedDict()
+"""Repositories with a reader process running, least recently used first."""
+MAX_READERS = 8
+"""Reader processes kept at once: a scan of hundreds of packages in one process must not hold hundreds."""
 
 
 class Repo:
@@ -433,9 +438,17 @@ class Repo:
         return shared.memo
 
     def _ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
-        if self._shared.reader is None:
-            self._shared.reader = _Reader(self.path, self._env(user=False))
-        return self._shared.reader.ask(command, name)
+        shared, key = self._shared, Path(os.path.abspath(self.path))
+        if shared.reader is None:
+            while len(_OPEN) >= MAX_READERS:
+                _, oldest = _OPEN.popitem(last=False)
+                if oldest.reader is not None:
+                    oldest.reader.close()
+                    oldest.reader = None
+            shared.reader = _Reader(self.path, self._env(user=False))
+        _OPEN[key] = shared
+        _OPEN.move_to_end(key)
+        return shared.reader.ask(command, name)
 
     def close(self) -> None:
         """Save the memo and end the reader process (done at exit for every repository still open)."""

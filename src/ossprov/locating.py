@@ -58,8 +58,8 @@ def _validate(purl: PackageURL, eco: Ecosystem, release: Release, primary: ReadA
     for candidate in candidates[: loc.MAX_VALIDATED]:
         progress(f"cloning and searching {candidate.url}")
         validated.append(loc.validate(candidate, eco, name=release.name, version=release.version, files=files,
-                                      direct_commit=direct, direct_kind="gitHead" if purl.type == "npm" else
-                                      "vcs-commit", released_at=release.published_at, hint_tags=hint_tags,
+                                      direct_commit=direct, direct_kind=eco.direct_commit_kind,
+                                      released_at=release.published_at, hint_tags=hint_tags,
                                       others=witnesses, version_times=times, artifact_name=primary.info.filename))
         if loc.conclusive(validated[-1]):
             break

@@ -127,6 +127,8 @@ class Ecosystem(ABC):
     purl_type: ClassVar[str]
     manifest_files: ClassVar[tuple[str, ...]]
     """File names that declare a package in a source tree, in order of authority."""
+    direct_commit_kind: ClassVar[str] = "vcs-commit"
+    """How the evidence names a commit the metadata states outright (npm: `gitHead`)."""
     history_with_release: ClassVar[bool] = False
     """True when `history` reads the document `release` already fetched (npm's packument, PyPI's file list):
     the locate stage then weighs every version's upload time at no extra request."""

@@ -100,6 +100,7 @@ class Npm(Ecosystem):
     purl_type = "npm"
     manifest_files = ("package.json",)
     history_with_release = True
+    direct_commit_kind = "gitHead"
 
     def _packument(self, name: str) -> dict[str, Any]:
         url = packument_url(name)

@@ -64,7 +64,7 @@ def test_tampered_package_is_refused_and_not_served(world: World) -> None:
 
 
 def _rebuilt(outcome: Outcome):
-    def fake(located: LocateResult, artifact: Path, release: Release, options: object) -> RebuildResult:
+    def fake(located: LocateResult, artifact: Path, release: Release, options: object, *, progress: object = None) -> RebuildResult:
         return RebuildResult(outcome, published_sha256=hashlib.sha256(artifact.read_bytes()).hexdigest())
 
     return fake

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ossprov.fixtures.world import World
-from ossprov.model import LocateResult, Release, Repository
+from ossprov.model import LocateResult, NpmPublication, Release, Repository
 
 GIT = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
 Make = Callable[..., tuple[Path, str]]
@@ -53,9 +53,9 @@ def located(purl: str, repo: Path, sha: str, subdir: str = "") -> LocateResult:
 
 
 def release(ecosystem: str, name: str, version: str = "1.0.0", published_at: str | None = None,
-            **extra: object) -> Release:
+            npm: NpmPublication | None = None) -> Release:
     return Release(f"pkg:{ecosystem}/{name}@{version}", ecosystem, name, version, published_at=published_at,
-                   extra=dict(extra))
+                   npm=npm)
 
 
 @pytest.fixture(scope="session")

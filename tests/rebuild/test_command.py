@@ -113,7 +113,7 @@ def test_without_bwrap_json_says_unbuildable_and_leaves_nothing(prepared: Path, 
         code, out, _ = _main(["rebuild", "pkg:npm/cmd-pkg@1.0.0", "--format", "json"], monkeypatch, capsys)
     finally:
         sandbox.probe.cache_clear()
-    doc = json.loads(out)["rebuild"]
+    doc = only_result(out)["rebuild"]
     assert code == 1 and doc["outcome"] == "unbuildable"
     assert "bubblewrap (bwrap) is not installed" in doc["reason"] and "--no-sandbox" in doc["reason"]
     if real_which("apt-get"):

@@ -45,12 +45,6 @@ def _unchecked(item: ScanItem) -> str | None:
     return None
 
 
-def _status(item: ScanItem) -> str:
-    """The verdict, or `mismatch` when any finding (a lockfile digest, a removed version) is high."""
-    worst = _worst(item)
-    return "mismatch" if item.result and worst is Severity.HIGH else item.category
-
-
 def _suppress(item: ScanItem, rules: Suppressions) -> tuple[ScanItem, list[tuple[Finding, str]]]:
     """The item without the findings a reviewed suppression covers, and those findings with its justification."""
     if not rules.active:
@@ -63,7 +57,7 @@ def _suppress(item: ScanItem, rules: Suppressions) -> tuple[ScanItem, list[tuple
 
 def _summary(items: list[ScanItem], suppressed: int, note: str | None) -> None:
     console = Console()
-    counts = {c: sum(1 for i in items if _status(i) == c) for c in CATEGORIES}
+    counts = {c: sum(1 for i in items if i.status == c) for c in CATEGORIES}
     console.print("  ".join(f"{c}: {n}" for c, n in counts.items() if n) or "no packages")
     table = Table("package", "status", "high", "med", "first finding", header_style="bold")
     table.columns[0].overflow = "fold"  # a purl is never cut: its version is what the reader needs
@@ -75,7 +69,7 @@ def _summary(items: list[ScanItem], suppressed: int, note: str | None) -> None:
         highs = sum(f.severity is Severity.HIGH for f in item.findings)
         mediums = sum(f.severity is Severity.MEDIUM for f in item.findings)
         first = next(iter(sorted(item.findings, key=lambda f: -f.severity.rank)), None)
-        table.add_row(item.dependency.purl, _status(item), str(highs), str(mediums),
+        table.add_row(item.dependency.purl, item.status, str(highs), str(mediums),
                       (first.message if first else _unchecked(item) or "")[:200])
     console.print(table)
     for line in (f"{suppressed} finding(s) suppressed" if suppressed else None, note):
@@ -86,7 +80,7 @@ def _summary(items: list[ScanItem], suppressed: int, note: str | None) -> None:
 def _result_doc(item: ScanItem) -> dict[str, Any]:
     doc: dict[str, Any] = verify_document(item.result, item.stages) if item.result else {
         "purl": item.dependency.purl, "verdict": None, "error": item.error, **item.stages}
-    doc["status"] = _status(item)
+    doc["status"] = item.status
     doc["lockfile"] = {"file": item.dependency.location.file, "line": item.dependency.location.line}
     doc["reused"] = item.reused
     doc["findings"] = [*doc.get("findings", []), *(to_json(f) for f in item.extra_findings)]
@@ -102,7 +96,7 @@ def _json(items: list[ScanItem], suppressed: list[tuple[str, Finding, str]], par
         expired_suppressions=[s.origin for s in rules.expired],
         skipped=[{"file": s.location.file, "line": s.location.line, "entry": s.entry, "reason": s.reason}
                  for s in parsed.skipped],
-        summary={c: sum(1 for i in items if _status(i) == c) for c in CATEGORIES},
+        summary={c: sum(1 for i in items if i.status == c) for c in CATEGORIES},
     ))
 
 

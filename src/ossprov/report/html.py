@@ -18,7 +18,7 @@ from importlib.resources import files
 from string import Template
 
 from ossprov import __version__
-from ossprov.model import FileResult, FileStatus, Finding, Severity, VerifyResult
+from ossprov.model import FileResult, FileStatus, Finding, VerifyResult
 from ossprov.scan.items import CATEGORIES, ScanItem
 from ossprov.scan.parsers.base import Skipped
 from ossprov.verify.rules import RULES
@@ -36,16 +36,6 @@ def _e(value: object) -> str:
 
 def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
-
-
-def _status(item: ScanItem) -> str:
-    """What the badge shows: the worst of the verdict and every finding (a lockfile-digest or removed-version high
-    makes a package `mismatch` even when its artifact matched its source)."""
-    if item.result is None:
-        return item.category
-    if any(f.severity is Severity.HIGH for f in item.findings):
-        return "mismatch"
-    return item.category
 
 
 def _worst_rank(item: ScanItem) -> int:
@@ -161,7 +151,7 @@ def _evidence(result: VerifyResult | None) -> str:
 
 
 def _item(item: ScanItem) -> str:
-    dep, result, category = item.dependency, item.result, _status(item)
+    dep, result, category = item.dependency, item.result, item.status
     meta = [f"{len(item.findings)} finding{'s' if len(item.findings) != 1 else ''}"]
     if result and result.locate.commit:
         meta.append(f"commit {result.locate.commit[:12]}")
@@ -199,8 +189,8 @@ def render_html(
     script = (_TEMPLATES / "scan.js").read_text(encoding="utf-8")
     csp = (f"default-src 'none'; style-src {_csp_hash(style)}; script-src {_csp_hash(script)}; "
            "img-src data:; base-uri 'none'; form-action 'none'")
-    counts = Counter(_status(item) for item in items)
-    ordered = sorted(items, key=lambda i: (_ORDER[_status(i)], -_worst_rank(i), i.dependency.purl))
+    counts = Counter(item.status for item in items)
+    ordered = sorted(items, key=lambda i: (_ORDER[i.status], -_worst_rank(i), i.dependency.purl))
     when = (generated or datetime.datetime.now(datetime.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     return Template((_TEMPLATES / "scan.html").read_text(encoding="utf-8")).substitute(
         csp=_e(csp),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ossprov.model import Finding, Verdict, VerifyResult
+from ossprov.model import Finding, Severity, Verdict, VerifyResult
 from ossprov.scan.parsers.base import Dependency
 
 ERROR_CATEGORY = "error"
@@ -35,6 +35,16 @@ class ScanItem:
     def category(self) -> str:
         """The verdict's value, or `error` when there is no result: what reports group and filter by."""
         return self.result.verdict.value if self.result else ERROR_CATEGORY
+
+    @property
+    def status(self) -> str:
+        """What reports show: the verdict, except that a high finding of any check (a lockfile digest the served
+        artifact no longer matches) makes the package `mismatch`; `removed` and `error` stay what they are."""
+        if self.result is None or self.result.verdict is Verdict.REMOVED:
+            return self.category
+        if any(f.severity is Severity.HIGH for f in self.findings):
+            return Verdict.MISMATCH.value
+        return self.category
 
     @property
     def findings(self) -> tuple[Finding, ...]:

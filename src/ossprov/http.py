@@ -34,6 +34,7 @@ from ossprov.cache import MetadataCache, file_digests
 from ossprov.config import settings
 from ossprov.deadline import end_of
 from ossprov.errors import DeadlineError, NotFoundError, OfflineError, RegistryError
+from ossprov.redaction import redact_url
 
 if TYPE_CHECKING:
     import httpx
@@ -70,15 +71,6 @@ def without_credentials(url: str) -> str:
     if parts.port:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-
-
-def redact(url: str) -> str:
-    """The URL without user info or query string, fit for messages and logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def retry_after(response: Response | httpx.Response) -> float | None:
@@ -162,15 +154,15 @@ def parse_json(data: bytes, url: str) -> Any:
     is counted, those inside strings too, so the bound is safe): a 200 MB document of empty objects is refused
     in a fraction of a second instead of taking gigabytes. ValueError (a RegistryError) when it is no JSON."""
     if len(data) > MAX_JSON_BYTES:
-        raise RegistryError(f"answer from {redact(url)} is larger than {MAX_JSON_BYTES} bytes")
+        raise RegistryError(f"answer from {redact_url(url)} is larger than {MAX_JSON_BYTES} bytes")
     if data.count(b"{") + data.count(b"[") > MAX_JSON_CONTAINERS or data.count(b",") > MAX_JSON_ITEMS:
-        raise RegistryError(f"answer from {redact(url)} holds more JSON values than any registry document")
+        raise RegistryError(f"answer from {redact_url(url)} holds more JSON values than any registry document")
     try:
         return json.loads(data)
     except RecursionError:
-        raise RegistryError(f"answer from {redact(url)} is nested too deeply to be a registry document") from None
+        raise RegistryError(f"answer from {redact_url(url)} is nested too deeply to be a registry document") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise _JSONError(f"answer from {redact(url)} is not valid JSON: {exc}") from None
+        raise _JSONError(f"answer from {redact_url(url)} is not valid JSON: {exc}") from None
 
 
 class _JSONError(RegistryError, ValueError):
@@ -305,11 +297,11 @@ class HttpClient:
                 response = self._http.send(self._http.build_request(method, url, **kwargs), stream=True)
             except httpx.TransportError as exc:
                 if time.monotonic() >= end - 0.05:
-                    raise DeadlineError(f"no answer from {redact(url)} within its deadline") from None
-                raise _Retryable(f"cannot reach {redact(url)}: {exc.__class__.__name__} {exc}") from exc
+                    raise DeadlineError(f"no answer from {redact_url(url)} within its deadline") from None
+                raise _Retryable(f"cannot reach {redact_url(url)}: {exc.__class__.__name__} {exc}") from exc
             if response.status_code in RETRY_STATUSES:
                 response.close()
-                raise _Retryable(f"{response.status_code} from {redact(url)}", retry_after(response))
+                raise _Retryable(f"{response.status_code} from {redact_url(url)}", retry_after(response))
             return response
 
         def wait(state: tenacity.RetryCallState) -> float:
@@ -329,7 +321,7 @@ class HttpClient:
     @contextmanager
     def _stream(self, method: str, url: str, seconds: float, **kwargs: Any) -> Iterator[httpx.Response]:
         if settings().offline:
-            raise OfflineError(f"offline: {redact(url)} is not in the cache")
+            raise OfflineError(f"offline: {redact_url(url)} is not in the cache")
         end = end_of(seconds)
         token = _request_end.set(end)
         try:
@@ -351,16 +343,16 @@ class HttpClient:
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise RegistryError(f"{what} {redact(url)} is larger than {max_bytes} bytes")
+                    raise RegistryError(f"{what} {redact_url(url)} is larger than {max_bytes} bytes")
                 yield chunk
         except (httpx.TransportError, httpx.DecodingError) as exc:
             if isinstance(exc, httpx.TimeoutException) and _past_deadline():
-                raise DeadlineError(f"{what} {redact(url)} did not finish within its deadline") from None
-            raise RegistryError(f"{what} {redact(url)} was cut short: {exc}") from None
+                raise DeadlineError(f"{what} {redact_url(url)} did not finish within its deadline") from None
+            raise RegistryError(f"{what} {redact_url(url)} was cut short: {exc}") from None
         declared = response.headers.get("content-length")
         if (declared and declared.isdigit() and "content-encoding" not in response.headers
                 and int(declared) != size):
-            raise RegistryError(f"{what} {redact(url)} was cut short ({size} of {declared} bytes)")
+            raise RegistryError(f"{what} {redact_url(url)} was cut short ({size} of {declared} bytes)")
 
     def request(self, method: str, url: str, *, max_bytes: int = MAX_JSON_BYTES, **kwargs: Any) -> Response:
         """Send a request and read the whole body (capped), all within the request deadline. The caller looks at
@@ -381,10 +373,10 @@ class HttpClient:
         conf = settings()
         if entry is not None and (conf.offline or entry.age() <= conf.metadata_max_age):
             if conf.offline and entry.age() > conf.metadata_max_age:
-                note_unchecked(f"{redact(url)}: cached copy {entry.age() / 3600:.1f} h old, not revalidated")
+                note_unchecked(f"{redact_url(url)}: cached copy {entry.age() / 3600:.1f} h old, not revalidated")
             return Response(entry.status, entry.headers, entry.body, url)
         if conf.offline:
-            raise OfflineError(f"offline: {redact(url)} is not in the cache")
+            raise OfflineError(f"offline: {redact_url(url)} is not in the cache")
         conditional = dict(headers)
         if entry is not None and entry.headers.get("etag"):
             conditional["If-None-Match"] = entry.headers["etag"]
@@ -405,9 +397,9 @@ class HttpClient:
         if response.status_code in (404, 410):
             if allow_404:
                 return response
-            raise NotFoundError(f"not found: {redact(url)}")
+            raise NotFoundError(f"not found: {redact_url(url)}")
         if response.status_code >= 400:
-            raise RegistryError(f"{response.status_code} from {redact(url)}")
+            raise RegistryError(f"{response.status_code} from {redact_url(url)}")
         return response
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
@@ -428,9 +420,9 @@ class HttpClient:
         try:
             with self._stream("GET", url, settings().download_deadline) as response:
                 if response.status_code in (404, 410):
-                    raise NotFoundError(f"not found: {redact(url)}")
+                    raise NotFoundError(f"not found: {redact_url(url)}")
                 if response.status_code >= 400:
-                    raise RegistryError(f"{response.status_code} from {redact(url)}")
+                    raise RegistryError(f"{response.status_code} from {redact_url(url)}")
                 total_header = response.headers.get("content-length")
                 total = int(total_header) if total_header and total_header.isdigit() else None
                 done = 0

@@ -8,7 +8,8 @@ import pytest
 
 from ossprov.errors import NotFoundError, RegistryError
 from ossprov.fixtures.server import RegistryServer
-from ossprov.http import HttpClient, redact
+from ossprov.http import HttpClient
+from ossprov.redaction import redact_url
 
 
 @pytest.fixture
@@ -45,8 +46,8 @@ def test_hanging_server_times_out(server: RegistryServer) -> None:
         HttpClient(timeout=0.5, retries=0).get_json(f"{server.url}/doc.json")
 
 
-def test_redact_drops_credentials_and_query() -> None:
-    assert redact("https://user:s3cret@host.example:8443/p/x?token=abc") == "https://host.example:8443/p/x"
+def test_redact_masks_credentials_and_secret_query_values() -> None:
+    assert redact_url("https://user:s3cret@host.example:8443/p/x?token=abc") == "https://***@host.example:8443/p/x?token=***"
 
 
 def test_file_urls_are_copied_with_digests(tmp_path: Path) -> None:

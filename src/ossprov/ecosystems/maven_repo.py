@@ -19,6 +19,7 @@ from ossprov import http
 from ossprov.config import explicit_registry
 from ossprov.ecosystems.xmlsafe import parse_xml, text
 from ossprov.errors import InputError, NotFoundError, RegistryError
+from ossprov.redaction import redact_url
 from ossprov.safefile import read_limited
 
 SUPER_POM = "org/apache/maven/model/pom-4.0.0.xml"
@@ -147,7 +148,7 @@ def fetch(path: str, *, local_first: bool = True) -> Fetched | None:
     if response.status_code in (404, 410):
         return None
     if response.status_code >= 400:
-        raise RegistryError(f"{response.status_code} from {http.redact(url)}")
+        raise RegistryError(f"{response.status_code} from {redact_url(url)}")
     return Fetched(response.content, url, response.headers.get("last-modified"))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from ossprov.errors import GitError, InputError
 from ossprov.fix.branch import Commit
 from ossprov.github import GitHub, GitHubError, repo_path
-from ossprov.http import redact
+from ossprov.redaction import redact_url
 from ossprov.source.git import git_env
 from ossprov.source.urls import normalize
 
@@ -55,10 +55,10 @@ def push(clone: Path, url: str, commit: Commit, token: str) -> None:
              f"{commit.sha}:refs/heads/{commit.branch}"],
             cwd=clone, env=_push_env(token), capture_output=True, timeout=600, check=False)
     except subprocess.TimeoutExpired:
-        raise GitError(f"git push to {redact(url)} took too long") from None
+        raise GitError(f"git push to {redact_url(url)} took too long") from None
     if proc.returncode != 0:
         lines = proc.stderr.decode("utf-8", "replace").replace(token, "***").strip().splitlines()
-        raise GitError(f"git push to {redact(url)} failed: {lines[-1] if lines else proc.returncode}")
+        raise GitError(f"git push to {redact_url(url)} failed: {lines[-1] if lines else proc.returncode}")
 
 
 def _wait_for_fork(gh: GitHub, full_name: str, sleep: Callable[[float], None]) -> dict:

@@ -37,7 +37,8 @@ from ossprov.atomic import atomic_write, storage_errors
 from ossprov.config import settings
 from ossprov.deadline import end_of, left
 from ossprov.errors import GitError, OfflineError, OssprovError, StorageError
-from ossprov.http import note_unchecked, redact
+from ossprov.http import note_unchecked
+from ossprov.redaction import redact_url
 
 GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
@@ -165,7 +166,7 @@ def run_git(args: list[str], cwd: Path | None = None, *, check: bool = True, tim
 def clone_dir_for(url: str) -> Path:
     """Where the bare clone of `url` lives in the cache (a readable name without credentials, plus a hash
     of the URL)."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", redact(url).split("://", 1)[-1])[-80:].strip("._") or "repo"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", redact_url(url).split("://", 1)[-1])[-80:].strip("._") or "repo"
     return settings().clone_cache / f"{slug}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.git"
 
 
@@ -200,13 +201,13 @@ def _refresh(url: str, dest: Path) -> None:
     if age <= FETCH_MAX_AGE:
         return
     if settings().offline:
-        note_unchecked(f"{redact(url)} not fetched: cached clone is {age / 3600:.1f} h old")
+        note_unchecked(f"{redact_url(url)} not fetched: cached clone is {age / 3600:.1f} h old")
         return
     try:
         run_git(["fetch", "--quiet", "--prune", "--tags", "--force", "origin", "+refs/heads/*:refs/heads/*"],
                 cwd=dest)
     except GitError as exc:
-        raise GitError(f"cannot fetch {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
+        raise GitError(f"cannot fetch {redact_url(url)}: {str(exc).split(': ', 1)[-1]}") from None
     finally:
         _forget(dest)
     stamp.touch()
@@ -214,7 +215,7 @@ def _refresh(url: str, dest: Path) -> None:
 
 def _clone(url: str, dest: Path) -> None:
     if settings().offline:
-        raise OfflineError(f"offline: {redact(url)} has no cached clone")
+        raise OfflineError(f"offline: {redact_url(url)} has no cached clone")
     _sweep_stale(dest.parent)
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".clone-"))
     try:
@@ -222,7 +223,7 @@ def _clone(url: str, dest: Path) -> None:
         (tmp / "r.git" / "ossprov-fetched").touch()
         os.replace(tmp / "r.git", dest)
     except GitError as exc:
-        raise GitError(f"cannot clone {redact(url)}: {str(exc).split(': ', 1)[-1]}") from None
+        raise GitError(f"cannot clone {redact_url(url)}: {str(exc).split(': ', 1)[-1]}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -19,6 +19,7 @@ from ossprov import http
 from ossprov.config import explicit_registry
 from ossprov.ecosystems.cargo.manifest import table, text
 from ossprov.errors import InputError, NotFoundError, RegistryError
+from ossprov.redaction import redact_url
 
 DL_MARKERS = ("{crate}", "{version}", "{prefix}", "{lowerprefix}", "{sha256-checksum}")
 
@@ -72,7 +73,7 @@ def index_url() -> str:
         raise InputError("no cargo registry configured: set OSSPROV_CARGO_REGISTRY to the sparse index URL "
                          "(sparse+https://…/), or configure a sparse registry in cargo's config.toml")
     if not url.startswith("sparse+"):
-        raise InputError(f"cargo registry {http.redact(url)} is not a sparse index (git indexes are not supported)")
+        raise InputError(f"cargo registry {redact_url(url)} is not a sparse index (git indexes are not supported)")
     return url.removeprefix("sparse+").rstrip("/") + "/"
 
 

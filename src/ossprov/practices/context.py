@@ -14,7 +14,7 @@ from packageurl import PackageURL
 
 from ossprov.practices.github import GitHubApi
 from ossprov.practices.history import History
-from ossprov.practices.interface import Inconclusive
+from ossprov.practices.records import Inconclusive
 from ossprov.practices.workflows import Workflow, WorkflowError, is_workflow_path, parse_workflow
 from ossprov.source.git import Repo
 

@@ -11,17 +11,13 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 from ossprov.errors import GitError, RegistryError
-from ossprov.practices.records import INCONCLUSIVE, CheckResult, Detail, Probe, Risk
+from ossprov.practices.records import INCONCLUSIVE, CheckResult, Detail, Inconclusive, Probe, Risk
 
 if TYPE_CHECKING:
     from ossprov.practices.context import Context
 
 Scored = tuple[int, str]
 """A score (0–10 or -1) and the reason for it."""
-
-
-class Inconclusive(Exception):
-    """Raised by a probe that cannot decide; the message becomes the check's reason and its score -1."""
 
 
 class Check(ABC):

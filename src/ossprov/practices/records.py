@@ -122,3 +122,7 @@ class PracticesResult:
     head: str | None = None
     """The default branch's head: the history checks (Maintained, Code-Review, Contributors, Signed-Releases)
     describe the repository now, while the file checks read `commit` (the pinned release)."""
+
+
+class Inconclusive(Exception):
+    """Raised by a probe that cannot decide; the message becomes the check's reason and its score -1."""

@@ -25,7 +25,7 @@ class Case:
 
     @property
     def located(self) -> LocateResult:
-        """The pipeline's answer (cases run through `pipeline.locate`)."""
+        """The stage runner's answer (cases run through `stages.locate`)."""
         assert isinstance(self.result, LocateResult)
         return self.result
 

@@ -22,7 +22,6 @@ T = TypeVar("T")
 stderr = Console(stderr=True)
 
 FAIL_ON = click.Choice(list(gate.FAIL_ON))
-reaches = gate.reaches
 
 
 def gate_options(fn: Callable) -> Callable:

@@ -15,8 +15,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ossprov import gate
 from ossprov.attest import ATTESTABLE, load_signing_key, rebuild_statement, write_statements
-from ossprov.commands._common import FAIL_ON, progress, reaches
+from ossprov.commands._common import FAIL_ON, progress
 from ossprov.errors import InputError
 from ossprov.report.jsonout import dumps, envelope
 from ossprov.report.table import print_panels, verify_panel
@@ -101,6 +102,6 @@ def command(purl: str, artifact: Path | None, fmt: str, attest: Path | None, kee
                  if located.locate.repository and located.locate.commit else "not located")
         print_panels([verify_panel(located)])
         _table(located.locate.purl, where, result)
-    failing = any(reaches(f.severity, fail_on) for f in located.findings)
+    failing = any(gate.reaches(f.severity, fail_on) for f in located.findings)
     if failing or result.outcome not in ATTESTABLE:
         sys.exit(1)

@@ -30,10 +30,7 @@ from ossprov.suppress import Suppressions
 from ossprov.suppress import find as find_suppressions
 from ossprov.suppress import load as load_suppressions
 from ossprov.suppress import summary as suppression_summary
-
-
-def _worst(item: ScanItem) -> Severity | None:
-    return max((f.severity for f in item.findings), key=lambda s: s.rank, default=None)
+from ossprov.verdict import worst
 
 
 def _unchecked(item: ScanItem) -> str | None:
@@ -94,8 +91,7 @@ def _json(items: list[ScanItem], suppressed: list[tuple[str, Finding, str]], par
         "scan", [_result_doc(i) for i in items], errors,
         suppressed=[{"purl": p, "finding": to_json(f), "justification": j} for p, f, j in suppressed],
         expired_suppressions=[s.origin for s in rules.expired],
-        skipped=[{"file": s.location.file, "line": s.location.line, "entry": s.entry, "reason": s.reason}
-                 for s in parsed.skipped],
+        skipped=[s.record() for s in parsed.skipped],
         summary={c: sum(1 for i in items if i.status == c) for c in CATEGORIES},
     ))
 
@@ -203,4 +199,4 @@ def command(path: Path, fmt: str, output: Path | None, fail_on: str, fail_on_unv
     if unchecked:
         click.echo(f"ossprov: could not check {len(unchecked)} package(s): "
                    + ", ".join(i.dependency.purl for i in unchecked[:5]), err=True)
-    raise SystemExit(gate.exit_code((_worst(i) for i in items), len(unchecked), fail_on, fail_on_unverifiable))
+    raise SystemExit(gate.exit_code((worst(i.findings) for i in items), len(unchecked), fail_on, fail_on_unverifiable))

@@ -71,6 +71,14 @@ HELP: dict[str, RuleHelp] = {
     "OSP117": RuleHelp(Severity.HIGH, "The registry's version metadata, which npm installs from (dependencies, "
                        "install scripts, bin, os/cpu), differs from the package.json inside the tarball that a "
                        "review reads: manifest confusion.", _TAMPER),
+    "OSP118": RuleHelp(Severity.MEDIUM, "The Go checksum database GOSUMDB names did not confirm the module zip's "
+                       "`h1:` hash. Medium when its answer fails verification (a note not signed by the configured "
+                       "key, a record its signed tree does not include, a log that forked): the go command stops "
+                       "with a SECURITY ERROR, and whoever serves the database (often the module proxy) may be "
+                       "hijacked. Info when the database is unreachable or has no record: the source comparison "
+                       "still stands, the hash was not checked against the log.",
+                       "Check GOSUMDB and the proxy that serves the database; never set GONOSUMDB or GOSUMDB=off "
+                       "to make a security error go away."),
     "OSP121": RuleHelp(Severity.HIGH, "Generated code (a bundle, compiled output) loads a module that the source "
                        "never names: the classic shape of code injected into build output.", _TAMPER),
     "OSP122": RuleHelp(Severity.HIGH, "A source map embeds source that differs from the repository, or its "

@@ -28,6 +28,8 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP116": ("embedded-commit-mismatch", "A commit embedded in the artifact differs from the pinned commit."),
     "OSP117": ("manifest-confusion", "The registry's version metadata, which npm installs from, differs from the "
                "tarball's package.json."),
+    "OSP118": ("checksum-database-unconfirmed", "The Go checksum database did not confirm the module's hash "
+               "(unreachable, no record, or an answer failing verification)."),
     "OSP121": ("generated-loads-unknown-module", "Generated code loads a module the source never names."),
     "OSP122": ("source-map-mismatch", "A source map embeds source that differs from the repository."),
     "OSP123": ("source-map-inconsistent", "Generated code that its source map does not account for."),

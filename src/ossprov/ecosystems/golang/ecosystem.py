@@ -19,7 +19,7 @@ from ossprov import http
 from ossprov.archive import read_archive
 from ossprov.cache import ArtifactCache
 from ossprov.ecosystems.common import commit_mismatch, is_code
-from ossprov.ecosystems.golang import gomod, modpath, proxy, ziprules
+from ossprov.ecosystems.golang import gomod, modpath, proxy, sumdb, ziprules
 from ossprov.ecosystems.interface import (
     CompareContext,
     Comparison,
@@ -28,6 +28,7 @@ from ossprov.ecosystems.interface import (
     PackageHistory,
     ReadSource,
     VersionInfo,
+    once_per_run,
 )
 from ossprov.errors import InputError, NotFoundError, RegistryError
 from ossprov.model import (
@@ -214,12 +215,46 @@ class GoModules(Ecosystem):
                                        "a file the go command assembles or links is not in the repository"),))
         return None
 
+    def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:
+        return _checksum_database_findings(release, tree)
+
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
         findings = _commit_findings(release, context.commit) + _mod_file_findings(release, tree)
         if tree.root_prefix != f"{release.name}@{release.version}/":
             findings.append(Finding(Severity.HIGH, "OSP110", None, f"the zip holds {tree.root_prefix or 'no'} module "
                                     f"directory, not {release.name}@{release.version}/"))
         return findings + _zip_rule_findings(tree, context) + _size_findings(tree)
+
+
+def _checksum_database_findings(release: Release, tree: PackageTree) -> list[Finding]:
+    """The zip's `h1:` (and the proxy's `.mod`'s) against what the configured checksum database proves it
+    recorded: a difference is a module modified after the database saw it (at rest, or by a hijacked proxy)."""
+    module, version = release.name, release.version
+    try:
+        record = once_per_run(("gosumdb", module, version), lambda: sumdb.check(module, version))
+    except sumdb.Unconfirmed as exc:
+        return [Finding(Severity.INFO, "OSP118", None, f"{exc}: the zip's hash was not checked against it")]
+    except sumdb.Untrustworthy as exc:
+        return [Finding(Severity.MEDIUM, "OSP118", None, f"SECURITY: {exc}; the go command refuses this answer, "
+                        "and the zip's hash could not be checked against the database")]
+    if record is None:
+        return []
+    findings = []
+    served = {"": ziprules.hash1((tree.root_prefix + p, f.data) for p, f in tree.files.items())}
+    if release.golang and isinstance(release.golang.go_mod, str):
+        served["/go.mod"] = ziprules.hash1([("go.mod", release.golang.go_mod.encode())])
+    for suffix, h1 in served.items():
+        recorded = record.hash_of(module, version + suffix)
+        what = "the proxy's .mod" if suffix else "the module zip"
+        if recorded is None:
+            findings.append(Finding(Severity.INFO, "OSP118", None, f"the checksum database {record.database} "
+                                    f"records no hash of {what} of {module}@{version}"))
+        elif recorded != h1:
+            findings.append(Finding(Severity.HIGH, "OSP100", "go.mod" if suffix else None,
+                                    f"{what} hashes to {h1}, the checksum database {record.database} records "
+                                    f"{recorded} (record {record.index}, proven in its signed tree of "
+                                    f"{record.tree_size}): modified after publication, or a hijacked proxy"))
+    return findings
 
 
 def _commit_findings(release: Release, pinned: str | None) -> list[Finding]:

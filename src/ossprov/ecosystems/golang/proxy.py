@@ -27,7 +27,8 @@ from ossprov.errors import InputError, NotFoundError, RegistryError
 
 
 @functools.cache
-def _go_env(name: str) -> str | None:
+def go_env(name: str) -> str | None:
+    """`go env NAME` (None without the go command)."""
     go = shutil.which("go")
     if not go:
         return None
@@ -40,7 +41,7 @@ def _go_env(name: str) -> str | None:
 
 def setting(name: str) -> str:
     """A go setting as the go command sees it (environment first, then go env), "" when unset."""
-    return os.environ.get(name) or _go_env(name) or ""
+    return os.environ.get(name) or go_env(name) or ""
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,19 @@ from packaging.utils import InvalidName, canonicalize_name
 
 from ossprov.errors import InputError
 
-ECOSYSTEMS = ("npm", "pypi", "nuget", "maven")
+ECOSYSTEMS = ("npm", "pypi", "nuget", "maven", "golang", "cargo")
 
 SEPARATORS = "-_."
-_SEPARATOR_RUN = re.compile(r"[-_.]+")
+_SEPARATOR_RUN = re.compile(r"[-_./]+")
+"""Separators between words; `/` only occurs in Go module paths (an npm scope is split off first)."""
 
 ECOSYSTEM_WORDS: dict[str, frozenset[str]] = {
     "pypi": frozenset({"py", "python", "python2", "python3", "pypi", "lib"}),
     "npm": frozenset({"js", "node", "nodejs", "npm", "lib"}),
     "nuget": frozenset({"net", "dotnet", "lib", "core"}),
     "maven": frozenset({"java", "lib", "jvm"}),
+    "golang": frozenset({"go", "golang", "lib"}),
+    "cargo": frozenset({"rs", "rust", "lib"}),
 }
 """Words squatters add to or drop from a popular name to make it look like the ecosystem's own port of it."""
 
@@ -135,10 +138,15 @@ def split_scope(name: str) -> tuple[str | None, str]:
 
 def canonical(ecosystem: str, name: str) -> str:
     """The name as the registry identifies it: PEP 503 for PyPI, case-folded for NuGet and Maven, lower-cased
-    for npm (the registry refuses new names with capitals; a few old ones differ only in case)."""
+    for npm (the registry refuses new names with capitals; a few old ones differ only in case); crates.io
+    folds case and takes `-` and `_` as one; a Go module path is case-sensitive (see `threats.gopaths`)."""
     name = name.strip()
     if ecosystem == "pypi":
         return canonicalize_name(name)
+    if ecosystem == "golang":
+        return name
+    if ecosystem == "cargo":
+        return name.lower().replace("_", "-")
     if ecosystem == "maven":
         return name.replace("/", ":").lower()
     return name.lower()

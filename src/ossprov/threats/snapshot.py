@@ -11,14 +11,18 @@ Each snapshot is written with its key index (`threats.keyindex`). After a change
 
 npm listings carry monthly downloads (`downloads_a_month`), PyPI ones a download rank
 (`rank_among_..._most_downloaded`); the NuGet and Maven listings are selections of served packages without
-popularity, shipped as `listed` (rows whose version column says `not-served` are dropped).
+popularity, shipped as `listed` (rows whose version column says `not-served` are dropped), and so is the Go
+listing (`--golang go-partial.tsv`). Crates: the crates the blessed.rs curated list recommends (`--cargo` its
+`data/crates.json`) and those its site's `Cargo.lock` pins (`--cargo-lock`), also `listed`.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +30,7 @@ from ossprov.safefile import regular_file
 from ossprov.threats import keyindex, names
 from ossprov.threats.popular import SnapshotInfo, keys_path, load_snapshot, render_snapshot
 
-LIMITS = {"npm": 20_000, "pypi": 12_000, "nuget": 5_000, "maven": 5_000}
+LIMITS = {"npm": 20_000, "pypi": 12_000, "nuget": 5_000, "maven": 5_000, "golang": 5_000, "cargo": 5_000}
 """How many names each shipped snapshot keeps. npm's registry is about ten times PyPI's, and names that
 squatters copied (babel-cli, discord.js) rank below its top 10,000."""
 
@@ -66,6 +70,28 @@ def listed(path: Path, ecosystem: str) -> list[tuple[str, float]]:
     return [(n, 1.0) for n in sorted(served)]
 
 
+def blessed(path: Path, lock: Path | None) -> list[tuple[str, float]]:
+    """The crates a blessed.rs `crates.json` recommends (or names beside a recommendation), and the
+    registry crates of a `Cargo.lock`."""
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("recommendations", "see_also") and isinstance(value, list):
+                    found.update(r["name"] for r in value if isinstance(r, dict) and isinstance(r.get("name"), str))
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(path.read_text(encoding="utf-8")))
+    if lock is not None:
+        packages = tomllib.loads(lock.read_text(encoding="utf-8")).get("package", [])
+        found.update(p["name"] for p in packages if str(p.get("source", "")).startswith(("registry+", "sparse+")))
+    return [(n, 1.0) for n in sorted({names.canonical("cargo", n) for n in found})]
+
+
 def write_keys(snapshot: Path) -> None:
     """Write the key index beside a snapshot (`npm.tsv.gz` → `npm.keys.gz`)."""
     index = load_snapshot(snapshot)
@@ -79,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     for eco in names.ECOSYSTEMS:
         parser.add_argument(f"--{eco}", type=Path, help=f"{eco} listing (TSV)")
+    parser.add_argument("--cargo-lock", type=Path, help="a Cargo.lock whose registry crates join --cargo's")
     parser.add_argument("--date", help="the day the listings were made (YYYY-MM-DD)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument(
@@ -111,6 +138,17 @@ def main(argv: list[str] | None = None) -> int:
             "listed",
             "a selection of artifacts Maven Central served (no popularity figures)",
             lambda p: listed(p, "maven"),
+        ),
+        "golang": (
+            "listed",
+            "a selection of modules the Go module proxy served (no popularity figures)",
+            lambda p: listed(p, "golang"),
+        ),
+        "cargo": (
+            "listed",
+            "crates the blessed.rs curated list recommends (nicoburns/blessed-rs data/crates.json) and the registry "
+            "crates its Cargo.lock pins, at its commit of that date (no popularity figures)",
+            lambda p: blessed(p, args.cargo_lock),
         ),
     }
     for eco, (metric, source, read) in plans.items():

@@ -24,7 +24,7 @@ from rapidfuzz.distance import DamerauLevenshtein, Indel
 from ossprov.ecosystems.interface import PackageHistory
 from ossprov.model import Finding, Severity
 from ossprov.source.urls import normalize, same_repository
-from ossprov.threats import keyindex, names
+from ossprov.threats import gopaths, keyindex, names
 from ossprov.threats.keyindex import LONG_WORD
 from ossprov.threats.popular import PopularIndex, SnapshotInfo, load
 from ossprov.threats.typo import Family, classify, neighbours
@@ -88,6 +88,7 @@ ALLOWED_PAIRS: dict[str, dict[frozenset[str], str]] = {
         frozenset({"pycrypto", "pycryptodome"}): "PyCryptodome is the maintained fork of PyCrypto",
         frozenset({"opencv-python", "opencv-python-headless"}): "official variant builds of OpenCV",
     },
+    "cargo": {frozenset({"inotify", "notify"}): "bindings to Linux's inotify API, beside the portable notify"},
 }
 """Near pairs known to be legitimate; kept small, with the reason shown to the user."""
 
@@ -274,6 +275,8 @@ def _why_not_flagged(
     allowed = ALLOWED_PAIRS.get(eco, {}).get(frozenset({name, popular}))
     if allowed:
         return f"allow-listed pair: {allowed}"
+    if eco == "golang" and (publisher := gopaths.same_publisher(name, popular)):
+        return publisher
     scope, bare = names.split_scope(name)
     if family is Family.SCOPE and scope and names.compact(scope) != names.compact(bare):
         if index.scope_count(scope) > 0:
@@ -295,7 +298,8 @@ def _why_not_flagged(
     if family is Family.TWO_EDITS and stem:
         return f"the same stem {stem!r} under another short prefix: a sibling by another vendor or platform"
     family_prefix = _shared_prefix(name, popular)
-    siblings = index.prefix_count(family_prefix) if family in EDIT_FAMILIES and family_prefix else 0
+    # a Go path's leading words are its publisher, judged above: not a family of sibling names
+    siblings = index.prefix_count(family_prefix) if family in EDIT_FAMILIES and family_prefix and eco != "golang" else 0
     if siblings >= SIBLINGS:
         return (
             f"siblings in the {family_prefix}-* family ({siblings} popular names): "

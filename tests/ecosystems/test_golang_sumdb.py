@@ -139,3 +139,10 @@ def test_malformed_verifier_keys_are_refused(bad: str) -> None:
 def test_tile_paths_follow_tlog() -> None:
     assert tlog.tile_path(0, 1234067, 256) == "tile/8/0/x001/x234/067"
     assert tlog.tile_path(2, 5, 17) == "tile/8/2/005.p/17"
+
+
+def test_a_database_name_that_is_no_host_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GONOSUMDB", "")
+    monkeypatch.setenv("GOSUMDB", gosumdb.Key("../../etc").verifier())
+    with pytest.raises(sumdb.Unconfirmed, match="not host"):
+        sumdb.configured(MODULE)

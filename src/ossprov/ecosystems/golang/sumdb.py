@@ -37,6 +37,9 @@ from ossprov.errors import NotFoundError, RegistryError
 from ossprov.redaction import redact_url
 
 _KNOWN_KEY = re.compile(r'"([^"\s]+)"\s*:\s*"([^"\s]+)"')
+_DATABASE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*(?::\d+)?(?:/[A-Za-z0-9._~-]+)*")
+"""What the go command accepts as a database name (`https://NAME` must be a plain URL), so it is safe as a
+cache directory name too."""
 
 
 class Unconfirmed(Exception):
@@ -105,6 +108,8 @@ def configured(module: str) -> Database | None:
         verifier = tlog.parse_verifier(key)
     except tlog.LogError as exc:
         raise Unconfirmed(f"GOSUMDB is invalid: {exc}") from None
+    if not _DATABASE_NAME.fullmatch(verifier.name) or ".." in verifier.name:
+        raise Unconfirmed(f"GOSUMDB is invalid: the database name {verifier.name!r} is not host[/path]")
     return Database(verifier, fields[1].rstrip("/") if len(fields) == 2 else None)
 
 

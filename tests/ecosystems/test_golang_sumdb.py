@@ -27,7 +27,7 @@ def db(world: World, monkeypatch: pytest.MonkeyPatch) -> gosumdb.ChecksumDatabas
     goproxy.publish_go(world, MODULE, "v1.0.0")
     database = gosumdb.ChecksumDatabase(world)
     for n in range(300):  # a tree past one full tile, so proofs go through two tile levels
-        database.add(f"example.com/filler{n}", "v1.0.0", "h1:" + "A" * 43 + "=", "h1:" + "B" * 43 + "=")
+        database.add(f"example.com/filler{n}", "v1.0.0", "h1:" + "A" * 43 + "=", "h1:" + "B" * 43 + "=", False)
     database.add_download(MODULE, "v1.0.0")
     point_at({**goproxy.go_environment(world), **database.environment()}, monkeypatch)
     return database
@@ -87,7 +87,8 @@ def test_a_log_that_forks_from_the_tree_seen_before_is_caught(world: World, db: 
     other = gosumdb.ChecksumDatabase(world, key=db.key)  # same key, another history
     other.add(MODULE, "v1.0.0", *[line.split()[2] for line in db.records[-1].decode().splitlines()])
     for n in range(310):
-        other.add(f"example.com/other{n}", "v1.0.0", "h1:" + "C" * 43 + "=", "h1:" + "D" * 43 + "=")
+        other.add(f"example.com/other{n}", "v1.0.0", "h1:" + "C" * 43 + "=", "h1:" + "D" * 43 + "=", False)
+    other.publish()
     with pytest.raises(sumdb.Untrustworthy, match="forked"):
         sumdb.check(MODULE, "v1.0.0")
 

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ossprov.commands.squat import command
+from ossprov.errors import InputError
 from ossprov.threats import gopaths, names
 from ossprov.threats.popular import install_update, load
 from ossprov.threats.squat import imitations
@@ -108,3 +109,11 @@ def test_few_legitimate_names_outside_the_shipped_snapshot_are_flagged(ecosystem
     wrong = [n for n in legit if [h for h in imitations(ecosystem, n, index) if h.flagged]]
     print(f"\n{ecosystem}: false positives {len(wrong)}/{len(legit)}: {wrong[:12]}")
     assert len(wrong) <= len(legit) // 100
+
+
+@pytest.mark.parametrize(("ecosystem", "name"), [("cargo", "9lives"), ("cargo", "serde json"), ("cargo", "a" * 65),
+                                                  ("golang", "testify"), ("golang", "GitHub.com/x/y"),
+                                                  ("golang", "github.com/x y/z")])
+def test_names_the_ecosystem_could_not_publish_are_refused(ecosystem: str, name: str) -> None:
+    out = CliRunner().invoke(command, [name, "--ecosystem", ecosystem, "--offline"])
+    assert isinstance(out.exception, InputError) and "is not a" in str(out.exception)  # exit 2 from the CLI

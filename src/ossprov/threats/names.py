@@ -152,6 +152,11 @@ def canonical(ecosystem: str, name: str) -> str:
     return name.lower()
 
 
+_CRATE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+_MODULE_PATH = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/[A-Za-z0-9._~-]+)*")
+"""crates.io's name rule; golang.org/x/mod/module.CheckPath's shape (a lower-case host with a dot first)."""
+
+
 def validate(ecosystem: str, name: str) -> str:
     """The name if the ecosystem could publish it, else InputError saying why."""
     if not name or len(name) > 214:
@@ -161,6 +166,12 @@ def validate(ecosystem: str, name: str) -> str:
             canonicalize_name(name, validate=True)
         except InvalidName:
             raise InputError(f"{name!r} is not a valid PyPI project name (PEP 508)") from None
+    elif ecosystem == "cargo" and not _CRATE_NAME.fullmatch(name):
+        raise InputError(f"{name!r} is not a crate name (ASCII letters, digits, - and _, starting with a letter, "
+                         "at most 64 characters)")
+    elif ecosystem == "golang" and not _MODULE_PATH.fullmatch(name):
+        raise InputError(f"{name!r} is not a Go module path (a host with a dot, then /-separated elements of "
+                         "letters, digits and -._~)")
     elif any(ch.isspace() or ord(ch) < 32 for ch in name):
         raise InputError(f"{name!r} is not a package name (contains whitespace or control characters)")
     return name

@@ -47,6 +47,7 @@ def flagged(ecosystem: str, name: str) -> list[str]:
     ("github.com/googIe/uuid", "github.com/google/uuid"),  # capital I for l
     ("go1ang.org/x/net", "golang.org/x/net"),  # the vanity domain imitated
     ("gopkg.in/yamI.v3", "gopkg.in/yaml.v3"),  # another GitHub account behind gopkg.in
+    ("gitlab.com/stretchr/testify", "github.com/stretchr/testify"),  # the account name taken on another forge
 ])
 def test_go_paths_with_another_publisher_are_flagged(go_list: None, name: str, popular: str) -> None:
     assert flagged("golang", name) == [popular]

@@ -192,6 +192,9 @@ def _near(index: PopularIndex, raw: str, name: str) -> dict[str, tuple[Family, s
             add(p, Family.SCOPE, f"{p} written without its scope")
         else:
             add(p, Family.SEPARATOR, "the same words joined differently")
+    if eco == "golang":
+        for p in gopaths.on_another_forge(name, index):
+            add(p, Family.SCOPE, "the same account and repository on another forge")
     for p in index.by_key(keyindex.ECOSYSTEM_WORD, names.strip_ecosystem_words(eco, name)):
         add(p, Family.ECOSYSTEM_WORD, "an ecosystem word added, dropped or changed")
     for p in index.by_key(keyindex.SUFFIX, names.strip_suffix(name)):

@@ -4,16 +4,22 @@ caught against it, forged notes, a broken inclusion proof, a forked log, and a d
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 
 from ossprov import stages
-from ossprov.ecosystems.golang import sumdb, tlog
+from ossprov.ecosystems.golang import sumdb, tlog, ziprules
 from ossprov.fixtures import goproxy, gosumdb
 from ossprov.fixtures.world import World
 from ossprov.model import Finding, Severity, Verdict
+from tests.conftest import results
 from tests.ecosystems.plugin_worlds import highs, point_at
 from tests.ecosystems.test_golang import MODULE, widget
 
@@ -55,6 +61,25 @@ def test_zip_tampered_at_the_proxy_is_a_high_mismatch_with_the_database(
     result = stages.verify(f"pkg:golang/{MODULE}@v1.0.0")
     assert result.verdict is Verdict.MISMATCH
     assert [f.rule for f in highs(result) if "checksum database sum.example records" in f.message] == ["OSP100"]
+
+
+def test_a_go_sum_written_from_the_hijacked_proxy_does_not_hide_the_tampering(
+        world: World, db: gosumdb.ChecksumDatabase, tmp_path: Path) -> None:
+    """The go.sum agrees with the tampered zip (recorded while the proxy was hijacked and GONOSUMDB was set):
+    the lockfile check passes, the checksum database does not."""
+    goproxy.tamper_zip(world, MODULE, "v1.0.0", {"README.md": b"# not in the log\n"})
+    tampered = ziprules.hash1((i.filename, z.read(i)) for z in [zipfile.ZipFile(goproxy.served_zip(
+        world, MODULE, "v1.0.0"))] for i in z.infolist())
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "go.mod").write_text(f"module example.org/app\n\ngo 1.21\n\nrequire {MODULE} v1.0.0\n")
+    (project / "go.sum").write_text(f"{MODULE} v1.0.0 {tampered}\n")
+    env = {**os.environ, "OSSPROV_CACHE": str(tmp_path / "cache"), "OSSPROV_DATA": str(tmp_path / "data")}
+    proc = subprocess.run([sys.executable, "-m", "ossprov", "scan", str(project), "--format", "json"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    (doc,) = [d for d in results(proc.stdout) if d["purl"] == f"pkg:golang/{MODULE}@v1.0.0"]
+    rules = {f["rule"] for f in doc["findings"] if f["severity"] == "high"}
+    assert "OSP514" not in rules and "OSP100" in rules and proc.returncode == 1
 
 
 def test_tampered_mod_file_is_caught_against_the_database(world: World, db: gosumdb.ChecksumDatabase) -> None:

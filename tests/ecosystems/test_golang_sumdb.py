@@ -172,3 +172,14 @@ def test_a_database_name_that_is_no_host_is_refused(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("GOSUMDB", gosumdb.Key("../../etc").verifier())
     with pytest.raises(sumdb.Unconfirmed, match="not host"):
         sumdb.configured(MODULE)
+
+
+def test_tiles_are_cached_only_when_a_proof_through_them_holds(world: World, db: gosumdb.ChecksumDatabase) -> None:
+    cache = sumdb._cache_dir(db.key.name) / "tile"
+    db.damage_tile()
+    with pytest.raises(sumdb.Untrustworthy):
+        sumdb.check(MODULE, "v1.0.0")
+    assert not cache.exists() or not any(p.is_file() for p in cache.rglob("*"))
+    db.publish()  # the genuine tiles again
+    assert sumdb.check(MODULE, "v1.0.0") is not None
+    assert any(p.is_file() for p in cache.rglob("*"))

@@ -14,8 +14,8 @@ error after a `|`) moves to the next; `direct`, `off` or the list's end mean `ht
 How: `/lookup/MODULE@VERSION` gives the record number, the go.sum lines and a signed tree note; the note must
 carry a valid signature by the configured key, and the record must be in that tree by the hashes of the
 tiles (`/tile/8/L/...`). The largest tree verified so far is kept in the cache, and every later tree must
-extend it (a database that forks is caught). Tiles are immutable and cached; a cached tree is trusted only
-after its signature is checked again.
+extend it (a database that forks is caught). Tiles are immutable and cached once a proof through them holds;
+a cached tree is trusted only after its signature is checked again.
 """
 
 from __future__ import annotations
@@ -144,6 +144,8 @@ class _Reader:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.name = database.verifier.name
+        self.fetched: dict[Path, bytes] = {}
+        """Tiles read from the database in this proof, cached only once the proof holds."""
         proxies = tuple((e.url, e.fallback_on_any_error) for e in proxy_list()) if database.url is None else ()
         self.base = _base(self.name, database.url, proxies)
 
@@ -169,8 +171,7 @@ class _Reader:
                 data = self.get(tlog.tile_path(level, number, 1 << tlog.HEIGHT))[: width * tlog.HASH_SIZE]
             except NotFoundError:
                 raise Unconfirmed(f"the checksum database {self.name} has no {path}") from None
-        if len(data) == width * tlog.HASH_SIZE:
-            atomic_write(where, data)
+        self.fetched[where] = data
         return data
 
     def hashes(self, size: int, cached: bool = True) -> tlog.TileHashes:
@@ -178,14 +179,18 @@ class _Reader:
 
     def prove(self, check: Callable[[tlog.TileHashes], None], size: int) -> None:
         """Run a proof over the tiles of a tree of `size`, again without the cache if cached tiles fail it
-        (a damaged cache is not the database's fault)."""
+        (a damaged cache is not the database's fault). The tiles it fetched are cached once it holds."""
+        self.fetched = {}
         try:
             check(self.hashes(size))
         except tlog.LogError:
+            self.fetched = {}
             try:
                 check(self.hashes(size, cached=False))
             except tlog.LogError as exc:
                 raise Untrustworthy(f"checksum database {self.name}: {exc}") from None
+        for where, data in self.fetched.items():
+            atomic_write(where, data)
 
 
 def _signed_tree(reader: _Reader, note: bytes) -> tlog.Tree:

@@ -1,5 +1,5 @@
 """Squat checks for Go module paths and crates: owner squats of a module path are flagged, paths its own
-publisher could publish are not, crates compare with crates.io's folding of case and `-`/`_`, and the shipped
+publisher could publish are not, crates compare with the crate registry's folding of case and `-`/`_`, and the shipped
 snapshots say where they came from and flag few legitimate names they do not list."""
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def test_publisher_of_a_module_path() -> None:
 
 def test_crate_names_fold_case_and_separators(crate_list: None) -> None:
     assert names.canonical("cargo", "Serde_JSON") == "serde-json"
-    assert flagged("cargo", "serde-json") == []  # the same crate to crates.io
+    assert flagged("cargo", "serde-json") == []  # the same crate to the crate registry
     assert flagged("cargo", "cfgif") == ["cfg-if"]
     assert flagged("cargo", "proc-macro-2") == ["proc-macro2"]
     assert flagged("cargo", "tokioo") == ["tokio"]

@@ -138,8 +138,8 @@ def split_scope(name: str) -> tuple[str | None, str]:
 
 def canonical(ecosystem: str, name: str) -> str:
     """The name as the registry identifies it: PEP 503 for PyPI, case-folded for NuGet and Maven, lower-cased
-    for npm (the registry refuses new names with capitals; a few old ones differ only in case); crates.io
-    folds case and takes `-` and `_` as one; a Go module path is case-sensitive (see `threats.gopaths`)."""
+    for npm (the registry refuses new names with capitals; a few old ones differ only in case); the crate
+    registry folds case and takes `-` and `_` as one; a Go module path is case-sensitive (see `threats.gopaths`)."""
     name = name.strip()
     if ecosystem == "pypi":
         return canonicalize_name(name)
@@ -154,7 +154,7 @@ def canonical(ecosystem: str, name: str) -> str:
 
 _CRATE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 _MODULE_PATH = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:/[A-Za-z0-9._~-]+)*")
-"""crates.io's name rule; golang.org/x/mod/module.CheckPath's shape (a lower-case host with a dot first)."""
+"""the crate registry's name rule; golang.org/x/mod/module.CheckPath's shape (a lower-case host with a dot first)."""
 
 
 def validate(ecosystem: str, name: str) -> str:

@@ -69,6 +69,9 @@ def test_wheel_built_from_a_later_commit_is_pinned_to_it(world: World) -> None:
     result = stages.verify(purl)
 
     assert result.locate.commit == release
+    assert result.locate.confidence >= 0.8  # the later wheel is no witness against the release commit
+    assert any(e.kind == "artifact-content" and e.data.get("commit") == later and not e.supports
+               for e in result.locate.evidence)
     assert result.verdict is Verdict.FAITHFUL and not _highs(result), result.findings
     late = _artifact(result, LATE_TAG)
     assert late.commit == later and late.verdict is Verdict.FAITHFUL

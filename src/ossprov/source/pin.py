@@ -207,6 +207,42 @@ def _measure(repo: Repo, cand: _Candidate, artifacts: list[ArtifactContent], pre
         cand.prefixes.append(best_prefix)
 
 
+def _fits(counts: Counts, held: frozenset[str]) -> bool:
+    """Whether one artifact is consistent with one commit (`_Candidate.consistent`, for that artifact alone)."""
+    telling = len(counts.differing & held)
+    return (counts.matched > 0 and counts.matched / (counts.matched + telling) >= CONSISTENT
+            and counts.matched >= MIN_COVERAGE * counts.total)
+
+
+def _set_apart(cands: list[_Candidate],
+               artifacts: list[ArtifactContent]) -> tuple[list[ArtifactContent], list[Evidence]]:
+    """The artifacts that witness the commit, without those built from another commit than the primary one: a
+    further artifact consistent with some candidate, while no candidate is consistent with it and with the
+    primary artifact together (wheels uploaded later, built from a later commit) testifies for its own commit
+    and would only make every commit inconsistent. It is left out of the candidates' counts (the compare stage
+    pins it to its own commit). A primary artifact consistent with no commit sets nothing apart."""
+    held = [frozenset().union(*(c.counts[i].matching for c in cands)) for i in range(len(artifacts))]
+    fits = [[_fits(c.counts[i], held[i]) for i in range(len(artifacts))] for c in cands]
+    if not any(f[0] for f in fits):
+        return artifacts, []
+    apart = {i for i in range(1, len(artifacts))
+             if any(f[i] for f in fits) and not any(f[0] and f[i] for f in fits)}
+    if not apart:
+        return artifacts, []
+    evidence = []
+    for i in sorted(apart):
+        holder = max((c for c, f in zip(cands, fits, strict=True) if f[i]), key=lambda c: (c.counts[i].matched, -c.time))
+        evidence.append(Evidence("artifact-content", f"{artifacts[i].name}: its files are those of commit "
+                                 f"{holder.sha[:12]}, which does not hold the {artifacts[0].name}'s: built from "
+                                 "another commit, not a witness of this one", {"artifact": artifacts[i].name,
+                                                                              "commit": holder.sha}, supports=False))
+    keep = [i for i in range(len(artifacts)) if i not in apart]
+    for cand in cands:
+        cand.counts = [cand.counts[i] for i in keep]
+        cand.prefixes = [cand.prefixes[i] for i in keep]
+    return [artifacts[i] for i in keep], evidence
+
+
 def _telling(cands: list[_Candidate], n_artifacts: int) -> None:
     """A file no candidate holds says nothing about which commit it is (a setup.cfg rewritten by the build, a
     version file, a file published from an uncommitted work tree): a differing file counts against a commit
@@ -234,6 +270,8 @@ def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: ArtifactC
     cands = [_Candidate(sha, evs) for sha, evs in sorted(proposals.items())]
     for cand in cands:
         _measure(repo, cand, artifacts, prefixes)
+    artifacts, elsewhere = _set_apart(cands, artifacts)
+    evidence += elsewhere
     _telling(cands, len(artifacts))
     holding = [c.time for c in cands if c.consistent]
     if holding:

@@ -221,7 +221,7 @@ def windows_jar(world: World) -> Case:
     release = repo.commit("1.0.0", {"pom.xml": pom, **java})
     repo.tag("winjar-1.0.0")
     repo.commit("next", {"src/main/java/org/acme/C5.java": "package org.acme;\n\nclass C5 { int x; }\n"})
-    sources = {path.removeprefix("src/main/java/"): crlf(body.encode()) for path, body in java.items()}
+    sources: dict[str, str | bytes] = {path.removeprefix("src/main/java/"): crlf(body.encode()) for path, body in java.items()}
     purl = publish_maven(world, "org.acme", "winjar", "1.0.0", pom, sources=sources, jar={})
     return Case(stages.locate(purl), release, "")
 

@@ -160,3 +160,25 @@ def test_wheel_of_a_later_commit_with_a_tampered_file_stays_a_mismatch(world: Wo
     assert any(f.path == f"{name}/util.py" for f in _highs(result))
     assert not [f for f in result.findings if f.rule == "OSP205"]
 
+
+
+def test_wheel_built_across_another_release_stays_a_mismatch(world: World) -> None:
+    """An ancestor of the release commit, but 0.9 was released in between: the wheel is 0.9's code (or older)
+    published as 1.0, a downgrade, not a build of this release."""
+    name = "downgrade"
+    repo = world.repo(f"acme/{name}")
+    old_files = _sources(name, "typing.List")
+    repo.commit("first cut", old_files)
+    repo.commit("release 0.9", {"CHANGES.md": "0.9\n"})
+    repo.tag("v0.9")
+    files = _sources(name)
+    repo.commit("release 1.0", files)
+    repo.tag(f"v{VERSION}")
+    _publish(world, name, files, _wheel(files))
+    purl = _publish(world, name, None, _wheel(old_files), LATE_TAG)
+
+    result = stages.verify(purl)
+
+    assert result.verdict is Verdict.MISMATCH
+    assert _artifact(result, LATE_TAG).commit is None
+    assert not [f for f in result.findings if f.rule == "OSP205"]

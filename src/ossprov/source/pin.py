@@ -470,10 +470,12 @@ def own_commit(repo: Repo, files: ArtifactContent, release_commit: str, prefixes
 
     The rule, and why an attacker gains nothing from it: the commit must be a descendant or an ancestor of the
     release commit (not a commit of a diverged or unrelated history: an orphan branch, a branch that never
-    merged the release) and reachable from a branch or tag of the repository (`refs/heads/*`, `refs/tags/*`,
-    checked explicitly: a commit only on a pull-request ref, in a fork — the forge serves a fork's objects
-    through the parent's URL — or never pushed does not count, even in a clone that holds such refs). Someone
-    holding only the registry's token can put such a commit nowhere. The commit found here only proposes: the
+    merged the release), with no tag between the two (a file built across another release, an older version's
+    code republished under this version, is a downgrade), and reachable from a branch or tag of the repository
+    (`refs/heads/*`, `refs/tags/*`, checked explicitly: a commit only on a pull-request ref, in a fork — the
+    forge serves a fork's objects through the parent's URL — or never pushed does not count, even in a clone
+    that holds such refs). Someone holding only the registry's token can put such a commit nowhere, and can pick
+    only among the commits of one release interval. The commit found here only proposes: the
     caller compares the artifact with it by every rule, and reports the artifact's own commit, its distance and
     the ref at medium (OSP205): code of another commit than the release's, an unreleased or an older one, is
     what the users of that file run.
@@ -485,7 +487,8 @@ def own_commit(repo: Repo, files: ArtifactContent, release_commit: str, prefixes
     release = _Candidate(release_commit, [])
     _measure(repo, release, [files], prefixes)
     counts, prefix = release.counts[0], release.prefixes[0]
-    paths = [prefix + p for p in sorted(counts.differing | (files.exact.keys() - counts.matching))]
+    absent = sorted(files.exact.keys() - counts.matching - counts.differing)
+    paths = [prefix + p for p in [*sorted(counts.differing), *absent][:MAX_PATHS]]
     if not paths:
         return None
     proposed = dict.fromkeys(_nearest_changes(repo, release_commit, paths))
@@ -505,6 +508,8 @@ def own_commit(repo: Repo, files: ArtifactContent, release_commit: str, prefixes
 
 NEAREST = 20
 """Commits looked at on each side of the release commit."""
+MAX_PATHS = 500
+"""Paths whose history is walked (the differing files first, then those absent at the release commit)."""
 
 
 def _nearest_changes(repo: Repo, release_commit: str, paths: list[str]) -> list[str]:
@@ -518,15 +523,19 @@ def _nearest_changes(repo: Repo, release_commit: str, paths: list[str]) -> list[
 
 
 def _relation(repo: Repo, release_commit: str, commit: str) -> tuple[bool, int] | None:
-    """(True, n) when `commit` descends from the release commit, (False, n) when it precedes it, None when the
-    two histories diverged; n counts the commits on the way (a merge bringing in a side branch counts once)."""
-    def count(*args: str) -> int:
-        return int(repo.git("rev-list", "--count", *args))
+    """(True, n) when `commit` descends from the release commit, (False, n) when it precedes it, n counting the
+    commits on the way (a merge bringing in a side branch counts once). None when the histories diverged, or
+    when a tag lies between the two (the commit itself included): a file built across another release is
+    another version's code under this version's name."""
+    def between(start: str, end: str) -> list[str] | None:
+        if int(repo.git("rev-list", "--count", f"{end}..{start}")) != 0:
+            return None  # `start` is no ancestor of `end`
+        return [*repo.git("rev-list", "--ancestry-path", f"{start}..{end}").decode().split(), start, end]
 
-    if count(f"{commit}..{release_commit}") == 0:
-        return True, count("--ancestry-path", f"{release_commit}..{commit}")
-    if count(f"{release_commit}..{commit}") == 0:
-        return False, count("--ancestry-path", f"{commit}..{release_commit}")
+    for after, path in ((True, between(release_commit, commit)), (False, between(commit, release_commit))):
+        if path is not None:
+            tagged = set(repo.tags().values()) & (set(path) - {release_commit})
+            return None if tagged else (after, len(set(path)) - 1)
     return None
 
 

@@ -6,7 +6,9 @@ gate and the practices command call it, so that they agree on the verdict and do
                               read once
          ──▶ locate / pin     on the primary artifact; each candidate's clone checked once
          ──▶ pinned source    the commit's file list and parsed manifest, read once for every artifact
-         ──▶ compare          each artifact; files identical across artifacts compared once
+         ──▶ compare          each artifact; files identical across artifacts compared once; a file with
+                              high findings there compared again with the commit it was built from, when
+                              that is one of the release's own history (`pin.own_commit`, OSP205)
          ──▶ rebuild          the primary artifact (every artifact for the mirror), from what was read
          ──▶ practices        the clone the locate stage opened
          ──▶ verdict          `ossprov.verdict`, once, over every finding of every stage and artifact

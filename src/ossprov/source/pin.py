@@ -19,6 +19,10 @@ One ranking decides, in this order:
 
 When the artifact's files are unchanged over many commits, content cannot single one out: version evidence
 decides and the answer says so, and without any the result is "ambiguous between these N commits".
+
+A further artifact built from another commit than the primary one (wheels uploaded later) is set apart rather
+than counted against every commit; `own_commit` finds the commit such a file was built from, and says which
+commits may count (the release's own published history, within one release interval).
 """
 
 from __future__ import annotations
@@ -454,7 +458,7 @@ class OwnCommit:
     after: bool
     """True: a descendant of the release commit (built later); False: an ancestor (built earlier)."""
     distance: int
-    """Commits between the release commit and this one (`git rev-list --count`)."""
+    """Commits on the way from the release commit to this one, or back (a merge of a side branch counts once)."""
     ref: str
     """A published ref holding the commit, as `branch NAME` or `tag NAME`."""
 
@@ -475,10 +479,10 @@ def own_commit(repo: Repo, files: ArtifactContent, release_commit: str, prefixes
     (`refs/heads/*`, `refs/tags/*`, checked explicitly: a commit only on a pull-request ref, in a fork — the
     forge serves a fork's objects through the parent's URL — or never pushed does not count, even in a clone
     that holds such refs). Someone holding only the registry's token can put such a commit nowhere, and can pick
-    only among the commits of one release interval. The commit found here only proposes: the
-    caller compares the artifact with it by every rule, and reports the artifact's own commit, its distance and
-    the ref at medium (OSP205): code of another commit than the release's, an unreleased or an older one, is
-    what the users of that file run.
+    only among the commits of one release interval. The commit found here only proposes: the caller compares the
+    artifact with it by every rule, and reports the artifact's own commit, its distance and the ref at medium
+    (OSP205): code of another commit than the release's, an unreleased or an older one, is what the users of
+    that file run.
 
     Candidates: the commits of that history nearest the release commit that changed a file of the artifact
     differing from (or absent at) the release commit, merges included (content a merge made is in no other
@@ -532,7 +536,8 @@ def _relation(repo: Repo, release_commit: str, commit: str) -> tuple[bool, int] 
             return None  # `start` is no ancestor of `end`
         return [*repo.git("rev-list", "--ancestry-path", f"{start}..{end}").decode().split(), start, end]
 
-    for after, path in ((True, between(release_commit, commit)), (False, between(commit, release_commit))):
+    for after, (start, end) in ((True, (release_commit, commit)), (False, (commit, release_commit))):
+        path = between(start, end)
         if path is not None:
             tagged = set(repo.tags().values()) & (set(path) - {release_commit})
             return None if tagged else (after, len(set(path)) - 1)

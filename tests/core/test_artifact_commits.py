@@ -6,6 +6,7 @@ commit, stays a high finding. Plain `verify PURL` against the loopback registry 
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import pytest
 
@@ -13,6 +14,7 @@ from ossprov import stages
 from ossprov.fixtures.world import FORGE, Repo, World
 from ossprov.model import ArtifactResult, Severity, Verdict, VerifyResult
 from ossprov.source.git import clone_dir_for
+from tests.conftest import only_result
 
 VERSION = "1.0"
 LATE_TAG = "cp312-cp312-manylinux_2_17_x86_64"
@@ -81,6 +83,13 @@ def test_wheel_built_from_a_later_commit_is_pinned_to_it(world: World) -> None:
         in note.message
     assert note.message in late.reason and "built from commit" in result.reason
     assert [a.commit for a in result.artifacts if a is not late] == [None, None]  # the sdist and the pure wheel
+
+    cli = subprocess.run([sys.executable, "-m", "ossprov", "verify", purl, "--format", "json"], capture_output=True,
+                         text=True)
+    doc = only_result(cli.stdout)
+    assert cli.returncode == 0, cli.stderr  # the gate fails on high: the later wheel is no reason to
+    assert {a["artifact"]["filename"]: a["commit"] for a in doc["artifacts"]}[late.artifact.filename] == later
+    assert [f["severity"] for f in doc["findings"] if f["rule"] == "OSP205"] == ["medium"]
 
 
 def test_wheel_built_from_an_earlier_commit_says_before(world: World) -> None:

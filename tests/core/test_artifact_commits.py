@@ -110,11 +110,18 @@ def test_wheel_built_from_an_earlier_commit_says_before(world: World) -> None:
     assert any("1 commit before the release commit" in f.message for f in result.findings if f.rule == "OSP205")
 
 
-def test_wheel_matching_a_commit_of_an_unrelated_history_stays_a_mismatch(world: World) -> None:
-    """An orphan branch of the repository holds the changed file: not a descendant or ancestor of the release."""
-    name = "orphan"
-    repo, _ = _release(world, name)
-    _git(repo, "checkout", "-q", "--orphan", "experiment")
+@pytest.mark.parametrize("history", ["orphan", "diverged"])
+def test_wheel_matching_a_commit_of_an_unrelated_history_stays_a_mismatch(world: World, history: str) -> None:
+    """A branch of the repository holds the changed file, but not a descendant or ancestor of the release: an
+    orphan branch, or one forked before the release that never merged it."""
+    name = history
+    repo = world.repo(f"acme/{name}")
+    start = repo.commit("start", {"README.md": f"# {name}\n"})
+    files = _sources(name)
+    repo.commit("release 1.0", files)
+    repo.tag(f"v{VERSION}")
+    _publish(world, name, files, _wheel(files))
+    _git(repo, "checkout", "-q", *(["--orphan", "experiment"] if history == "orphan" else ["-b", "experiment", start]))
     later_files = _sources(name, "typing.List")
     repo.commit("unrelated history", later_files, push=False)
     _git(repo, "push", "-q", "origin", "experiment")

@@ -329,6 +329,9 @@ class ArtifactResult:
     findings: tuple[Finding, ...] = ()
     shared: int = 0
     """Files whose comparison was taken from an earlier artifact of the release holding the same bytes."""
+    commit: str | None = None
+    """The commit this file was compared with when it is not the release's (it was built from another commit of
+    the release's history, finding OSP205); None: the release's pinned commit."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ gate and the practices command call it, so that they agree on the verdict and do
                               read once
          ──▶ locate / pin     on the primary artifact; each candidate's clone checked once
          ──▶ pinned source    the commit's file list and parsed manifest, read once for every artifact
-         ──▶ compare          each artifact; files identical across artifacts compared once
+         ──▶ compare          each artifact; files identical across artifacts compared once; a file with
+                              high findings there compared again with the commit it was built from, when
+                              that is one of the release's own history (`pin.own_commit`, OSP205)
          ──▶ rebuild          the primary artifact (every artifact for the mirror), from what was read
          ──▶ practices        the clone the locate stage opened
          ──▶ verdict          `ossprov.verdict`, once, over every finding of every stage and artifact
@@ -44,9 +46,12 @@ from ossprov.model import (
 from ossprov.practices.records import PracticesResult
 from ossprov.purls import canonical, parse_purl
 from ossprov.report.jsonout import locate_json
+from ossprov.source import pin
+from ossprov.source.content import ArtifactContent
 from ossprov.source.git import Repo, git_blob_id
 from ossprov.threats.checks import name_findings
 from ossprov.threats.removed import release_status_findings, removed_finding
+from ossprov.verdict import OTHER_COMMIT
 from ossprov.verify.compare import (
     PinnedSource,
     Shared,
@@ -203,19 +208,74 @@ def _compare(run: PackageRun, eco: Ecosystem, progress: Progress) -> PackageRun:
     source = None
     if located.located and repo is not None and located.repository is not None and located.commit is not None:
         source = pinned_source(repo, eco, located.commit, located.repository.subdir)
-    shared: Shared = {}
+    sources = _Sources(eco, source)
     results = []
-    by_blob: dict[str, list[str]] = {}
     for index, read in enumerate(run.artifacts):
         progress(f"comparing {read.info.filename}")
-        if index and source is not None and not by_blob:
-            for path, blob in source.files.items():
-                by_blob.setdefault(blob, []).append(path)
         root = located.content_root if index == 0 or source is None else \
-            _content_root(read, by_blob, located.content_root)
-        results.append(_compare_one(eco, release, located, read, source, root, shared))
+            _content_root(read, sources.by_blob(source), located.content_root)
+        result = _compare_one(eco, release, located, read, source, root, sources.shared(source))
+        if source is not None and not read.unreadable and _high(result.findings):
+            result = _own_commit(eco, release, located, read, result, source, sources) or result
+        results.append(result)
     overall = VerifyResult(located, Verdict.UNVERIFIABLE, artifacts=tuple(results))
     return replace(run, source=source, verify=overall)
+
+
+class _Sources:
+    """The commits artifacts are compared with in one run (the release's, and any an artifact was built from),
+    each read once, with what comparing against it found (identical files are compared once per commit)."""
+
+    def __init__(self, eco: Ecosystem, release: PinnedSource | None) -> None:
+        self.eco, self.release = eco, release
+        self._pinned = {release.commit: release} if release else {}
+        self._shared: dict[str, Shared] = {}
+        self._by_blob: dict[str, dict[str, list[str]]] = {}
+
+    def get(self, commit: str) -> PinnedSource:
+        """Another commit of the release's repository, read as the release's is."""
+        assert self.release is not None
+        if commit not in self._pinned:
+            self._pinned[commit] = pinned_source(self.release.repo, self.eco, commit, self.release.subdir)
+        return self._pinned[commit]
+
+    def shared(self, source: PinnedSource | None) -> Shared:
+        return self._shared.setdefault(source.commit, {}) if source else {}
+
+    def by_blob(self, source: PinnedSource) -> dict[str, list[str]]:
+        """The commit's blob ids → their paths."""
+        if source.commit not in self._by_blob:
+            by_blob: dict[str, list[str]] = {}
+            for path, blob in source.files.items():
+                by_blob.setdefault(blob, []).append(path)
+            self._by_blob[source.commit] = by_blob
+        return self._by_blob[source.commit]
+
+
+def _high(findings: Iterable[Finding]) -> bool:
+    return any(f.severity is Severity.HIGH for f in findings)
+
+
+def _own_commit(eco: Ecosystem, release: Release, located: LocateResult, read: ReadArtifact,
+                against_release: ArtifactResult, release_source: PinnedSource,
+                sources: _Sources) -> ArtifactResult | None:
+    """The artifact compared with the commit it was built from, when that is another commit of the release's
+    published history (`pin.own_commit` says which count) and the artifact is faithful to it: no high finding
+    there. It carries a medium finding (OSP205) naming the commit, how far from the release commit, and where
+    it was published. None when no such commit explains the artifact: its high findings stand."""
+    content = ArtifactContent.of(read.info.filename, eco.comparable_files(read.tree))
+    own = pin.own_commit(release_source.repo, content, release_source.commit,
+                         [against_release.content_root, located.content_root])
+    if own is None:
+        return None
+    source = sources.get(own.commit)
+    root = _content_root(read, sources.by_blob(source), own.prefix)
+    result = _compare_one(eco, release, located, read, source, root, sources.shared(source))
+    if _high(result.findings):
+        return None
+    finding = Finding(Severity.MEDIUM, OTHER_COMMIT, None, f"{read.info.filename} "
+                      f"{own.describe(release_source.commit)}: not the release commit's code", read.info.filename)
+    return replace(result, commit=own.commit, findings=(finding, *result.findings))
 
 
 def _compare_one(eco: Ecosystem, release: Release, located: LocateResult, read: ReadArtifact,
@@ -280,7 +340,8 @@ def _rebuild(run: PackageRun, settings: Settings) -> PackageRun:
     rebuilds = {}
     for read in todo:
         settings.progress(f"rebuilding {read.info.filename}")
-        located = replace(run.locate, artifact=read.info)
+        located = replace(run.locate, artifact=read.info,  # a file built from its own commit is rebuilt from it
+                          commit=results[read.info.filename].commit or run.locate.commit)
 
         def phase(name: str, state: str, seconds: float, file: str = read.info.filename) -> None:
             done = f" ({seconds:.1f} s)" if state == "finished" else ""

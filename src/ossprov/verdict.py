@@ -20,6 +20,10 @@ SETTLED_BY_REBUILD = frozenset({"OSP101", "OSP102", "OSP103", "OSP104", "OSP105"
                                 "OSP124", "OSP201"})
 """Findings about an artifact's file contents against the source: a reproduced build explains each of them (the
 rebuilt file is the published one, made from the commit)."""
+OTHER_COMMIT = "OSP205"
+"""An artifact faithful to another commit of the release's published history than the release commit (a wheel
+uploaded later, built from a later commit of the release branch): not tampering, and not the release's code.
+The artifact keeps its verdict against its own commit; the finding, and the verdict's reason, say which commit."""
 
 
 def worst(findings: Iterable[Finding]) -> Severity | None:
@@ -70,4 +74,8 @@ def explain(findings: Sequence[Finding], results: Sequence[FileResult], why_not_
             shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
             parts.append(f"{len(paths)} {label} ({shown})")
     same = len(by_status.get(FileStatus.IDENTICAL, [])) + len(by_status.get(FileStatus.NORMALIZED, []))
+    others = [f.message for f in findings if f.rule == OTHER_COMMIT]
+    if others:
+        parts.append(others[0] if len(others) == 1 else
+                     f"{len(others)} files built from other commits than the release's (first: {others[0]})")
     return f"{same} file(s) identical or normalised" + ("; " + "; ".join(parts) if parts else "")

@@ -160,6 +160,24 @@ def stale_wheel(world: World, *, wheel_first: bool = False) -> Case:
     return Case(located, release)
 
 
+# --- wheels uploaded later, built from a later commit (markupsafe 2.1.3's cp312 wheels) --------------------
+def later_wheels(world: World, *, tagged: bool = True) -> Case:
+    repo = world.repo("acme/laterwheels" + ("" if tagged else "-untagged"))
+    init = "__version__ = '1.0'\n\n\ndef escape(s):\n    return s\n"
+    files = {"pyproject.toml": "[project]\nname = 'lw'\nversion = '1.0'\n", "src/lw/__init__.py": init,
+             "src/lw/util.py": "X = 1\n"}
+    release = repo.commit("release 1.0", files)
+    if tagged:
+        repo.tag("v1.0")
+    later = {**files, "src/lw/__init__.py": init.replace("return s", "return str(s)")}
+    repo.commit("wheels for Python 3.12", later)
+    wheel = {k.removeprefix("src/"): v.encode() for k, v in later.items() if k.startswith("src/")}
+    located = validate_direct(world, repo.url, "lw", "1.0", {k: v.encode() for k, v in files.items()},
+                              others={f"lw-1.0-cp312-cp312-{p}.whl": wheel for p in ("win32", "linux_x86_64")},
+                              eco="pypi", artifact_name="lw-1.0.tar.gz")
+    return Case(located, release)
+
+
 # --- issue 15.4 and 14.7: renamed repository named in homepage, packed on Windows --------------------------
 def renamed_windows(world: World) -> Case:
     repo, pkg = world.npm_project("acme/newname", "winpkg", "1.0.0", {"LICENSE": "MIT License\r\nCopyright\r\n",
@@ -203,7 +221,7 @@ def windows_jar(world: World) -> Case:
     release = repo.commit("1.0.0", {"pom.xml": pom, **java})
     repo.tag("winjar-1.0.0")
     repo.commit("next", {"src/main/java/org/acme/C5.java": "package org.acme;\n\nclass C5 { int x; }\n"})
-    sources = {path.removeprefix("src/main/java/"): crlf(body.encode()) for path, body in java.items()}
+    sources: dict[str, str | bytes] = {path.removeprefix("src/main/java/"): crlf(body.encode()) for path, body in java.items()}
     purl = publish_maven(world, "org.acme", "winjar", "1.0.0", pom, sources=sources, jar={})
     return Case(stages.locate(purl), release, "")
 
@@ -310,6 +328,8 @@ CASES: dict[str, Callable[[World], Case]] = {
     "nothing_decides": nothing_decides,
     "stale_wheel": stale_wheel,
     "stale_wheel_first": lambda w: stale_wheel(w, wheel_first=True),
+    "later_wheels": later_wheels,
+    "later_wheels_untagged": lambda w: later_wheels(w, tagged=False),
     "renamed_windows": renamed_windows,
     "windows_untagged": windows_untagged,
     "windows_jar": windows_jar,

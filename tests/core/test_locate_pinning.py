@@ -71,6 +71,14 @@ def test_wheel_with_stale_files_combined_with_its_sdist(world: World) -> None:
     assert any("before the upload" in d for d in details(case, "upload-time"))
 
 
+@pytest.mark.parametrize("tagged", [True, False])
+def test_wheels_built_from_a_later_commit_are_no_witness_against_the_release(world: World, tagged: bool) -> None:
+    case = cases.later_wheels(world, tagged=tagged)
+    assert case.pinned == case.commit and case.confidence >= 0.8
+    apart = [e for e in case.evidence if e.kind == "artifact-content" and not e.supports]
+    assert len(apart) == 2 and all("built from another commit" in e.detail for e in apart)
+
+
 def test_renamed_repository_in_homepage_packed_on_windows(world: World) -> None:
     case = cases.renamed_windows(world)
     result = case.located

@@ -111,6 +111,18 @@ HELP: dict[str, RuleHelp] = {
                        "None: informational."),
     "OSP204": RuleHelp(Severity.MEDIUM, "A class relocated from a dependency by maven-shade-plugin: its source is "
                        "that dependency's, not this repository's.", "Verify the shaded dependency's own release."),
+    "OSP205": RuleHelp(Severity.MEDIUM, "One file of the release (typically wheels for a new Python version, "
+                       "uploaded later) is faithful to another commit than the release commit: a descendant or an "
+                       "ancestor of it with no other tag in between, reachable from a branch or tag of the "
+                       "repository. It was compared with that commit, by every rule; the message names the commit, "
+                       "how many commits it is from the release commit and the branch or tag holding it. Not "
+                       "tampering (someone with only the registry's token cannot push such a commit; commits only "
+                       "on pull-request refs, in forks, on an unrelated history or across another release do not "
+                       "count and stay high findings), but the users of that file run other code than the "
+                       "release's: unreleased changes, or, for an earlier commit, code the release changed.",
+                       "Read the changes between the release commit and the named one (`git log -p "
+                       "RELEASE..COMMIT`); if they are what the maintainers meant to ship under this version, add "
+                       "a reviewed suppression naming the file."),
     "OSP301": RuleHelp(Severity.HIGH, "A code file differs from the result of rebuilding the package from the "
                        "pinned commit in the sandbox.", _TAMPER),
     "OSP302": RuleHelp(Severity.MEDIUM, "A non-code file differs from its rebuild.", _REVIEW),

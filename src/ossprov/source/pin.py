@@ -19,6 +19,10 @@ One ranking decides, in this order:
 
 When the artifact's files are unchanged over many commits, content cannot single one out: version evidence
 decides and the answer says so, and without any the result is "ambiguous between these N commits".
+
+A further artifact built from another commit than the primary one (wheels uploaded later) is set apart rather
+than counted against every commit; `own_commit` finds the commit such a file was built from, and says which
+commits may count (the release's own published history, within one release interval).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ossprov.ecosystems.interface import Ecosystem
@@ -122,8 +127,9 @@ def _manifest_version_commits(repo: Repo, eco: Ecosystem, subdir: str, version: 
 
 def _propose(repo: Repo, eco: Ecosystem, *, name: str, version: str, artifacts: list[ArtifactContent], subdir: str,
              direct_commit: str | None, direct_kind: str, repo_name: str, hint_tags: list[str],
-             evidence: list[Evidence]) -> tuple[dict[str, list[Evidence]], list[str]]:
-    """Commits proposed by every kind of evidence, and the path prefixes content search found the files under."""
+             upload: int | None, evidence: list[Evidence]) -> tuple[dict[str, list[Evidence]], list[str], bool]:
+    """Commits proposed by every kind of evidence, the path prefixes content search found the files under, and
+    whether content search ran (not when the registry's commit holds every file: `_direct_holds_all`)."""
     proposals: dict[str, list[Evidence]] = {}
 
     def propose(sha: str, ev: Evidence) -> None:
@@ -150,6 +156,16 @@ def _propose(repo: Repo, eco: Ecosystem, *, name: str, version: str, artifacts: 
         propose(sha, Evidence("manifest-version", f"commit {sha[:12]} set the manifest's version to {version}",
                               {"commit": sha}))
     prefixes = [_prefix(subdir)]
+    searched = not _direct_holds_all(repo, direct_commit, proposals, artifacts, prefixes, upload)
+    if searched:
+        _search(repo, artifacts, prefixes, propose)
+    return proposals, prefixes, searched
+
+
+def _search(repo: Repo, artifacts: list[ArtifactContent], prefixes: list[str],
+            propose: Callable[[str, Evidence], None]) -> None:
+    """Content search: the commits the blob index finds holding most of each artifact's files are proposed, and
+    the prefixes they sit under added to `prefixes`."""
     for art in artifacts:
         best = 0
         for view in (art.exact, *art.views):
@@ -160,7 +176,22 @@ def _propose(repo: Repo, eco: Ecosystem, *, name: str, version: str, artifacts: 
                 propose(match.commit, Evidence("content-match", "", {"commit": match.commit}))
                 if match.prefix not in prefixes:
                     prefixes.append(match.prefix)
-    return proposals, prefixes
+
+
+def _direct_holds_all(repo: Repo, direct_commit: str | None, proposals: dict[str, list[Evidence]],
+                      artifacts: list[ArtifactContent], prefixes: list[str], upload: int | None) -> bool:
+    """Whether the commit the registry names (proposed: it is in the repository), made no later than the upload,
+    holds every file of every artifact, byte for byte, under the declared subdirectory. Content search could
+    then change nothing: no commit holds more files, a tie is decided by the version evidence and nothing
+    outranks the registry's commit, no rival lowers the confidence that evidence sets, and the upload time is
+    judged the same (the commit holding the files precedes it). So the blob index is not loaded; the commit is
+    still measured file by file like every candidate."""
+    if not direct_commit or direct_commit not in proposals or not all(a.total for a in artifacts):
+        return False
+    if upload is not None and repo.commit_info(direct_commit).time > upload + times.SLACK:
+        return False
+    tree = repo.ls_tree(direct_commit, prefixes[0])
+    return all(art.compare(tree, prefixes[0]).exact == art.total for art in artifacts)
 
 
 def _measure(repo: Repo, cand: _Candidate, artifacts: list[ArtifactContent], prefixes: list[str]) -> None:
@@ -180,6 +211,42 @@ def _measure(repo: Repo, cand: _Candidate, artifacts: list[ArtifactContent], pre
         cand.prefixes.append(best_prefix)
 
 
+def _fits(counts: Counts, held: frozenset[str]) -> bool:
+    """Whether one artifact is consistent with one commit (`_Candidate.consistent`, for that artifact alone)."""
+    telling = len(counts.differing & held)
+    return (counts.matched > 0 and counts.matched / (counts.matched + telling) >= CONSISTENT
+            and counts.matched >= MIN_COVERAGE * counts.total)
+
+
+def _set_apart(cands: list[_Candidate],
+               artifacts: list[ArtifactContent]) -> tuple[list[ArtifactContent], list[Evidence]]:
+    """The artifacts that witness the commit, without those built from another commit than the primary one: a
+    further artifact consistent with some candidate, while no candidate is consistent with it and with the
+    primary artifact together (wheels uploaded later, built from a later commit) testifies for its own commit
+    and would only make every commit inconsistent. It is left out of the candidates' counts (the compare stage
+    pins it to its own commit). A primary artifact consistent with no commit sets nothing apart."""
+    held = [frozenset().union(*(c.counts[i].matching for c in cands)) for i in range(len(artifacts))]
+    fits = [[_fits(c.counts[i], held[i]) for i in range(len(artifacts))] for c in cands]
+    if not any(f[0] for f in fits):
+        return artifacts, []
+    apart = {i for i in range(1, len(artifacts))
+             if any(f[i] for f in fits) and not any(f[0] and f[i] for f in fits)}
+    if not apart:
+        return artifacts, []
+    evidence = []
+    for i in sorted(apart):
+        holder = max((c for c, f in zip(cands, fits, strict=True) if f[i]), key=lambda c: (c.counts[i].matched, -c.time))
+        evidence.append(Evidence("artifact-content", f"{artifacts[i].name}: its files are those of commit "
+                                 f"{holder.sha[:12]}, which does not hold the {artifacts[0].name}'s: built from "
+                                 "another commit, not a witness of this one", {"artifact": artifacts[i].name,
+                                                                              "commit": holder.sha}, supports=False))
+    keep = [i for i in range(len(artifacts)) if i not in apart]
+    for cand in cands:
+        cand.counts = [cand.counts[i] for i in keep]
+        cand.prefixes = [cand.prefixes[i] for i in keep]
+    return [artifacts[i] for i in keep], evidence
+
+
 def _telling(cands: list[_Candidate], n_artifacts: int) -> None:
     """A file no candidate holds says nothing about which commit it is (a setup.cfg rewritten by the build, a
     version file, a file published from an uncommitted work tree): a differing file counts against a commit
@@ -197,16 +264,19 @@ def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: ArtifactC
     """The commit of `repo` the artifact (and the `others` of the same release) was made from, with the evidence."""
     evidence: list[Evidence] = []
     artifacts = [files, *others]
-    proposals, prefixes = _propose(repo, eco, name=name, version=version, artifacts=artifacts, subdir=subdir,
-                                   direct_commit=direct_commit, direct_kind=direct_kind, repo_name=repo_name,
-                                   hint_tags=hint_tags or [], evidence=evidence)
+    upload = times.judge(released_at, version_times)
+    proposals, prefixes, searched = _propose(
+        repo, eco, name=name, version=version, artifacts=artifacts, subdir=subdir, direct_commit=direct_commit,
+        direct_kind=direct_kind, repo_name=repo_name, hint_tags=hint_tags or [], upload=upload.epoch,
+        evidence=evidence)
     if not proposals:
         return Pin(None, _prefix(subdir), 0, files.total, 0.0, tuple(evidence))
     cands = [_Candidate(sha, evs) for sha, evs in sorted(proposals.items())]
     for cand in cands:
         _measure(repo, cand, artifacts, prefixes)
+    artifacts, elsewhere = _set_apart(cands, artifacts)
+    evidence += elsewhere
     _telling(cands, len(artifacts))
-    upload = times.judge(released_at, version_times)
     holding = [c.time for c in cands if c.consistent]
     if holding:
         upload = times.before_source(upload, min(holding))
@@ -223,8 +293,13 @@ def pin(repo: Repo, eco: Ecosystem, *, name: str, version: str, files: ArtifactC
 
     cands.sort(key=key)
     best = cands[0]
-    span = index.same_content_span(repo, [best.prefixes[0] + p for p in files.exact], best.sha)
+    span = index.same_content_span(repo, [best.prefixes[0] + p for p in files.exact], best.sha) if searched else None
     evidence += _winner_evidence(best, artifacts, upload, late(best))
+    if not searched:
+        evidence.append(Evidence("content-search", f"the commit the registry names holds every file of the "
+                                 f"artifact{'s' if others else ''} unchanged: the history was not searched for other "
+                                 f"commits holding them (no other commit could hold more, and the {direct_kind} "
+                                 "decides between commits holding as many)", {"commit": best.sha}))
     evidence += _rival_evidence(best, cands[1:], span)
     confidence, more = _confidence(best, [c for c in cands[1:] if not late(c)], span, late(best))
     evidence += more
@@ -371,3 +446,110 @@ def _confidence(best: _Candidate, rivals: list[_Candidate], span: index.Span | N
     if late:
         cap = min(cap, 0.5)
     return round(min(value, cap, 1.0), 3), notes
+
+
+@dataclass(frozen=True)
+class OwnCommit:
+    """The commit one artifact of a release was built from, when it is not the release's commit."""
+
+    commit: str
+    prefix: str
+    """Repository path prefix under which the artifact's files sit at that commit."""
+    after: bool
+    """True: a descendant of the release commit (built later); False: an ancestor (built earlier)."""
+    distance: int
+    """Commits on the way from the release commit to this one, or back (a merge of a side branch counts once)."""
+    ref: str
+    """A published ref holding the commit, as `branch NAME` or `tag NAME`."""
+
+    def describe(self, release_commit: str) -> str:
+        return (f"built from commit {self.commit[:12]}, {self.distance} commit{'s' if self.distance != 1 else ''} "
+                f"{'after' if self.after else 'before'} the release commit {release_commit[:12]}, on {self.ref}")
+
+
+def own_commit(repo: Repo, files: ArtifactContent, release_commit: str, prefixes: list[str]) -> OwnCommit | None:
+    """The commit of the release's own published history that holds more of this artifact's files than the
+    release commit does, consistently (no file that tells commits apart has other content there): a wheel
+    uploaded later, built from a later commit of the release branch. None when no such commit exists.
+
+    The rule, and why an attacker gains nothing from it: the commit must be a descendant or an ancestor of the
+    release commit (not a commit of a diverged or unrelated history: an orphan branch, a branch that never
+    merged the release), with no tag between the two (a file built across another release, an older version's
+    code republished under this version, is a downgrade), and reachable from a branch or tag of the repository
+    (`refs/heads/*`, `refs/tags/*`, checked explicitly: a commit only on a pull-request ref, in a fork — the
+    forge serves a fork's objects through the parent's URL — or never pushed does not count, even in a clone
+    that holds such refs). Someone holding only the registry's token can put such a commit nowhere, and can pick
+    only among the commits of one release interval. The commit found here only proposes: the caller compares the
+    artifact with it by every rule, and reports the artifact's own commit, its distance and the ref at medium
+    (OSP205): code of another commit than the release's, an unreleased or an older one, is what the users of
+    that file run.
+
+    Candidates: the commits of that history nearest the release commit that changed a file of the artifact
+    differing from (or absent at) the release commit, merges included (content a merge made is in no other
+    commit's own changes, which is all the blob index records), and what content search finds anywhere (the
+    rule above then decides)."""
+    release = _Candidate(release_commit, [])
+    _measure(repo, release, [files], prefixes)
+    counts, prefix = release.counts[0], release.prefixes[0]
+    absent = sorted(files.exact.keys() - counts.matching - counts.differing)
+    paths = [prefix + p for p in [*sorted(counts.differing), *absent][:MAX_PATHS]]
+    if not paths:
+        return None
+    proposed = dict.fromkeys(_nearest_changes(repo, release_commit, paths))
+    _search(repo, [files], list(prefixes), lambda sha, _: proposed.setdefault(sha))
+    cands = [_Candidate(sha, []) for sha in proposed if sha != release_commit]
+    for cand in cands:
+        _measure(repo, cand, [files], prefixes)
+    _telling([release, *cands], 1)
+    better = [(c, related) for c in cands if c.consistent and c.weighted > release.weighted
+              and (related := _relation(repo, release_commit, c.sha))]
+    for cand, (after, distance) in sorted(better, key=lambda b: (-round(b[0].weighted, 3), b[1][1], b[0].sha)):
+        ref = _published_ref(repo, cand.sha)
+        if ref:
+            return OwnCommit(cand.sha, cand.prefixes[0], after, distance, ref)
+    return None
+
+
+NEAREST = 20
+"""Commits looked at on each side of the release commit."""
+MAX_PATHS = 500
+"""Paths whose history is walked (the differing files first, then those absent at the release commit)."""
+
+
+def _nearest_changes(repo: Repo, release_commit: str, paths: list[str]) -> list[str]:
+    """The commits changing `paths` nearest the release commit: descendants on the published refs (oldest
+    first), then ancestors (newest first)."""
+    spec = ["--", *(":(literal)" + p for p in paths)]
+    later = repo.git("rev-list", "--ancestry-path", "--topo-order", "--reverse", "--branches", "--tags",
+                     f"^{release_commit}", *spec).decode().split()[:NEAREST]
+    earlier = repo.git("rev-list", f"--max-count={NEAREST + 1}", release_commit, *spec).decode().split()
+    return list(dict.fromkeys(sha for sha in later + earlier if sha != release_commit))
+
+
+def _relation(repo: Repo, release_commit: str, commit: str) -> tuple[bool, int] | None:
+    """(True, n) when `commit` descends from the release commit, (False, n) when it precedes it, n counting the
+    commits on the way (a merge bringing in a side branch counts once). None when the histories diverged, or
+    when a tag lies between the two (the commit itself included): a file built across another release is
+    another version's code under this version's name."""
+    def between(start: str, end: str) -> list[str] | None:
+        if int(repo.git("rev-list", "--count", f"{end}..{start}")) != 0:
+            return None  # `start` is no ancestor of `end`
+        return [*repo.git("rev-list", "--ancestry-path", f"{start}..{end}").decode().split(), start, end]
+
+    for after, (start, end) in ((True, (release_commit, commit)), (False, (commit, release_commit))):
+        path = between(start, end)
+        if path is not None:
+            tagged = set(repo.tags().values()) & (set(path) - {release_commit})
+            return None if tagged else (after, len(set(path)) - 1)
+    return None
+
+
+def _published_ref(repo: Repo, commit: str) -> str | None:
+    """A branch (the default one first) or else a tag of the repository holding `commit`, or None."""
+    out = repo.git("for-each-ref", f"--contains={commit}", "--format=%(refname)", "refs/heads/", "refs/tags/")
+    refs = out.decode("utf-8", "surrogateescape").split()
+    branches = [r.removeprefix("refs/heads/") for r in refs if r.startswith("refs/heads/")]
+    default = repo.default_branch()
+    if branches:
+        return f"branch {default if default in branches else branches[0]}"
+    return next((f"tag {r.removeprefix('refs/tags/')}" for r in refs), None)

@@ -56,6 +56,8 @@ RULES: dict[str, tuple[str, str]] = {
     "OSP601": ("weak-practices", "The source repository scores below 3/10 on the OpenSSF Scorecard checks."),
     "OSP201": ("generated-needs-rebuild", "Generated code that only a rebuild can vouch for."),
     "OSP202": ("generated-vouched", "Generated code whose source map matches the repository."),
+    "OSP205": ("artifact-other-commit", "A file of the release was built from another commit of its published "
+               "history than the release commit."),
     "OSP204": ("shaded-class", "A class relocated from a dependency (maven-shade-plugin): verify that dependency."),
     "OSP203": ("build-step", "A file a named build step made from the source (the evidence is given)."),
 }

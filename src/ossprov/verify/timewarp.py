@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from ossprov import http
-from ossprov.ecosystems.pypi import _file_entries
+from ossprov.ecosystems.pypi.registry import SIMPLE_JSON, file_entries
 from ossprov.errors import OssprovError
 from ossprov.http import MAX_DOWNLOAD_BYTES
 from ossprov.verify import timewarp_relay
@@ -43,7 +43,8 @@ from ossprov.verify import timewarp_relay
 COPY_DATE_INVERSIONS = 0.25
 """Share of consecutive versions (in version order) whose times go backwards above which times are copies."""
 MIN_VERSIONS_TO_JUDGE = 4
-SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+ROUTES = ("npm", "pypi")
+"""The registry protocols the proxy speaks, each under its own path (`/npm/`, `/pypi/simple/`)."""
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
 
 
@@ -110,6 +111,15 @@ class Timewarp:
         """Set when the registry's times are known to be copies: nothing is filtered."""
         self._dir: Path | None = None
         self._server: socketserver.ThreadingUnixStreamServer | None = None
+
+    @classmethod
+    def serving(cls, route: str, upstream: str, cutoff: datetime.datetime | None) -> Timewarp:
+        """The proxy for one registry: `route` is the protocol it speaks for it (ROUTES), as a plug-in's
+        `timewarp_upstream` names it."""
+        if route not in ROUTES:
+            raise ValueError(f"the timewarp proxy has no route {route!r} (it has {', '.join(ROUTES)})")
+        return cls(cutoff, npm_registry=upstream if route == "npm" else None,
+                   pypi_index=upstream if route == "pypi" else None)
 
     # --- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> Timewarp:
@@ -257,7 +267,7 @@ class Timewarp:
 
     def _pypi_page(self, project: str, base: str) -> dict[str, Any]:
         assert self.pypi_index
-        entries = _file_entries(unquote(project))
+        entries = file_entries(unquote(project))
         kept = []
         times = [parse_time(e.get("upload-time")) for e in entries]
         if self.cutoff is not None and entries and all(t is None for t in times):

@@ -4,13 +4,11 @@ published `.crate` was made, against the registry ossprov is configured with.
 Dependencies (needed only to write the crate's Cargo.lock) are fetched in the install phase, the only one
 with network; packaging runs offline and does not compile (`--no-verify`): the crate is source, and what
 cargo writes besides (the normalised Cargo.toml, `.cargo_vcs_info.json`, Cargo.lock) is compared after
-stabilising. The rebuild stage calls `infer` for purl type `cargo` (see the integration note in
-`ossprov.ecosystems.cargo`).
+stabilising. The plug-in's `recipe` (the Builder concern) is `infer`.
 """
 
 from __future__ import annotations
 
-import subprocess
 import tomllib
 from pathlib import Path
 
@@ -18,18 +16,10 @@ from ossprov.ecosystems.cargo import manifest, registry
 from ossprov.errors import InputError
 from ossprov.http import without_credentials
 from ossprov.model import PackageTree, Release
-from ossprov.verify.recipe import Recipe, Step, Unbuildable
+from ossprov.verify.recipe import Recipe, Step, Unbuildable, tool_version
 
 ENV = {"CARGO_HOME": "{home}/cargo", "CARGO_TARGET_DIR": "{home}/target", "CARGO_TERM_COLOR": "never",
        "CARGO_NET_GIT_FETCH_WITH_CLI": "false"}
-
-
-def _cargo_version() -> str | None:
-    try:
-        out = subprocess.run(["cargo", "--version"], capture_output=True, text=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None
 
 
 def _registry_config() -> str:
@@ -68,7 +58,7 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
               Step("build", ("cp", f"{{home}}/target/package/{release.name}-{release.version}.crate", "{out}/"),
                    subdir)]
     toolchain = {"rust-version": str(v)} if (v := manifest.package(doc).get("rust-version")) else {}
-    host = {"cargo": v} if (v := _cargo_version()) else {}
+    host = {"cargo": v} if (v := tool_version(("cargo", "--version"))) else {}
     if vcs is not None and vcs.path_in_vcs != subdir:
         notes.append(f"packaged from {vcs.path_in_vcs!r}, rebuilt from {subdir!r}")
     return Recipe("cargo", "crate", subdir, tuple(steps), "*.crate", dict(ENV), toolchain, host, tuple(notes),

@@ -1,10 +1,10 @@
 """Maven: POMs and jars from the configured repository (local repository first), <scm> through parent POMs,
 commits embedded in jars, and the rule that every compiled class must come from a source file at the commit
-that declares what the class declares (`ossprov.verify.classfiles`).
+that declares what the class declares (`ossprov.ecosystems.maven.classfiles`).
 
 The sources jar is preferred for comparison (its files are the repository's src/main/java tree); the binary jar
 is then checked too, in `release_findings`, class by class. The module's POM explains what its build steps
-write (`ossprov.verify.buildsteps`): filtered resources, filled-in templates, shaded classes.
+write (`ossprov.ecosystems.maven.buildsteps`): filtered resources, filled-in templates, shaded classes.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from packageurl import PackageURL
 
 from ossprov.archive import read_archive
 from ossprov.cache import ArtifactCache
-from ossprov.ecosystems import maven_jar
 from ossprov.ecosystems.common import commit_mismatch
 from ossprov.ecosystems.interface import (
     CompareContext,
@@ -27,8 +26,9 @@ from ossprov.ecosystems.interface import (
     ReadSource,
     VersionInfo,
 )
-from ossprov.ecosystems.maven_pom import Effective, effective, pom_path, read_pom
-from ossprov.ecosystems.maven_repo import fetch, iso_time, local_repository, remote_url, repository_url
+from ossprov.ecosystems.maven import buildsteps, classfiles, jars, recipe
+from ossprov.ecosystems.maven.pom import Effective, effective, pom_path, read_pom
+from ossprov.ecosystems.maven.registry import fetch, iso_time, local_repository, remote_url, repository_url
 from ossprov.ecosystems.xmlsafe import parse_xml
 from ossprov.errors import InputError, NotFoundError, RegistryError
 from ossprov.http import client
@@ -45,8 +45,9 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.purls import package_name
-from ossprov.verify import buildsteps, classfiles, normalize
+from ossprov.verify import normalize
 from ossprov.verify.compare import unified_diff
+from ossprov.verify.recipe import Recipe
 
 JAR_PACKAGINGS = frozenset({"jar", "bundle", "maven-plugin", "ejb", "eclipse-plugin", "takari-jar"})
 SOURCE_ROOTS = ("src/main/java/", "src/main/kotlin/", "src/main/groovy/", "src/main/scala/", "src/main/resources/",
@@ -85,7 +86,7 @@ def scm_hints(eff: Effective) -> list[SourceHint]:
     # The connections name the git repository; <url> is often a web view (gitweb, gitbox) of it.
     for key in ("connection", "developerConnection", "url"):
         if eff.scm.get(key):
-            hints.append(SourceHint(maven_jar.scm_url(eff.interpolate(eff.scm[key])), origin, tag=tag))
+            hints.append(SourceHint(jars.scm_url(eff.interpolate(eff.scm[key])), origin, tag=tag))
     if eff.url:
         hints.append(SourceHint(eff.interpolate(eff.url), "homepage"))
     return hints
@@ -148,14 +149,14 @@ class Maven(Ecosystem):
 
     def artifact_hints(self, tree: PackageTree) -> list[SourceHint]:
         hints: list[SourceHint] = []
-        embedded = maven_jar.embedded_commit(tree)
+        embedded = jars.embedded_commit(tree)
         poms = [p for p in sorted(tree.files) if p.startswith("META-INF/maven/") and p.endswith("/pom.xml")]
         if poms:
             inner = read_pom(tree.files[poms[0]].data, f"{poms[0]} in the jar", InputError)
             hints += [h for h in scm_hints(Effective(inner, dict(inner.scm), None, inner.url,
                                                      dict(inner.properties)))]
-        hints += maven_jar.manifest_hints(tree)
-        props = maven_jar.git_properties(tree)
+        hints += jars.manifest_hints(tree)
+        props = jars.git_properties(tree)
         if props.get("git.remote.origin.url"):
             hints.append(SourceHint(props["git.remote.origin.url"], "git-properties-remote"))
         if embedded:
@@ -201,7 +202,7 @@ class Maven(Ecosystem):
 
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
         findings = _embedded_mismatch(tree, context, "")
-        if maven_jar.is_binary_jar(tree):
+        if jars.is_binary_jar(tree):
             return findings
         jar = next((a for a in release.artifacts if a.kind == "jar"), None)
         if jar is None:
@@ -219,13 +220,18 @@ class Maven(Ecosystem):
         return findings
 
 
+    def recipe(self, source: Path, subdir: str, release: Release, published: PackageTree | None,
+               filename: str) -> Recipe:
+        return recipe.infer(source, subdir, published, filename)
+
+
 def _embedded_mismatch(tree: PackageTree, context: CompareContext, prefix: str) -> list[Finding]:
     """OSP116 when the jar's git.properties or MANIFEST names another commit than the pinned one."""
-    embedded = maven_jar.embedded_commit(tree)
+    embedded = jars.embedded_commit(tree)
     if embedded is None:
         return []
     commit, where = embedded
-    path = "META-INF/MANIFEST.MF" if where.startswith("MANIFEST") else maven_jar.git_properties_path(tree)
+    path = "META-INF/MANIFEST.MF" if where.startswith("MANIFEST") else jars.git_properties_path(tree)
     found = commit_mismatch(f"{prefix}{path}", commit, where, context.commit)
     return [found] if found else []
 
@@ -236,7 +242,7 @@ def _roots(context: CompareContext) -> list[str]:
 
 
 def _find_source(stems: list[str], context: CompareContext) -> str | None:
-    wanted = [s + suffix for s in stems for suffix in maven_jar.SOURCE_SUFFIXES]
+    wanted = [s + suffix for s in stems for suffix in jars.SOURCE_SUFFIXES]
     wanted += [s + ".java" + t for s in stems for t in buildsteps.TEMPLATE_SUFFIXES]
     for root in _roots(context):
         hit = next((root + w for w in wanted if root + w in context.source_files), None)
@@ -265,13 +271,13 @@ def _class_finding(path: str, reason: str, source_path: str | None = None) -> Co
 
 def _explain_class(path: str, data: bytes, context: CompareContext) -> Comparison:
     """A class is compiled from a source file at the commit that declares what the class declares."""
-    internal = maven_jar.class_path(path) or path
+    internal = jars.class_path(path) or path
     info = classfiles.parse(data)
     if info is None:
         return _class_finding(path, "not a valid class file")
     if info.name != internal:
         return _class_finding(path, f"the file holds class {info.name}, not {internal}")
-    stems = maven_jar.class_sources(internal, info.source_file)
+    stems = jars.class_sources(internal, info.source_file)
     hit = _find_source(stems, context)
     if hit is None and posixpath.basename(internal) == "module-info":
         return Comparison(

@@ -1,6 +1,6 @@
 """PyPI: the simple API of the index pip is configured with (PEP 691 JSON, PEP 503 HTML), sdists and wheels,
 and the core metadata inside them, whose dependencies and entry points are checked against what the source
-declares (`ossprov.verify.python_metadata`)."""
+declares (`ossprov.ecosystems.pypi.metadata`)."""
 
 from __future__ import annotations
 
@@ -13,26 +13,16 @@ import re
 import tomllib
 from configparser import ConfigParser
 from configparser import Error as ConfigError
-from email.parser import BytesParser
-from email.policy import compat32
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from packageurl import PackageURL
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
 
-from ossprov import http
 from ossprov.archive import read_archive, strip_root
-from ossprov.config import explicit_registry, pip_configured_index
 from ossprov.ecosystems.common import readme_hints
 from ossprov.ecosystems.interface import (
     CompareContext,
@@ -42,9 +32,12 @@ from ossprov.ecosystems.interface import (
     PackageHistory,
     ReadSource,
     VersionInfo,
-    once_per_run,
 )
-from ossprov.errors import InputError, NotFoundError, RegistryError
+from ossprov.ecosystems.pypi import generated, metadata, recipe
+from ossprov.ecosystems.pypi.hints import metadata_hints, parse_core_metadata
+from ossprov.ecosystems.pypi.registry import file_entries, index_url, same_version, version_of, yank
+from ossprov.errors import NotFoundError
+from ossprov.http import without_credentials
 from ossprov.model import (
     ArtifactRef,
     FileResult,
@@ -56,138 +49,10 @@ from ossprov.model import (
     Severity,
     SourceHint,
 )
-from ossprov.source import discover
-from ossprov.source.urls import FORGES, normalize, repo_links_in_text
-from ossprov.verify import buildsteps, python_metadata
+from ossprov.verify.recipe import Recipe
 
-SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
-ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
-HOMEPAGE_LABELS = ("homepage", "home", "home-page", "home page")
-SOURCE_LABELS = ("source", "source code", "repository", "code", "github", "gitlab", "git", "vcs", "scm")
 METADATA_FILES = ("PKG-INFO",)
 _VERSION_FILE = re.compile(rb"^(__version__|version|VERSION|__version_tuple__|version_tuple)\b", re.M)
-
-
-def index_url() -> str:
-    url = explicit_registry("pypi") or pip_configured_index()
-    if not url:
-        raise InputError("no Python package index configured: set OSSPROV_PYPI_INDEX or pip's index-url")
-    return url.rstrip("/") + "/"
-
-
-class _LinkParser(HTMLParser):
-    """PEP 503 anchors with their data-* attributes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[dict[str, str | None]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self.links.append(dict(attrs))
-
-
-def _file_entries(name: str) -> list[dict[str, Any]]:
-    """The project's files from the simple API, in PEP 691 shape (fetched once per run)."""
-    url = index_url() + canonicalize_name(name) + "/"
-    return once_per_run(url, lambda: _fetch_file_entries(url, name))
-
-
-def _fetch_file_entries(url: str, name: str) -> list[dict[str, Any]]:
-    """The project page at `url`, whichever form the index answers in."""
-    response = http.client().get(url, headers={"Accept": ACCEPT})
-    content_type = response.headers.get("content-type", "")
-    if SIMPLE_JSON in content_type or content_type.startswith("application/json"):
-        try:
-            doc = response.json()
-        except ValueError:
-            raise RegistryError(f"the index sent malformed JSON for {name}") from None
-        files = doc.get("files") if isinstance(doc, dict) else None
-        if not isinstance(files, list):
-            raise RegistryError(f"the index sent a malformed project page for {name}")
-        return [{**f, "url": urljoin(url, f.get("url", ""))} for f in files if isinstance(f, dict)]
-    parser = _LinkParser()
-    parser.feed(response.text)
-    entries = []
-    for link in parser.links:
-        href = link.get("href") or ""
-        base, _, fragment = href.partition("#")
-        hashes = dict([fragment.split("=", 1)]) if "=" in fragment else {}
-        filename = posixpath.basename(urlsplit(base).path)
-        yanked = link.get("data-yanked")
-        entries.append({"filename": filename, "url": urljoin(url, base), "hashes": hashes,
-                        "yanked": yanked if yanked is not None else False,
-                        "requires-python": link.get("data-requires-python")})
-    return entries
-
-
-def _version_of(filename: str) -> tuple[str, str] | None:
-    """(kind, version string) from a distribution filename, or None for files we don't handle."""
-    try:
-        if filename.endswith(".whl"):
-            return "wheel", str(parse_wheel_filename(filename)[1])
-        if filename.endswith((".tar.gz", ".zip", ".tar.bz2", ".tgz")):
-            return "sdist", str(parse_sdist_filename(filename if not filename.endswith(".tgz") else
-                                                     filename[:-4] + ".tar.gz")[1])
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
-    return None
-
-
-def _same_version(a: str, b: str) -> bool:
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
-
-
-def _yank(entry: dict[str, Any]) -> str | None:
-    value = entry.get("yanked")
-    if value is True:
-        return ""
-    return value if isinstance(value, str) else None
-
-
-def parse_core_metadata(raw: bytes) -> dict[str, list[str]]:
-    """METADATA / PKG-INFO headers as lists of values (the body as `description`), leniently."""
-    msg = BytesParser(policy=compat32).parsebytes(raw)
-    out: dict[str, list[str]] = {}
-    for key, value in msg.items():
-        out.setdefault(key.lower(), []).append(str(value))
-    body = msg.get_payload()
-    if isinstance(body, str) and body.strip():
-        out.setdefault("description", []).append(body)
-    return out
-
-
-def _origin(label: str, url: str) -> str:
-    """The hint's origin: a source label declares the repository, and so does a homepage that is itself a
-    repository on a forge (many projects give only `Homepage = https://github.com/o/r`)."""
-    key = label.lower()
-    if key in SOURCE_LABELS:
-        return "declared-repository"
-    norm = normalize(url)
-    if key in HOMEPAGE_LABELS and norm is not None and norm.host in FORGES:
-        return "declared-repository"
-    return "homepage" if key in HOMEPAGE_LABELS else f"project-url:{label}"
-
-
-def metadata_hints(meta: dict[str, list[str]]) -> list[SourceHint]:
-    hints: list[SourceHint] = []
-    for entry in meta.get("project-url", []):
-        label, _, url = entry.partition(",")
-        label, url = label.strip(), url.strip()
-        if url:
-            hints.append(SourceHint(url, _origin(label, url)))
-    for key in ("home-page", "download-url"):
-        for url in meta.get(key, []):
-            if url.strip() and url.strip().upper() != "UNKNOWN":
-                hints.append(SourceHint(url.strip(), _origin(key, url.strip()) if key == "home-page"
-                                        else "download-url"))
-    for text in meta.get("description", []):
-        hints += [SourceHint(u, "readme-link") for u in repo_links_in_text(text, 20)]
-        hints += discover.hints_in_text(text)
-    return hints
 
 
 def _metadata_file(tree: PackageTree) -> bytes | None:
@@ -209,18 +74,18 @@ class PyPI(Ecosystem):
     history_with_release = True
 
     def release(self, purl: PackageURL) -> Release:
-        entries = _file_entries(purl.name)
+        entries = file_entries(purl.name)
         mine = []
         for entry in entries:
-            parsed = _version_of(str(entry.get("filename", "")))
-            if parsed and _same_version(parsed[1], purl.version or ""):
+            parsed = version_of(str(entry.get("filename", "")))
+            if parsed and same_version(parsed[1], purl.version or ""):
                 mine.append((parsed[0], entry))
         if not mine:
             raise NotFoundError(f"PyPI project {purl.name} has no files for version {purl.version}")
         artifacts = tuple(
             ArtifactRef(e["filename"], e["url"], kind,
                         {k.lower(): v.lower() for k, v in (e.get("hashes") or {}).items() if isinstance(v, str)},
-                        yanked=_yank(e))
+                        yanked=yank(e))
             for kind, e in mine
         )
         times = sorted(t for _, e in mine if isinstance(t := e.get("upload-time"), str))
@@ -235,19 +100,19 @@ class PyPI(Ecosystem):
 
     def history(self, name: str) -> PackageHistory | None:
         try:
-            entries = _file_entries(name)
+            entries = file_entries(name)
         except NotFoundError:
             return None
         by_version: dict[str, VersionInfo] = {}
         for entry in entries:
-            parsed = _version_of(str(entry.get("filename", "")))
+            parsed = version_of(str(entry.get("filename", "")))
             if not parsed:
                 continue
             version, when = parsed[1], entry.get("upload-time")
             old = by_version.get(version)
             first = min(filter(None, [old.published_at if old else None, when if isinstance(when, str) else None]),
                         default=None)
-            by_version[version] = VersionInfo(version, first, yanked=_yank(entry))
+            by_version[version] = VersionInfo(version, first, yanked=yank(entry))
         infos = sorted(by_version.values(), key=lambda v: (v.published_at or "", _sort_key(v.version)))
         return PackageHistory("pypi", canonicalize_name(name), tuple(infos),
                               missing_fields=() if any(v.published_at for v in infos) else ("upload-time",))
@@ -333,7 +198,7 @@ class PyPI(Ecosystem):
         return content_root + artifact_path
 
     def explain(self, path: str, data: bytes, source: bytes | None, context: CompareContext) -> Comparison | None:
-        if ".dist-info/" in path and not python_metadata.is_standard_dist_info_file(path):
+        if ".dist-info/" in path and not metadata.is_standard_dist_info_file(path):
             return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, "not a file build backends write "
                                          "into .dist-info"),
                               (Finding(Severity.HIGH, "OSP135", path, "file in .dist-info that no build backend "
@@ -367,7 +232,7 @@ class PyPI(Ecosystem):
             meta = parse_core_metadata(raw)
             name = (meta.get("name") or [""])[0]
             version = (meta.get("version") or [""])[0]
-            if canonicalize_name(name) != canonicalize_name(release.name) or not _same_version(version, release.version):
+            if canonicalize_name(name) != canonicalize_name(release.name) or not same_version(version, release.version):
                 findings.append(Finding(Severity.HIGH, "OSP133", None,
                                         f"core metadata names {name} {version}, not {release.name} {release.version}"))
         for path in tree.files:
@@ -381,6 +246,17 @@ class PyPI(Ecosystem):
     def release_findings(self, release: Release, tree: PackageTree, context: CompareContext) -> list[Finding]:
         """Requires-Dist and entry points against what the source declares."""
         return _declared_findings(tree, context)
+
+
+    def recipe(self, source: Path, subdir: str, release: Release, published: PackageTree | None,
+               filename: str) -> Recipe:
+        return recipe.infer(source, subdir, release, published, filename)
+
+    def install_env(self, proxy: str | None) -> dict[str, str]:
+        return {"PIP_INDEX_URL": f"{proxy}/pypi/simple/" if proxy else without_credentials(index_url())}
+
+    def timewarp_upstream(self) -> tuple[str, str] | None:
+        return "pypi", index_url()
 
 
 def _sort_key(version: str) -> Any:
@@ -437,7 +313,7 @@ def _explain_generated(path: str, data: bytes, context: CompareContext) -> Compa
         return Comparison(FileResult(path, FileStatus.GENERATED, root + stem + ".pyx", "Cython output"))
     if posixpath.basename(path) == "setup.py" and _backend(context).startswith("poetry"):
         return Comparison(FileResult(path, FileStatus.GENERATED, None, "setup.py generated by poetry-core"))
-    if path == "setup.py" and (why := buildsteps.flit_setup_py(data, _backend(context))):
+    if path == "setup.py" and (why := generated.flit_setup_py(data, _backend(context))):
         return Comparison(FileResult(path, FileStatus.GENERATED, None, why),
                           (Finding(Severity.INFO, "OSP203", path, why),))
     return None
@@ -481,13 +357,13 @@ def _declared_findings(tree: PackageTree, context: CompareContext) -> list[Findi
         (p for p in tree.files if p.count("/") == 1 and p.endswith(".dist-info/METADATA")), None)
     if meta_path is None:
         return []
-    source = python_metadata.declared(context.read_source, context.subdir)
-    findings = python_metadata.requirement_findings(parse_core_metadata(tree.files[meta_path].data), meta_path,
+    source = metadata.declared(context.read_source, context.subdir)
+    findings = metadata.requirement_findings(parse_core_metadata(tree.files[meta_path].data), meta_path,
                                                     source)
     entry_points = next((p for p in tree.files if p.count("/") == 1 and p.endswith(".dist-info/entry_points.txt")),
                         None)
     if entry_points:
-        findings += python_metadata.entry_point_findings(tree.files[entry_points].data, entry_points, source)
+        findings += metadata.entry_point_findings(tree.files[entry_points].data, entry_points, source)
     return findings
 
 

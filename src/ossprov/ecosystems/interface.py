@@ -14,7 +14,8 @@ which stage asks:
   which artifact files have a source counterpart and where, which source files the package's own file list ships.
 - `Comparator` (compare): why a file differs from its source (normalised, generated), findings against the
   source, and findings the artifact shows by itself.
-- `Builder` (rebuild): the recipe, where its installs fetch from, the registry the timewarp proxy serves.
+- `Builder` (rebuild): the recipe, where its installs fetch from, the registry the timewarp proxy serves, the
+  host's toolchain directories the sandbox must show.
   Optional: the default says the ecosystem is not rebuilt.
 
 Each concern's methods with a default need not be written; `golang/` and `cargo/` are small complete examples.
@@ -267,6 +268,11 @@ class Builder(Concern):
         one runs (`timewarp_upstream`), else the configured registry with any credential removed (the build's
         own code runs during installation and must not hold the user's tokens)."""
         return {}
+
+    def toolchain_dirs(self) -> list[Path]:
+        """Host installation prefixes (each with a `bin/`) of the build tools when they live outside the system
+        directories (a rustup toolchain): shown read-only in the sandbox, and first on the build's PATH."""
+        return []
 
     def timewarp_upstream(self) -> tuple[str, str] | None:
         """(route, URL): the registry the timewarp proxy (`ossprov.verify.timewarp`) serves installs from, and

@@ -224,7 +224,8 @@ class _Build:
         self.src, self.out, self.home = self.build / "src", self.build / "out", self.build / "home"
         for d in (self.out, self.home / "tmp", self.home / "bin"):
             d.mkdir(parents=True)
-        shown = [*local_registries(), *([registry.directory] if registry else [])]
+        self.toolchain = builder.toolchain_dirs()
+        shown = [*local_registries(), *self.toolchain, *([registry.directory] if registry else [])]
         self.sandbox = Sandbox(self.build, self.dir / "build.log", isolate=options.sandbox, limits=options.limits,
                                read_only=shown)
         self.runs: list[tuple[Step, RunResult]] = []
@@ -344,7 +345,9 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
         target.write_text(_expand(content, places), encoding="utf-8")
     env = clean_env(build.home, {"SOURCE_DATE_EPOCH": str(commit_time),
                                  **{k: _expand(v, places) for k, v in recipe.env.items()}})
-    env["PATH"] = f"{build.home / 'bin'}:{env['PATH']}"  # tools a recipe installs for the build's scripts
+    # tools a recipe installs for the build's scripts, then the ecosystem's toolchain
+    env["PATH"] = ":".join([str(build.home / "bin"), *(str(d / "bin") for d in build.toolchain),
+                            env["PATH"]])
     for phase, steps in itertools.groupby(recipe.steps, key=lambda s: s.phase):
         with build.phase("install dependencies" if phase == "install" else "build"):
             for step in steps:

@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from ossprov import http
+from ossprov.ecosystems.cargo.registry import download_url
 from ossprov.ecosystems.pypi.registry import SIMPLE_JSON, file_entries
 from ossprov.errors import OssprovError
 from ossprov.http import MAX_DOWNLOAD_BYTES
@@ -43,8 +44,9 @@ from ossprov.verify import timewarp_relay
 COPY_DATE_INVERSIONS = 0.25
 """Share of consecutive versions (in version order) whose times go backwards above which times are copies."""
 MIN_VERSIONS_TO_JUDGE = 4
-ROUTES = ("npm", "pypi")
-"""The registry protocols the proxy speaks, each under its own path (`/npm/`, `/pypi/simple/`)."""
+ROUTES = ("npm", "pypi", "cargo")
+"""The registry protocols the proxy speaks, each under its own path (`/npm/`, `/pypi/simple/`, `/cargo/`: a
+sparse index)."""
 _SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
 
 
@@ -101,11 +103,12 @@ class _State:
 class Timewarp:
     """The proxy: `start()`, hand `socket_path` to the sandbox, `stop()`; `notes()` says what it did."""
 
-    def __init__(self, cutoff: datetime.datetime | None, *, npm_registry: str | None, pypi_index: str | None,
-                 copy_dates: bool = False) -> None:
+    def __init__(self, cutoff: datetime.datetime | None, *, npm_registry: str | None = None,
+                 pypi_index: str | None = None, cargo_index: str | None = None, copy_dates: bool = False) -> None:
         self.cutoff = cutoff
         self.npm_registry = npm_registry.rstrip("/") + "/" if npm_registry else None
         self.pypi_index = pypi_index.rstrip("/") + "/" if pypi_index else None
+        self.cargo_index = cargo_index.rstrip("/") + "/" if cargo_index else None
         self.state = _State()
         self.registry_copy_dates = copy_dates
         """Set when the registry's times are known to be copies: nothing is filtered."""
@@ -119,7 +122,7 @@ class Timewarp:
         if route not in ROUTES:
             raise ValueError(f"the timewarp proxy has no route {route!r} (it has {', '.join(ROUTES)})")
         return cls(cutoff, npm_registry=upstream if route == "npm" else None,
-                   pypi_index=upstream if route == "pypi" else None)
+                   pypi_index=upstream if route == "pypi" else None, cargo_index=upstream if route == "cargo" else None)
 
     # --- lifecycle ---------------------------------------------------------------------------------------
     def start(self) -> Timewarp:
@@ -243,6 +246,8 @@ class Timewarp:
                 if doc is None:
                     return _send(req, 404, b'{"error":"Not found"}', "application/json")
                 return _send(req, 200, json.dumps(doc).encode(), "application/json")
+            if path.startswith("/cargo/") and self.cargo_index:
+                return self._cargo(req, path.removeprefix("/cargo/"), base)
             return _send(req, 404, b"not served by the timewarp proxy\n", "text/plain")
         except (OssprovError, ValueError, IndexError) as exc:
             with contextlib.suppress(OSError):
@@ -257,7 +262,7 @@ class Timewarp:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
-        if parts.netloc in {urlsplit(r).netloc for r in (self.npm_registry, self.pypi_index) if r}:
+        if parts.netloc in {urlsplit(r).netloc for r in (self.npm_registry, self.pypi_index, self.cargo_index) if r}:
             return True
         try:
             infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
@@ -290,6 +295,54 @@ class Timewarp:
             entry["url"] = f"{base}/files/{self.state.file_url(url)}/{quote(filename)}"
             files.append(entry)
         return {"meta": {"api-version": "1.1"}, "name": project, "files": files}
+
+    def _cargo(self, req: BaseHTTPRequestHandler, rest: str, base: str) -> None:
+        """The sparse index as of the cutoff: `config.json` sending downloads back here, each crate's entry
+        without the versions published later (by their `pubtime`), and the downloads themselves (fetched
+        from where the index's own `dl` template says)."""
+        assert self.cargo_index
+        if rest == "config.json":
+            dl = f"{base}/cargo/dl/{{crate}}/{{version}}/{{sha256-checksum}}"
+            return _send(req, 200, json.dumps({"dl": dl}).encode(), "application/json")
+        if rest.startswith("dl/"):
+            crate, version, checksum = (unquote(p) for p in rest.split("/")[1:4])
+            config = http.client().get_json(self.cargo_index + "config.json")
+            template = config.get("dl") if isinstance(config, dict) else None
+            if not isinstance(template, str):
+                return _send(req, 502, b"timewarp: the index's config.json names no download location\n", "text/plain")
+            url = urljoin(self.cargo_index, download_url(template, crate, version, checksum))
+            if not self._may_fetch(url):
+                return _send(req, 403, b"timewarp: the registry named a local address\n", "text/plain")
+            response = http.client().request("GET", url, max_bytes=MAX_DOWNLOAD_BYTES)
+            return _send(req, response.status_code, response.content, "application/octet-stream")
+        response = http.client().request("GET", self.cargo_index + rest, max_bytes=MAX_DOWNLOAD_BYTES)
+        if response.status_code != 200:
+            return _send(req, 404, b"not found\n", "text/plain")
+        lines = [line for line in response.text.splitlines() if line.strip()]
+        return _send(req, 200, "".join(f"{line}\n" for line in self._cargo_entry(rest, lines)).encode(), "text/plain")
+
+    def _cargo_entry(self, rest: str, lines: list[str]) -> list[str]:
+        """A crate's index lines without the versions published after the cutoff."""
+        label = f"cargo:{rest.rsplit('/', 1)[-1]}"
+        if self.cutoff is None:
+            return lines
+        times = []
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            times.append(parse_time(record.get("pubtime")) if isinstance(record, dict) else None)
+        if all(when is None for when in times):
+            self.state.untimed.append(label)
+            return lines
+        kept = [line for line, when in zip(lines, times, strict=True) if when is None or when <= self.cutoff]
+        if not kept:
+            self.state.nothing_older.append(label)
+            return lines
+        if len(kept) < len(lines):
+            self.state.hidden[label] = len(lines) - len(kept)
+        return kept
 
     def _npm_document(self, rest: str, base: str) -> dict[str, Any] | None:
         """A packument (`name`) or one version's manifest (`name/1.2.3`, `name/latest`: what corepack asks),

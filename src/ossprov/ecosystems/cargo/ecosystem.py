@@ -193,6 +193,15 @@ class Crates(Ecosystem):
                filename: str) -> Recipe:
         return recipe.infer(source, subdir, release, published)
 
+    def toolchain_dirs(self) -> list[Path]:
+        return recipe.toolchain_dirs()
+
+    def install_env(self, proxy: str | None) -> dict[str, str]:
+        return recipe.install_env(proxy)
+
+    def timewarp_upstream(self) -> tuple[str, str] | None:
+        return "cargo", registry.index_url()
+
 
 def _missing_files(tree: PackageTree, context: CompareContext) -> list[Finding]:
     """Files of the tagged package directory that cargo's include/exclude rules ship but the crate lacks."""

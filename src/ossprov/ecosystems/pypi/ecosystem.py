@@ -33,7 +33,7 @@ from ossprov.ecosystems.interface import (
     ReadSource,
     VersionInfo,
 )
-from ossprov.ecosystems.pypi import generated, metadata, recipe
+from ossprov.ecosystems.pypi import generated, metadata, normalize, recipe
 from ossprov.ecosystems.pypi.hints import metadata_hints, parse_core_metadata
 from ossprov.ecosystems.pypi.registry import file_entries, index_url, same_version, version_of, yank
 from ossprov.errors import NotFoundError
@@ -50,9 +50,6 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.verify.recipe import Recipe
-
-METADATA_FILES = ("PKG-INFO",)
-_VERSION_FILE = re.compile(rb"^(__version__|version|VERSION|__version_tuple__|version_tuple)\b", re.M)
 
 
 def _metadata_file(tree: PackageTree) -> bytes | None:
@@ -190,10 +187,10 @@ class PyPI(Ecosystem):
         return list(dict.fromkeys(names))
 
     def comparable_files(self, tree: PackageTree) -> dict[str, bytes]:
-        return {p: f.data for p, f in tree.files.items() if not _is_build_metadata(p)}
+        return {p: f.data for p, f in tree.files.items() if not normalize.is_build_metadata(p)}
 
     def source_path(self, artifact_path: str, content_root: str) -> str:
-        if _data_scheme(artifact_path) in ("purelib", "platlib"):
+        if generated.data_scheme(artifact_path) in ("purelib", "platlib"):
             artifact_path = artifact_path.split("/", 2)[2]
         return content_root + artifact_path
 
@@ -203,24 +200,24 @@ class PyPI(Ecosystem):
                                          "into .dist-info"),
                               (Finding(Severity.HIGH, "OSP135", path, "file in .dist-info that no build backend "
                                        "writes (the directory is installed as is)"),))
-        if _is_build_metadata(path):
+        if normalize.is_build_metadata(path):
             return Comparison(FileResult(path, FileStatus.NORMALIZED, None,
                                          "core metadata written by the build backend (PKG-INFO, *.egg-info, "
                                          "*.dist-info); dependencies and entry points checked against the source"))
-        if _data_scheme(path) == "scripts":
-            return _explain_script(path, data, context)
+        if generated.data_scheme(path) == "scripts":
+            return generated.explain_script(path, data, context)
         name = posixpath.basename(path)
-        if name == "setup.cfg" and (published := _setup_cfg(data)) is not None and published == (
-                _setup_cfg(source) if source is not None else {}):
+        if name == "setup.cfg" and (published := normalize.setup_cfg_settings(data)) is not None and published == (
+                normalize.setup_cfg_settings(source) if source is not None else {}):
             return Comparison(FileResult(path, FileStatus.NORMALIZED, path if source is not None else None,
                                          "setup.cfg as setuptools rewrites it into sdists (same settings once its "
                                          "[egg_info] section, comments and layout are set aside)"))
         version = context.release.version if context.release else ""
-        if _looks_like_version_file(data, version) and (source is None or _looks_like_version_file(source, None)):
+        if normalize.looks_like_version_file(data, version) and (source is None or normalize.looks_like_version_file(source, None)):
             return Comparison(FileResult(path, FileStatus.NORMALIZED, None,
                                          f"version file written at build time (setuptools_scm and alike) for {version}"))
         if source is None:
-            return _explain_generated(path, data, context)
+            return generated.explain_generated(path, data, context)
         return None
 
     def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:
@@ -264,91 +261,6 @@ def _sort_key(version: str) -> Any:
         return Version(version)
     except InvalidVersion:
         return Version("0")
-
-
-def _is_build_metadata(path: str) -> bool:
-    """PKG-INFO and the files of `*.egg-info`/`*.dist-info` directories, wherever they sit (src layouts put
-    egg-info under src/)."""
-    return path in METADATA_FILES or any(part.endswith((".egg-info", ".dist-info")) for part in path.split("/")[:-1])
-
-
-def _setup_cfg(data: bytes) -> dict[str, dict[str, list[str]]] | None:
-    """setup.cfg's settings without the [egg_info] section setuptools adds, with values split into stripped
-    lines: setuptools rewrites the file through configparser (comments dropped, indentation changed)."""
-    parser = ConfigParser(interpolation=None)
-    try:
-        parser.read_string(data.decode("utf-8"))
-    except (ConfigError, UnicodeDecodeError):
-        return None
-    return {section: {key: [line.strip() for line in value.splitlines() if line.strip()]
-                      for key, value in parser[section].items()}
-            for section in parser.sections() if section != "egg_info"}
-
-
-def _looks_like_version_file(data: bytes, version: str | None) -> bool:
-    """A small module that only assigns version strings (what setuptools_scm and hatch-vcs write)."""
-    if len(data) > 4096:
-        return False
-    text = data.decode("utf-8", "replace")
-    code = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    allowed = re.compile(r"^\s*(__all__|__version__|version|VERSION|__version_tuple__|version_tuple|TYPE_CHECKING|"
-                         r"VERSION_TUPLE|commit_id|__commit_id__|if |else|from typing|from __future__|"
-                         r"Tuple|Union|__version_info__|version_info|\)|\]|\s*['\"0-9])")
-    if not code or not all(allowed.match(line) for line in code) or not _VERSION_FILE.search(data):
-        return False
-    return version is None or version in text
-
-
-def _explain_generated(path: str, data: bytes, context: CompareContext) -> Comparison | None:
-    stem, ext = posixpath.splitext(path)
-    root = context.content_root
-    if ext in (".so", ".pyd", ".dylib") or ".cpython-" in path:
-        module = stem.split(".")[0]
-        for candidate in (".py", ".pyx", ".c", ".cpp", ".rs"):
-            if root + module + candidate in context.source_files:
-                return Comparison(FileResult(path, FileStatus.GENERATED, root + module + candidate,
-                                             f"compiled extension built from {module}{candidate}"))
-        return Comparison(FileResult(path, FileStatus.GENERATED, None, "compiled extension module"))
-    if ext in (".c", ".cpp") and root + stem + ".pyx" in context.source_files:
-        return Comparison(FileResult(path, FileStatus.GENERATED, root + stem + ".pyx", "Cython output"))
-    if posixpath.basename(path) == "setup.py" and _backend(context).startswith("poetry"):
-        return Comparison(FileResult(path, FileStatus.GENERATED, None, "setup.py generated by poetry-core"))
-    if path == "setup.py" and (why := generated.flit_setup_py(data, _backend(context))):
-        return Comparison(FileResult(path, FileStatus.GENERATED, None, why),
-                          (Finding(Severity.INFO, "OSP203", path, why),))
-    return None
-
-
-def _backend(context: CompareContext) -> str:
-    doc = context.manifest.data if context.manifest else {}
-    system = doc.get("build-system") if isinstance(doc, dict) else None
-    return str(system.get("build-backend", "")) if isinstance(system, dict) else ""
-
-
-def _data_scheme(path: str) -> str | None:
-    """The install scheme of a wheel's `NAME-VER.data/SCHEME/...` file (scripts, purelib, data, headers)."""
-    parts = path.split("/")
-    return parts[1] if len(parts) > 2 and "/" not in parts[0] and parts[0].endswith(".data") else None
-
-
-_SHEBANG = re.compile(rb"^#![^\n]*python[^\n]*\n")
-
-
-def _explain_script(path: str, data: bytes, context: CompareContext) -> Comparison:
-    """A `.data/scripts/` file is installed on PATH: code, which must be a script of the source (build
-    backends rewrite a Python shebang to `#!python`, which the installer fills in)."""
-    name = posixpath.basename(path)
-    prefix = context.subdir + "/" if context.subdir else ""
-    candidates = [p for p in context.source_files if p.startswith(prefix) and posixpath.basename(p) == name]
-    body = _SHEBANG.sub(b"", data, count=1)
-    for candidate, source in sorted(context.read_many(candidates).items()):
-        if source == data or _SHEBANG.sub(b"", source, count=1) == body:
-            return Comparison(FileResult(path, FileStatus.NORMALIZED, candidate,
-                                         f"script installed on PATH, {candidate} with its shebang rewritten"))
-    return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, "script installed on PATH that is no "
-                                 "script of the source"),
-                      (Finding(Severity.HIGH, "OSP102", path, "script installed on PATH (wheel .data/scripts) "
-                               "in no source file at the commit"),))
 
 
 def _declared_findings(tree: PackageTree, context: CompareContext) -> list[Finding]:

@@ -167,3 +167,30 @@ def test_a_hijacked_registry_cannot_steer_the_proxy_at_local_services(
     server.close()
     thread.join()
     assert hits == []
+
+
+def test_the_cargo_index_as_of_the_release_and_no_download_steered_at_local_services(world: World) -> None:
+    """The sparse index route: a crate's later versions are hidden, and a hijacked index whose `dl` names
+    another service on this machine gets no request sent there."""
+    import socket
+
+    assert world.server
+    index = world.root / "registry" / "cargo" / "index"
+    (index / "he" / "lp").mkdir(parents=True)
+    (index / "he" / "lp" / "helper").write_text("".join(json.dumps(
+        {"name": "helper", "vers": v, "cksum": "ab" * 32, "deps": [], "pubtime": t}) + "\n"
+        for v, t in (("0.1.0", "2023-01-10T00:00:00Z"), ("0.2.0", "2024-02-01T00:00:00Z"))))
+    elsewhere = socket.create_server(("127.0.0.1", 0))
+    elsewhere.settimeout(0.5)
+    (index / "config.json").write_text(json.dumps({"dl": f"http://127.0.0.1:{elsewhere.getsockname()[1]}/{{crate}}"}))
+    with Timewarp.serving("cargo", f"{world.server.url}/cargo/index/", CUTOFF) as tw, httpx.Client(
+            transport=httpx.HTTPTransport(uds=str(tw.socket_path)), base_url="http://127.0.0.1:4873") as client:
+        assert client.get("/cargo/config.json").json() == {
+            "dl": "http://127.0.0.1:4873/cargo/dl/{crate}/{version}/{sha256-checksum}"}
+        served = [json.loads(line)["vers"] for line in client.get("/cargo/he/lp/helper").text.splitlines()]
+        assert served == ["0.1.0"] and tw.summary()["hidden"] == {"cargo:helper": 1}
+        assert client.get(f"/cargo/dl/helper/0.1.0/{'ab' * 32}").status_code == 403
+        assert client.get("/cargo/no/ne/nonesuch").status_code == 404
+    with pytest.raises(TimeoutError):
+        elsewhere.accept()
+    elsewhere.close()

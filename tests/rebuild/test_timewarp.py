@@ -12,9 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ossprov.ecosystems.cargo.timewarp import CargoRoute
+from ossprov.ecosystems.npm.timewarp import NpmRoute, times_are_copies
+from ossprov.ecosystems.pypi.timewarp import PypiRoute
 from ossprov.fixtures.world import World
 from ossprov.verify.rebuild import Outcome, RebuildOptions, rebuild
-from ossprov.verify.timewarp import Timewarp, times_are_copies
+from ossprov.verify.timewarp import Timewarp
 from tests.rebuild.conftest import located, release
 from tests.rebuild.pyindex import make_wheel, publish_files
 
@@ -31,8 +34,8 @@ def _dep(world: World, version: str, published: str) -> Path:
 
 @pytest.fixture
 def proxy(world: World) -> Iterator[tuple[Timewarp, httpx.Client]]:
-    tw = Timewarp(CUTOFF, npm_registry=world.environment()["OSSPROV_NPM_REGISTRY"],
-                  pypi_index=world.environment()["OSSPROV_PYPI_INDEX"]).start()
+    tw = Timewarp(CUTOFF, [NpmRoute(world.environment()["OSSPROV_NPM_REGISTRY"]),
+                           PypiRoute(world.environment()["OSSPROV_PYPI_INDEX"])]).start()
     client = httpx.Client(transport=httpx.HTTPTransport(uds=str(tw.socket_path)), base_url="http://127.0.0.1:4873")
     yield tw, client
     client.close()
@@ -132,8 +135,8 @@ def test_copy_dates_judged_on_the_rebuilt_package_before_any_install(
     tw, _ = proxy
     tw.judge_times("dep-pkg")
     assert tw.summary()["copy_dates"] is True and tw.summary()["hidden"] == {}
-    assert tw.notes() == ["the npm registry's `time` entries are copy dates, not release dates: npm dependencies "
-                          "resolved as of today (detected on dep-pkg)"]
+    assert tw.notes() == ["the registry's times are copy dates, not release dates: dependencies resolved as of "
+                          "today (detected on dep-pkg)"]
 
 
 def test_a_hijacked_registry_cannot_steer_the_proxy_at_local_services(
@@ -183,7 +186,7 @@ def test_the_cargo_index_as_of_the_release_and_no_download_steered_at_local_serv
     elsewhere = socket.create_server(("127.0.0.1", 0))
     elsewhere.settimeout(0.5)
     (index / "config.json").write_text(json.dumps({"dl": f"http://127.0.0.1:{elsewhere.getsockname()[1]}/{{crate}}"}))
-    with Timewarp.serving("cargo", f"{world.server.url}/cargo/index/", CUTOFF) as tw, httpx.Client(
+    with Timewarp(CUTOFF, [CargoRoute(f"{world.server.url}/cargo/index/")]) as tw, httpx.Client(
             transport=httpx.HTTPTransport(uds=str(tw.socket_path)), base_url="http://127.0.0.1:4873") as client:
         assert client.get("/cargo/config.json").json() == {
             "dl": "http://127.0.0.1:4873/cargo/dl/{crate}/{version}/{sha256-checksum}"}

@@ -15,11 +15,13 @@ which stage asks:
 - `Comparator` (compare): why a file differs from its source (normalised, generated), findings against the
   source, and findings the artifact shows by itself.
 - `Builder` (rebuild): the recipe, where its installs fetch from, the registry the timewarp proxy serves, the
-  host's toolchain directories the sandbox must show.
-  Optional: the default says the ecosystem is not rebuilt.
+  host's toolchain directories the sandbox must show. Optional: by default the ecosystem is not rebuilt.
 
-Each concern's methods with a default need not be written; `golang/` and `cargo/` are small complete examples.
+Each concern's methods with a default need not be written; `golang/` and `cargo/` are small complete examples
+(cargo with a Builder). The registry, the artifact and the comparison also need `model.py` records: a typed
+`*Publication` on `Release` for registry facts later stages read, an artifact `kind` (see `INSTALLABLE_KINDS`).
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -36,6 +38,7 @@ from packageurl import PackageURL
 from ossprov.config import explicit_registry
 from ossprov.model import ArtifactRef, FileResult, Finding, PackageTree, Release, SourceHint
 from ossprov.verify.recipe import Recipe, Unbuildable
+from ossprov.verify.timewarp import Route
 
 ReadSource = Callable[[str], bytes | None]
 """Reads a file of the source tree by repository path (None when absent)."""
@@ -265,19 +268,20 @@ class Builder(Concern):
 
     def install_env(self, proxy: str | None) -> dict[str, str]:
         """Environment that points the install steps at the registry: the timewarp proxy at URL `proxy` when
-        one runs (`timewarp_upstream`), else the configured registry with any credential removed (the build's
+        one runs (`timewarp_route`), else the configured registry with any credential removed (the build's
         own code runs during installation and must not hold the user's tokens)."""
         return {}
 
     def toolchain_dirs(self) -> list[Path]:
         """Host installation prefixes (each with a `bin/`) of the build tools when they live outside the system
-        directories (a rustup toolchain): shown read-only in the sandbox, and first on the build's PATH."""
+        directories (nvm's node, a rustup toolchain): shown read-only in the sandbox, and first on the build's
+        PATH (`ossprov.verify.sandbox.tool_prefixes` finds them for named programs)."""
         return []
 
-    def timewarp_upstream(self) -> tuple[str, str] | None:
-        """(route, URL): the registry the timewarp proxy (`ossprov.verify.timewarp`) serves installs from, and
-        the route it serves it under (`npm`, `pypi`); None when the proxy does not speak this registry's
-        protocol or none is configured."""
+    def timewarp_route(self) -> Route | None:
+        """How the timewarp proxy (`ossprov.verify.timewarp`) serves this ecosystem's registry as of the release,
+        in front of the configured one; None when the ecosystem has no such route. Raises InputError when no
+        registry is configured."""
         return None
 
 

@@ -146,18 +146,17 @@ def _expand(text: str, places: dict[str, str]) -> str:
 
 
 def _timewarp(builder: Builder, release: Release, options: RebuildOptions) -> Timewarp | None:
-    """The proxy for this rebuild's installs, when the ecosystem's registry is one it speaks (npm, PyPI),
-    reached over http(s), and the network is allowed."""
+    """The proxy for this rebuild's installs, when the plug-in gives it a route to its registry, the registry
+    is reached over http(s), and the network is allowed."""
     if options.offline:
         return None
     try:
-        upstream = builder.timewarp_upstream()
+        route = builder.timewarp_route()
     except InputError:
         return None  # no registry configured: said when an install step asks for it
-    if upstream is None or not upstream[1].startswith(("http://", "https://")):
+    if route is None or not route.upstream.startswith(("http://", "https://")):
         return None  # a registry on disk is shown to the sandbox as it is
-    route, url = upstream
-    return Timewarp.serving(route, url, parse_time(release.published_at))
+    return Timewarp(parse_time(release.published_at), [route])
 
 
 def _tree(image: stabilize.Image) -> PackageTree:

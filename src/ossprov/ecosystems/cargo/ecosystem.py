@@ -17,6 +17,7 @@ from ossprov import http
 from ossprov.archive import read_archive, strip_root
 from ossprov.cache import ArtifactCache
 from ossprov.ecosystems.cargo import filelist, manifest, recipe, registry
+from ossprov.ecosystems.cargo.timewarp import CargoRoute
 from ossprov.ecosystems.common import commit_mismatch, readme_hints
 from ossprov.ecosystems.interface import (
     CompareContext,
@@ -41,6 +42,7 @@ from ossprov.model import (
 )
 from ossprov.verify.compare import unified_diff
 from ossprov.verify.recipe import Recipe
+from ossprov.verify.timewarp import Route
 
 ORIG = "Cargo.toml.orig"
 VCS_INFO = ".cargo_vcs_info.json"
@@ -199,8 +201,8 @@ class Crates(Ecosystem):
     def install_env(self, proxy: str | None) -> dict[str, str]:
         return recipe.install_env(proxy)
 
-    def timewarp_upstream(self) -> tuple[str, str] | None:
-        return "cargo", registry.index_url()
+    def timewarp_route(self) -> Route | None:
+        return CargoRoute(registry.index_url())
 
 
 def _missing_files(tree: PackageTree, context: CompareContext) -> list[Finding]:

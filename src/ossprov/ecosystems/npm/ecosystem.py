@@ -25,6 +25,7 @@ from ossprov.ecosystems.interface import (
 from ossprov.ecosystems.npm import filelist, generated, manifest_confusion, normalize, recipe
 from ossprov.ecosystems.npm.hints import repository_hints, text
 from ossprov.ecosystems.npm.registry import packument_url, registry_url
+from ossprov.ecosystems.npm.timewarp import NpmRoute
 from ossprov.errors import NotFoundError, RegistryError, VersionRemovedError
 from ossprov.http import without_credentials
 from ossprov.model import (
@@ -40,6 +41,8 @@ from ossprov.purls import package_name
 from ossprov.source import discover
 from ossprov.source.urls import repo_links_in_text
 from ossprov.verify.recipe import Recipe
+from ossprov.verify.sandbox import tool_prefixes
+from ossprov.verify.timewarp import Route
 
 INSTALL_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preuninstall", "uninstall", "postuninstall")
 BUILD_SCRIPTS = ("build", "prepare", "prepack", "prepublish", "prepublishOnly", "postpack", "compile", "dist")
@@ -217,12 +220,15 @@ class Npm(Ecosystem):
                filename: str) -> Recipe:
         return recipe.infer(source, subdir, release, published)
 
+    def toolchain_dirs(self) -> list[Path]:
+        return tool_prefixes("node", "npm")
+
     def install_env(self, proxy: str | None) -> dict[str, str]:
         npm = f"{proxy}/npm/" if proxy else without_credentials(registry_url())
         return {"npm_config_registry": npm, "COREPACK_NPM_REGISTRY": npm.rstrip("/")}
 
-    def timewarp_upstream(self) -> tuple[str, str] | None:
-        return "npm", registry_url()
+    def timewarp_route(self) -> Route | None:
+        return NpmRoute(registry_url())
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from ossprov.ecosystems.interface import (
 from ossprov.ecosystems.pypi import generated, metadata, normalize, recipe
 from ossprov.ecosystems.pypi.hints import metadata_hints, parse_core_metadata
 from ossprov.ecosystems.pypi.registry import file_entries, index_url, same_version, version_of, yank
+from ossprov.ecosystems.pypi.timewarp import PypiRoute
 from ossprov.errors import NotFoundError
 from ossprov.http import without_credentials
 from ossprov.model import (
@@ -50,6 +51,7 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.verify.recipe import Recipe
+from ossprov.verify.timewarp import Route
 
 
 def _metadata_file(tree: PackageTree) -> bytes | None:
@@ -252,8 +254,8 @@ class PyPI(Ecosystem):
     def install_env(self, proxy: str | None) -> dict[str, str]:
         return {"PIP_INDEX_URL": f"{proxy}/pypi/simple/" if proxy else without_credentials(index_url())}
 
-    def timewarp_upstream(self) -> tuple[str, str] | None:
-        return "pypi", index_url()
+    def timewarp_route(self) -> Route | None:
+        return PypiRoute(index_url())
 
 
 def _sort_key(version: str) -> Any:

@@ -173,16 +173,18 @@ def test_a_hijacked_registry_cannot_steer_the_proxy_at_local_services(
 
 
 def test_the_cargo_index_as_of_the_release_and_no_download_steered_at_local_services(world: World) -> None:
-    """The sparse index route: a crate's later versions are hidden, and a hijacked index whose `dl` names
-    another service on this machine gets no request sent there."""
+    """The sparse index route: a crate's later versions are hidden, one yanked since (the index does not say
+    when) is installable again, and a hijacked index whose `dl` names another service on this machine gets no
+    request sent there."""
     import socket
 
     assert world.server
     index = world.root / "registry" / "cargo" / "index"
     (index / "he" / "lp").mkdir(parents=True)
     (index / "he" / "lp" / "helper").write_text("".join(json.dumps(
-        {"name": "helper", "vers": v, "cksum": "ab" * 32, "deps": [], "pubtime": t}) + "\n"
-        for v, t in (("0.1.0", "2023-01-10T00:00:00Z"), ("0.2.0", "2024-02-01T00:00:00Z"))))
+        {"name": "helper", "vers": v, "cksum": "ab" * 32, "deps": [], "pubtime": t, "yanked": y}) + "\n"
+        for v, t, y in (("0.1.0", "2023-01-10T00:00:00Z", False), ("0.1.1", "2023-02-10T00:00:00Z", True),
+                        ("0.2.0", "2024-02-01T00:00:00Z", False))))
     elsewhere = socket.create_server(("127.0.0.1", 0))
     elsewhere.settimeout(0.5)
     (index / "config.json").write_text(json.dumps({"dl": f"http://127.0.0.1:{elsewhere.getsockname()[1]}/{{crate}}"}))
@@ -190,8 +192,10 @@ def test_the_cargo_index_as_of_the_release_and_no_download_steered_at_local_serv
             transport=httpx.HTTPTransport(uds=str(tw.socket_path)), base_url="http://127.0.0.1:4873") as client:
         assert client.get("/cargo/config.json").json() == {
             "dl": "http://127.0.0.1:4873/cargo/dl/{crate}/{version}/{sha256-checksum}"}
-        served = [json.loads(line)["vers"] for line in client.get("/cargo/he/lp/helper").text.splitlines()]
-        assert served == ["0.1.0"] and tw.summary()["hidden"] == {"cargo:helper": 1}
+        served = [json.loads(line) for line in client.get("/cargo/he/lp/helper").text.splitlines()]
+        assert [(r["vers"], r["yanked"]) for r in served] == [("0.1.0", False), ("0.1.1", False)]
+        assert tw.summary()["hidden"] == {"cargo:helper": 1} and tw.summary()["unyanked"] == ["cargo:helper"]
+        assert any("yanked since" in n and "cargo:helper" in n for n in tw.notes())
         assert client.get(f"/cargo/dl/helper/0.1.0/{'ab' * 32}").status_code == 403
         assert client.get("/cargo/no/ne/nonesuch").status_code == 404
     with pytest.raises(TimeoutError):

@@ -61,6 +61,9 @@ class _State:
     """Packages whose registry times are copy dates (served unfiltered)."""
     untimed: list[str] = field(default_factory=list)
     """Packages served unfiltered because the registry gave no times."""
+    unyanked: list[str] = field(default_factory=list)
+    """Packages with versions of the day the registry marks yanked now, without saying when: served as they
+    were published, installable."""
     nothing_older: list[str] = field(default_factory=list)
     """Packages with no version before the cutoff (served unfiltered so the build can still resolve)."""
     urls: list[str] = field(default_factory=list)
@@ -205,6 +208,9 @@ class Timewarp:
                          "today" + (f" (detected on {', '.join(s.copy_dates[:8])})" if s.copy_dates else ""))
         if s.untimed:
             notes.append(f"no release times for {', '.join(s.untimed[:8])}: served unfiltered")
+        if s.unyanked:
+            notes.append(f"versions yanked since (the registry does not say when) served as installable for "
+                         f"{', '.join(s.unyanked[:8])}")
         if s.nothing_older:
             notes.append(f"no version before the release for {', '.join(s.nothing_older[:8])}: served unfiltered")
         return notes
@@ -213,7 +219,8 @@ class Timewarp:
         """A JSON-ready record of the view served (for the rebuild result)."""
         s = self.state
         return {"cutoff": self.cutoff.isoformat() if self.cutoff else None, "hidden": dict(sorted(s.hidden.items())),
-                "copy_dates": self.registry_copy_dates or bool(s.copy_dates), "untimed": sorted(s.untimed)}
+                "copy_dates": self.registry_copy_dates or bool(s.copy_dates), "untimed": sorted(s.untimed),
+                "unyanked": sorted(s.unyanked)}
 
     # --- serving -----------------------------------------------------------------------------------------
     def _handle(self, req: BaseHTTPRequestHandler) -> None:

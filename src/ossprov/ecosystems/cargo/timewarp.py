@@ -40,20 +40,30 @@ class CargoRoute(Route):
         label = f"cargo:{rest.rsplit('/', 1)[-1]}"
         if proxy.cutoff is None:
             return lines
-        times = []
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                record = None
-            times.append(parse_time(record.get("pubtime")) if isinstance(record, dict) else None)
+        records = [_record(line) for line in lines]
+        times = [parse_time(r.get("pubtime")) if r is not None else None for r in records]
         if all(when is None for when in times):
             proxy.state.untimed.append(label)
             return lines
-        kept = [line for line, when in zip(lines, times, strict=True) if when is None or when <= proxy.cutoff]
+        kept = [(line, r) for line, r, when in zip(lines, records, times, strict=True)
+                if when is None or when <= proxy.cutoff]
         if not kept:
             proxy.state.nothing_older.append(label)
             return lines
         if len(kept) < len(lines):
             proxy.state.hidden[label] = len(lines) - len(kept)
-        return kept
+        # The index does not say when a version was yanked, and most are yanked long after they were
+        # published: a version of the day is served as it was then, installable.
+        restored = [json.dumps({**r, "yanked": False}) if r is not None and r.get("yanked") is True else line
+                    for line, r in kept]
+        if any(r is not None and r.get("yanked") is True for _, r in kept):
+            proxy.state.unyanked.append(label)
+        return restored
+
+
+def _record(line: str) -> dict | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None

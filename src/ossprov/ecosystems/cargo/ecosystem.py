@@ -190,7 +190,6 @@ class Crates(Ecosystem):
                                     f"Cargo.toml does not declare (cargo resolves with the index): {', '.join(extra)}"))
         return findings
 
-
     def recipe(self, source: Path, subdir: str, release: Release, published: PackageTree | None,
                filename: str) -> Recipe:
         return recipe.infer(source, subdir, release, published)

@@ -209,7 +209,6 @@ class Npm(Ecosystem):
         return manifest_confusion.findings(release.npm.install, normalize.package_json(tree.files["package.json"].data),
                                            release.name, "binding.gyp" in tree.files, tree.files)
 
-
     def version_document(self, tree: PackageTree) -> dict[str, Any] | None:
         return normalize.package_json(tree.files["package.json"].data) if "package.json" in tree.files else {}
 

@@ -246,7 +246,6 @@ class PyPI(Ecosystem):
         """Requires-Dist and entry points against what the source declares."""
         return _declared_findings(tree, context)
 
-
     def recipe(self, source: Path, subdir: str, release: Release, published: PackageTree | None,
                filename: str) -> Recipe:
         return recipe.infer(source, subdir, release, published, filename)

@@ -91,6 +91,11 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
                    subdir)]
     toolchain = {"rust-version": str(v)} if (v := manifest.package(doc).get("rust-version")) else {}
     host = {"cargo": v} if (v := tool_version(("cargo", "--version"))) else {}
+    notes.append("the crate does not record the cargo that packaged it: the normalised Cargo.toml is as "
+                 f"{host.get('cargo', 'this cargo')} writes it")
+    if published is not None and "Cargo.lock" not in published.files:
+        notes.append("the published crate has no Cargo.lock (cargo before 1.84 left it out of libraries); "
+                     "today's cargo writes one")
     if vcs is not None and vcs.path_in_vcs != subdir:
         notes.append(f"packaged from {vcs.path_in_vcs!r}, rebuilt from {subdir!r}")
     return Recipe("cargo", "crate", subdir, tuple(steps), "*.crate", dict(ENV), toolchain, host, tuple(notes),

@@ -59,14 +59,15 @@ def parse_purl(text: str, *, require_version: bool = True) -> PackageURL:
     return purl
 
 
+NAMESPACE_SEPARATORS = {"npm": "/", "golang": "/", "maven": ":"}
+"""Purl types whose registry name joins namespace and name, and with what (npm `@scope/name`, the Go module
+path, Maven `group:artifact`); the others know a package by its name alone."""
+
+
 def package_name(purl: PackageURL) -> str:
-    """The name as the registry knows it: npm `@scope/name`, Maven `group:artifact`, the Go module path, else
-    the name."""
-    if purl.type in ("npm", "golang") and purl.namespace:
-        return f"{purl.namespace}/{purl.name}"
-    if purl.type == "maven" and purl.namespace:
-        return f"{purl.namespace}:{purl.name}"
-    return purl.name
+    """The name as the registry knows it."""
+    separator = NAMESPACE_SEPARATORS.get(purl.type)
+    return f"{purl.namespace}{separator}{purl.name}" if separator and purl.namespace else purl.name
 
 
 def canonical(purl: PackageURL) -> str:

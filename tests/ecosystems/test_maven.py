@@ -152,7 +152,7 @@ def test_local_repository_is_consulted_first(world: World, own_home) -> None:
 
 
 def test_default_repository_comes_from_installed_maven() -> None:
-    from ossprov.ecosystems.maven_repo import maven_home, super_pom_central
+    from ossprov.ecosystems.maven.registry import maven_home, super_pom_central
 
     if maven_home() is None:
         pytest.skip("Maven is not installed")

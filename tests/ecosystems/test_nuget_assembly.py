@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ossprov import stages
-from ossprov.ecosystems.nuget import NuGet
-from ossprov.ecosystems.nuget_assembly import assembly_commits, informational_version
+from ossprov.ecosystems.nuget.assembly import assembly_commits, informational_version
+from ossprov.ecosystems.nuget.ecosystem import NuGet
 from ossprov.fixtures.nuget import nuspec, publish_nuget
 from ossprov.fixtures.world import World
 from ossprov.model import FileStatus, PackageFile, PackageTree, Severity

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from ossprov import stages
-from ossprov.ecosystems.nuget import NuGet, _sourcelink_mismatches
-from ossprov.ecosystems.nuget_sourcelink import (
+from ossprov.ecosystems.nuget.ecosystem import NuGet, _sourcelink_mismatches
+from ossprov.ecosystems.nuget.sourcelink import (
     SourceLinkCommit,
     embedded_pdb,
     repository_commit,

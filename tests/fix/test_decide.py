@@ -62,7 +62,7 @@ def test_content_match_that_contradicts_does_not_count() -> None:
 
 
 def test_pypi_home_page_on_a_forge_counts_as_declaration() -> None:
-    from ossprov.ecosystems.pypi import metadata_hints
+    from ossprov.ecosystems.pypi.hints import metadata_hints
 
     assert not decide(located(), metadata_hints({"home-page": [UPSTREAM]}), "pypi").needed
     assert not decide(located(), metadata_hints({"project-url": [f"Homepage, {UPSTREAM}"]}), "pypi").needed

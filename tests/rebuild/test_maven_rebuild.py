@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from ossprov.ecosystems.maven.recipe import GO_OFFLINE
 from ossprov.verify.rebuild import Outcome, RebuildOptions, rebuild
-from ossprov.verify.recipe import GO_OFFLINE
 from ossprov.verify.sandbox import Limits
 from tests.rebuild.conftest import Make, located, release
 

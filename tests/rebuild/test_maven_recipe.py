@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from ossprov import ecosystems
 from ossprov.fixtures.maven import pom_xml
 from ossprov.model import PackageFile, PackageTree
 from ossprov.verify import stabilize
 from ossprov.verify.rebuild import Outcome, RebuildOptions, rebuild
-from ossprov.verify.recipe import Unbuildable, infer
+from ossprov.verify.recipe import Unbuildable
 from ossprov.verify.sandbox import Limits
 from tests.rebuild.conftest import Make, located, release
 from tests.rebuild.rebuild_archives import write_zip
@@ -48,7 +49,7 @@ def _source(tmp_path: Path, files: dict[str, str]) -> Path:
 
 def test_maven_recipe_builds_offline_from_the_configured_repository(tmp_path: Path) -> None:
     published = _jar_tree("Manifest-Version: 1.0\r\nCreated-By: Apache Maven 3.9.6\r\nBuild-Jdk-Spec: 11\r\n")
-    recipe = infer("maven", _source(tmp_path, JAVA), "", release("maven", "org.acme:greeter"), published,
+    recipe = ecosystems.get("maven").recipe(_source(tmp_path, JAVA), "", release("maven", "org.acme:greeter"), published,
                    "greeter-1.0.0.jar")
     install, build, collect = recipe.steps
     assert install.phase == "install" and install.network and install.argv[-1].endswith(":go-offline")
@@ -72,7 +73,7 @@ def test_maven_recipe_builds_offline_from_the_configured_repository(tmp_path: Pa
 ])
 def test_jdk_from_manifest_or_class_file_version(tmp_path: Path, manifest: str | None, major: int,
                                                  jdk: str | None) -> None:
-    recipe = infer("maven", _source(tmp_path, JAVA), "", release("maven", "g:a"), _jar_tree(manifest, major),
+    recipe = ecosystems.get("maven").recipe(_source(tmp_path, JAVA), "", release("maven", "g:a"), _jar_tree(manifest, major),
                    "a-1.0.0.jar")
     assert recipe.toolchain.get("jdk") == jdk
 
@@ -80,15 +81,15 @@ def test_jdk_from_manifest_or_class_file_version(tmp_path: Path, manifest: str |
 def test_sources_jar_and_gradle_and_missing_build(tmp_path: Path) -> None:
     src = _source(tmp_path, {**JAVA, "lib/build.gradle.kts": "plugins { java }\n", "lib/gradlew": "#!/bin/sh\n",
                              "docs/README.md": "docs\n"})
-    sources = infer("maven", src, "", release("maven", "g:a"), None, "greeter-1.0.0-sources.jar")
+    sources = ecosystems.get("maven").recipe(src, "", release("maven", "g:a"), None, "greeter-1.0.0-sources.jar")
     assert sources.artifact_kind == "sources-jar" and "source:jar-no-fork" in sources.steps[1].argv
-    gradle = infer("maven", src, "lib", release("maven", "g:lib"), None, "lib-1.0.0.jar")
+    gradle = ecosystems.get("maven").recipe(src, "lib", release("maven", "g:lib"), None, "lib-1.0.0.jar")
     assert gradle.steps[0].argv[:2] == ("./gradlew", "--no-daemon") and "--offline" in gradle.steps[0].argv
     assert gradle.steps[-1].argv == ("cp", "build/libs/lib-1.0.0.jar", "{out}/") and not gradle.files
     with pytest.raises(Unbuildable, match=r"no pom\.xml or build\.gradle at docs"):
-        infer("maven", src, "docs", release("maven", "g:d"), None, "d-1.0.jar")
+        ecosystems.get("maven").recipe(src, "docs", release("maven", "g:d"), None, "d-1.0.jar")
     with pytest.raises(Unbuildable, match="only jars"):
-        infer("maven", src, "", release("maven", "g:a"), None, "greeter-1.0.0.pom")
+        ecosystems.get("maven").recipe(src, "", release("maven", "g:a"), None, "greeter-1.0.0.pom")
 
 
 # --- jar stabilisers ----------------------------------------------------------------------------------------------

@@ -12,9 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ossprov.ecosystems.cargo.timewarp import CargoRoute
+from ossprov.ecosystems.npm.timewarp import NpmRoute, times_are_copies
+from ossprov.ecosystems.pypi.timewarp import PypiRoute
 from ossprov.fixtures.world import World
 from ossprov.verify.rebuild import Outcome, RebuildOptions, rebuild
-from ossprov.verify.timewarp import Timewarp, times_are_copies
+from ossprov.verify.timewarp import Timewarp
 from tests.rebuild.conftest import located, release
 from tests.rebuild.pyindex import make_wheel, publish_files
 
@@ -31,8 +34,8 @@ def _dep(world: World, version: str, published: str) -> Path:
 
 @pytest.fixture
 def proxy(world: World) -> Iterator[tuple[Timewarp, httpx.Client]]:
-    tw = Timewarp(CUTOFF, npm_registry=world.environment()["OSSPROV_NPM_REGISTRY"],
-                  pypi_index=world.environment()["OSSPROV_PYPI_INDEX"]).start()
+    tw = Timewarp(CUTOFF, [NpmRoute(world.environment()["OSSPROV_NPM_REGISTRY"]),
+                           PypiRoute(world.environment()["OSSPROV_PYPI_INDEX"])]).start()
     client = httpx.Client(transport=httpx.HTTPTransport(uds=str(tw.socket_path)), base_url="http://127.0.0.1:4873")
     yield tw, client
     client.close()
@@ -132,8 +135,8 @@ def test_copy_dates_judged_on_the_rebuilt_package_before_any_install(
     tw, _ = proxy
     tw.judge_times("dep-pkg")
     assert tw.summary()["copy_dates"] is True and tw.summary()["hidden"] == {}
-    assert tw.notes() == ["the npm registry's `time` entries are copy dates, not release dates: npm dependencies "
-                          "resolved as of today (detected on dep-pkg)"]
+    assert tw.notes() == ["the registry's times are copy dates, not release dates: dependencies resolved as of "
+                          "today (detected on dep-pkg)"]
 
 
 def test_a_hijacked_registry_cannot_steer_the_proxy_at_local_services(
@@ -167,3 +170,34 @@ def test_a_hijacked_registry_cannot_steer_the_proxy_at_local_services(
     server.close()
     thread.join()
     assert hits == []
+
+
+def test_the_cargo_index_as_of_the_release_and_no_download_steered_at_local_services(world: World) -> None:
+    """The sparse index route: a crate's later versions are hidden, one yanked since (the index does not say
+    when) is installable again, and a hijacked index whose `dl` names another service on this machine gets no
+    request sent there."""
+    import socket
+
+    assert world.server
+    index = world.root / "registry" / "cargo" / "index"
+    (index / "he" / "lp").mkdir(parents=True)
+    (index / "he" / "lp" / "helper").write_text("".join(json.dumps(
+        {"name": "helper", "vers": v, "cksum": "ab" * 32, "deps": [], "pubtime": t, "yanked": y}) + "\n"
+        for v, t, y in (("0.1.0", "2023-01-10T00:00:00Z", False), ("0.1.1", "2023-02-10T00:00:00Z", True),
+                        ("0.2.0", "2024-02-01T00:00:00Z", False))))
+    elsewhere = socket.create_server(("127.0.0.1", 0))
+    elsewhere.settimeout(0.5)
+    (index / "config.json").write_text(json.dumps({"dl": f"http://127.0.0.1:{elsewhere.getsockname()[1]}/{{crate}}"}))
+    with Timewarp(CUTOFF, [CargoRoute(f"{world.server.url}/cargo/index/")]) as tw, httpx.Client(
+            transport=httpx.HTTPTransport(uds=str(tw.socket_path)), base_url="http://127.0.0.1:4873") as client:
+        assert client.get("/cargo/config.json").json() == {
+            "dl": "http://127.0.0.1:4873/cargo/dl/{crate}/{version}/{sha256-checksum}"}
+        served = [json.loads(line) for line in client.get("/cargo/he/lp/helper").text.splitlines()]
+        assert [(r["vers"], r["yanked"]) for r in served] == [("0.1.0", False), ("0.1.1", False)]
+        assert tw.summary()["hidden"] == {"cargo:helper": 1} and tw.summary()["unyanked"] == ["cargo:helper"]
+        assert any("yanked since" in n and "cargo:helper" in n for n in tw.notes())
+        assert client.get(f"/cargo/dl/helper/0.1.0/{'ab' * 32}").status_code == 403
+        assert client.get("/cargo/no/ne/nonesuch").status_code == 404
+    with pytest.raises(TimeoutError):
+        elsewhere.accept()
+    elsewhere.close()

@@ -1,19 +1,25 @@
-"""What every ecosystem plug-in provides. Everything ecosystem-specific lives behind this interface; locate,
-pin, compare, rebuild and report are generic and call only these methods.
+"""What an ecosystem plug-in provides, one small interface per concern; `Ecosystem` combines them.
 
-A new ecosystem is one module `ecosystems/NAME.py` with `ECOSYSTEM = NAME()` (a subclass of `Ecosystem`),
-registered in `ecosystems/__init__.py`. By concern, what it implements:
+Everything ecosystem-specific lives behind these; locate, pin, compare, rebuild and report are generic and never
+test an ecosystem's name. A new ecosystem is one package `ecosystems/NAME/` whose `__init__` exports
+`ECOSYSTEM = NAME()` (a subclass of `Ecosystem`), registered in `ecosystems/__init__.py`. The concerns, and
+which stage asks:
 
-- registry: `release` (one version: files with digests, source hints, typed facts on `Release`), `history`,
-  `choose_artifact` (the file most comparable with source) and, when its files have kinds outside
-  `INSTALLABLE_KINDS`, `installable`; registry documents are fetched through `once_per_run`.
-- the artifact: `read_artifact` (safely, root prefix removed), `artifact_hints`, `artifact_release` (a
-  release from the file alone, for `--artifact` without a registry).
-- the source tree: `read_manifest`, `tag_names`, `comparable_files`, `source_path`.
-- the comparison: `explain` (normalised or generated, else None), `release_findings` (against the source)
-  and `artifact_findings` (what the artifact shows by itself, checked even when no source is found).
+- `Registry` (the release stage; threats, practices and fix read `release` and `history` too): one version's
+  files with digests, source hints and typed facts on `Release`; the package's history; the file most comparable
+  with source. Registry documents are fetched through `once_per_run`.
+- `ArtifactReader` (fetch and `--artifact`): the artifact read safely, root prefix removed; the source hints
+  inside it; a release from the file alone.
+- `SourceLayout` (locate, pin and compare): the package manifest in a source tree, the tag names of a version,
+  which artifact files have a source counterpart and where, which source files the package's own file list ships.
+- `Comparator` (compare): why a file differs from its source (normalised, generated), findings against the
+  source, and findings the artifact shows by itself.
+- `Builder` (rebuild): the recipe, where its installs fetch from, the registry the timewarp proxy serves, the
+  host's toolchain directories the sandbox must show. Optional: by default the ecosystem is not rebuilt.
 
-The stage runner (`ossprov.stages`) composes them; threats, practices and fix also read `release` and `history`.
+Each concern's methods with a default need not be written; `golang/` and `cargo/` are small complete examples
+(cargo with a Builder). The registry, the artifact and the comparison also need `model.py` records: a typed
+`*Publication` on `Release` for registry facts later stages read, an artifact `kind` (see `INSTALLABLE_KINDS`).
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from packageurl import PackageURL
 
 from ossprov.config import explicit_registry
 from ossprov.model import ArtifactRef, FileResult, Finding, PackageTree, Release, SourceHint
+from ossprov.verify.recipe import Recipe, Unbuildable
+from ossprov.verify.timewarp import Route
 
 ReadSource = Callable[[str], bytes | None]
 """Reads a file of the source tree by repository path (None when absent)."""
@@ -121,19 +129,24 @@ class Comparison:
     findings: tuple[Finding, ...] = ()
 
 
-class Ecosystem(ABC):
-    """One package ecosystem (a purl type)."""
+class Concern(ABC):
+    """What every concern knows: the purl type of its ecosystem."""
 
     purl_type: ClassVar[str]
-    manifest_files: ClassVar[tuple[str, ...]]
-    """File names that declare a package in a source tree, in order of authority."""
+
+
+class Registry(Concern):
+    """The package registry: releases, their files and digests, the package's history."""
+
     direct_commit_kind: ClassVar[str] = "vcs-commit"
     """How the evidence names a commit the metadata states outright (npm: `gitHead`)."""
     history_with_release: ClassVar[bool] = False
     """True when `history` reads the document `release` already fetched (npm's packument, PyPI's file list):
     the locate stage then weighs every version's upload time at no extra request."""
+    declares_directory: ClassVar[bool] = False
+    """True when the declared repository can name the package's directory in it (npm `repository.directory`):
+    a fix then asks for the directory too."""
 
-    # --- registry -------------------------------------------------------------------------------------
     @abstractmethod
     def release(self, purl: PackageURL) -> Release:
         """Registry metadata of one version. Raises NotFoundError for an unknown package or version."""
@@ -171,7 +184,10 @@ class Ecosystem(ABC):
                 checked = True
         return checked
 
-    # --- the artifact -----------------------------------------------------------------------------------
+
+class ArtifactReader(Concern):
+    """The artifact file: read safely, and what it says by itself."""
+
     @abstractmethod
     def read_artifact(self, path: Path, filename: str) -> PackageTree:
         """Read an artifact file safely into a PackageTree with the package-root prefix removed."""
@@ -184,7 +200,19 @@ class Ecosystem(ABC):
     def artifact_hints(self, tree: PackageTree) -> list[SourceHint]:
         """Source hints found inside the artifact (package.json, METADATA, nuspec, MANIFEST.MF, README links)."""
 
-    # --- the source tree -----------------------------------------------------------------------------------
+    def version_document(self, tree: PackageTree) -> dict[str, Any] | None:
+        """The artifact's manifest as the registry serves it for the version (npm's package.json, which
+        the mirror serves as the packument's version object and checks names this release), or None when the
+        registry serves no such document."""
+        return None
+
+
+class SourceLayout(Concern):
+    """How a package sits in its source tree."""
+
+    manifest_files: ClassVar[tuple[str, ...]]
+    """File names that declare a package in a source tree, in order of authority."""
+
     @abstractmethod
     def read_manifest(self, read: ReadSource, subdir: str) -> Manifest | None:
         """The package manifest at `subdir` of a source tree, or None."""
@@ -200,6 +228,15 @@ class Ecosystem(ABC):
     def source_path(self, artifact_path: str, content_root: str) -> str:
         """Where an artifact file is expected in the repository."""
         return content_root + artifact_path
+
+    def listed_files(self, context: CompareContext) -> list[str]:
+        """Repository paths the package's own file list says ship (npm's `files`); each one the artifact lacks
+        is reported missing. Default: the ecosystem has no such list."""
+        return []
+
+
+class Comparator(Concern):
+    """What an ecosystem knows about artifact files that are not byte-identical to their source."""
 
     @abstractmethod
     def explain(
@@ -218,6 +255,38 @@ class Ecosystem(ABC):
         that does not match, metadata naming another package): a package whose repository cannot be found
         still gets them, and any high one makes it `mismatch`."""
         return []
+
+
+class Builder(Concern):
+    """How the source builds into the artifact, for the rebuild stage. The defaults: not rebuilt."""
+
+    def recipe(self, source: Path, subdir: str, release: Release, published: PackageTree | None,
+               filename: str) -> Recipe:
+        """The recipe that builds `filename` from the package directory `subdir` of the work tree `source`
+        (`published` is the artifact's tree, for the toolchain it records). Raises Unbuildable, saying why."""
+        raise Unbuildable(f"rebuilding {self.purl_type} packages is not supported")
+
+    def install_env(self, proxy: str | None) -> dict[str, str]:
+        """Environment that points the install steps at the registry: the timewarp proxy at URL `proxy` when
+        one runs (`timewarp_route`), else the configured registry with any credential removed (the build's
+        own code runs during installation and must not hold the user's tokens)."""
+        return {}
+
+    def toolchain_dirs(self) -> list[Path]:
+        """Host installation prefixes (each with a `bin/`) of the build tools when they live outside the system
+        directories (nvm's node, a rustup toolchain): shown read-only in the sandbox, and first on the build's
+        PATH (`ossprov.verify.sandbox.tool_prefixes` finds them for named programs)."""
+        return []
+
+    def timewarp_route(self) -> Route | None:
+        """How the timewarp proxy (`ossprov.verify.timewarp`) serves this ecosystem's registry as of the release,
+        in front of the configured one; None when the ecosystem has no such route. Raises InputError when no
+        registry is configured."""
+        return None
+
+
+class Ecosystem(Registry, ArtifactReader, SourceLayout, Comparator, Builder):
+    """One package ecosystem (a purl type): every concern together."""
 
 
 @dataclass

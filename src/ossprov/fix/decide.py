@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ossprov import ecosystems
 from ossprov.model import LocateResult, Repository, SourceHint
 from ossprov.source.urls import normalize, same_repository
 
@@ -57,7 +58,7 @@ def problem(declared: list[SourceHint], target: Repository, ecosystem: str) -> s
             return f"declares {declared[0].url!r}, which does not name a repository"
         return f"declares {other}, but its code is in {target.url}"
     subdir = target.subdir.strip("/")
-    if ecosystem == "npm" and subdir:
+    if ecosystems.get(ecosystem).declares_directory and subdir:
         given = {(h.subdir or ref.subdir).strip("/") for h, ref in matching}
         if subdir in given:
             return None

@@ -8,11 +8,11 @@ serves each of them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ossprov import ecosystems
 from ossprov.errors import InputError
 from ossprov.mirror.store import ECOSYSTEMS, MirrorStore, StoredFile
 from ossprov.model import ArtifactResult, Severity, Verdict, VerifyResult, to_json
@@ -75,27 +75,19 @@ def _refusal(result: ArtifactResult) -> str | None:
     return "; ".join(reasons) or None
 
 
-def _npm_manifest(run: PackageRun) -> dict[str, Any]:
-    """The artifact's own package.json (what was verified), which the served packument is made from."""
-    entry = run.primary.tree.files.get("package.json") if run.primary else None
-    try:
-        doc = json.loads(entry.data) if entry else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        doc = None
-    return doc if isinstance(doc, dict) else {}
-
-
-def _details(run: PackageRun, purl_text: str, purl_type: str) -> tuple[dict[str, Any], str | None]:
-    """Per-version facts for the served metadata, or a refusal when the artifact contradicts its purl."""
+def _details(run: PackageRun, purl_text: str) -> tuple[dict[str, Any], str | None]:
+    """Per-version facts for the served metadata, or a refusal when the artifact contradicts its purl. Where
+    the registry serves a per-version document made from the artifact (npm's package.json), the mirror serves
+    the one it verified, so it must name this release."""
     release = run.release
     assert release is not None
     details: dict[str, Any] = {"purl": purl_text, "published_at": release.published_at}
-    if purl_type == "npm":
-        manifest = _npm_manifest(run)
-        if manifest.get("name") != release.name or manifest.get("version") != release.version:
-            return details, (f"package.json names {manifest.get('name')}@{manifest.get('version')}, "
+    document = ecosystems.get(release.ecosystem).version_document(run.primary.tree) if run.primary else None
+    if document is not None:
+        if document.get("name") != release.name or document.get("version") != release.version:
+            return details, (f"the artifact's manifest names {document.get('name')}@{document.get('version')}, "
                              f"not {release.name}@{release.version}")
-        details["manifest"] = manifest
+        details["manifest"] = document
     return details, None
 
 
@@ -137,8 +129,8 @@ def add(purl_text: str, require: str = "faithful", progress: Progress = _quiet,
         reason = run.verify.reason if run.verify else "not verified"
         return AddReport(purl_text, purl.type, package_name(purl), purl.version or "", require,
                          (Decision("", False, reason, run.verify.verdict.value if run.verify else None),))
-    name = package_name(purl) if purl.type == "npm" else run.release.name
-    details, contradiction = _details(run, purl_text, purl.type)
+    name = run.release.name
+    details, contradiction = _details(run, purl_text)
     if contradiction:
         refused = Decision(run.verify.artifacts[0].artifact.filename, False, contradiction)
         return AddReport(purl_text, purl.type, name, run.release.version, require, (refused,))

@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,23 +29,25 @@ from ossprov.cache import file_digests
 from ossprov.config import settings
 from ossprov.errors import InputError
 
-ECOSYSTEMS = ("npm", "pypi")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 NPM_NAME = re.compile(r"(?:@[A-Za-z0-9][A-Za-z0-9._~-]*/)?[A-Za-z0-9][A-Za-z0-9._~-]*")
 PYPI_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+!~-]*")
 MAX_NAME = 214
+NAMES: dict[str, tuple[re.Pattern[str], Callable[[str], str]]] = {
+    "npm": (NPM_NAME, str), "pypi": (PYPI_NAME, canonicalize_name)}
+"""The registry protocols the mirror serves: a valid name, and the key the store files it under (PyPI names
+normalised)."""
+ECOSYSTEMS = tuple(NAMES)
 
 
 def valid_name(ecosystem: str, name: str) -> str | None:
     """The package name as the store keys it (PyPI names normalised), or None when it is not a valid name."""
-    if len(name) > MAX_NAME:
+    rule = NAMES.get(ecosystem)
+    if rule is None or len(name) > MAX_NAME:
         return None
-    if ecosystem == "npm":
-        return name if NPM_NAME.fullmatch(name) else None
-    if ecosystem == "pypi":
-        return canonicalize_name(name) if PYPI_NAME.fullmatch(name) else None
-    return None
+    pattern, key = rule
+    return key(name) if pattern.fullmatch(name) else None
 
 
 @dataclass(frozen=True)

@@ -195,13 +195,11 @@ def compare_artifact(eco: Ecosystem, release: Release, tree: PackageTree, conten
 
 def _missing(eco: Ecosystem, tree: PackageTree, context: CompareContext) -> list[FileResult]:
     """Source files the package's own file list says should ship but are absent from the artifact."""
-    from ossprov.verify.filelists import expected_files
-
     root = context.content_root
     shipped = {eco.source_path(p, root) for p in tree.files}
     return [FileResult(p[len(root):] if p.startswith(root) else p, FileStatus.MISSING, p,
                        "listed by the package's file list but not in the artifact")
-            for p in expected_files(eco.purl_type, context) if p not in shipped]
+            for p in eco.listed_files(context) if p not in shipped]
 
 
 def compare_trees(published: PackageTree, rebuilt: PackageTree) -> list[FileResult]:

@@ -25,14 +25,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from ossprov import ecosystems
 from ossprov.archive import strip_root
 from ossprov.cache import file_digests
 from ossprov.config import explicit_registry
 from ossprov.ecosystems.common import is_code
-from ossprov.ecosystems.npm import registry_url as npm_registry_url
-from ossprov.ecosystems.pypi import index_url as pypi_index_url
+from ossprov.ecosystems.interface import Builder
 from ossprov.errors import ArchiveError, GitError, InputError, SandboxError
-from ossprov.http import without_credentials
 from ossprov.model import (
     FileResult,
     FileStatus,
@@ -51,9 +50,7 @@ from ossprov.verify.recipe import (
     Step,
     Unbuildable,
     apply_override,
-    infer,
     load_override,
-    registry_facts,
 )
 from ossprov.verify.sandbox import Limits, RunResult, Sandbox, clean_env
 from ossprov.verify.timewarp import Timewarp, parse_time
@@ -148,31 +145,18 @@ def _expand(text: str, places: dict[str, str]) -> str:
     return text
 
 
-def _install_env(recipe: Recipe, registry: str | None = None) -> dict[str, str]:
-    """Where dependency installation fetches from: the timewarp proxy at `registry` when there is one, else
-    the configured registry with any credential removed (the build's own code runs during installation and
-    must not hold the user's tokens)."""
-    if recipe.ecosystem == "npm":
-        npm = f"{registry}/npm/" if registry else without_credentials(npm_registry_url())
-        return {"npm_config_registry": npm, "COREPACK_NPM_REGISTRY": npm.rstrip("/")}
-    if recipe.ecosystem == "pypi":
-        return {"PIP_INDEX_URL": f"{registry}/pypi/simple/" if registry else without_credentials(pypi_index_url())}
-    return {}
-
-
-def _timewarp(ecosystem: str, release: Release, options: RebuildOptions) -> Timewarp | None:
-    """The proxy for this rebuild's installs: npm and PyPI registries reached over http(s), network allowed."""
-    if options.offline or ecosystem not in ("npm", "pypi"):
+def _timewarp(builder: Builder, release: Release, options: RebuildOptions) -> Timewarp | None:
+    """The proxy for this rebuild's installs, when the plug-in gives it a route to its registry, the registry
+    is reached over http(s), and the network is allowed."""
+    if options.offline:
         return None
     try:
-        upstream = npm_registry_url() if ecosystem == "npm" else pypi_index_url()
+        route = builder.timewarp_route()
     except InputError:
         return None  # no registry configured: said when an install step asks for it
-    if not upstream.startswith(("http://", "https://")):
+    if route is None or not route.upstream.startswith(("http://", "https://")):
         return None  # a registry on disk is shown to the sandbox as it is
-    cutoff = parse_time(registry_facts(release).get("published_at"))
-    return Timewarp(cutoff, npm_registry=upstream if ecosystem == "npm" else None,
-                    pypi_index=upstream if ecosystem == "pypi" else None)
+    return Timewarp(parse_time(release.published_at), [route])
 
 
 def _tree(image: stabilize.Image) -> PackageTree:
@@ -217,7 +201,7 @@ def local_registries() -> list[Path]:
     """Registries configured as `file://` directories: the sandbox must see them (read-only) for a build to
     resolve its dependencies from them."""
     found = []
-    for ecosystem in ("npm", "pypi", "maven", "nuget"):
+    for ecosystem in ecosystems.supported():
         url = explicit_registry(ecosystem)
         if url and url.startswith("file://"):
             found.append(Path(url2pathname(urlsplit(url).path)))
@@ -227,8 +211,10 @@ def local_registries() -> list[Path]:
 class _Build:
     """One rebuild's work directory: build/ (the only writable place in the sandbox), logs outside it."""
 
-    def __init__(self, options: RebuildOptions, registry: Timewarp | None, progress: Progress | None) -> None:
+    def __init__(self, options: RebuildOptions, builder: Builder, registry: Timewarp | None,
+                 progress: Progress | None) -> None:
         self.options = options
+        self.builder = builder
         self.registry = registry
         self.progress = progress
         self.phases: list[tuple[str, float]] = []
@@ -237,7 +223,8 @@ class _Build:
         self.src, self.out, self.home = self.build / "src", self.build / "out", self.build / "home"
         for d in (self.out, self.home / "tmp", self.home / "bin"):
             d.mkdir(parents=True)
-        shown = [*local_registries(), *([registry.directory] if registry else [])]
+        self.toolchain = builder.toolchain_dirs()
+        shown = [*local_registries(), *self.toolchain, *([registry.directory] if registry else [])]
         self.sandbox = Sandbox(self.build, self.dir / "build.log", isolate=options.sandbox, limits=options.limits,
                                read_only=shown)
         self.runs: list[tuple[Step, RunResult]] = []
@@ -259,18 +246,18 @@ class _Build:
     def places(self) -> dict[str, str]:
         return {"python": sys.executable, "out": str(self.out), "src": str(self.src), "home": str(self.home)}
 
-    def run(self, recipe: Recipe, step: Step, base_env: dict[str, str]) -> RunResult:
+    def run(self, step: Step, base_env: dict[str, str]) -> RunResult:
         places = self.places()
         network = step.network and not self.options.offline and step.phase == "install"
         env = dict(base_env)
         argv = [_expand(a, places) for a in step.argv]
         if network and self.registry is not None:
             # The relay offers the proxy's socket on the sandbox's own loopback and points the installer at it.
-            options = [x for k, v in _install_env(recipe, "{url}").items() for x in ("--env", f"{k}={v}")]
+            options = [x for k, v in self.builder.install_env("{url}").items() for x in ("--env", f"{k}={v}")]
             argv = [sys.executable, str(self.registry.relay), str(self.registry.socket_path),
                     *options, "--", *argv]
         elif step.network:  # offline too: a registry on disk (file://) needs no network
-            env.update(_install_env(recipe))
+            env.update(self.builder.install_env(None))
         result = self.sandbox.run(argv, cwd=self.src / step.cwd, env=env, network=network)
         self.runs.append((step, result))
         return result
@@ -282,12 +269,13 @@ class _Build:
         return None
 
 
-def _recipe(options: RebuildOptions, ecosystem: str, build: _Build, locate: LocateResult, release: Release,
-            published: PackageTree | None, filename: str) -> Recipe:
-    """Inferred recipe, overridden by the user's file; Unbuildable when there is neither."""
+def _recipe(build: _Build, locate: LocateResult, release: Release, published: PackageTree | None,
+            filename: str) -> Recipe:
+    """The plug-in's recipe, overridden by the user's file; Unbuildable when there is neither."""
+    options = build.options
     subdir = (locate.repository.subdir if locate.repository else "").strip("/")
     try:
-        inferred: Recipe | None = infer(ecosystem, build.src, subdir, release, published, filename)
+        inferred: Recipe | None = build.builder.recipe(build.src, subdir, release, published, filename)
         why = ""
     except Unbuildable as exc:
         inferred, why = None, str(exc)
@@ -317,10 +305,11 @@ def rebuild(locate: LocateResult, published_artifact: Path, release: Release,
         published_tree = _tree(stabilize.load_image(published_artifact, filename))
     except ArchiveError as exc:
         return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc), published_sha256=published_sha)
-    registry = _timewarp(release.ecosystem, release, options)
+    builder = ecosystems.get(release.ecosystem)
+    registry = _timewarp(builder, release, options)
     with registry or contextlib.nullcontext():
         try:
-            build = _Build(options, registry, progress)
+            build = _Build(options, builder, registry, progress)
         except SandboxError as exc:
             return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc), published_sha256=published_sha)
         try:
@@ -343,7 +332,7 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
          filename: str, commit_time: int) -> RebuildResult:
     """Infer, build, collect and compare, in the work directory `build` already holding the source."""
     try:
-        recipe = _recipe(build.options, release.ecosystem, build, locate, release, published_tree, filename)
+        recipe = _recipe(build, locate, release, published_tree, filename)
     except Unbuildable as exc:
         return RebuildResult(Outcome.UNBUILDABLE, reason=str(exc))
     places = build.places()
@@ -355,11 +344,13 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
         target.write_text(_expand(content, places), encoding="utf-8")
     env = clean_env(build.home, {"SOURCE_DATE_EPOCH": str(commit_time),
                                  **{k: _expand(v, places) for k, v in recipe.env.items()}})
-    env["PATH"] = f"{build.home / 'bin'}:{env['PATH']}"  # tools a recipe installs for the build's scripts
+    # tools a recipe installs for the build's scripts, then the ecosystem's toolchain
+    env["PATH"] = ":".join([str(build.home / "bin"), *(str(d / "bin") for d in build.toolchain),
+                            env["PATH"]])
     for phase, steps in itertools.groupby(recipe.steps, key=lambda s: s.phase):
         with build.phase("install dependencies" if phase == "install" else "build"):
             for step in steps:
-                run = build.run(recipe, step, env)
+                run = build.run(step, env)
                 if run.returncode != 0:
                     why = "killed at the time limit" if run.timed_out else f"exit code {run.returncode}"
                     return RebuildResult(Outcome.BUILD_FAILED, recipe, log_tail=run.log_tail, failed_phase=step.phase,

@@ -88,15 +88,21 @@ def _set_limits(limits: Limits) -> None:
         resource.setrlimit(res, (value, value))
 
 
+def tool_prefixes(*tools: str) -> list[Path]:
+    """Installation prefixes (the directory above `bin/`) of the named programs that live outside the system
+    directories (nvm's node under the home directory): for a plug-in's `Builder.toolchain_dirs`."""
+    return _outside_system([Path(exe).resolve().parent.parent for tool in tools if (exe := shutil.which(tool))])
+
+
 def toolchain_dirs() -> list[Path]:
-    """Installation prefixes of the interpreters a recipe uses, when they live outside the system dirs
-    (pyenv under /root, nvm under the home directory): these are bound read-only into the sandbox."""
+    """Installation prefixes of what every build runs, when outside the system directories: the interpreter
+    running ossprov (pyenv under /root; the timewarp relay and Python builds use it) and git (a rebuild's
+    work tree is a git repository). Bound read-only into the sandbox; a plug-in adds its own tools'."""
+    return _outside_system([Path(sys.prefix), Path(sys.base_prefix), *tool_prefixes("git")])
+
+
+def _outside_system(candidates: list[Path]) -> list[Path]:
     found: list[Path] = []
-    candidates = [Path(sys.prefix), Path(sys.base_prefix)]
-    for tool in ("node", "npm", "git"):
-        exe = shutil.which(tool)
-        if exe:
-            candidates.append(Path(exe).resolve().parent.parent)
     for prefix in candidates:
         prefix = prefix.resolve()
         if not any(prefix == Path(d) or Path(d) in prefix.parents for d in SYSTEM_DIRS) and prefix not in found:

@@ -2,17 +2,18 @@
 
 A build that resolves its dependencies today gets today's versions (a newer setuptools writes another
 PKG-INFO, a newer hatch-vcs another version file); the original build got the versions of its day. The proxy
-answers from the configured registries (npm's registry, pip's index) but hides every version published after
-the cutoff, so a resolver picks what it would have picked then (OSS Rebuild's "timewarp").
+answers from the configured registry but hides every version published after the cutoff, so a resolver picks
+what it would have picked then (OSS Rebuild's "timewarp"). This module is the proxy; each registry protocol it
+speaks is a `Route` its ecosystem plug-in gives (`Builder.timewarp_route`: npm's packuments, PyPI's simple API,
+cargo's sparse index), served under `/<route name>/`.
 
 It is served to the sandbox on a Unix socket (see `timewarp_relay`), and it is also the install step's way to the
 registry: artifact URLs in its answers point back at the proxy, which fetches only URLs the registry itself
 named, so the sandbox cannot use it to reach anything else. Digests pass through unchanged, and the installers
 check them.
 
-Registry times are not always real: some mirrors answer npm's `time` with the date each version was copied.
-Such times are told apart by their order (versions published in semver order get increasing times, copies
-do not); the versions are then not filtered, and `notes()` says so.
+Registry times are not always real: some mirrors answer with the date each version was copied. A route that
+can tell (npm's, by the order of the times) serves such versions unfiltered, and `notes()` says so.
 """
 
 from __future__ import annotations
@@ -20,31 +21,23 @@ from __future__ import annotations
 import contextlib
 import datetime
 import ipaddress
-import itertools
-import json
-import re
 import shutil
 import socket
 import socketserver
 import tempfile
 import threading
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from ossprov import http
-from ossprov.ecosystems.pypi import _file_entries
 from ossprov.errors import OssprovError
 from ossprov.http import MAX_DOWNLOAD_BYTES
 from ossprov.verify import timewarp_relay
-
-COPY_DATE_INVERSIONS = 0.25
-"""Share of consecutive versions (in version order) whose times go backwards above which times are copies."""
-MIN_VERSIONS_TO_JUDGE = 4
-SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
-_SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?")
 
 
 def parse_time(text: object) -> datetime.datetime | None:
@@ -58,33 +51,19 @@ def parse_time(text: object) -> datetime.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=datetime.UTC)
 
 
-def semver_key(version: str) -> tuple[int, int, int, int, str] | None:
-    """Sort key of a semver version (a release sorts after its pre-releases), None when not semver."""
-    m = _SEMVER.match(version)
-    if not m:
-        return None
-    return int(m[1]), int(m[2]), int(m[3]), 0 if m[4] else 1, m[4] or ""
-
-
-def times_are_copies(times: dict[str, datetime.datetime]) -> bool:
-    """True when version times do not follow version order the way real publication times do."""
-    ordered = sorted((k, when) for v, when in times.items() if (k := semver_key(v)) is not None)
-    if len(ordered) < MIN_VERSIONS_TO_JUDGE:
-        return False
-    backwards = sum(1 for (_, a), (_, b) in itertools.pairwise(ordered) if b < a)
-    return backwards / (len(ordered) - 1) > COPY_DATE_INVERSIONS
-
-
 @dataclass
 class _State:
     """What the proxy did, for the rebuild's notes."""
 
     hidden: dict[str, int] = field(default_factory=dict)
-    """package → versions (npm) or files (PyPI) hidden because they are newer than the cutoff."""
+    """`route:package` → versions (or files) hidden because they are newer than the cutoff."""
     copy_dates: list[str] = field(default_factory=list)
-    """npm packages whose `time` entries are copy dates (served unfiltered)."""
+    """Packages whose registry times are copy dates (served unfiltered)."""
     untimed: list[str] = field(default_factory=list)
     """Packages served unfiltered because the registry gave no times."""
+    unyanked: list[str] = field(default_factory=list)
+    """Packages with versions of the day the registry marks yanked now, without saying when: served as they
+    were published, installable."""
     nothing_older: list[str] = field(default_factory=list)
     """Packages with no version before the cutoff (served unfiltered so the build can still resolve)."""
     urls: list[str] = field(default_factory=list)
@@ -97,14 +76,40 @@ class _State:
             return len(self.urls) - 1
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a route answers a request with."""
+
+    status: int
+    body: bytes
+    content_type: str
+
+
+class Route(ABC):
+    """One registry protocol the proxy speaks, under `/<name>/`, in front of the registry at `upstream`."""
+
+    name: ClassVar[str]
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/") + "/"
+
+    @abstractmethod
+    def answer(self, proxy: Timewarp, rest: str, base: str) -> Answer:
+        """The answer to `GET /<name>/<rest>`, as of `proxy.cutoff`; `base` is the proxy's URL as the client
+        reached it. Artifact URLs go through `proxy.served_url`, what was hidden into `proxy.state`."""
+
+    def judge_times(self, proxy: Timewarp, name: str) -> None:
+        """Tell from the rebuilt package's own registry document whether the registry's times are copy dates,
+        before any install asks (default: the route cannot tell)."""
+        return None
+
+
 class Timewarp:
     """The proxy: `start()`, hand `socket_path` to the sandbox, `stop()`; `notes()` says what it did."""
 
-    def __init__(self, cutoff: datetime.datetime | None, *, npm_registry: str | None, pypi_index: str | None,
-                 copy_dates: bool = False) -> None:
+    def __init__(self, cutoff: datetime.datetime | None, routes: Sequence[Route], *, copy_dates: bool = False) -> None:
         self.cutoff = cutoff
-        self.npm_registry = npm_registry.rstrip("/") + "/" if npm_registry else None
-        self.pypi_index = pypi_index.rstrip("/") + "/" if pypi_index else None
+        self.routes = {route.name: route for route in routes}
         self.state = _State()
         self.registry_copy_dates = copy_dates
         """Set when the registry's times are known to be copies: nothing is filtered."""
@@ -168,15 +173,23 @@ class Timewarp:
         return self.directory / "relay.py"
 
     def judge_times(self, name: str) -> None:
-        """Tell from the rebuilt package's own packument whether the npm registry's times are copy dates
-        (before any install asks; an install from a lockfile may never fetch a packument)."""
-        if self.npm_registry is None or self.cutoff is None:
+        """Ask each route whether the registry's times for package `name` are copy dates."""
+        if self.cutoff is None:
             return
-        with contextlib.suppress(OssprovError):
-            doc = self._fetch_packument(quote(name, safe="@"))
-            if doc is not None and times_are_copies(_version_times(doc)):
-                self.registry_copy_dates = True
-                self.state.copy_dates.append(name)
+        for route in self.routes.values():
+            with contextlib.suppress(OssprovError):
+                route.judge_times(self, name)
+
+    def served_url(self, url: str, base: str, filename: str) -> str:
+        """The proxy's URL for an artifact URL a registry answer named (the proxy fetches only these)."""
+        return f"{base}/files/{self.state.file_url(url)}/{filename}"
+
+    def fetch(self, url: str) -> Answer:
+        """An artifact at `url` (a registry answer named it), unless it is a local address (see `_may_fetch`)."""
+        if not self._may_fetch(url):
+            return Answer(403, b"timewarp: the registry named a local address\n", "text/plain")
+        response = http.client().request("GET", url, max_bytes=MAX_DOWNLOAD_BYTES)
+        return Answer(response.status_code, response.content, "application/octet-stream")
 
     # --- what it did -------------------------------------------------------------------------------------
     def notes(self) -> list[str]:
@@ -191,11 +204,13 @@ class Timewarp:
                          f"of {len(s.hidden)} package(s) hidden"
                          + (f" ({', '.join(sorted(s.hidden)[:8])})" if s.hidden else ""))
         if copies:
-            notes.append("the npm registry's `time` entries are copy dates, not release dates: npm dependencies "
-                         "resolved as of today" + (f" (detected on {', '.join(s.copy_dates[:8])})" if s.copy_dates
-                                                   else ""))
+            notes.append("the registry's times are copy dates, not release dates: dependencies resolved as of "
+                         "today" + (f" (detected on {', '.join(s.copy_dates[:8])})" if s.copy_dates else ""))
         if s.untimed:
             notes.append(f"no release times for {', '.join(s.untimed[:8])}: served unfiltered")
+        if s.unyanked:
+            notes.append(f"versions yanked since (the registry does not say when) served as installable for "
+                         f"{', '.join(s.unyanked[:8])}")
         if s.nothing_older:
             notes.append(f"no version before the release for {', '.join(s.nothing_older[:8])}: served unfiltered")
         return notes
@@ -204,7 +219,8 @@ class Timewarp:
         """A JSON-ready record of the view served (for the rebuild result)."""
         s = self.state
         return {"cutoff": self.cutoff.isoformat() if self.cutoff else None, "hidden": dict(sorted(s.hidden.items())),
-                "copy_dates": self.registry_copy_dates or bool(s.copy_dates), "untimed": sorted(s.untimed)}
+                "copy_dates": self.registry_copy_dates or bool(s.copy_dates), "untimed": sorted(s.untimed),
+                "unyanked": sorted(s.unyanked)}
 
     # --- serving -----------------------------------------------------------------------------------------
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
@@ -215,28 +231,16 @@ class Timewarp:
                 index = int(path.split("/")[2])
                 with self.state.lock:
                     url = self.state.urls[index] if 0 <= index < len(self.state.urls) else None
-                if url is None:
-                    return _send(req, 404, b"unknown file\n", "text/plain")
-                if not self._may_fetch(url):
-                    return _send(req, 403, b"timewarp: the registry named a local address\n", "text/plain")
-                response = http.client().request("GET", url, max_bytes=MAX_DOWNLOAD_BYTES)
-                return _send(req, response.status_code, response.content, "application/octet-stream")
-            if path.startswith("/pypi/simple/") and self.pypi_index:
-                project = path.removeprefix("/pypi/simple/").strip("/")
-                return _send(req, 200, json.dumps(self._pypi_page(project, base)).encode(), SIMPLE_JSON)
-            if path.startswith("/npm/") and self.npm_registry:
-                rest = path.removeprefix("/npm/")
-                if "/-/" in rest:  # a tarball path (lockfile `resolved` URLs rewritten to this registry)
-                    response = http.client().request("GET", self.npm_registry + rest, max_bytes=MAX_DOWNLOAD_BYTES)
-                    return _send(req, response.status_code, response.content, "application/octet-stream")
-                doc = self._npm_document(rest, base)
-                if doc is None:
-                    return _send(req, 404, b'{"error":"Not found"}', "application/json")
-                return _send(req, 200, json.dumps(doc).encode(), "application/json")
-            return _send(req, 404, b"not served by the timewarp proxy\n", "text/plain")
+                answer = self.fetch(url) if url else Answer(404, b"unknown file\n", "text/plain")
+                return _send(req, answer)
+            name, _, rest = path.removeprefix("/").partition("/")
+            route = self.routes.get(name)
+            if route is None:
+                return _send(req, Answer(404, b"not served by the timewarp proxy\n", "text/plain"))
+            return _send(req, route.answer(self, rest, base))
         except (OssprovError, ValueError, IndexError) as exc:
             with contextlib.suppress(OSError):
-                _send(req, 502, f"timewarp: {exc}\n".encode(), "text/plain")
+                _send(req, Answer(502, f"timewarp: {exc}\n".encode(), "text/plain"))
         except OSError:
             return None  # the client went away
 
@@ -247,96 +251,13 @@ class Timewarp:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return False
-        if parts.netloc in {urlsplit(r).netloc for r in (self.npm_registry, self.pypi_index) if r}:
+        if parts.netloc in {urlsplit(route.upstream).netloc for route in self.routes.values()}:
             return True
         try:
             infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
         except OSError:
             return True  # unresolvable: the fetch fails on its own
         return not any(_local(str(info[4][0])) for info in infos)
-
-    def _pypi_page(self, project: str, base: str) -> dict[str, Any]:
-        assert self.pypi_index
-        entries = _file_entries(unquote(project))
-        kept = []
-        times = [parse_time(e.get("upload-time")) for e in entries]
-        if self.cutoff is not None and entries and all(t is None for t in times):
-            self.state.untimed.append(project)
-        for entry, when in zip(entries, times, strict=True):
-            if self.cutoff is not None and when is not None and when > self.cutoff:
-                continue
-            kept.append(entry)
-        if entries and not kept:
-            self.state.nothing_older.append(project)
-            kept = entries
-        if hidden := len(entries) - len(kept):
-            self.state.hidden[f"pypi:{project}"] = hidden
-        files = []
-        for e in kept:
-            url = urljoin(self.pypi_index + project + "/", str(e.get("url", "")))
-            filename = str(e.get("filename", ""))
-            entry = {k: v for k, v in e.items() if k not in ("url", "core-metadata", "data-dist-info-metadata",
-                                                              "dist-info-metadata")}
-            entry["url"] = f"{base}/files/{self.state.file_url(url)}/{quote(filename)}"
-            files.append(entry)
-        return {"meta": {"api-version": "1.1"}, "name": project, "files": files}
-
-    def _npm_document(self, rest: str, base: str) -> dict[str, Any] | None:
-        """A packument (`name`) or one version's manifest (`name/1.2.3`, `name/latest`: what corepack asks),
-        both as of the cutoff."""
-        parts = unquote(rest).split("/")
-        size = 2 if parts[0].startswith("@") else 1
-        name, tail = "/".join(parts[:size]), parts[size:]
-        doc = self._packument(quote(name, safe="@"), base)
-        if doc is None or not tail:
-            return doc
-        version = doc["dist-tags"].get(tail[0], tail[0]) if len(tail) == 1 else None
-        manifest = doc["versions"].get(version)
-        return manifest if isinstance(manifest, dict) else None
-
-    def _fetch_packument(self, name: str) -> dict[str, Any] | None:
-        """The full packument (with `time`) of `name` as it appears in a registry path, or None."""
-        assert self.npm_registry
-        doc = http.client().get_json(self.npm_registry + name, allow_404=True,
-                                     headers={"Accept": "application/json"})
-        if not isinstance(doc, dict) or not isinstance(doc.get("versions"), dict):
-            return None
-        return doc
-
-    def _packument(self, name: str, base: str) -> dict[str, Any] | None:
-        doc = self._fetch_packument(name)
-        if doc is None:
-            return None
-        label = f"npm:{unquote(name)}"
-        versions: dict[str, Any] = doc["versions"]
-        times = _version_times(doc)
-        if self.cutoff is not None:
-            if not times:
-                self.state.untimed.append(label)
-            elif self.registry_copy_dates or times_are_copies(times):
-                if not self.registry_copy_dates:  # one registry copies all its dates: judged once
-                    self.state.copy_dates.append(unquote(name))
-                    self.registry_copy_dates = True
-            else:
-                kept = {v: m for v, m in versions.items() if v not in times or times[v] <= self.cutoff}
-                if not kept:
-                    self.state.nothing_older.append(label)
-                elif len(kept) < len(versions):
-                    self.state.hidden[label] = len(versions) - len(kept)
-                    versions = kept
-        for meta in versions.values():
-            dist = meta.get("dist") if isinstance(meta, dict) else None
-            if isinstance(dist, dict) and isinstance(dist.get("tarball"), str):
-                tarball = urljoin(self.npm_registry or "", dist["tarball"])
-                filename = tarball.rsplit("/", 1)[-1]
-                meta["dist"] = {**dist, "tarball": f"{base}/files/{self.state.file_url(tarball)}/{filename}"}
-        tags = {t: v for t, v in (doc.get("dist-tags") or {}).items() if v in versions}
-        if "latest" not in tags:
-            releases = [v for v in versions if (k := semver_key(v)) is not None and k[3] == 1]
-            if releases:
-                tags["latest"] = max(releases, key=lambda v: semver_key(v) or (0, 0, 0, 0, ""))
-        return {**doc, "versions": versions, "dist-tags": tags}
-
 
 LOCAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
     "127.0.0.0/8", "0.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
@@ -352,15 +273,9 @@ def _local(address: str) -> bool:
     return any(ip in net for net in LOCAL_NETWORKS)
 
 
-def _version_times(doc: dict[str, Any]) -> dict[str, datetime.datetime]:
-    """A packument's publication time of each version it lists (versions without one left out)."""
-    raw: dict[str, Any] = doc["time"] if isinstance(doc.get("time"), dict) else {}
-    return {v: t for v in doc["versions"] if (t := parse_time(raw.get(v))) is not None}
-
-
-def _send(req: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str) -> None:
-    req.send_response(status)
-    req.send_header("Content-Type", content_type)
-    req.send_header("Content-Length", str(len(body)))
+def _send(req: BaseHTTPRequestHandler, answer: Answer) -> None:
+    req.send_response(answer.status)
+    req.send_header("Content-Type", answer.content_type)
+    req.send_header("Content-Length", str(len(answer.body)))
     req.end_headers()
-    req.wfile.write(body)
+    req.wfile.write(answer.body)

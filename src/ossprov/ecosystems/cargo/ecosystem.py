@@ -16,7 +16,8 @@ from packageurl import PackageURL
 from ossprov import http
 from ossprov.archive import read_archive, strip_root
 from ossprov.cache import ArtifactCache
-from ossprov.ecosystems.cargo import filelist, manifest, registry
+from ossprov.ecosystems.cargo import filelist, manifest, recipe, registry
+from ossprov.ecosystems.cargo.timewarp import CargoRoute
 from ossprov.ecosystems.common import commit_mismatch, readme_hints
 from ossprov.ecosystems.interface import (
     CompareContext,
@@ -40,6 +41,8 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.verify.compare import unified_diff
+from ossprov.verify.recipe import Recipe
+from ossprov.verify.timewarp import Route
 
 ORIG = "Cargo.toml.orig"
 VCS_INFO = ".cargo_vcs_info.json"
@@ -186,6 +189,19 @@ class Crates(Ecosystem):
             findings.append(Finding(Severity.HIGH, "OSP113", None, "the index lists dependencies the crate's "
                                     f"Cargo.toml does not declare (cargo resolves with the index): {', '.join(extra)}"))
         return findings
+
+    def recipe(self, source: Path, subdir: str, release: Release, published: PackageTree | None,
+               filename: str) -> Recipe:
+        return recipe.infer(source, subdir, release, published)
+
+    def toolchain_dirs(self) -> list[Path]:
+        return recipe.toolchain_dirs()
+
+    def install_env(self, proxy: str | None) -> dict[str, str]:
+        return recipe.install_env(proxy)
+
+    def timewarp_route(self) -> Route | None:
+        return CargoRoute(registry.index_url())
 
 
 def _missing_files(tree: PackageTree, context: CompareContext) -> list[Finding]:

@@ -4,8 +4,7 @@ published `.crate` was made, against the registry ossprov is configured with.
 Dependencies (needed only to write the crate's Cargo.lock) are fetched in the install phase, the only one
 with network; packaging runs offline and does not compile (`--no-verify`): the crate is source, and what
 cargo writes besides (the normalised Cargo.toml, `.cargo_vcs_info.json`, Cargo.lock) is compared after
-stabilising. The rebuild stage calls `infer` for purl type `cargo` (see the integration note in
-`ossprov.ecosystems.cargo`).
+stabilising. The plug-in's `recipe` (the Builder concern) is `infer`.
 """
 
 from __future__ import annotations
@@ -18,28 +17,49 @@ from ossprov.ecosystems.cargo import manifest, registry
 from ossprov.errors import InputError
 from ossprov.http import without_credentials
 from ossprov.model import PackageTree, Release
-from ossprov.verify.recipe import Recipe, Step, Unbuildable
+from ossprov.verify.recipe import Recipe, Step, Unbuildable, tool_version
 
 ENV = {"CARGO_HOME": "{home}/cargo", "CARGO_TARGET_DIR": "{home}/target", "CARGO_TERM_COLOR": "never",
        "CARGO_NET_GIT_FETCH_WITH_CLI": "false"}
 
 
-def _cargo_version() -> str | None:
+def toolchain_dirs() -> list[Path]:
+    """The Rust toolchain cargo runs from (`rustc --print sysroot`) when it is outside the system directories:
+    rustup's proxies in ~/.cargo/bin find it through ~/.rustup, which the build's home does not have, so the
+    build runs the toolchain's own binaries (and sees neither ~/.cargo's credentials nor its caches)."""
     try:
-        out = subprocess.run(["cargo", "--version"], capture_output=True, text=True, timeout=60, check=False)
+        out = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, timeout=60,
+                             check=False)
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None
+        return []
+    root = Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+    if root is None or not (root / "bin" / "cargo").is_file() or root.parts[1:2] in (("usr",), ("bin",)):
+        return []
+    return [root]
+
+
+REGISTRY = "ossprov-registry"
+"""The registry the build's crates-io is replaced with: the one ossprov reads, or the timewarp proxy in front
+of it (`install_env`: cargo takes a registry's index from the environment)."""
+VENDOR = "{home}/vendor"
+"""Where the install phase vendors the dependencies; packaging, offline, resolves from there only."""
+FROM_VENDOR = ("--config", 'source.crates-io.replace-with="ossprov-vendor"')
 
 
 def _registry_config() -> str:
-    """Cargo config that makes the build's crates-io the registry ossprov reads (credentials removed)."""
+    """Cargo config that makes the build's crates-io the registry ossprov reads (credentials removed), and
+    names the vendor directory packaging resolves from."""
     try:
         index = without_credentials(registry.index_url())
     except InputError as exc:
         raise Unbuildable(str(exc)) from None
-    return ('[source.crates-io]\nreplace-with = "ossprov-registry"\n\n'
-            f'[source.ossprov-registry]\nregistry = "sparse+{index}"\n')
+    return (f'[source.crates-io]\nreplace-with = "{REGISTRY}"\n\n[registries.{REGISTRY}]\nindex = "sparse+{index}"\n\n'
+            f'[source.ossprov-vendor]\ndirectory = "{VENDOR}"\n')
+
+
+def install_env(proxy: str | None) -> dict[str, str]:
+    """The index the install phase reads: the timewarp proxy's when one runs, else the config file's."""
+    return {f"CARGO_REGISTRIES_{REGISTRY.upper().replace('-', '_')}_INDEX": f"sparse+{proxy}/cargo/"} if proxy else {}
 
 
 def infer(source: Path, subdir: str, release: Release, published: PackageTree | None) -> Recipe:
@@ -58,17 +78,24 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
     has_deps = bool(manifest.dependency_names(doc))
     locked = any((source / d / "Cargo.lock").is_file() for d in (Path(subdir), *Path(subdir).parents))
     if has_deps:
-        steps.append(Step("install", ("cargo", "fetch", *(("--locked",) if locked else ())), subdir, network=True))
+        steps.append(Step("install", ("cargo", "vendor", "--respect-source-config", "--quiet",
+                                      *(("--locked",) if locked else ()), VENDOR), subdir, network=True))
     if has_deps and not locked:
-        notes.append("the repository has no Cargo.lock: dependencies resolved afresh by cargo fetch")
-        # cargo fetch wrote one into the work tree; cargo package refuses a dirty tree and resolves again
-        # offline from what fetch cached
+        notes.append("the repository has no Cargo.lock: dependencies resolved afresh by cargo vendor")
+        # cargo vendor wrote one into the work tree; cargo package refuses a dirty tree and resolves again
+        # offline from what was vendored
         steps.append(Step("build", ("git", "clean", "-fxq", "--", ":(glob)**/Cargo.lock"), ""))
-    steps += [Step("build", ("cargo", "package", "--no-verify", "--offline"), subdir),
+    steps += [Step("build", ("cargo", "package", "--no-verify", "--offline", *(FROM_VENDOR if has_deps else ())),
+                   subdir),
               Step("build", ("cp", f"{{home}}/target/package/{release.name}-{release.version}.crate", "{out}/"),
                    subdir)]
     toolchain = {"rust-version": str(v)} if (v := manifest.package(doc).get("rust-version")) else {}
-    host = {"cargo": v} if (v := _cargo_version()) else {}
+    host = {"cargo": v} if (v := tool_version(("cargo", "--version"))) else {}
+    notes.append("the crate does not record the cargo that packaged it: the normalised Cargo.toml is as "
+                 f"{host.get('cargo', 'this cargo')} writes it")
+    if published is not None and "Cargo.lock" not in published.files:
+        notes.append("the published crate has no Cargo.lock (cargo before 1.84 left it out of libraries); "
+                     "today's cargo writes one")
     if vcs is not None and vcs.path_in_vcs != subdir:
         notes.append(f"packaged from {vcs.path_in_vcs!r}, rebuilt from {subdir!r}")
     return Recipe("cargo", "crate", subdir, tuple(steps), "*.crate", dict(ENV), toolchain, host, tuple(notes),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from ossprov.ecosystems.pypi import SOURCE_LABELS, metadata_hints
+from ossprov.ecosystems.pypi.hints import SOURCE_LABELS, metadata_hints
 from ossprov.errors import InputError
 from ossprov.model import Repository, SourceHint
 from ossprov.source.urls import normalize, same_repository

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]  # public in CPython, absent from typeshed
 
-from ossprov.ecosystems.npm import repository_hints
+from ossprov.ecosystems.npm.hints import repository_hints
 from ossprov.errors import InputError
 from ossprov.fix.manifests.base import ManifestEditor, eol_of, indent_before, web_url
 from ossprov.model import Repository, SourceHint

@@ -8,7 +8,7 @@ faithful, but it can catch the common injections:
   the source (or in the embedded sources of its source map): injected code loading `child_process` or a new
   dependency is caught even inside a minified bundle;
 - a source map's `sourcesContent` must equal the repository files it names, and the generated file must be
-  consistent with the map (`ossprov.verify.sourcemap`: all code mapped, mapped code made of its source's
+  consistent with the map (`ossprov.ecosystems.npm.sourcemap`: all code mapped, mapped code made of its source's
   words); then, when the bundle loads nothing the sources don't, the map vouches for the file. Code the map
   does not account for is high (OSP123); generated code without a map stays medium until a rebuild.
 """
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ossprov.ecosystems.interface import CompareContext, Comparison
+from ossprov.ecosystems.npm import sourcemap
 from ossprov.model import FileResult, FileStatus, Finding, Severity
-from ossprov.verify import sourcemap
 
 JS_OUTPUT = (".js", ".mjs", ".cjs", ".jsx")
 DECLARATIONS = (".d.ts", ".d.mts", ".d.cts", ".d.ts.map")

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 from ossprov.ecosystems.interface import CompareContext, Manifest
+from ossprov.ecosystems.npm.filelist import expected_files
 from ossprov.model import PackageTree
-from ossprov.verify.filelists import expected_files
 
 TREE = {
     "index.js": "1", "dist/a.js": "1", "dist/sub/b.js": "1", "src/dist/nested.js": "1", "lib/x.js": "1",
@@ -36,7 +36,7 @@ def test_files_entries_keep_their_anchoring_like_npm_pack(tmp_path: Path) -> Non
     shipped = npm_pack_list(tmp_path) - {"package.json", "README.md"}
     context = CompareContext(PackageTree({}), {p: "0" * 40 for p in [*TREE, "package.json"]}, lambda p: None,
                              lambda ps: {}, "", "", manifest=Manifest("package.json", "anchored", "1.0.0", manifest))
-    assert set(expected_files("npm", context)) == shipped
+    assert set(expected_files(context)) == shipped
     assert "src/dist/nested.js" not in shipped and "github/other.yml" not in shipped  # the cases lstrip got wrong
 
 
@@ -52,4 +52,4 @@ def test_unanchored_entries_like_npm_pack(tmp_path: Path) -> None:
     context = CompareContext(PackageTree({}), {p: "0" * 40 for p in [*tree, "package.json"]}, lambda p: None,
                              lambda ps: {}, "", "",
                              manifest=Manifest("package.json", "unanchored", "1.0.0", manifest))
-    assert set(expected_files("npm", context)) == shipped
+    assert set(expected_files(context)) == shipped

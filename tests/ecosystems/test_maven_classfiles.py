@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ossprov.ecosystems.maven import classfiles
 from ossprov.fixtures.maven import compile_java
-from ossprov.verify import classfiles
 
 SOURCE = """package org.acme;
 
@@ -56,7 +56,7 @@ def test_not_a_class_file() -> None:
 
 
 def test_source_stems_for_dollar_names_without_a_source_file_attribute() -> None:
-    from ossprov.ecosystems.maven_jar import class_path, class_sources
+    from ossprov.ecosystems.maven.jars import class_path, class_sources
 
     internal = class_path("META-INF/versions/11/com/google/gson/internal/$Gson$Types$1.class")
     assert internal == "com/google/gson/internal/$Gson$Types$1"

@@ -42,9 +42,9 @@ def files_spec(patterns: list[str], is_dir) -> pathspec.PathSpec:
     return pathspec.PathSpec.from_lines("gitignore", lines)
 
 
-def expected_files(ecosystem: str, context: CompareContext) -> list[str]:
-    """Repository paths the package's file list includes (npm `files`); empty when there is no such list."""
-    if ecosystem != "npm" or context.manifest is None:
+def expected_files(context: CompareContext) -> list[str]:
+    """Repository paths the package's `files` list includes; empty when the package.json has none."""
+    if context.manifest is None:
         return []
     patterns = context.manifest.data.get("files")
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
-from ossprov.ecosystems.maven_repo import fetch
+from ossprov.ecosystems.maven.registry import fetch
 from ossprov.ecosystems.xmlsafe import parse_xml, text
 from ossprov.errors import OssprovError, RegistryError
 

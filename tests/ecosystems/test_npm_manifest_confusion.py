@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ossprov.verify.manifest_confusion import findings
+from ossprov.ecosystems.npm.manifest_confusion import findings
 
 TARBALL = {"name": "tool", "version": "1.0.0", "bin": "./cli.js", "optionalDependencies": {"fsevents": "^2"},
            "dependencies": {"ms": "^2"}}

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import pefile
 from dnfile.utils import read_compressed_int
 
-from ossprov.ecosystems.nuget_assembly import ASSEMBLY_SUFFIXES
+from ossprov.ecosystems.nuget.assembly import ASSEMBLY_SUFFIXES
 from ossprov.model import PackageTree
 
 ORIGIN = "sourcelink"

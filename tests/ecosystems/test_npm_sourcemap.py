@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ossprov.ecosystems.npm import sourcemap
 from ossprov.fixtures.jsbuild import compile_ts
-from ossprov.verify import sourcemap
 
 SOURCE = ("import { readFile } from './read-file.js';\n"
           "export const usage = `usage: tool <path>\nremoves \"path\"`;\n"

@@ -11,7 +11,7 @@ import re
 import struct
 from xml.sax.saxutils import escape
 
-from ossprov.ecosystems.maven_jar import parse_manifest
+from ossprov.ecosystems.maven.jars import parse_manifest
 from ossprov.model import PackageTree
 
 CLASS_MAGIC = b"\xca\xfe\xba\xbe"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ossprov.ecosystems.pypi.metadata import declared, entry_point_findings, requirement_findings
 from ossprov.model import Severity
-from ossprov.verify.python_metadata import declared, entry_point_findings, requirement_findings
 
 SETUP_PY = """import os
 from setuptools import setup

@@ -17,7 +17,6 @@ from packageurl import PackageURL
 
 from ossprov import http
 from ossprov.archive import read_archive
-from ossprov.ecosystems import nuget_feed, nuget_sourcelink
 from ossprov.ecosystems.common import commit_mismatch, readme_hints
 from ossprov.ecosystems.interface import (
     CompareContext,
@@ -28,7 +27,8 @@ from ossprov.ecosystems.interface import (
     ReadSource,
     VersionInfo,
 )
-from ossprov.ecosystems.nuget_assembly import ORIGIN, assembly_commits
+from ossprov.ecosystems.nuget import registry, sourcelink
+from ossprov.ecosystems.nuget.assembly import ORIGIN, assembly_commits
 from ossprov.ecosystems.xmlsafe import parse_xml, text
 from ossprov.errors import InputError, NotFoundError, OssprovError, RegistryError
 from ossprov.model import (
@@ -83,27 +83,27 @@ class NuGet(Ecosystem):
     manifest_files = ("Directory.Build.props",)
 
     def _flat(self, package_id: str, version: str) -> tuple[dict[str, str], str]:
-        svc = nuget_feed.services()
+        svc = registry.services()
         return svc, f"{svc['PackageBaseAddress']}{package_id.lower()}/{version}/"
 
     def release(self, purl: PackageURL) -> Release:
         if not purl.version:
             raise InputError(f"a NuGet purl needs a version: {purl.to_string()}")
-        version = nuget_feed.normalize_version(purl.version)
+        version = registry.normalize_version(purl.version)
         svc, base = self._flat(purl.name, version)
         lower = purl.name.lower()
         try:
             nuspec = http.client().get(f"{base}{lower}.nuspec").content
         except NotFoundError:
             raise NotFoundError(f"NuGet package {purl.name} has no version {purl.version}") from None
-        entry = (nuget_feed.catalog_entry(svc["RegistrationsBaseUrl"], purl.name, version)
+        entry = (registry.catalog_entry(svc["RegistrationsBaseUrl"], purl.name, version)
                  if "RegistrationsBaseUrl" in svc else None) or {}
         deprecation = entry.get("deprecation") if isinstance(entry.get("deprecation"), dict) else None
         nupkg = f"{lower}.{version}.nupkg"
         missing = [f for f in ("published", "packageHash") if f not in entry]
         return Release(
             purl=purl.to_string(), ecosystem="nuget", name=purl.name, version=version,
-            artifacts=(ArtifactRef(nupkg, base + nupkg, "nupkg", nuget_feed.hash_hex(entry)),),
+            artifacts=(ArtifactRef(nupkg, base + nupkg, "nupkg", registry.hash_hex(entry)),),
             hints=tuple(nuspec_hints(nuspec, f"nuspec of {purl.name} {version}", RegistryError)),
             published_at=entry.get("published") if isinstance(entry.get("published"), str) else None,
             deprecated=str(deprecation.get("message") or "deprecated") if deprecation else None,
@@ -112,7 +112,7 @@ class NuGet(Ecosystem):
         )
 
     def history(self, name: str) -> PackageHistory | None:
-        svc = nuget_feed.services()
+        svc = registry.services()
         try:
             doc: Any = http.client().get_json(f"{svc['PackageBaseAddress']}{name.lower()}/index.json")
         except NotFoundError:
@@ -137,8 +137,8 @@ class NuGet(Ecosystem):
         # An assembly names its commit but no repository (an empty URL ranks no candidate); the pipeline pins
         # it in whichever candidate the nuspec names, unless the nuspec names a commit itself.
         assemblies = [SourceHint("", ORIGIN, commit=a.commit) for a in assembly_commits(tree)]
-        sourcelinks = [SourceHint(s.repository, nuget_sourcelink.ORIGIN, commit=s.commit)
-                       for s in nuget_sourcelink.sourcelink_commits(tree)]
+        sourcelinks = [SourceHint(s.repository, sourcelink.ORIGIN, commit=s.commit)
+                       for s in sourcelink.sourcelink_commits(tree)]
         return hints + list(dict.fromkeys(assemblies + sourcelinks)) + readme_hints(tree)
 
     def read_manifest(self, read: ReadSource, subdir: str) -> Manifest | None:
@@ -204,8 +204,8 @@ class NuGet(Ecosystem):
 def _sourcelink_mismatches(tree: PackageTree, pinned: str | None) -> list[Finding]:
     """OSP116 per PDB none of whose SourceLink commits is the pinned one (a PDB also maps its submodules to
     their own commits, so one agreeing commit suffices); the finding names its main repository's commit."""
-    by_path: dict[str, list[nuget_sourcelink.SourceLinkCommit]] = {}
-    for found in nuget_sourcelink.sourcelink_commits(tree):
+    by_path: dict[str, list[sourcelink.SourceLinkCommit]] = {}
+    for found in sourcelink.sourcelink_commits(tree):
         by_path.setdefault(found.path, []).append(found)
     findings = []
     for path, commits in by_path.items():

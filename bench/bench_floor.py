@@ -6,7 +6,10 @@ Figures are medians of --runs runs of the real CLI in a fresh process (bytecode 
 has it), with the interpreter's own start (`python -c pass`) subtracted from ossprov's time; the floor's
 processes are counted whole. Loopback registry and forge (`ossprov.fixtures.World`).
 
-Usage: python bench/bench_floor.py [--runs 7] [--commits 20000]
+Usage: python bench/bench_floor.py [--runs 7] [--commits 20000] [--keep DIR]
+
+With --keep, the fixtures and warm caches stay in DIR and DIR/warm.sh runs one warm verify of a shape
+(`sh DIR/warm.sh monorepo`, or `PROFILE="-X importtime" sh DIR/warm.sh plain`) for profiling.
 """
 
 from __future__ import annotations
@@ -132,12 +135,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--commits", type=int, default=20000)
+    parser.add_argument("--keep", type=Path, help="build in this directory and leave it (with warm.sh)")
     args = parser.parse_args()
     sys.path.insert(0, str(SRC))
     from ossprov.fixtures.world import World
 
     with tempfile.TemporaryDirectory(prefix="ossprov-floor-") as tmp_name:
         tmp = Path(tmp_name)
+        if args.keep:
+            shutil.rmtree(args.keep, ignore_errors=True)
+            tmp = args.keep.resolve()
+            tmp.mkdir(parents=True)
         world = World(tmp / "w").start()
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env |= world.environment() | {"PYTHONPATH": str(SRC), "PYTHONPYCACHEPREFIX": str(tmp / "pyc"),
@@ -173,6 +181,23 @@ def main() -> None:
             print(f"{shape.name:28} {warm_t * 1000:10.0f}ms {floor_t * 1000:6.0f}ms {warm_t / floor_t:5.1f}x   "
                   f"{cold_t * 1000:10.0f}ms {cold_floor_t * 1000:13.0f}ms {cold_t / cold_floor_t:5.1f}x")
         world.stop()
+        if args.keep:
+            _write_warm_script(tmp, env, shapes, sys.executable)
+
+
+def _write_warm_script(tmp: Path, env: dict[str, str], shapes: list[Shape], python: str) -> None:
+    """DIR/warm.sh SHAPE: one warm verify of that shape (no server needed: a warm run asks the registry nothing)."""
+    import shlex
+
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items()) if k.startswith(("OSSPROV", "GIT_",
+                                                                                             "PYTHON"))]
+    lines.append('case "$1" in')
+    for i, (key, shape) in enumerate(zip(("plain", "sdist", "monorepo"), shapes)):
+        lines.append(f"  {key}) export OSSPROV_CACHE={shlex.quote(str(tmp / f'cache{i}'))}; "
+                     f"exec {python} $PROFILE -m ossprov verify {shape.purl} --artifact {shape.artifact} "
+                     f"--format json;;")
+    lines.append("esac")
+    (tmp / "warm.sh").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -417,8 +417,12 @@ class Repo:
     def _env(self, *, user: bool = True) -> dict[str, str]:
         return git_env({} if self._own else {"GIT_DIR": str(self._gitdir())}, user=user)
 
-    def git(self, *args: str, check: bool = True, timeout: float | None = None) -> bytes:
-        memo = self._memo() if self._own and args and args[0] in MEMO_COMMANDS else None
+    def git(self, *args: str, check: bool = True, timeout: float | None = None, remember: bool = True) -> bytes:
+        """git's output in this repository; a history query (`MEMO_COMMANDS`) is answered from the clone's memo
+        when it was asked before in this clone state, unless `remember` is false (an output that the caller
+        persists in its own form, such as the blob index's whole-history log: kept twice, every warm run
+        would load it for nothing)."""
+        memo = self._memo() if remember and self._own and args and args[0] in MEMO_COMMANDS else None
         key = (*args, str(check))
         if memo is not None and key in memo:
             return memo[key]

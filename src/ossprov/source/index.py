@@ -51,7 +51,7 @@ class BlobIndex:
 
 def _build(repo: Repo) -> BlobIndex:
     out = repo.git("log", "--all", "--no-renames", "--raw", "--no-abbrev", "-z", "--format=%x01%H %ct",
-                   "--reverse", "--date-order", timeout=1800)
+                   "--reverse", "--date-order", timeout=1800, remember=False)
     index = BlobIndex()
     blobs: dict[str, list[tuple[str, int]]] = defaultdict(list)
     changes: dict[str, list[tuple[int, str | None]]] = defaultdict(list)

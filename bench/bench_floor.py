@@ -191,6 +191,7 @@ def _write_warm_script(tmp: Path, env: dict[str, str], shapes: list[Shape], pyth
 
     lines = [f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items()) if k.startswith(("OSSPROV", "GIT_",
                                                                                              "PYTHON"))]
+    lines.append("unset PYTHONDONTWRITEBYTECODE")  # bytecode cached, as an installed ossprov has it
     lines.append('case "$1" in')
     for i, (key, shape) in enumerate(zip(("plain", "sdist", "monorepo"), shapes)):
         lines.append(f"  {key}) export OSSPROV_CACHE={shlex.quote(str(tmp / f'cache{i}'))}; "

@@ -51,6 +51,9 @@ _STORAGE_MESSAGES = ("No space left on device", "Read-only file system", "Disk q
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
 FETCH_MAX_AGE = 3600.0
 """Seconds a cached clone is trusted before `ensure_clone` fetches again."""
+CLONE_FAILURE_MAX_AGE = 600.0
+"""Seconds a failed clone is remembered: a warm run does not ask the forge again for a candidate repository
+that is gone or out of reach (a package's metadata and README may name several)."""
 
 _USER_KEYS = re.compile(r"^url\..+\.(insteadof|pushinsteadof)$"
                         r"|^http\.(.+\.)?(proxy|sslcainfo|sslcapath|sslverify|version|postbuffer)$"
@@ -187,12 +190,24 @@ def ensure_clone(url: str, *, update: bool = True) -> Path:
     """A bare clone of `url` in the clone cache, fetched if older than FETCH_MAX_AGE; made atomically.
     Offline (`--offline`), a cached clone is used as it is and a missing one is an OfflineError."""
     dest = clone_dir_for(url)
+    failed = dest.with_name(dest.name + ".failed")
     with storage_errors(dest), _locked(dest):
         if dest.is_dir():
             if update:
                 _refresh(url, dest)
-        else:
+            return dest
+        with contextlib.suppress(OSError):
+            if time.time() - failed.stat().st_mtime <= CLONE_FAILURE_MAX_AGE:
+                raise GitError(f"{_small_read(failed).decode('utf-8', 'replace')} (failed "
+                               f"{time.time() - failed.stat().st_mtime:.0f} s ago; tried again after "
+                               f"{CLONE_FAILURE_MAX_AGE:.0f} s)")
+        try:
             _clone(url, dest)
+        except GitError as exc:
+            with contextlib.suppress(OSError, OssprovError):
+                atomic_write(failed, str(exc).encode())
+            raise
+        failed.unlink(missing_ok=True)
     return dest
 
 

@@ -102,12 +102,19 @@ def main() -> None:
             for _ in range(args.runs):
                 target = tmp / "floor.git"
                 shutil.rmtree(target, ignore_errors=True)
-                clones.append(_timed(lambda t=target, s=served: subprocess.run(
-                    ["git", "clone", "--quiet", "--bare", f"file://{s}", str(t)], check=True, env=env)))
+                try:
+                    clones.append(_timed(lambda t=target, s=served: subprocess.run(
+                        ["git", "clone", "--quiet", "--bare", f"file://{s}", str(t)], check=True, env=env,
+                        capture_output=True)))
+                except subprocess.CalledProcessError:  # a mirror missing some contents: only a partial clone works
+                    clones.append(float("nan"))
                 downloads.append(_timed(lambda u=source: urllib.request.urlopen(u, timeout=60).read()))
             cold, clone, download = (statistics.median(x) for x in (colds, clones, downloads))
-            print(f"{purl:34} {cold:11.2f}s {clone:10.2f}s {download:8.2f}s {cold / (clone + download):5.2f}x  "
-                  f"{warm:10.2f}s  {doc['verdict']}, {kind}", flush=True)
+            full = clone == clone  # NaN when the full clone failed
+            note = "" if full else " (a full clone fails: the mirror lacks some contents)"
+            floor = f"{clone:10.2f}s {download:8.2f}s {cold / (clone + download):5.2f}x" if full else \
+                f"{'fails':>11} {download:8.2f}s {'-':>6}"
+            print(f"{purl:34} {cold:11.2f}s {floor}  {warm:10.2f}s  {doc['verdict']}, {kind}{note}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """Batch throughput on a lockfile's worth of packages (issue 16): `ossprov batch` of N packages, cold (empty
 cache and database) and warm (cache kept, results recomputed with --refresh), as packages per hour; and where
-one package's time goes: in git (processes and the reader), in HTTP (registry and downloads), in the file
-comparison, and the rest, the machinery (imports, records, the stage runner, JSON, the database), measured by
-timing those calls while the stage runner goes through the same list in one process.
+one package's time goes: in git (processes and the reader), in HTTP (registry and downloads), reading the
+archive, locating and pinning (ossprov's own logic, git excluded), the file comparison, and the rest, the
+machinery (records, name checks, the verdict, JSON), measured by timing those calls (each counted once, for the
+innermost) while the stage runner goes through the same list in one process; and, from the batch database,
+how much of a worker's time per package is the batch's own (claiming, the runner process's protocol, storing).
 
 Fixture mode (default): N npm packages of 12 files, each in its own repository with gitHead and a tag, on the
 loopback registry and forge. Real mode (--real FILE): the purls in FILE (one a line) against the real
@@ -104,6 +106,9 @@ def _attribute(purls: list[str]) -> tuple[float, dict[str, float], int]:
     att.wrap(HttpClient, "request", "http")
     att.wrap(HttpClient, "download", "http")
     att.wrap(stages, "compare_artifact", "compare")  # where the stage runner looks it up
+    att.wrap(stages, "locate_stage", "locate+pin")
+    att.wrap(stages.artifacts, "read_published", "archive")
+    att.wrap(stages.artifacts, "read_local", "archive")
     failed = 0
     start = time.perf_counter()
     for purl in purls:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import dataclasses
 import fcntl
 import functools
 import hashlib
@@ -442,12 +443,17 @@ class _Shared:
     partial: bool | None = None
     present: set[str] | None = None
     """Blob ids known to be in a partial clone (read from `PRESENT`)."""
+    trees: collections.OrderedDict[tuple[str, str], dict[str, str]] = dataclasses.field(
+        default_factory=collections.OrderedDict)
+    """The last `TREES_KEPT` file listings of commits (`ls_tree`), parsed: pinning measures each candidate commit
+    against every artifact of a release, and the comparison reads the winner's again."""
 
 
 _SHARED: dict[Path, _Shared] = {}
 _OPEN: collections.OrderedDict[Path, _Shared] = collections.OrderedDict()
 """Repositories with a reader process running, least recently used first."""
 MAX_READERS = 8
+TREES_KEPT = 32
 """Reader processes kept at once: a scan of hundreds of packages in one process must not hold hundreds."""
 
 
@@ -584,7 +590,19 @@ class Repo:
         return head.removeprefix("ref: ").removeprefix("refs/heads/") or None if head.startswith("ref: ") else None
 
     def ls_tree(self, commit: str, prefix: str = "") -> dict[str, str]:
-        """Repository path → blob id of every file (not submodule, not link) under `prefix` at `commit`."""
+        """Repository path → blob id of every file (not submodule, not link) under `prefix` at `commit` (a copy:
+        the caller may change it)."""
+        if not HEX40.match(commit):  # a ref names another commit after a fetch: only a commit id is cached
+            return self._list_tree(commit, prefix)
+        trees, key = self._shared.trees, (commit, prefix)
+        if key not in trees:
+            trees[key] = self._list_tree(commit, prefix)
+            while len(trees) > TREES_KEPT:
+                trees.popitem(last=False)
+        trees.move_to_end(key)
+        return dict(trees[key])
+
+    def _list_tree(self, commit: str, prefix: str) -> dict[str, str]:
         args = ["ls-tree", "-r", "-z", "--full-tree", _rev(commit)]
         if prefix:
             args += ["--", prefix.rstrip("/")]

@@ -88,9 +88,8 @@ class Row:
 MARKERS = ("<!-- bench_floor: begin (python bench/bench_floor.py --readme) -->", "<!-- bench_floor: end -->")
 
 
-def write_readme(readme: Path, rows: list[Row], runs: int, python: float) -> None:
-    """Replace the table between MARKERS in `readme` with these figures."""
-    load = os.getloadavg()[0]
+def write_readme(readme: Path, rows: list[Row], runs: int, python: float, load: float) -> None:
+    """Replace the table between MARKERS in `readme` with these figures (`load`: the load average at the start)."""
     table = ["| shape | warm verify | floor | ratio (range) | cold verify | `git clone` + download | ratio |",
              "|---|---|---|---|---|---|---|", *(r.markdown() for r in rows), "",
              f"Medians of {runs} runs in turn with the floor, interpreter start ({python * 1000:.0f} ms) subtracted; "
@@ -190,6 +189,7 @@ def main() -> None:
     sys.path.insert(0, str(SRC))
     from ossprov.fixtures.world import World
 
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ossprov-floor-") as tmp_name:
         tmp = Path(tmp_name)
         if args.keep:
@@ -235,7 +235,7 @@ def main() -> None:
             print(rows[-1].text(), flush=True)
         world.stop()
         if args.readme:
-            write_readme(SRC.parent / "README.md", rows, args.runs, python)
+            write_readme(SRC.parent / "README.md", rows, args.runs, python, load)
         if args.keep:
             _write_warm_script(tmp, env, shapes, sys.executable)
 

@@ -36,7 +36,12 @@ def test_a_failed_clone_is_remembered_for_a_while(world: World, monkeypatch: pyt
     has passed it is, and a repository that appeared in the meantime is cloned."""
     calls: list[list[str]] = []
     real = git.run_git
-    monkeypatch.setattr(git, "run_git", lambda args, *a, **k: calls.append(args) or real(args, *a, **k))
+
+    def counted(args: list[str], *rest: object, **kwargs: object) -> bytes:
+        calls.append(args)
+        return real(args, *rest, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(git, "run_git", counted)
     url = "https://github.com/acme/not-yet"
     for _ in range(2):
         with pytest.raises(GitError, match="cannot clone"):

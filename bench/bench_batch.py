@@ -49,14 +49,18 @@ def _pg_database(admin: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
-def _steady(db_url: str, batch: str, workers: int) -> tuple[float, int]:
+def steady(db_url: str, batch: str, workers: int) -> tuple[float, int, float]:
+    """The steady state of a batch: seconds between the first and the last finished job, the jobs finished in
+    that span, and the mean seconds a job spent in the stage runner (the rest of a worker's time per job is the
+    machinery's: claiming, the child's protocol, storing)."""
     store = Store.open(db_url)
     with store.read() as conn:
-        first, last, n = conn.execute(
-            select(func.min(Job.updated_at), func.max(Job.updated_at), func.count()).where(Job.batch_id == batch)
+        first, last, n, runner_seconds = conn.execute(
+            select(func.min(Job.updated_at), func.max(Job.updated_at), func.count(), func.avg(Job.seconds))
+            .where(Job.batch_id == batch)
         ).one()
     store.close()
-    return (last - first).total_seconds(), n - workers
+    return (last - first).total_seconds(), n - workers, runner_seconds or 0.0
 
 
 def main() -> None:
@@ -85,7 +89,7 @@ def main() -> None:
                                        db_url=db_url, workers=workers, engine=engine, timeout=60)
                 summary = run_batch(request)
                 assert summary.counts["done"] == args.items, summary.counts
-                span, jobs = _steady(db_url, summary.batch, workers)
+                span, jobs, _ = steady(db_url, summary.batch, workers)
                 per_item = workers * span / jobs
                 overhead = per_item - runner_s
                 print(f"{backend:<11}{engine:<7}{workers:>8}{summary.seconds:>9.1f}{summary.per_minute:>9.0f}"

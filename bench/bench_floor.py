@@ -1,12 +1,16 @@
 """A warm `ossprov verify PURL --artifact FILE` next to the floor of the same work done by hand, on three fixture
 shapes in one run: extract the artifact, `git archive` the commit's subtree, `diff -r` (issue 16). Also a cold
-verify next to `git clone --bare` + a download of the same repository and artifact.
+verify next to `git clone --bare` + a download of the same repository and artifact (the forge allows partial
+clones, as the big forges do: ossprov clones without file contents and fetches those it reads).
 
 Figures are medians of --runs runs of the real CLI in a fresh process (bytecode cached, as an installed ossprov
 has it), with the interpreter's own start (`python -c pass`) subtracted from ossprov's time; the floor's
 processes are counted whole. Loopback registry and forge (`ossprov.fixtures.World`).
 
-Usage: python bench/bench_floor.py [--runs 7] [--commits 20000]
+Usage: python bench/bench_floor.py [--runs 7] [--commits 20000] [--keep DIR]
+
+With --keep, the fixtures and warm caches stay in DIR and DIR/warm.sh runs one warm verify of a shape
+(`sh DIR/warm.sh monorepo`, or `PROFILE="-X importtime" sh DIR/warm.sh plain`) for profiling.
 """
 
 from __future__ import annotations
@@ -39,13 +43,60 @@ class Shape:
     """Where the registry serves the artifact (the cold floor downloads it)."""
 
 
+def _timed(run: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
 def _median(run: Callable[[], object], runs: int) -> float:
-    times = []
+    return statistics.median(_timed(run) for _ in range(runs))
+
+
+def _paired(a: Callable[[], object], b: Callable[[], object], runs: int) -> tuple[list[float], list[float]]:
+    """Times of `a` and `b` run in turn: load from other work on the machine falls on both alike."""
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        times[0].append(_timed(a))
+        times[1].append(_timed(b))
+    return times
+
+
+@dataclass
+class Row:
+    shape: str
+    warm: float
+    floor: float
+    ratios: list[float]
+    """warm / floor of each pair of runs."""
+    cold: float
+    cold_floor: float
+
+    def text(self) -> str:
+        lo, hi = min(self.ratios), max(self.ratios)
+        return (f"{self.shape:28} {self.warm * 1000:10.0f}ms {self.floor * 1000:6.0f}ms "
+                f"{statistics.median(self.ratios):5.1f}x ({lo:.1f}-{hi:.1f})   {self.cold * 1000:10.0f}ms "
+                f"{self.cold_floor * 1000:13.0f}ms {self.cold / self.cold_floor:5.1f}x")
+
+    def markdown(self) -> str:
+        lo, hi = min(self.ratios), max(self.ratios)
+        return (f"| {self.shape} | {self.warm * 1000:,.0f} ms | {self.floor * 1000:,.0f} ms | "
+                f"{statistics.median(self.ratios):.1f}× ({lo:.1f}–{hi:.1f}) | {self.cold * 1000:,.0f} ms | "
+                f"{self.cold_floor * 1000:,.0f} ms | {self.cold / self.cold_floor:.1f}× |")
+
+
+MARKERS = ("<!-- bench_floor: begin (python bench/bench_floor.py --readme) -->", "<!-- bench_floor: end -->")
+
+
+def write_readme(readme: Path, rows: list[Row], runs: int, python: float, load: float) -> None:
+    """Replace the table between MARKERS in `readme` with these figures (`load`: the load average at the start)."""
+    table = ["| shape | warm verify | floor | ratio (range) | cold verify | `git clone` + download | ratio |",
+             "|---|---|---|---|---|---|---|", *(r.markdown() for r in rows), "",
+             f"Medians of {runs} runs in turn with the floor, interpreter start ({python * 1000:.0f} ms) subtracted; "
+             f"the range is of the {runs} paired ratios; load average {load:.1f} on 2 cores when it started."]
+    text = readme.read_text(encoding="utf-8")
+    begin, end = text.index(MARKERS[0]) + len(MARKERS[0]), text.index(MARKERS[1])
+    readme.write_text(text[:begin] + "\n" + "\n".join(table) + "\n" + text[end:], encoding="utf-8")
 
 
 def _sh(cmd: str, env: dict[str, str] | None = None) -> None:
@@ -132,24 +183,34 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--commits", type=int, default=20000)
+    parser.add_argument("--keep", type=Path, help="build in this directory and leave it (with warm.sh)")
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md's Speed section")
     args = parser.parse_args()
     sys.path.insert(0, str(SRC))
     from ossprov.fixtures.world import World
 
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ossprov-floor-") as tmp_name:
         tmp = Path(tmp_name)
+        if args.keep:
+            shutil.rmtree(args.keep, ignore_errors=True)
+            tmp = args.keep.resolve()
+            tmp.mkdir(parents=True)
         world = World(tmp / "w").start()
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env |= world.environment() | {"PYTHONPATH": str(SRC), "PYTHONPYCACHEPREFIX": str(tmp / "pyc"),
                                       "OSSPROV_DATA": str(tmp / "data"), "OSSPROV_METADATA_MAX_AGE": "86400"}
         os.environ.update(world.environment())
         shapes = [_plain(world, tmp), _sdist(world, tmp), _monorepo(world, tmp, args.commits)]
+        for shape in shapes:  # the forge serves partial clones, as the big forges do
+            subprocess.run(["git", "-C", str(shape.bare), "config", "uploadpack.allowFilter", "true"], check=True)
         subprocess.run([sys.executable, "-m", "ossprov", "verify", shapes[0].purl, "--format", "json"],
                        env=env | {"OSSPROV_CACHE": str(tmp / "warm-up")}, capture_output=True)  # bytecode compiled
         python = _median(lambda: subprocess.run([sys.executable, "-c", "pass"], env=env, check=True), args.runs)
         print(f"interpreter start (python -c pass): {python * 1000:.0f} ms, subtracted from ossprov's times\n")
-        print(f"{'shape':28} {'warm verify':>12} {'floor':>8} {'ratio':>6}   {'cold verify':>12} "
+        print(f"{'shape':28} {'warm verify':>12} {'floor':>8} {'ratio (range)':>16}   {'cold verify':>12} "
               f"{'clone+download':>15} {'ratio':>6}")
+        rows = []
         for i, shape in enumerate(shapes):
             cache = tmp / f"cache{i}"
             run_env = env | {"OSSPROV_CACHE": str(cache)}
@@ -167,12 +228,32 @@ def main() -> None:
 
             cold_t = _median(cold, max(3, args.runs // 2)) - python
             verify()  # warm the cache
-            warm_t = _median(verify, args.runs) - python
-            floor_t = _median(_floor(shape, tmp / "floor"), args.runs)
+            warms, floors = _paired(verify, _floor(shape, tmp / "floor"), args.runs)
             cold_floor_t = _median(_cold_floor(shape, tmp / "cold-floor", run_env), max(3, args.runs // 2))
-            print(f"{shape.name:28} {warm_t * 1000:10.0f}ms {floor_t * 1000:6.0f}ms {warm_t / floor_t:5.1f}x   "
-                  f"{cold_t * 1000:10.0f}ms {cold_floor_t * 1000:13.0f}ms {cold_t / cold_floor_t:5.1f}x")
+            rows.append(Row(shape.name, statistics.median(warms) - python, statistics.median(floors),
+                            [(w - python) / f for w, f in zip(warms, floors, strict=True)], cold_t, cold_floor_t))
+            print(rows[-1].text(), flush=True)
         world.stop()
+        if args.readme:
+            write_readme(SRC.parent / "README.md", rows, args.runs, python, load)
+        if args.keep:
+            _write_warm_script(tmp, env, shapes, sys.executable)
+
+
+def _write_warm_script(tmp: Path, env: dict[str, str], shapes: list[Shape], python: str) -> None:
+    """DIR/warm.sh SHAPE: one warm verify of that shape (no server needed: a warm run asks the registry nothing)."""
+    import shlex
+
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items()) if k.startswith(("OSSPROV", "GIT_",
+                                                                                             "PYTHON"))]
+    lines.append("unset PYTHONDONTWRITEBYTECODE")  # bytecode cached, as an installed ossprov has it
+    lines.append('case "$1" in')
+    for i, (key, shape) in enumerate(zip(("plain", "sdist", "monorepo"), shapes, strict=True)):
+        lines.append(f"  {key}) export OSSPROV_CACHE={shlex.quote(str(tmp / f'cache{i}'))}; "
+                     f"exec {python} $PROFILE -m ossprov verify {shape.purl} --artifact {shape.artifact} "
+                     f"--format json;;")
+    lines.append("esac")
+    (tmp / "warm.sh").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

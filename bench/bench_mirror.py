@@ -141,7 +141,9 @@ def main() -> None:
                 print(f"{label:38} {rate(host, port, paths, headers, args.seconds, args.clients):8.0f} req/s "
                       f"({args.clients} keep-alive clients)")
             size = args.artifact_mib << 20
-            big = store.blob_path(store.load("npm", "big")["versions"]["1.0.0"]["files"][0]["sha256"])
+            record = store.load("npm", "big")
+            assert record is not None, "the big artifact was stored above"
+            big = store.blob_path(record["versions"]["1.0.0"]["files"][0]["sha256"])
             served, disk = download_mib_s(host, port, size), disk_mib_s(big)
             print(f"artifact download over HTTP: {served:8.0f} MiB/s; read from disk (page cache): {disk:8.0f} MiB/s "
                   f"({served / disk:.0%})")

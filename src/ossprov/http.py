@@ -14,7 +14,6 @@ httpx is imported only when a request goes out, so a warm run never pays for it.
 from __future__ import annotations
 
 import datetime
-import email.utils
 import hashlib
 import json
 import os
@@ -88,6 +87,8 @@ def retry_after(response: Response | httpx.Response) -> float | None:
         return min(MAX_RETRY_AFTER, max(0.0, float(value)))
     except ValueError:
         pass
+    import email.utils  # only a Retry-After date needs it
+
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):  # neither seconds nor an HTTP date: ignore it, back off as usual

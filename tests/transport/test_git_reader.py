@@ -45,3 +45,15 @@ def test_a_fetch_brings_new_tags_to_a_repository_already_open(world: World,
     assert again.tags() == {"v2": second} and again.resolve("main") == second
     assert set(again.ls_tree(second)) == {"a", "b"}
     assert clone.tags() == {"v2": second} and clone.resolve("main") == second  # the older handle too
+
+
+def test_a_file_listing_is_the_callers_to_change(world: World) -> None:
+    """Listings of a commit are kept parsed for the run; each caller still gets its own copy."""
+    repo = world.repo("acme/listing")
+    sha = repo.commit("files", {"a.txt": "a\n", "b/c.txt": "c\n"})
+    clone = Repo(ensure_clone(repo.url))
+    first = clone.ls_tree(sha)
+    first["a.txt"] = "0" * 40
+    first.pop("b/c.txt")
+    assert clone.ls_tree(sha) == {"a.txt": git_blob_id(b"a\n"), "b/c.txt": git_blob_id(b"c\n")}
+    assert clone.ls_tree(sha, "b") == {"b/c.txt": git_blob_id(b"c\n")}

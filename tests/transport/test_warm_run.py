@@ -1,8 +1,9 @@
-"""A warm verify asks the registry nothing and starts few git processes (issue 16); offline mode uses only the
-cache and says what it could not check."""
+"""A warm verify asks the registry nothing, starts few git processes and imports only what it uses (issue 16);
+offline mode uses only the cache and says what it could not check."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -31,9 +32,24 @@ def git_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return log
 
 
-def _verify(purl: str, *extra: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ossprov", *extra, "verify", purl, "--format", "json"],
-                          capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+NOT_ON_THE_WARM_PATH = ("httpx", "rich", "rapidfuzz", "sqlalchemy", "ossprov.threats.squat", "ossprov.report.table")
+"""Imported only where used: the HTTP client for a request, rich for a table or a spinner, the squat matcher for
+a name not checked before, the database for a command that stores."""
+
+
+def _verify(purl: str, *extra: str, env: dict[str, str] | None = None,
+            modules: Path | None = None) -> subprocess.CompletedProcess:
+    """`ossprov verify PURL --format json` in a new process; with `modules`, the names of the modules it loaded
+    are written there as it exits."""
+    argv = [*extra, "verify", purl, "--format", "json"]
+    if modules is None:
+        cmd = [sys.executable, "-m", "ossprov", *argv]
+    else:
+        cmd = [sys.executable, "-c", "import atexit, json, runpy, sys\n"
+               f"atexit.register(lambda: open({str(modules)!r}, 'w').write(json.dumps(sorted(sys.modules))))\n"
+               f"sys.argv = ['ossprov', *{argv!r}]\n"
+               "runpy.run_module('ossprov', run_name='__main__')\n"]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
 
 
 def _published(world: World) -> str:
@@ -44,17 +60,20 @@ def _published(world: World) -> str:
     return world.publish_npm(world.npm_pack(pkg), git_head=sha)
 
 
-def test_warm_verify_makes_no_request_and_few_git_processes(world: World, git_log: Path,
+def test_warm_verify_makes_no_request_and_few_git_processes(world: World, git_log: Path, tmp_path: Path,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OSSPROV_METADATA_MAX_AGE", "3600")
     purl = _published(world)
-    cold = _verify(purl)
+    cold = _verify(purl, modules=tmp_path / "cold-modules.json")
     assert cold.returncode == 0, cold.stderr
+    assert {"httpx", "rapidfuzz"} <= set(json.loads((tmp_path / "cold-modules.json").read_text()))
     assert world.server and world.server.requests
     world.server.requests.clear()
     git_log.unlink()
-    warm = _verify(purl)
+    warm = _verify(purl, modules=tmp_path / "warm-modules.json")
     assert warm.returncode == 0, warm.stderr
+    loaded = set(json.loads((tmp_path / "warm-modules.json").read_text()))
+    assert not loaded & set(NOT_ON_THE_WARM_PATH), loaded & set(NOT_ON_THE_WARM_PATH)
     assert only_result(warm.stdout)["verdict"] == only_result(cold.stdout)["verdict"] == "faithful"
     assert world.server.requests == []
     calls = git_log.read_text().splitlines()

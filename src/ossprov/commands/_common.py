@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import click
-from rich.console import Console
 
 from ossprov import gate
 from ossprov.errors import OssprovError
@@ -19,7 +18,6 @@ from ossprov.purls import shorten
 from ossprov.suppress import Suppressions
 
 T = TypeVar("T")
-stderr = Console(stderr=True)
 
 FAIL_ON = click.Choice(list(gate.FAIL_ON))
 
@@ -49,7 +47,9 @@ def progress(enabled: bool) -> Iterator[Callable[[str], None]]:
     if not enabled or not sys.stderr.isatty():
         yield lambda _msg: None
         return
-    with stderr.status("starting") as status:
+    from rich.console import Console  # imported only for a terminal: a CI log or a pipe has no spinner
+
+    with Console(stderr=True).status("starting") as status:
         yield lambda msg: status.update(msg)
 
 

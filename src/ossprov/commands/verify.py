@@ -20,8 +20,6 @@ from ossprov.document import verify_document
 from ossprov.errors import InputError
 from ossprov.model import Verdict, VerifyResult, to_json
 from ossprov.report.jsonout import dumps, envelope, error_record
-from ossprov.report.sarif import Row, Unchecked, sarif
-from ossprov.report.table import print_panels, verify_panel
 from ossprov.suppress import find as find_suppressions
 from ossprov.suppress import load as load_suppressions
 from ossprov.suppress import summary as suppression_summary
@@ -62,13 +60,17 @@ def command(purls: tuple[str, ...], artifact: Path | None, artifact_filter: str 
             [error_record(purl, str(exc), exc.exit_code) for purl, exc in errors],
             suppressed=[{"purl": p, "finding": to_json(f), "justification": j} for p, f, j in suppressed],
             expired_suppressions=[s.origin for s in rules.expired])))
-    elif fmt == "sarif":
+    elif fmt == "sarif":  # each output's module is imported when chosen (the table's pulls in rich)
+        from ossprov.report.sarif import Row, Unchecked, sarif
+
         rows = [Row(f, r.locate.purl) for r in results for f in r.findings]
         rows += [Row(f, purl, suppressed=why) for purl, f, why in suppressed]
         unchecked = [Unchecked(r.locate.purl, why) for r in results if (why := _not_checked(r))]
         unchecked += [Unchecked(purl, str(exc)) for purl, exc in errors]
         click.echo(json.dumps(sarif(rows, unchecked), indent=2))
     else:
+        from ossprov.report.table import print_panels, verify_panel
+
         print_panels([verify_panel(r) for r in results])
         artifact_verdicts(results)
     note = suppression_summary(rules, [len(suppressed)])

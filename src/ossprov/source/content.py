@@ -49,10 +49,11 @@ class ArtifactContent:
             forms = _normalised_forms(data)
             if not forms:
                 continue
-            normalised[path] = frozenset(git_blob_id(f) for f in forms)
+            ids = {form: git_blob_id(form) for form in forms} | {data: exact[path]}  # each form hashed once
+            normalised[path] = frozenset(ids[f] for f in forms)
             lf = data.removeprefix(BOM).replace(b"\r\n", b"\n")
-            lf_view[path] = git_blob_id(lf)
-            crlf_view[path] = git_blob_id(lf.replace(b"\n", b"\r\n"))
+            lf_view[path] = ids[lf]
+            crlf_view[path] = ids[lf.replace(b"\n", b"\r\n")]
         views = tuple(v for v in (lf_view, crlf_view) if v != exact)
         return cls(name, exact, normalised, views)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import dataclasses
 import fcntl
 import functools
 import hashlib
@@ -51,6 +52,9 @@ _STORAGE_MESSAGES = ("No space left on device", "Read-only file system", "Disk q
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
 FETCH_MAX_AGE = 3600.0
 """Seconds a cached clone is trusted before `ensure_clone` fetches again."""
+CLONE_FAILURE_MAX_AGE = 600.0
+"""Seconds a failed clone is remembered: a warm run does not ask the forge again for a candidate repository
+that is gone or out of reach (a package's metadata and README may name several)."""
 
 _USER_KEYS = re.compile(r"^url\..+\.(insteadof|pushinsteadof)$"
                         r"|^http\.(.+\.)?(proxy|sslcainfo|sslcapath|sslverify|version|postbuffer)$"
@@ -80,6 +84,7 @@ def _overrides() -> list[tuple[str, str]]:
         ("gpg.ssh.defaultKeyCommand", "/bin/false"),
         ("protocol.ext.allow", "never"), ("protocol.file.allow", "always"),
         ("submodule.recurse", "false"), ("fetch.recurseSubmodules", "false"),
+        *((("protocol.allow", "never"), ("protocol.file.allow", "never")) if settings().offline else ()),
     ]
 
 
@@ -186,12 +191,24 @@ def ensure_clone(url: str, *, update: bool = True) -> Path:
     """A bare clone of `url` in the clone cache, fetched if older than FETCH_MAX_AGE; made atomically.
     Offline (`--offline`), a cached clone is used as it is and a missing one is an OfflineError."""
     dest = clone_dir_for(url)
+    failed = dest.with_name(dest.name + ".failed")
     with storage_errors(dest), _locked(dest):
         if dest.is_dir():
             if update:
                 _refresh(url, dest)
-        else:
+            return dest
+        with contextlib.suppress(OSError):
+            if time.time() - failed.stat().st_mtime <= CLONE_FAILURE_MAX_AGE:
+                raise GitError(f"{_small_read(failed).decode('utf-8', 'replace')} (failed "
+                               f"{time.time() - failed.stat().st_mtime:.0f} s ago; tried again after "
+                               f"{CLONE_FAILURE_MAX_AGE:.0f} s)")
+        try:
             _clone(url, dest)
+        except GitError as exc:
+            with contextlib.suppress(OSError, OssprovError):
+                atomic_write(failed, str(exc).encode())
+            raise
+        failed.unlink(missing_ok=True)
     return dest
 
 
@@ -219,13 +236,26 @@ def _clone(url: str, dest: Path) -> None:
     _sweep_stale(dest.parent)
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".clone-"))
     try:
-        run_git(["clone", "--bare", "--quiet", "--no-recurse-submodules", "--", url, str(tmp / "r.git")])
+        run_git(["clone", "--bare", "--quiet", "--no-recurse-submodules", "--filter=blob:none", "--", url,
+                 str(tmp / "r.git")])
+        _settle_partial(tmp / "r.git")
         (tmp / "r.git" / "ossprov-fetched").touch()
         os.replace(tmp / "r.git", dest)
     except GitError as exc:
         raise GitError(f"cannot clone {redact_url(url)}: {str(exc).split(': ', 1)[-1]}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _settle_partial(clone: Path) -> None:
+    """A host that ignores the filter sends every content, yet git still marks origin as a promisor: then say it
+    is a full clone (git never tries to fetch a content it lacks, ossprov never checks for one)."""
+    head = run_git(["rev-list", "--objects", "--no-object-names", "--missing=print", "HEAD^{tree}"], cwd=clone,
+                   check=False)
+    if b"?" in head:
+        return
+    for key in ("remote.origin.promisor", "remote.origin.partialclonefilter"):
+        run_git(["config", "--unset", key], cwd=clone, check=False)
 
 
 def _sweep_stale(cache: Path, max_age: float = 86400.0) -> None:
@@ -317,13 +347,26 @@ def _isolated_config(config: Path) -> str:
 
 class _Reader:
     """One long-lived `git cat-file --batch-command` for a repository: object lookups and contents without
-    a process each."""
+    a process each. In a partial clone git fetches a missing file's content from origin while it answers, so
+    there each question has the git deadline: a watchdog kills the reader when one takes longer."""
 
-    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+    def __init__(self, cwd: Path, env: dict[str, str], *, fetches: bool = False) -> None:
         self._proc = subprocess.Popen(["git", "cat-file", "--batch-command"], cwd=cwd, env=env,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                       start_new_session=True)
         self._lock = threading.Lock()
+        self._busy_until: float | None = None
+        self._closed = threading.Event()
+        self._seconds = settings().git_deadline if fetches else None
+        if fetches:
+            threading.Thread(target=self._watch, name="git-reader-deadline", daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(0.2):
+            until = self._busy_until
+            if until is not None and time.monotonic() > until:
+                _kill(self._proc)
+                return
 
     def ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
         """(object id, type, content or None for `info`) of the object `name` names, or None."""
@@ -332,14 +375,20 @@ class _Reader:
         proc = self._proc
         assert proc.stdin and proc.stdout
         with self._lock:
+            if self._seconds is not None:
+                self._busy_until = end_of(self._seconds)
             try:
                 proc.stdin.write(f"{command} {name}\n".encode("utf-8", "surrogateescape"))
                 proc.stdin.flush()
                 header = proc.stdout.readline()
             except (BrokenPipeError, ValueError):
                 header = b""
+            finally:
+                self._busy_until = None
             if not header.endswith(b"\n"):
-                raise GitError("git cat-file stopped answering")
+                why = "offline, and a file's content is not in the partial clone" if settings().offline else \
+                    "its deadline passed or origin could not give a file's content" if self._seconds else ""
+                raise GitError("git cat-file stopped answering" + (f" ({why})" if why else ""))
             fields = header.split()
             if len(fields) != 3 or not fields[2].isdigit() or header.endswith((b" missing\n", b" ambiguous\n")):
                 return None
@@ -350,6 +399,7 @@ class _Reader:
             return fields[0].decode(), fields[1].decode(), data
 
     def close(self) -> None:
+        self._closed.set()
         for pipe in (self._proc.stdin, self._proc.stdout):
             with contextlib.suppress(OSError):
                 pipe.close() if pipe else None
@@ -376,6 +426,9 @@ on the refs and immutable objects, so a warm run starts no process for them."""
 MEMO_COMMANDS = frozenset({"log", "rev-list", "ls-tree"})
 MEMO_MAX_ENTRY = 4 * 1024 * 1024
 MEMO_MAX_ENTRIES = 256
+PRESENT = "ossprov-present-blobs"
+"""Per partial clone: the blob ids known to be in it (fetched by ossprov or found there), one per line, so a
+warm run asks git nothing before reading them. Objects never leave a clone, so the list never goes stale."""
 
 
 @dataclass
@@ -387,12 +440,20 @@ class _Shared:
     refs: _RefState | None = None
     memo: dict[tuple[str, ...], bytes] | None = None
     memo_dirty: bool = False
+    partial: bool | None = None
+    present: set[str] | None = None
+    """Blob ids known to be in a partial clone (read from `PRESENT`)."""
+    trees: collections.OrderedDict[tuple[str, str], dict[str, str]] = dataclasses.field(
+        default_factory=collections.OrderedDict)
+    """The last `TREES_KEPT` file listings of commits (`ls_tree`), parsed: pinning measures each candidate commit
+    against every artifact of a release, and the comparison reads the winner's again."""
 
 
 _SHARED: dict[Path, _Shared] = {}
 _OPEN: collections.OrderedDict[Path, _Shared] = collections.OrderedDict()
 """Repositories with a reader process running, least recently used first."""
 MAX_READERS = 8
+TREES_KEPT = 32
 """Reader processes kept at once: a scan of hundreds of packages in one process must not hold hundreds."""
 
 
@@ -417,11 +478,17 @@ class Repo:
     def _env(self, *, user: bool = True) -> dict[str, str]:
         return git_env({} if self._own else {"GIT_DIR": str(self._gitdir())}, user=user)
 
-    def git(self, *args: str, check: bool = True, timeout: float | None = None) -> bytes:
-        memo = self._memo() if self._own and args and args[0] in MEMO_COMMANDS else None
+    def git(self, *args: str, check: bool = True, timeout: float | None = None, remember: bool = True) -> bytes:
+        """git's output in this repository; a history query (`MEMO_COMMANDS`) is answered from the clone's memo
+        when it was asked before in this clone state, unless `remember` is false (an output that the caller
+        persists in its own form, such as the blob index's whole-history log: kept twice, every warm run
+        would load it for nothing)."""
+        memo = self._memo() if remember and self._own and args and args[0] in MEMO_COMMANDS else None
         key = (*args, str(check))
         if memo is not None and key in memo:
             return memo[key]
+        if self.partial and args[0] == "log" and any(a.startswith(("-G", "-S")) for a in args) and "--" in args:
+            self._fetch_history(list(args[args.index("--") + 1:]))
         out = run_git(list(args), cwd=self.path, check=check, timeout=timeout, env=self._env())
         if memo is not None and len(out) <= MEMO_MAX_ENTRY and len(memo) < MEMO_MAX_ENTRIES:
             memo[key] = out
@@ -446,7 +513,8 @@ class Repo:
                 if oldest.reader is not None:
                     oldest.reader.close()
                     oldest.reader = None
-            shared.reader = _Reader(self.path, self._env(user=False))
+            partial = self.partial  # a partial clone's reader fetches contents through the user's mirrors
+            shared.reader = _Reader(self.path, self._env(user=partial), fetches=partial)
         _OPEN[key] = shared
         _OPEN.move_to_end(key)
         return shared.reader.ask(command, name)
@@ -522,7 +590,19 @@ class Repo:
         return head.removeprefix("ref: ").removeprefix("refs/heads/") or None if head.startswith("ref: ") else None
 
     def ls_tree(self, commit: str, prefix: str = "") -> dict[str, str]:
-        """Repository path → blob id of every file (not submodule, not link) under `prefix` at `commit`."""
+        """Repository path → blob id of every file (not submodule, not link) under `prefix` at `commit` (a copy:
+        the caller may change it)."""
+        if not HEX40.match(commit):  # a ref names another commit after a fetch: only a commit id is cached
+            return self._list_tree(commit, prefix)
+        trees, key = self._shared.trees, (commit, prefix)
+        if key not in trees:
+            trees[key] = self._list_tree(commit, prefix)
+            while len(trees) > TREES_KEPT:
+                trees.popitem(last=False)
+        trees.move_to_end(key)
+        return dict(trees[key])
+
+    def _list_tree(self, commit: str, prefix: str) -> dict[str, str]:
         args = ["ls-tree", "-r", "-z", "--full-tree", _rev(commit)]
         if prefix:
             args += ["--", prefix.rstrip("/")]
@@ -538,11 +618,80 @@ class Repo:
         return files
 
     def read_blobs(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-        """(sha, content) for each object found, through the repository's one reader."""
-        for sha in dict.fromkeys(shas):
+        """(sha, content) for each object found, through the repository's one reader (a partial clone first
+        fetches the contents it lacks, in one request)."""
+        wanted = list(dict.fromkeys(shas))
+        if self.partial:
+            self.fetch_blobs(wanted)
+        for sha in wanted:
             found = self._ask("contents", sha)
             if found and found[2] is not None:
                 yield sha, found[2]
+
+    @property
+    def partial(self) -> bool:
+        """Whether this is a partial clone (made with `--filter=blob:none` from a host that supports it): it has
+        every commit and tree, and a file's content only once fetched."""
+        shared = self._shared
+        if shared.partial is None:
+            try:
+                config = (self.path / "config").read_bytes().lower() if self._own else b""
+            except OSError:
+                config = b""
+            shared.partial = re.search(rb"^\s*promisor\s*=\s*true\s*$", config, re.MULTILINE) is not None
+        return shared.partial
+
+    def fetch_blobs(self, blobs: Iterable[str]) -> None:
+        """Bring the contents of `blobs` into a partial clone: those not known present are checked without
+        fetching them (`_missing`), and the missing ones fetched from origin in one request, with the git
+        deadline. Offline, a missing content is an OfflineError."""
+        shared = self._shared
+        if shared.present is None:
+            try:
+                shared.present = set((self.path / PRESENT).read_text().split())
+            except OSError:
+                shared.present = set()
+        unknown = [b for b in dict.fromkeys(blobs) if b not in shared.present and HEX40.match(b)]
+        if not unknown:
+            return
+        missing = self._missing(unknown)
+        if missing:
+            if settings().offline:
+                raise OfflineError(f"offline: {len(missing)} file(s) of {self.path.name} are not in the cached "
+                                   "partial clone")
+            run_git(["-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags",
+                     "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none", "--stdin", "origin"],
+                    cwd=self.path, input="".join(f"{b}\n" for b in missing).encode(), env=self._env())
+        shared.present.update(unknown)
+        with contextlib.suppress(OssprovError):  # unsaved, the next run checks again
+            atomic_write(self.path / PRESENT, "".join(f"{b}\n" for b in sorted(shared.present)).encode())
+
+    def fetch_tree(self, commit: str) -> None:
+        """Bring every file of `commit` into a partial clone (a rebuild exports the whole tree)."""
+        if not self.partial:
+            return
+        out = run_git(["rev-list", "--objects", "--no-object-names", "--missing=print", f"{_rev(commit)}^{{tree}}"],
+                      cwd=self.path, env=self._env(user=False))
+        self.fetch_blobs([line[1:] for line in out.decode().split() if line.startswith("?")])
+
+    def _missing(self, blobs: list[str]) -> list[str]:
+        """Those of `blobs` the clone lacks, found without fetching them (asking for one would): a tree naming
+        them is written (`mktree --missing`) and walked by `rev-list --missing=print`."""
+        local = self._env(user=False)
+        listing = "".join(f"100644 blob {b}\t{i}\n" for i, b in enumerate(blobs)).encode()
+        tree = run_git(["mktree", "--missing"], cwd=self.path, input=listing, env=local).decode().strip()
+        out = run_git(["rev-list", "--objects", "--no-object-names", "--missing=print", tree], cwd=self.path,
+                      env=local)
+        return [line[1:] for line in out.decode().split() if line.startswith("?")]
+
+    def _fetch_history(self, paths: list[str]) -> None:
+        """Before a content search through history (`log -G`) in a partial clone: fetch every version of
+        `paths` at once, rather than letting git fetch them commit by commit."""
+        out = run_git(["log", "--all", "--format=", "--raw", "--no-abbrev", "--no-renames", "--", *paths],
+                      cwd=self.path, env=self._env(user=False))
+        blobs = [f for line in out.decode("utf-8", "surrogateescape").splitlines() if line.startswith(":")
+                 for f in line.split()[2:4] if f.strip("0")]
+        self.fetch_blobs(blobs)
 
     def read_file(self, commit: str, path: str) -> bytes | None:
         """The content of `path` at `commit`, or None when there is no such file."""

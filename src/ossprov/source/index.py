@@ -38,20 +38,10 @@ class BlobIndex:
     """Path → (positions of the commits that changed it, ascending; blob after each change, None if deleted).
     Positions follow `git log --date-order --reverse`, where parents come before children."""
 
-    def state_at(self, path: str, pos: int) -> str | None:
-        """The blob at `path` as of commit position `pos` (last change at or before it). Exact on linear
-        history, an estimate across branches; candidates are checked exactly afterwards."""
-        entry = self.history.get(path)
-        if entry is None:
-            return None
-        positions, blobs = entry
-        i = bisect.bisect_right(positions, pos)
-        return blobs[i - 1] if i else None
-
 
 def _build(repo: Repo) -> BlobIndex:
     out = repo.git("log", "--all", "--no-renames", "--raw", "--no-abbrev", "-z", "--format=%x01%H %ct",
-                   "--reverse", "--date-order", timeout=1800)
+                   "--reverse", "--date-order", timeout=1800, remember=False)
     index = BlobIndex()
     blobs: dict[str, list[tuple[str, int]]] = defaultdict(list)
     changes: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
@@ -155,16 +145,26 @@ def best_prefixes(votes: Counter[str], limit: int = 3) -> list[str]:
 
 
 def candidate_commits(index: BlobIndex, files: dict[str, str], prefix: str, limit: int = 8) -> list[tuple[int, int]]:
-    """(estimated matches, commit position) for the commits most likely to hold the artifact under `prefix`."""
-    introduced: set[int] = set()
+    """(estimated matches, commit position) for the commits most likely to hold the artifact under `prefix`:
+    those that gave a file its artifact content. A file holds that content over runs of positions (from the
+    change that brought it to the next change of the path); a commit's score is how many runs contain it,
+    counted with two sorted lists of run ends rather than by asking every file at every candidate (that was
+    files × candidates look-ups: seconds on a package of many files in a long history)."""
+    starts: list[int] = []
+    ends: list[int] = []
     for path, blob in files.items():
-        for repo_path, pos in index.blobs.get(blob, ()):
-            if repo_path == prefix + path:
-                introduced.add(pos)
-    scored = []
-    for pos in introduced:
-        score = sum(1 for path, blob in files.items() if index.state_at(prefix + path, pos) == blob)
-        scored.append((score, pos))
+        entry = index.history.get(prefix + path)
+        if entry is None:
+            continue
+        positions, blobs = entry
+        for i, held in enumerate(blobs):
+            if held == blob:
+                starts.append(positions[i])
+                if i + 1 < len(positions):
+                    ends.append(positions[i + 1])
+    starts.sort()
+    ends.sort()
+    scored = [(bisect.bisect_right(starts, pos) - bisect.bisect_right(ends, pos), pos) for pos in set(starts)]
     scored.sort(key=lambda s: (-s[0], s[1]))
     return scored[:limit]
 

@@ -21,11 +21,11 @@ from operator import methodcaller
 from pathlib import Path
 
 from ossprov.atomic import atomic_write
-from ossprov.config import settings
 from ossprov.errors import InputError
 from ossprov.safefile import gunzip_limited, read_limited
 from ossprov.threats import keyindex, names
 from ossprov.threats.keyindex import KeyIndex
+from ossprov.threats.lists import keys_path, user_path
 
 METRICS = ("downloads", "rank", "listed")
 MAX_UPDATE_BYTES = 64 << 20
@@ -195,15 +195,6 @@ def render_snapshot(info: SnapshotInfo, values: Iterable[tuple[str, float]]) -> 
     ]
     lines += [f"{n}\t{v:g}" if info.metric != "listed" else n for n, v in values]
     return gzip.compress(("\n".join(lines) + "\n").encode(), mtime=0)
-
-
-def user_path(ecosystem: str) -> Path:
-    return settings().data_dir / "popular" / f"{ecosystem}.tsv.gz"
-
-
-def keys_path(snapshot: Path) -> Path:
-    """Where the key index of a list is stored: beside it, `npm.tsv.gz` → `npm.keys.gz`."""
-    return snapshot.with_name(snapshot.name.removesuffix(".tsv.gz") + ".keys.gz")
 
 
 def stored_keys(

@@ -124,6 +124,7 @@ def export_tree(clone: Path, commit: str, dest: Path) -> None:
     the sandbox needs nothing outside the build directory. No hooks, submodules or LFS downloads; the
     clone cache is only read."""
     dest.mkdir(parents=True, exist_ok=True)
+    Repo(clone).fetch_tree(commit)  # a partial clone serves the tree only once it holds every file of it
     upload_pack = "git -c uploadpack.allowAnySHA1InWant=true upload-pack"
     steps = (["init", "--quiet"],
              ["fetch", "--quiet", "--depth=1", "--no-tags", f"--upload-pack={upload_pack}", "--",

@@ -43,7 +43,6 @@ from ossprov.model import (
     VerifyResult,
     to_json,
 )
-from ossprov.practices.records import PracticesResult
 from ossprov.purls import canonical, parse_purl
 from ossprov.report.jsonout import locate_json
 from ossprov.source import pin
@@ -62,6 +61,7 @@ from ossprov.verify.compare import (
 )
 
 if TYPE_CHECKING:  # the rebuild and practices stages load when they run (verify starts without them)
+    from ossprov.practices.records import PracticesResult
     from ossprov.verify.rebuild import RebuildOptions, RebuildResult
 
 STAGES = ("locate", "verify", "rebuild", "practices")

@@ -27,13 +27,15 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packageurl import PackageURL
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
 
 from ossprov.errors import InputError
 from ossprov.model import Finding
+
+if TYPE_CHECKING:  # packaging loads only for an entry with a version range
+    from packaging.specifiers import SpecifierSet
 
 FILE_NAME = ".ossprov.toml"
 MAX_BYTES = 1024 * 1024
@@ -95,6 +97,8 @@ def _package(purl: PackageURL) -> str:
 
 
 def _in_range(version: str | None, spec: SpecifierSet) -> bool:
+    from packaging.version import InvalidVersion, Version
+
     try:
         return version is not None and spec.contains(Version(version), prereleases=True)
     except InvalidVersion:
@@ -172,6 +176,8 @@ def _entry(path: Path, number: int, entry: object) -> Suppression:
         raise bad("`expires` is required, as a TOML date (expires = 2027-06-30)")
     spec = None
     if "versions" in entry:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
         try:
             spec = SpecifierSet(str(entry["versions"]))
         except InvalidSpecifier:

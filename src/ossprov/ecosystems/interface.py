@@ -31,14 +31,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from packageurl import PackageURL
 
 from ossprov.config import explicit_registry
 from ossprov.model import ArtifactRef, FileResult, Finding, PackageTree, Release, SourceHint
 from ossprov.verify.recipe import Recipe, Unbuildable
-from ossprov.verify.timewarp import Route
+
+if TYPE_CHECKING:  # the timewarp proxy (and its HTTP server) loads only for a rebuild
+    from ossprov.verify.timewarp import Route
 
 ReadSource = Callable[[str], bytes | None]
 """Reads a file of the source tree by repository path (None when absent)."""

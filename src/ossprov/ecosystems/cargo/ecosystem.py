@@ -9,15 +9,14 @@ the crate that is not in the repository is a high finding: cargo runs it on ever
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packageurl import PackageURL
 
 from ossprov import http
 from ossprov.archive import read_archive, strip_root
 from ossprov.cache import ArtifactCache
-from ossprov.ecosystems.cargo import filelist, manifest, recipe, registry
-from ossprov.ecosystems.cargo.timewarp import CargoRoute
+from ossprov.ecosystems.cargo import filelist, manifest, registry
 from ossprov.ecosystems.common import commit_mismatch, readme_hints
 from ossprov.ecosystems.interface import (
     CompareContext,
@@ -41,8 +40,10 @@ from ossprov.model import (
     SourceHint,
 )
 from ossprov.verify.compare import unified_diff
-from ossprov.verify.recipe import Recipe
-from ossprov.verify.timewarp import Route
+
+if TYPE_CHECKING:  # the build concern's types: its modules load when a rebuild asks (verify starts without them)
+    from ossprov.verify.recipe import Recipe
+    from ossprov.verify.timewarp import Route
 
 ORIG = "Cargo.toml.orig"
 VCS_INFO = ".cargo_vcs_info.json"
@@ -192,15 +193,23 @@ class Crates(Ecosystem):
 
     def recipe(self, source: Path, subdir: str, release: Release, published: PackageTree | None,
                filename: str) -> Recipe:
+        from ossprov.ecosystems.cargo import recipe
+
         return recipe.infer(source, subdir, release, published)
 
     def toolchain_dirs(self) -> list[Path]:
+        from ossprov.ecosystems.cargo import recipe
+
         return recipe.toolchain_dirs()
 
     def install_env(self, proxy: str | None) -> dict[str, str]:
+        from ossprov.ecosystems.cargo import recipe
+
         return recipe.install_env(proxy)
 
     def timewarp_route(self) -> Route | None:
+        from ossprov.ecosystems.cargo.timewarp import CargoRoute
+
         return CargoRoute(registry.index_url())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from packageurl import PackageURL
@@ -22,10 +22,9 @@ from ossprov.ecosystems.interface import (
     VersionInfo,
     once_per_run,
 )
-from ossprov.ecosystems.npm import filelist, generated, manifest_confusion, normalize, recipe
+from ossprov.ecosystems.npm import filelist, manifest_confusion, normalize
 from ossprov.ecosystems.npm.hints import repository_hints, text
 from ossprov.ecosystems.npm.registry import packument_url, registry_url
-from ossprov.ecosystems.npm.timewarp import NpmRoute
 from ossprov.errors import NotFoundError, RegistryError, VersionRemovedError
 from ossprov.http import without_credentials
 from ossprov.model import (
@@ -40,9 +39,10 @@ from ossprov.model import (
 from ossprov.purls import package_name
 from ossprov.source import discover
 from ossprov.source.urls import repo_links_in_text
-from ossprov.verify.recipe import Recipe
-from ossprov.verify.sandbox import tool_prefixes
-from ossprov.verify.timewarp import Route
+
+if TYPE_CHECKING:  # the build concern's types: its modules load when a rebuild asks (verify starts without them)
+    from ossprov.verify.recipe import Recipe
+    from ossprov.verify.timewarp import Route
 
 INSTALL_HOOKS = ("preinstall", "install", "postinstall", "prepare", "preuninstall", "uninstall", "postuninstall")
 BUILD_SCRIPTS = ("build", "prepare", "prepack", "prepublish", "prepublishOnly", "postpack", "compile", "dist")
@@ -179,6 +179,8 @@ class Npm(Ecosystem):
         if path == "package.json" and source is not None:
             return normalize.compare_package_json(data, source)
         if source is None:
+            from ossprov.ecosystems.npm import generated  # only a file absent from the source needs it
+
             return generated.explain_js_output(path, data, context, _build_scripts(context))
         return None
 
@@ -217,9 +219,13 @@ class Npm(Ecosystem):
 
     def recipe(self, source: Path, subdir: str, release: Release, published: PackageTree | None,
                filename: str) -> Recipe:
+        from ossprov.ecosystems.npm import recipe
+
         return recipe.infer(source, subdir, release, published)
 
     def toolchain_dirs(self) -> list[Path]:
+        from ossprov.verify.sandbox import tool_prefixes
+
         return tool_prefixes("node", "npm")
 
     def install_env(self, proxy: str | None) -> dict[str, str]:
@@ -227,6 +233,8 @@ class Npm(Ecosystem):
         return {"npm_config_registry": npm, "COREPACK_NPM_REGISTRY": npm.rstrip("/")}
 
     def timewarp_route(self) -> Route | None:
+        from ossprov.ecosystems.npm.timewarp import NpmRoute
+
         return NpmRoute(registry_url())
 
 

@@ -14,7 +14,7 @@ import tomllib
 from configparser import ConfigParser
 from configparser import Error as ConfigError
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packageurl import PackageURL
 from packaging.utils import (
@@ -33,10 +33,9 @@ from ossprov.ecosystems.interface import (
     ReadSource,
     VersionInfo,
 )
-from ossprov.ecosystems.pypi import generated, metadata, normalize, recipe
+from ossprov.ecosystems.pypi import generated, metadata, normalize
 from ossprov.ecosystems.pypi.hints import metadata_hints, parse_core_metadata
 from ossprov.ecosystems.pypi.registry import file_entries, index_url, same_version, version_of, yank
-from ossprov.ecosystems.pypi.timewarp import PypiRoute
 from ossprov.errors import NotFoundError
 from ossprov.http import without_credentials
 from ossprov.model import (
@@ -50,8 +49,10 @@ from ossprov.model import (
     Severity,
     SourceHint,
 )
-from ossprov.verify.recipe import Recipe
-from ossprov.verify.timewarp import Route
+
+if TYPE_CHECKING:  # the build concern's types: its modules load when a rebuild asks (verify starts without them)
+    from ossprov.verify.recipe import Recipe
+    from ossprov.verify.timewarp import Route
 
 
 def _metadata_file(tree: PackageTree) -> bytes | None:
@@ -248,12 +249,16 @@ class PyPI(Ecosystem):
 
     def recipe(self, source: Path, subdir: str, release: Release, published: PackageTree | None,
                filename: str) -> Recipe:
+        from ossprov.ecosystems.pypi import recipe
+
         return recipe.infer(source, subdir, release, published, filename)
 
     def install_env(self, proxy: str | None) -> dict[str, str]:
         return {"PIP_INDEX_URL": f"{proxy}/pypi/simple/" if proxy else without_credentials(index_url())}
 
     def timewarp_route(self) -> Route | None:
+        from ossprov.ecosystems.pypi.timewarp import PypiRoute
+
         return PypiRoute(index_url())
 
 

@@ -23,6 +23,7 @@ from ossprov.practices.context import Context
 from ossprov.practices.interface import Check, Inconclusive, Scored
 from ossprov.practices.osv import Vulnerability, groups, load
 from ossprov.practices.records import Probe, Risk
+from ossprov.purls import package_name
 from ossprov.scan.discover import PRUNED_DIRS
 from ossprov.scan.parsers import FORMATS
 from ossprov.scan.parsers.base import Dependency, LockFormat, Source
@@ -65,9 +66,7 @@ def _own(package: PackageURL | None) -> tuple[str, str, str] | None:
     """(purl type, name as OSV names it, version) of the package the user named."""
     if package is None or not package.version:
         return None
-    separator = ":" if package.type == "maven" else "/"
-    name = f"{package.namespace}{separator}{package.name}" if package.namespace else package.name
-    return package.type, name, package.version
+    return package.type, package_name(package), package.version
 
 
 def _probe(group: list[Vulnerability], where: list[str]) -> Probe:

@@ -188,10 +188,9 @@ class Collector:
 
 def make_purl(purl_type: str, name: str, version: str) -> str:
     """The purl for a package. A `/` in the name separates the namespace (npm `@scope/name`, Maven
-    `group/artifact`); PyPI names are normalised as the purl spec says (lowercase, `_` → `-`)."""
+    `group/artifact`); packageurl normalises names as the purl spec says for each type (PyPI: lowercase,
+    `_` → `-`)."""
     namespace, _, name = name.rpartition("/")
-    if purl_type == "pypi":
-        name = name.lower().replace("_", "-")
     return PackageURL(type=purl_type, namespace=namespace or None, name=name, version=version).to_string()
 
 

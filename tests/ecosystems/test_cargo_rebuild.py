@@ -1,5 +1,5 @@
 """`ossprov rebuild pkg:cargo/...` through the real CLI: the crate plug-in's recipe runs `cargo package` of the
-pinned commit in the sandbox, its dependencies vendored through the timewarp proxy in front of the loopback
+pinned commit in the sandbox, its dependencies resolved through the timewarp proxy in front of the loopback
 sparse index, and the rebuilt crate is compared with the one the registry serves (hijacked ones included)."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_dependencies_resolve_through_the_timewarp_proxy_as_of_the_release(cargo
     rebuild = doc["rebuild"]
     assert rebuild["outcome"] == "bit-for-bit", (rebuild["reason"], rebuild["log_tail"], rebuild["differences"])
     assert rebuild["timewarp"]["hidden"] == {"cargo:helper": 1}
-    assert rebuild["steps"][0]["phase"] == "install" and "vendor" in rebuild["steps"][0]["argv"]
+    assert rebuild["steps"][0]["phase"] == "install" and "package" in rebuild["steps"][0]["argv"]
     assert code == 0
 
 
@@ -136,3 +136,20 @@ def test_a_binarys_lockfile_pinning_another_version_differs(cargoworld: World) -
     assert [d["path"] for d in rebuild["differences"]] == ["Cargo.lock"]
     assert "crate-library-lockfile" not in {s["name"] for s in rebuild["stabilizers"]}
     assert code == 1
+
+
+def test_a_workspace_member_depending_on_another_by_path_rebuilds(cargoworld: World) -> None:
+    """The crate's Cargo.lock names its path dependency as the registry serves it: packaging must ask the
+    registry (through the proxy), which vendoring the work tree's dependencies would not have fetched."""
+    repo = cargoworld.repo("acme/ws")
+    manifest = str(FILES["Cargo.toml"]).replace("acme/tiny", "acme/ws")
+    helper = manifest.replace("tiny", "helper")
+    app = manifest.replace("tiny", "app") + '\n[dependencies]\nhelper = { path = "../helper", version = "0.1" }\n'
+    repo.commit("release", {"Cargo.toml": '[workspace]\nmembers = ["helper", "app"]\nresolver = "2"\n',
+                            ".gitignore": "/target\n", "helper/Cargo.toml": helper, "helper/src/lib.rs": "pub fn h() {}\n",
+                            "app/Cargo.toml": app, "app/src/lib.rs": "pub fn a() { helper::h() }\n"})
+    cr.publish_crate(cargoworld, cr.cargo_package(cargoworld, repo, "helper"), "helper", "0.1.0")
+    code, doc = _rebuild(cr.publish_crate(cargoworld, cr.cargo_package(cargoworld, repo, "app"), "app", "0.1.0"))
+    rebuild = doc["rebuild"]
+    assert rebuild["outcome"] == "bit-for-bit", (rebuild["reason"], rebuild["log_tail"], rebuild["differences"])
+    assert code == 0

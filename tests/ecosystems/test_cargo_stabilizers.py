@@ -10,6 +10,8 @@ import io
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from ossprov.ecosystems.cargo.stabilizers import crate_manifest, stabilizers
 from ossprov.verify import stabilize
 
@@ -124,3 +126,36 @@ def test_a_moved_lib_path_still_differs(tmp_path: Path) -> None:
 def test_an_archive_that_is_not_a_crate_is_left_alone(tmp_path: Path) -> None:
     image = stabilize.load_image(_crate(tmp_path, "x", "not = [toml"))
     assert stabilizers(image) == () and crate_manifest(image) == image
+
+
+SUM = "418d37c8b1d42553c93648be529cb70f920d3baf8ef469b74b9638df426e0b4c"
+REG = "registry+https://example.org/index"
+LOCK_V4 = (f'version = 4\n\n[[package]]\nname = "cfg-if"\nversion = "1.0.0"\nsource = "{REG}"\nchecksum = "{SUM}"\n\n'
+           '[[package]]\nname = "demo-lib"\nversion = "1.0.0"\ndependencies = [\n "cfg-if",\n]\n').encode()
+LOCK_V1 = (f'[[package]]\nname = "demo-lib"\nversion = "1.0.0"\ndependencies = [\n "cfg-if 1.0.0 ({REG})",\n]\n\n'
+           f'[[package]]\nname = "cfg-if"\nversion = "1.0.0"\nsource = "{REG}"\n\n'
+           f'[metadata]\n"checksum cfg-if 1.0.0 ({REG})" = "{SUM}"\n').encode()
+"""The same pins as cargo 1.38 wrote them: no format version, dependencies in full, checksums apart."""
+
+
+def _binary(tmp_path: Path, name: str, lock: bytes) -> Path:
+    files = {**FILES, "src/main.rs": b"fn main() {}\n", "Cargo.lock": lock}
+    return _crate(tmp_path, name, NEW.replace("[[test]]", '[[bin]]\nname = "demo-lib"\npath = "src/main.rs"\n\n[[test]]'),
+                  files)
+
+
+def test_a_binarys_lockfile_in_another_format_compares_equal_by_what_it_pins(tmp_path: Path) -> None:
+    for i, old in enumerate((LOCK_V1, LOCK_V4.replace(b"version = 4", b"version = 3"))):
+        cmp = _compare(_binary(tmp_path, f"old{i}", old), _binary(tmp_path, f"new{i}", LOCK_V4))
+        assert cmp.stabilized_equal
+        assert [s.name for s in cmp.stabilizers if s.needed] == ["crate-lockfile-format"]
+
+
+@pytest.mark.parametrize("change", [(SUM.encode(), b"0" * 64), (b'version = "1.0.0"\nsource', b'version = "1.0.9"\nsource'),
+                                    (b' "cfg-if",\n', b' "cfg-if",\n "evil",\n')],
+                         ids=["checksum", "version", "dependency"])
+def test_a_lockfile_pinning_something_else_still_differs(tmp_path: Path, change: tuple[bytes, bytes]) -> None:
+    tampered = LOCK_V4.replace(*change)
+    assert tampered != LOCK_V4
+    cmp = _compare(_binary(tmp_path, "pub", tampered), _binary(tmp_path, "new", LOCK_V4))
+    assert not cmp.stabilized_equal

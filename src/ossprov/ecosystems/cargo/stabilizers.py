@@ -25,6 +25,10 @@ Everything else (package fields, every dependency with its version, features, op
 features table, `links`, `[lints]`, metadata) is kept as written, so an added dependency, a changed build
 script, a feature enabling more code or a moved `[lib] path` is still a difference.
 
+`crate_lockfile_format` does the same for `Cargo.lock`: the format (`version = 3`/`4`, format 1's `[metadata]`
+checksums, dependencies named `name`, `name version` or `name version (source)`) is the writing cargo's; which
+package, version, source and checksum is locked is kept.
+
 Before cargo 1.84 a library's crate held no `Cargo.lock`; today's cargo adds one. A lockfile in a crate is read
 only by `cargo install`, which installs binaries: `library_lockfile` drops it from a crate with no bin target,
 and is offered only when the published crate has none (`stabilizers`), so a lockfile the publisher shipped is
@@ -254,6 +258,56 @@ def library_lockfile(image: Image) -> Image:
     return _rewrite(image, fix)
 
 
+_METADATA_CHECKSUM = re.compile(r"checksum (\S+) (\S+) \((.+)\)")
+
+
+def _dependency_id(entry: Any, versions: dict[str, list[str]]) -> Any:
+    """A lockfile dependency as `name version`: format 1 writes `name version (source)`, later formats just
+    `name` when one version of it is locked."""
+    if not isinstance(entry, str):
+        return entry
+    name, _, rest = entry.partition(" ")
+    version = rest.split(" ", 1)[0] if rest else (versions[name][0] if len(versions.get(name, [])) == 1 else "")
+    return f"{name} {version}".strip()
+
+
+def lock_meaning(doc: dict[str, Any]) -> dict[str, Any]:
+    """What a Cargo.lock pins, whatever its format: each package by name, version and source with its checksum
+    and dependencies; the format `version` dropped and format 1's `[metadata]` checksums moved to their
+    packages."""
+    packages = [p for p in doc.get("package", []) if isinstance(p, dict)] if isinstance(doc.get("package"), list) else []
+    versions: dict[str, list[str]] = {}
+    for p in packages:
+        versions.setdefault(_string(p.get("name")), []).append(_string(p.get("version")))
+    checksums = {m.groups(): v for k, v in table(doc, "metadata").items() if (m := _METADATA_CHECKSUM.fullmatch(k))}
+    pinned = {}
+    for p in packages:
+        key = (_string(p.get("name")), _string(p.get("version")), _string(p.get("source")))
+        entry = {**p, "checksum": p.get("checksum", checksums.get(key))}
+        if isinstance(p.get("dependencies"), list):
+            entry["dependencies"] = sorted(str(_dependency_id(d, versions)) for d in p["dependencies"])
+        pinned[" ".join(key).strip()] = {k: v for k, v in entry.items() if v is not None}
+    rest = {k: v for k, v in doc.items() if k not in ("version", "package", "metadata")}
+    return {**rest, "package": pinned}
+
+
+def crate_lockfile_format(image: Image) -> Image:
+    """A crate's Cargo.lock compared by what it pins: the lockfile format (`version = 3` or `4`, format 1's
+    `[metadata]` checksums, how a dependency is named) follows the cargo that wrote it; every package's
+    name, version, source, checksum and dependencies still count."""
+
+    def fix(image: Image, root: str, e: Entry) -> Entry:
+        if e.name != root + LOCKFILE or e.kind != "file":
+            return e
+        try:
+            doc = tomllib.loads(e.data.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return e
+        return dataclasses.replace(e, data=("\n".join(lines(lock_meaning(doc))) + "\n").encode())
+
+    return _rewrite(image, fix)
+
+
 def stabilizers(published: Image) -> tuple[tuple[str, Stabilizer], ...]:
     """The crate stabilisers that apply to a published crate (none for an image that is not one). The lockfile
     one runs first: it reads the manifest before `crate_manifest` rewrites it."""
@@ -262,4 +316,4 @@ def stabilizers(published: Image) -> tuple[tuple[str, Stabilizer], ...]:
         return ()
     has_lock = root + LOCKFILE in {e.name for e in published.entries}
     return (*(() if has_lock else (("crate-library-lockfile", library_lockfile),)),
-            ("crate-manifest", crate_manifest))
+            ("crate-manifest", crate_manifest), ("crate-lockfile-format", crate_lockfile_format))

@@ -159,3 +159,22 @@ def test_a_lockfile_pinning_something_else_still_differs(tmp_path: Path, change:
     assert tampered != LOCK_V4
     cmp = _compare(_binary(tmp_path, "pub", tampered), _binary(tmp_path, "new", LOCK_V4))
     assert not cmp.stabilized_equal
+
+
+SHA = "98a0339f99ecfe0467b2829c329bd8b7525a1c21"
+
+
+def _vcs(sha: str, directory: str | None) -> bytes:
+    where = f',\n  "path_in_vcs": "{directory}"' if directory is not None else ""
+    return ('{\n  "git": {\n    "sha1": "' + sha + '"\n  }' + where + "\n}").encode()
+
+
+@pytest.mark.parametrize(("published", "equal"), [(_vcs(SHA, None), True), (_vcs("0" * 40, None), False),
+                                                  (_vcs(SHA, "other"), False)],
+                         ids=["older-cargo", "other-commit", "other-directory"])
+def test_vcs_info_without_a_directory_compares_the_commit(tmp_path: Path, published: bytes, equal: bool) -> None:
+    cmp = _compare(_crate(tmp_path, "pub", NEW, {**FILES, ".cargo_vcs_info.json": published}),
+                   _crate(tmp_path, "new", NEW, {**FILES, ".cargo_vcs_info.json": _vcs(SHA, "rand_chacha") + b"\n"}))
+    assert cmp.stabilized_equal is equal
+    if equal:
+        assert [s.name for s in cmp.stabilizers if s.needed] == ["crate-vcs-info-directory"]

@@ -29,6 +29,9 @@ script, a feature enabling more code or a moved `[lib] path` is still a differen
 checksums, dependencies named `name`, `name version` or `name version (source)`) is the writing cargo's; which
 package, version, source and checksum is locked is kept.
 
+Before cargo 1.57 `.cargo_vcs_info.json` named the commit but not the directory (`path_in_vcs`):
+`vcs_info_directory` drops the directory, and is offered only when the published file has none.
+
 Before cargo 1.84 a library's crate held no `Cargo.lock`; today's cargo adds one. A lockfile in a crate is read
 only by `cargo install`, which installs binaries: `library_lockfile` drops it from a crate with no bin target,
 and is offered only when the published crate has none (`stabilizers`), so a lockfile the publisher shipped is
@@ -49,6 +52,7 @@ from ossprov.verify.stabilize import Entry, Image, Stabilizer
 
 MANIFEST = "Cargo.toml"
 LOCKFILE = "Cargo.lock"
+VCS_INFO = ".cargo_vcs_info.json"
 DISCOVERY_KEYS = ("autolib", "autobins", "autoexamples", "autotests", "autobenches")
 """`package` keys that only switch target discovery on or off (cargo 1.83+ writes them all `false`)."""
 TARGET_DIRS = {"bin": "src/bin", "example": "examples", "test": "tests", "bench": "benches"}
@@ -308,6 +312,35 @@ def crate_lockfile_format(image: Image) -> Image:
     return _rewrite(image, fix)
 
 
+def vcs_info_directory(image: Image) -> Image:
+    """`path_in_vcs` dropped from a crate's .cargo_vcs_info.json, offered only when the published one has none:
+    cargo before 1.57 did not record the directory; the commit (`git.sha1`) and `dirty` still count."""
+
+    def fix(image: Image, root: str, e: Entry) -> Entry:
+        if e.name != root + VCS_INFO or e.kind != "file":
+            return e
+        try:
+            doc = json.loads(e.data)
+        except (ValueError, RecursionError):
+            return e
+        if not isinstance(doc, dict):
+            return e
+        doc.pop("path_in_vcs", None)
+        return dataclasses.replace(e, data=("\n".join(lines(doc)) + "\n").encode())
+
+    return _rewrite(image, fix)
+
+
+def _without_directory(published: Image, root: str) -> bool:
+    """The published .cargo_vcs_info.json is an object without `path_in_vcs`."""
+    entry = next((e for e in published.entries if e.name == root + VCS_INFO and e.kind == "file"), None)
+    try:
+        doc = json.loads(entry.data) if entry else None
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and "path_in_vcs" not in doc
+
+
 def stabilizers(published: Image) -> tuple[tuple[str, Stabilizer], ...]:
     """The crate stabilisers that apply to a published crate (none for an image that is not one). The lockfile
     one runs first: it reads the manifest before `crate_manifest` rewrites it."""
@@ -316,4 +349,5 @@ def stabilizers(published: Image) -> tuple[tuple[str, Stabilizer], ...]:
         return ()
     has_lock = root + LOCKFILE in {e.name for e in published.entries}
     return (*(() if has_lock else (("crate-library-lockfile", library_lockfile),)),
-            ("crate-manifest", crate_manifest), ("crate-lockfile-format", crate_lockfile_format))
+            ("crate-manifest", crate_manifest), ("crate-lockfile-format", crate_lockfile_format),
+            *((("crate-vcs-info-directory", vcs_info_directory),) if _without_directory(published, root) else ()))

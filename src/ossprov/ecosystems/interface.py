@@ -15,7 +15,7 @@ which stage asks:
 - `Comparator` (compare): why a file differs from its source (normalised, generated), findings against the
   source, and findings the artifact shows by itself.
 - `Builder` (rebuild): the recipe, where its installs fetch from, the registry the timewarp proxy serves, the
-  host's toolchain directories the sandbox must show. Optional: by default the ecosystem is not rebuilt.
+  host's toolchain directories the sandbox must show, the stabilisers of what its build tool writes. Optional: by default the ecosystem is not rebuilt.
 
 Each concern's methods with a default need not be written; `golang/` and `cargo/` are small complete examples
 (cargo with a Builder). The registry, the artifact and the comparison also need `model.py` records: a typed

@@ -52,8 +52,12 @@ def _compare(published: Path, rebuilt: Path) -> stabilize.Comparison:
     return stabilize.compare(published, rebuilt, "demo-lib-1.0.0.crate", stabilizers)
 
 
-def test_an_older_cargos_normalised_manifest_compares_equal_by_meaning(tmp_path: Path) -> None:
-    cmp = _compare(_crate(tmp_path, "old", OLD), _crate(tmp_path, "new", NEW))
+@pytest.mark.parametrize("old", [OLD, OLD.replace("[dev-dependencies.", "[dev_dependencies.")
+                                 .replace('[dependencies.backtrace]\nversion = "0.3"\n',
+                                          '[dependencies.backtrace]\nversion = "0.3"\nfeatures = []\n')],
+                         ids=["as-written", "aliases-and-defaults"])
+def test_an_older_cargos_normalised_manifest_compares_equal_by_meaning(tmp_path: Path, old: str) -> None:
+    cmp = _compare(_crate(tmp_path, "old", old), _crate(tmp_path, "new", NEW))
     assert (cmp.raw_equal, cmp.stabilized_equal) == (False, True)
     assert [s.name for s in cmp.stabilizers if s.needed] == ["crate-manifest"]
 
@@ -116,6 +120,11 @@ def test_a_build_script_the_rebuild_lacks_still_differs(tmp_path: Path) -> None:
 def test_a_feature_enabling_more_code_still_differs(tmp_path: Path) -> None:
     published = OLD.replace('default = ["std"]', 'default = ["std", "backtrace"]')
     assert _meaning_differs(tmp_path, published) == ['features.default = ["backtrace", "std"]']
+
+
+def test_a_key_given_in_both_spellings_still_differs(tmp_path: Path) -> None:
+    both = OLD.replace('optional = true\n', 'optional = true\ndefault-features = true\ndefault_features = false\n')
+    assert _meaning_differs(tmp_path, both) == ["dependencies.backtrace.default_features = false"]
 
 
 def test_a_moved_lib_path_still_differs(tmp_path: Path) -> None:

@@ -63,8 +63,9 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _hyphenated(doc: dict[str, Any]) -> dict[str, Any]:
-    """Keys with cargo's underscore aliases spelled with hyphens (one level)."""
-    return {k.replace("_", "-"): v for k, v in doc.items()}
+    """Keys with cargo's underscore aliases spelled with hyphens (one level). A key given both ways keeps both:
+    merging them would pick one value where cargo may honour the other."""
+    return {k.replace("_", "-") if k.replace("_", "-") not in doc else k: v for k, v in doc.items()}
 
 
 def _string(value: Any) -> str:

@@ -15,7 +15,7 @@ which stage asks:
 - `Comparator` (compare): why a file differs from its source (normalised, generated), findings against the
   source, and findings the artifact shows by itself.
 - `Builder` (rebuild): the recipe, where its installs fetch from, the registry the timewarp proxy serves, the
-  host's toolchain directories the sandbox must show. Optional: by default the ecosystem is not rebuilt.
+  host's toolchain directories the sandbox must show, the stabilisers of what its build tool writes. Optional: by default the ecosystem is not rebuilt.
 
 Each concern's methods with a default need not be written; `golang/` and `cargo/` are small complete examples
 (cargo with a Builder). The registry, the artifact and the comparison also need `model.py` records: a typed
@@ -40,6 +40,7 @@ from ossprov.model import ArtifactRef, FileResult, Finding, PackageTree, Release
 from ossprov.verify.recipe import Recipe, Unbuildable
 
 if TYPE_CHECKING:  # the timewarp proxy (and its HTTP server) loads only for a rebuild
+    from ossprov.verify.stabilize import Image, Named
     from ossprov.verify.timewarp import Route
 
 ReadSource = Callable[[str], bytes | None]
@@ -285,6 +286,12 @@ class Builder(Concern):
         in front of the configured one; None when the ecosystem has no such route. Raises InputError when no
         registry is configured."""
         return None
+
+    def stabilizers(self, published: Image) -> Named:
+        """Named stabilisers (`ossprov.verify.stabilize`) for what the ecosystem's build tool writes into the
+        artifact, applied after the generic ones, for this published artifact (a tool's version-dependent
+        manifest, a lockfile older tools left out). Default: none."""
+        return ()
 
 
 class Ecosystem(Registry, ArtifactReader, SourceLayout, Comparator, Builder):

@@ -30,7 +30,7 @@ from ossprov.archive import strip_root
 from ossprov.cache import file_digests
 from ossprov.config import explicit_registry
 from ossprov.ecosystems.common import is_code
-from ossprov.ecosystems.interface import Builder
+from ossprov.ecosystems.interface import Builder, Ecosystem
 from ossprov.errors import ArchiveError, GitError, InputError, SandboxError
 from ossprov.model import (
     FileResult,
@@ -170,8 +170,10 @@ def _compare_trees(published: PackageTree, rebuilt: PackageTree) -> list[FileRes
     return [r for r in compare_trees(published, rebuilt) if r.status != FileStatus.IDENTICAL]
 
 
-def _is_code(path: str, mode: int) -> bool:
-    return is_code(path) or bool(mode & 0o111)
+def _is_code(path: str, mode: int, manifests: tuple[str, ...]) -> bool:
+    """Code, an executable, or the package's manifest: after stabilising, a manifest that still differs
+    declares other dependencies, build scripts or targets, which decide what runs."""
+    return is_code(path) or bool(mode & 0o111) or path in manifests
 
 
 def submodule_paths(src: Path) -> list[str]:
@@ -183,13 +185,14 @@ def submodule_paths(src: Path) -> list[str]:
     return [line.split(" ", 1)[1].strip("/") for line in proc.stdout.splitlines() if " " in line]
 
 
-def _findings(differences: list[FileResult], published: PackageTree, submodules: list[str]) -> list[Finding]:
+def _findings(differences: list[FileResult], published: PackageTree, submodules: list[str],
+              manifests: tuple[str, ...]) -> list[Finding]:
     findings = []
     for d in differences:
         mode = published.files[d.path].mode if d.path in published.files else 0
         why = next((f" (it is in submodule {m}, which rebuilds do not fetch)" for m in submodules
                     if d.path.startswith(m + "/")), "")
-        if _is_code(d.path, mode):
+        if _is_code(d.path, mode, manifests):
             findings.append(Finding(Severity.HIGH, "OSP301", d.path,
                                     f"code file {d.path} differs from the rebuild of the source: {d.reason}{why}"))
         else:
@@ -212,7 +215,7 @@ def local_registries() -> list[Path]:
 class _Build:
     """One rebuild's work directory: build/ (the only writable place in the sandbox), logs outside it."""
 
-    def __init__(self, options: RebuildOptions, builder: Builder, registry: Timewarp | None,
+    def __init__(self, options: RebuildOptions, builder: Ecosystem, registry: Timewarp | None,
                  progress: Progress | None) -> None:
         self.options = options
         self.builder = builder
@@ -367,14 +370,15 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
                              reason=f"the build's output {rebuilt.name} is not a regular file")
     try:
         with build.phase("stabilise"):
-            cmp = stabilize.compare(published, rebuilt, filename)
+            cmp = stabilize.compare(published, rebuilt, filename, build.builder.stabilizers)
     except ArchiveError as exc:
         return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect", reason=str(exc))
     with build.phase("compare"):
-        return _outcome(recipe, cmp, rebuilt, submodule_paths(build.src))
+        return _outcome(recipe, cmp, rebuilt, submodule_paths(build.src), build.builder.manifest_files)
 
 
-def _outcome(recipe: Recipe, cmp: stabilize.Comparison, rebuilt: Path, submodules: list[str]) -> RebuildResult:
+def _outcome(recipe: Recipe, cmp: stabilize.Comparison, rebuilt: Path, submodules: list[str],
+             manifests: tuple[str, ...]) -> RebuildResult:
     """The result of a finished build: equal raw, equal stabilised, or the files that differ."""
     base = RebuildResult(Outcome.DIFFERS, recipe, cmp.stabilizers, cmp.raw_equal, cmp.stabilized_equal,
                          rebuilt_sha256=file_digests(rebuilt)["sha256"], rebuilt_filename=rebuilt.name)
@@ -388,7 +392,7 @@ def _outcome(recipe: Recipe, cmp: stabilize.Comparison, rebuilt: Path, submodule
     if not diffs:
         diffs = [FileResult(name, FileStatus.UNEXPLAINED, None, f"archive entry {what} differs")
                  for name, what in stabilize.differences(cmp.published, cmp.rebuilt)]
-    return replace(base, differences=tuple(diffs), findings=tuple(_findings(diffs, pub_tree, submodules)),
+    return replace(base, differences=tuple(diffs), findings=tuple(_findings(diffs, pub_tree, submodules, manifests)),
                    reason=f"{len(diffs)} file(s) differ after stabilising")
 
 

@@ -109,6 +109,8 @@ class Comparison:
 
 
 Stabilizer = Callable[[Image], Image]
+Named = tuple[tuple[str, Stabilizer], ...]
+"""Stabilisers with their names, in the order applied."""
 
 
 def _each(image: Image, fmt: str, **changes: Callable[[Entry], object]) -> Image:
@@ -327,7 +329,7 @@ def pom_properties_header(image: Image) -> Image:
     return _each(image, "zip", data=fix)
 
 
-STABILIZERS: tuple[tuple[str, Stabilizer], ...] = (
+STABILIZERS: Named = (
     ("tar-entry-order", tar_entry_order),
     ("tar-mtime", tar_mtime),
     ("tar-owner", tar_owner),
@@ -461,9 +463,9 @@ def load_image(path: Path, filename: str | None = None, limits: Limits = DEFAULT
         raise ArchiveError(f"{path.name}: not a readable archive ({exc})") from None
 
 
-def stabilize(image: Image, skip: str | None = None) -> Image:
-    """Apply every stabiliser (but `skip`) in order."""
-    for name, fn in STABILIZERS:
+def stabilize(image: Image, skip: str | None = None, extra: Named = ()) -> Image:
+    """Apply every stabiliser, then the `extra` ones (but `skip`), in order."""
+    for name, fn in (*STABILIZERS, *extra):
         if name != skip:
             image = fn(image)
     return image
@@ -487,24 +489,28 @@ def differences(published: Image, rebuilt: Image) -> list[tuple[str, str]]:
     return out
 
 
-def compare(published: Path, rebuilt: Path, filename: str | None = None) -> Comparison:
+def compare(published: Path, rebuilt: Path, filename: str | None = None,
+            extra: Callable[[Image], Named] | None = None) -> Comparison:
     """Compare the two artifacts raw and stabilised, and say which stabilisers changed a difference
-    between them or were needed to make them equal."""
+    between them or were needed to make them equal. `extra(published image)` names the stabilisers of the
+    package's own format (what its build tool writes) that apply after the generic ones."""
     if published.read_bytes() == rebuilt.read_bytes():
         return Comparison(raw_equal=True, stabilized_equal=True)
     pub, reb = load_image(published, filename), load_image(rebuilt, filename)
+    every = (*STABILIZERS, *(extra(pub) if extra else ()))
+    added = every[len(STABILIZERS):]
     changed: dict[str, bool] = {}
     a, b = pub, reb
     remaining = len(differences(a, b))
-    for name, fn in STABILIZERS:
+    for name, fn in every:
         a, b = fn(a), fn(b)
         now = len(differences(a, b)) if remaining else 0
         changed[name] = now < remaining
         remaining = now
     equal = a == b
     uses = []
-    for name, fn in STABILIZERS:
+    for name, fn in every:
         if changed[name]:
-            needed = equal and stabilize(pub, name) != stabilize(reb, name)
+            needed = equal and stabilize(pub, name, added) != stabilize(reb, name, added)
             uses.append(StabilizerUse(name, " ".join((fn.__doc__ or "").split()), True, needed))
     return Comparison(False, equal, tuple(uses), a, b)

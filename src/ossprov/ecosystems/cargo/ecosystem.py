@@ -43,6 +43,7 @@ from ossprov.verify.compare import unified_diff
 
 if TYPE_CHECKING:  # the build concern's types: its modules load when a rebuild asks (verify starts without them)
     from ossprov.verify.recipe import Recipe
+    from ossprov.verify.stabilize import Image, Named
     from ossprov.verify.timewarp import Route
 
 ORIG = "Cargo.toml.orig"
@@ -211,6 +212,11 @@ class Crates(Ecosystem):
         from ossprov.ecosystems.cargo.timewarp import CargoRoute
 
         return CargoRoute(registry.index_url())
+
+    def stabilizers(self, published: Image) -> Named:
+        from ossprov.ecosystems.cargo import stabilizers
+
+        return stabilizers.stabilizers(published)
 
 
 def _missing_files(tree: PackageTree, context: CompareContext) -> list[Finding]:

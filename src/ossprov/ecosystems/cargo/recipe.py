@@ -1,10 +1,12 @@
 """The rebuild recipe of a crate: `cargo package` of the crate's directory at the pinned commit, as the
 published `.crate` was made, against the registry ossprov is configured with.
 
-Dependencies (needed only to write the crate's Cargo.lock) are fetched in the install phase, the only one
-with network; packaging runs offline and does not compile (`--no-verify`): the crate is source, and what
-cargo writes besides (the normalised Cargo.toml, `.cargo_vcs_info.json`, Cargo.lock) is compared after
-stabilising. The plug-in's `recipe` (the Builder concern) is `infer`.
+Packaging does not compile (`--no-verify`): the crate is source, and what cargo writes besides (the
+normalised Cargo.toml, `.cargo_vcs_info.json`, Cargo.lock) is compared after stabilising (`stabilizers`).
+A crate with dependencies is packaged in the install phase, the only one with network: writing its Cargo.lock
+resolves them against the registry (through the timewarp proxy, as of the release), and since no code of the
+crate or of its dependencies runs, the network reaches cargo alone. The plug-in's `recipe` (the Builder
+concern) is `infer`.
 """
 
 from __future__ import annotations
@@ -41,20 +43,15 @@ def toolchain_dirs() -> list[Path]:
 REGISTRY = "ossprov-registry"
 """The registry the build's crates-io is replaced with: the one ossprov reads, or the timewarp proxy in front
 of it (`install_env`: cargo takes a registry's index from the environment)."""
-VENDOR = "{home}/vendor"
-"""Where the install phase vendors the dependencies; packaging, offline, resolves from there only."""
-FROM_VENDOR = ("--config", 'source.crates-io.replace-with="ossprov-vendor"')
 
 
 def _registry_config() -> str:
-    """Cargo config that makes the build's crates-io the registry ossprov reads (credentials removed), and
-    names the vendor directory packaging resolves from."""
+    """Cargo config that makes the build's crates-io the registry ossprov reads (credentials removed)."""
     try:
         index = without_credentials(registry.index_url())
     except InputError as exc:
         raise Unbuildable(str(exc)) from None
-    return (f'[source.crates-io]\nreplace-with = "{REGISTRY}"\n\n[registries.{REGISTRY}]\nindex = "sparse+{index}"\n\n'
-            f'[source.ossprov-vendor]\ndirectory = "{VENDOR}"\n')
+    return (f'[source.crates-io]\nreplace-with = "{REGISTRY}"\n\n[registries.{REGISTRY}]\nindex = "sparse+{index}"\n')
 
 
 def install_env(proxy: str | None) -> dict[str, str]:
@@ -77,16 +74,15 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
     notes = []
     has_deps = bool(manifest.dependency_names(doc))
     locked = any((source / d / "Cargo.lock").is_file() for d in (Path(subdir), *Path(subdir).parents))
-    if has_deps:
-        steps.append(Step("install", ("cargo", "vendor", "--respect-source-config", "--quiet",
-                                      *(("--locked",) if locked else ()), VENDOR), subdir, network=True))
+    locking = ("--locked",) if locked else ()
     if has_deps and not locked:
-        notes.append("the repository has no Cargo.lock: dependencies resolved afresh by cargo vendor")
-        # cargo vendor wrote one into the work tree; cargo package refuses a dirty tree and resolves again
-        # offline from what was vendored
-        steps.append(Step("build", ("git", "clean", "-fxq", "--", ":(glob)**/Cargo.lock"), ""))
-    steps += [Step("build", ("cargo", "package", "--no-verify", "--offline", *(FROM_VENDOR if has_deps else ())),
-                   subdir),
+        notes.append("the repository has no Cargo.lock: dependencies resolved afresh by cargo package")
+    # The crate's Cargo.lock resolves its path dependencies as the registry serves them (a workspace's other
+    # members, the crate itself through a dev-dependency cycle): vendoring the work tree's dependencies
+    # first would miss those, so cargo package asks the registry itself.
+    steps += [Step("install" if has_deps else "build", ("cargo", "package", "--no-verify", *locking,
+                                                        *(() if has_deps else ("--offline",))),
+                   subdir, network=has_deps),
               Step("build", ("cp", f"{{home}}/target/package/{release.name}-{release.version}.crate", "{out}/"),
                    subdir)]
     toolchain = {"rust-version": str(v)} if (v := manifest.package(doc).get("rust-version")) else {}

@@ -63,11 +63,14 @@ def publish_tools(world: World) -> None:
         "sphinx_copybutton/__init__.py": "", "sphinx_copybutton/_static/copybutton_funcs.js": FUNCS})
 
 
-def publish_docpkg(world: World, name: str, docs: dict[str, str | bytes]) -> str:
-    """The repository at its tag, `docs` written into the work tree as the doc build leaves them, and the sdist
-    `python -m build` makes from it published (with the wheel of its package)."""
+def publish_docpkg(world: World, name: str, docs: dict[str, str | bytes],
+                   settings: dict[str, str] | None = None) -> str:
+    """The repository at its tag (SOURCE, its build settings replaced by `settings`), `docs` written into the
+    work tree as the doc build leaves them, and the sdist `python -m build` makes from it published (with the
+    wheel of its package)."""
     repo = world.repo(f"acme/{name}")
-    repo.commit("release", {**SOURCE, "pyproject.toml": SOURCE["pyproject.toml"].replace("docpkg", name, 1)})
+    source = {**SOURCE, "pyproject.toml": SOURCE["pyproject.toml"].replace("docpkg", name, 1), **(settings or {})}
+    repo.commit("release", {k: v.replace("NAME", name) for k, v in source.items()})
     repo.tag("v1.0")
     repo.write(docs)
     subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", "dist", "."],
@@ -119,6 +122,25 @@ def test_tampered_sphinx_output_is_a_mismatch(world: World, change: dict[str, st
     result = stages.verify(publish_docpkg(world, "docpkg-evil", {**built_docs(), **change}))
     assert result.verdict is Verdict.MISMATCH, (result.reason, result.findings)
     assert ("OSP102", Severity.HIGH) in _by_path(result)[tampered]
+
+
+NAMESPACE_SETTINGS = {
+    "pyproject.toml": '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n',
+    "setup.cfg": "[metadata]\nname = NAME\nversion = 1.0\n\n[options]\npackages = find_namespace:\n"
+                 "include_package_data = true\n"}
+
+
+@pytest.mark.parametrize(("find", "theme"), [
+    ("\n[options.packages.find]\ninclude = docpkg*\n", ("OSP206", Severity.MEDIUM)),
+    ("", ("OSP102", Severity.HIGH)),
+], ids=["namespaces-of-the-package-only", "namespaces-anywhere"])
+def test_namespace_packages_reach_the_docs_unless_told_where(world: World, find: str,
+                                                             theme: tuple[str, Severity]) -> None:
+    """`find_namespace:` takes in any directory, doc/ included, unless `include` keeps it to the package."""
+    publish_tools(world)
+    settings = {**NAMESPACE_SETTINGS, "setup.cfg": NAMESPACE_SETTINGS["setup.cfg"] + find}
+    result = stages.verify(publish_docpkg(world, "docpkg-ns", built_docs(), settings))
+    assert theme in _by_path(result)["doc/_static/theme.js"]
 
 
 def test_sphinx_output_inside_the_package_is_installed_and_keeps_its_high_finding(world: World) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tarfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,9 @@ SOURCE = {
 
 
 def _page(title: str, scripts: list[str]) -> bytes:
-    tags = "".join(f'<script src="_static/{s}"></script>\n' for s in scripts)
+    """A page as Sphinx 7.2 writes it: the theme's script with the CRC-32 of its content appended."""
+    tags = "".join(f'<script src="_static/{s}{f"?v={zlib.crc32(THEME_JS):08x}" if s == "theme.js" else ""}"></script>\n'
+                   for s in scripts)
     return (f'<!DOCTYPE html>\n<html><head><title>{title}</title>\n<link rel="stylesheet" href="_static/basic.css" />\n'
             f'<script id="documentation_options" src="_static/documentation_options.js"></script>\n{tags}</head>\n'
             f'<body><h1>{title}</h1>\n<p>Created using <a href="https://www.sphinx-doc.org/">Sphinx</a> 7.2.6.</p>'
@@ -115,7 +118,9 @@ def test_genuine_sphinx_output_in_an_sdist_has_no_high_finding(world: World) -> 
     ({"doc/_static/documentation_options.js": OPTIONS + b"\nfetch('https://x.example/');\n"},
      "doc/_static/documentation_options.js"),
     ({"doc/searchindex.js": SEARCH_INDEX + b";fetch('https://x.example/');"}, "doc/_static/theme.js"),
-], ids=["script-injected-beside", "sphinx-script-tampered", "options-with-code", "search-index-with-code"])
+    ({"doc/_static/theme.js": THEME_JS + b"fetch('https://x.example/');\n"}, "doc/_static/theme.js"),
+], ids=["script-injected-beside", "sphinx-script-tampered", "options-with-code", "search-index-with-code",
+        "loaded-script-changed-after-the-build"])
 def test_tampered_sphinx_output_is_a_mismatch(world: World, change: dict[str, str | bytes], tampered: str) -> None:
     """A search index holding code is no Sphinx output: nothing in the directory is vouched for then."""
     publish_tools(world)

@@ -112,7 +112,7 @@ HELP: dict[str, RuleHelp] = {
     "OSP206": RuleHelp(Severity.MEDIUM, "A script or stylesheet of Sphinx HTML output shipped in an artifact (an sdist "
                        "that builds its documentation into the archive): the output directory's searchindex.js is "
                        "data only and indexes documents whose sources are at the commit beside conf.py, the build's "
-                       "pages load the file, and the file sits where no install of the artifact puts it (outside "
+                       "pages load the file (with its CRC-32, where Sphinx 7.1+ records one), and the file sits where no install of the artifact puts it (outside "
                        "every package and everything the build configuration names). Its content is compared with "
                        "nothing: a script no page loads, or one an install would put on the machine, stays OSP102.",
                        "None needed to install the package. To vouch for the file, compare it with the Sphinx, "

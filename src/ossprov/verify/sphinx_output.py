@@ -12,6 +12,8 @@ Within such a build:
   pages name, the extensions the commit pins; the ecosystem fetches them from its registry), or a stylesheet that
   is one of their `.css_t` templates with its placeholders filled, is vouched for by that file (OSP203, info);
   a script named as one of theirs that differs from all of them is not theirs (OSP102, high);
+- a loaded file whose CRC-32 is not the checksum the pages give it (Sphinx 7.1+ appends `?v=<crc32>`) was
+  changed after the build (OSP102, high, for a script);
 - any other `_static/` script or stylesheet the build's pages load (`<script src>`, `<link href>`) is vouched
   for only where the ecosystem says that part of the artifact is never installed (an sdist's `doc/` outside what
   its build puts in the wheel): a medium OSP206 finding, never silence. Anywhere else it keeps its high finding.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -41,7 +44,8 @@ _LITERAL = r"""(?:'[^'\\\n]*'|"[^"\\\n]*"|true|false|null|-?\d+(?:\.\d+)?)"""
 _OPTION = re.compile(rf"\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*{_LITERAL}\s*")
 _BUILDINFO = re.compile(r"\A# Sphinx build info version \d+\n(?:#[^\n]*\n)*(?:\n)*config: [0-9a-f]{32}\ntags: "
                         r"[0-9a-f]{32}\n?\Z")
-_LOADED = re.compile(rb"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"'?#]+)""", re.I)
+_LOADED = re.compile(rb"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"'?#]+)(?:\?v=([0-9a-f]{8}))?""", re.I)
+"""A script or stylesheet a page loads, with the checksum Sphinx 7.1+ appends (`?v=`, the file's CRC-32)."""
 SOURCE_SUFFIXES = (".rst", ".txt", ".md")
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 MAX_TEMPLATE_BYTES = 1024 * 1024
@@ -60,8 +64,8 @@ class SphinxBuild:
     source_dir: str
     """The repository directory with `conf.py` and a source file for every indexed document."""
     documents: int
-    loaded: frozenset[str]
-    """Artifact paths the build's pages load as scripts or stylesheets."""
+    loaded: dict[str, frozenset[str]]
+    """Artifact paths the build's pages load as scripts or stylesheets → the checksums the pages give them."""
     sphinx_version: str | None
     """The Sphinx version the pages say made them (what to compare Sphinx's own static files with)."""
 
@@ -92,19 +96,21 @@ def _source_dir(docnames: list[str], source_files: dict[str, str]) -> str | None
     return None
 
 
-def _pages(out_dir: str, context: CompareContext) -> tuple[frozenset[str], str | None]:
-    """What the build's pages load as scripts or stylesheets, and the Sphinx version they name."""
-    found: set[str] = set()
+def _pages(out_dir: str, context: CompareContext) -> tuple[dict[str, frozenset[str]], str | None]:
+    """What the build's pages load as scripts or stylesheets (with the checksums they give), and the Sphinx
+    version they name."""
+    found: dict[str, set[str]] = {}
     versions: set[str] = set()
     for path, f in context.tree.files.items():
         if path.startswith(out_dir) and path.endswith((".html", ".htm")):
             page_dir = posixpath.dirname(path)
-            for ref in _LOADED.findall(f.data):
+            for ref, checksum in _LOADED.findall(f.data):
                 target = ref.decode("utf-8", "replace")
                 if "://" not in target and not target.startswith("/"):
-                    found.add(posixpath.normpath(posixpath.join(page_dir, target)))
+                    sums = found.setdefault(posixpath.normpath(posixpath.join(page_dir, target)), set())
+                    sums.update([checksum.decode()] if checksum else [])
             versions.update(next(v for v in m if v).decode() for m in _VERSION.findall(f.data))
-    return frozenset(found), versions.pop() if len(versions) == 1 else None
+    return {p: frozenset(c) for p, c in found.items()}, versions.pop() if len(versions) == 1 else None
 
 
 def builds(context: CompareContext) -> dict[str, SphinxBuild]:
@@ -194,9 +200,17 @@ def explain(path: str, data: bytes, context: CompareContext, installed: Callable
     judged = _against_reference(path, rel, data, reference(build))
     if judged is not None:
         return judged
-    if path in build.loaded and not installed(path):
-        why = (f"static file loaded by the pages of the {origin}; in a part of the artifact no install puts on "
-               "the machine; its content matches no file of the Sphinx, extension or theme releases at hand")
+    checksums = build.loaded.get(path)
+    if checksums and f"{zlib.crc32(data):08x}" not in checksums:
+        why = f"its CRC-32 is not the {', '.join(sorted(checksums))} the pages of the {origin} give it: changed after the build"
+        return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, why),
+                          (Finding(Severity.HIGH if is_code(path) else Severity.MEDIUM,
+                                   "OSP102" if is_code(path) else "OSP103", path, why),))
+    if checksums is not None and not installed(path):
+        why = (f"static file loaded by the pages of the {origin}"
+               + (" (its CRC-32 the one they give it, a consistency check, not a cryptographic one)" if checksums else "")
+               + "; in a part of the artifact no install puts on the machine; its content matches no file of the "
+               "Sphinx, extension or theme releases at hand")
         return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, why),
                           (Finding(Severity.MEDIUM, "OSP206", path, why),))
     return None

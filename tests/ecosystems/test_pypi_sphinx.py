@@ -174,3 +174,13 @@ def test_the_tools_are_read_from_the_commit_not_the_artifact(world: World, tmp_p
     docs = {**built_docs(), "doc/build/requirements.txt": SOURCE["doc/build/requirements.txt"] + "evil-ext==1.0\n"}
     result = stages.verify(publish_docpkg(world, "docpkg-pin", docs))
     assert _by_path(result)["doc/_static/theme.js"] == [("OSP206", Severity.MEDIUM)]
+
+
+def test_without_the_tools_on_the_index_only_the_loaded_files_are_lowered(world: World) -> None:
+    """Sphinx and the pinned extension not to be had: a script the pages load (outside what installs) is medium,
+    one they do not load is high, whatever Sphinx file it may be."""
+    result = stages.verify(publish_docpkg(world, "docpkg-alone", built_docs()))
+    findings = _by_path(result)
+    assert findings["doc/_static/doctools.js"] == [("OSP206", Severity.MEDIUM)]
+    assert findings["doc/_static/copybutton_funcs.js"] == [("OSP102", Severity.HIGH)]
+    assert findings["doc/searchindex.js"] == [("OSP203", Severity.INFO)]

@@ -154,6 +154,10 @@ def _template_matches(template: bytes, data: bytes) -> bool:
     return any(re.fullmatch(pattern, r) for r in (rendered, rendered + "\n"))  # Jinja drops the final newline
 
 
+def _vouched(path: str, why: str) -> Comparison:
+    return Comparison(FileResult(path, FileStatus.GENERATED, None, why), (Finding(Severity.INFO, "OSP203", path, why),))
+
+
 def _against_reference(path: str, rel: str, data: bytes, reference: Reference) -> Comparison | None:
     """The file judged by the releases that wrote such files: identical to one (or its `.css_t` template
     rendered) is vouched for; a script named as one of theirs but differing from all is not theirs."""
@@ -161,11 +165,11 @@ def _against_reference(path: str, rel: str, data: bytes, reference: Reference) -
     for origin, content in reference.get(name, []):
         if content == data:
             why = f"identical to {origin}, as the registry serves it"
-            return Comparison(FileResult(path, FileStatus.GENERATED, None, why), (Finding(Severity.INFO, "OSP203", path, why),))
+            return _vouched(path, why)
     for origin, content in reference.get(name + "_t", []) if name.endswith(".css") else []:
         if _template_matches(content, data):
             why = f"{origin} rendered (its placeholders filled with CSS values), as the registry serves it"
-            return Comparison(FileResult(path, FileStatus.GENERATED, None, why), (Finding(Severity.INFO, "OSP203", path, why),))
+            return _vouched(path, why)
     if name in reference and is_code(path):
         origins = ", ".join(o for o, _ in reference[name])
         why = f"differs from {origins}, whose file of that name the build copies"
@@ -194,7 +198,7 @@ def explain(path: str, data: bytes, context: CompareContext, installed: Callable
     elif rel == ".buildinfo" and _BUILDINFO.match(data.decode("utf-8", "replace")):
         why = f"build info of the {origin}: Sphinx's config and tags hashes"
     if why:
-        return Comparison(FileResult(path, FileStatus.GENERATED, None, why), (Finding(Severity.INFO, "OSP203", path, why),))
+        return _vouched(path, why)
     if not rel.startswith("_static/") or rel == OPTIONS:
         return None
     judged = _against_reference(path, rel, data, reference(build))

@@ -109,6 +109,14 @@ HELP: dict[str, RuleHelp] = {
     "OSP203": RuleHelp(Severity.INFO, "A file a named build step made from the source (Maven resource filtering, "
                        "a java-templates or replacer template, flit's generated setup.py), with the evidence checked.",
                        "None: informational."),
+    "OSP206": RuleHelp(Severity.MEDIUM, "A script or stylesheet of Sphinx HTML output shipped in an artifact (an sdist "
+                       "that builds its documentation into the archive): the output directory's searchindex.js is "
+                       "data only and indexes documents whose sources are at the commit beside conf.py, the build's "
+                       "pages load the file (with its CRC-32, where Sphinx 7.1+ records one), and the file sits where no install of the artifact puts it (outside "
+                       "every package and everything the build configuration names). Its content is compared with "
+                       "nothing: a script no page loads, or one an install would put on the machine, stays OSP102.",
+                       "None needed to install the package. To vouch for the file, compare it with the Sphinx, "
+                       "extension or theme release that wrote it."),
     "OSP204": RuleHelp(Severity.MEDIUM, "A class relocated from a dependency by maven-shade-plugin: its source is "
                        "that dependency's, not this repository's.", "Verify the shaded dependency's own release."),
     "OSP205": RuleHelp(Severity.MEDIUM, "One file of the release (typically wheels for a new Python version, "

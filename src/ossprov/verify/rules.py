@@ -60,6 +60,8 @@ RULES: dict[str, tuple[str, str]] = {
                "history than the release commit."),
     "OSP204": ("shaded-class", "A class relocated from a dependency (maven-shade-plugin): verify that dependency."),
     "OSP203": ("build-step", "A file a named build step made from the source (the evidence is given)."),
+    "OSP206": ("doc-output-not-installed", "A static file of Sphinx output built from the commit's documentation, "
+               "in a part of the artifact no install puts on the machine; its content is not vouched for."),
 }
 
 

@@ -33,8 +33,9 @@ from ossprov.ecosystems.interface import (
     ReadSource,
     VersionInfo,
 )
-from ossprov.ecosystems.pypi import generated, metadata, normalize
+from ossprov.ecosystems.pypi import generated, metadata, normalize, sphinx_tools
 from ossprov.ecosystems.pypi.hints import metadata_hints, parse_core_metadata
+from ossprov.ecosystems.pypi.installed import installed, is_wheel
 from ossprov.ecosystems.pypi.registry import file_entries, index_url, same_version, version_of, yank
 from ossprov.errors import NotFoundError
 from ossprov.http import without_credentials
@@ -49,6 +50,7 @@ from ossprov.model import (
     Severity,
     SourceHint,
 )
+from ossprov.verify import sphinx_output
 
 if TYPE_CHECKING:  # the build concern's types: its modules load when a rebuild asks (verify starts without them)
     from ossprov.verify.recipe import Recipe
@@ -62,10 +64,6 @@ def _metadata_file(tree: PackageTree) -> bytes | None:
         if path.count("/") == 1 and path.endswith(".dist-info/METADATA"):
             return f.data
     return None
-
-
-def _is_wheel(tree: PackageTree) -> bool:
-    return any(p.count("/") == 1 and p.endswith(".dist-info/WHEEL") for p in tree.files)
 
 
 class PyPI(Ecosystem):
@@ -220,7 +218,9 @@ class PyPI(Ecosystem):
             return Comparison(FileResult(path, FileStatus.NORMALIZED, None,
                                          f"version file written at build time (setuptools_scm and alike) for {version}"))
         if source is None:
-            return generated.explain_generated(path, data, context)
+            return generated.explain_generated(path, data, context) or sphinx_output.explain(
+                path, data, context, lambda p: installed(p, context),
+                lambda build: sphinx_tools.reference(build, context))
         return None
 
     def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:
@@ -236,10 +236,10 @@ class PyPI(Ecosystem):
                 findings.append(Finding(Severity.HIGH, "OSP133", None,
                                         f"core metadata names {name} {version}, not {release.name} {release.version}"))
         for path in tree.files:
-            if path.endswith(".pth") and _is_wheel(tree):
+            if path.endswith(".pth") and is_wheel(tree):
                 findings.append(Finding(Severity.HIGH, "OSP131", path,
                                         ".pth file in a wheel: its import lines run at every interpreter start"))
-        if _is_wheel(tree):
+        if is_wheel(tree):
             findings += _record_findings(tree)
         return findings
 

@@ -220,7 +220,7 @@ class PyPI(Ecosystem):
         if source is None:
             return generated.explain_generated(path, data, context) or sphinx_output.explain(
                 path, data, context, lambda p: installed(p, context),
-                lambda build: sphinx_tools.reference(build, context))
+                lambda build: sphinx_tools.reference(self, build, context))
         return None
 
     def artifact_findings(self, release: Release, tree: PackageTree) -> list[Finding]:

@@ -15,7 +15,7 @@ import posixpath
 from packageurl import PackageURL
 from packaging.requirements import InvalidRequirement, Requirement
 
-from ossprov.ecosystems.interface import CompareContext
+from ossprov.ecosystems.interface import CompareContext, Ecosystem
 from ossprov.errors import OssprovError
 from ossprov.verify.sphinx_output import Reference, SphinxBuild
 
@@ -41,17 +41,16 @@ def pinned_requirements(build: SphinxBuild, context: CompareContext) -> list[tup
     return pins
 
 
-def _static_files(name: str, version: str) -> Reference:
-    """The static files of one release's pure wheel, by file name."""
+def _static_files(index: Ecosystem, name: str, version: str) -> Reference:
+    """The static files of one release's pure wheel from `index` (the PyPI plug-in asking), by file name."""
     from ossprov import artifacts
-    from ossprov.ecosystems.pypi.ecosystem import ECOSYSTEM
 
     try:
-        release = ECOSYSTEM.release(PackageURL("pypi", None, name, version))
+        release = index.release(PackageURL("pypi", None, name, version))
         wheel = next((a for a in release.artifacts if a.filename.endswith("-none-any.whl")), None)
         if wheel is None:
             return {}
-        read = artifacts.read_published(ECOSYSTEM, wheel, lambda _message: None)
+        read = artifacts.read_published(index, wheel, lambda _message: None)
     except OssprovError:
         return {}
     if read.info.digest_ok is not True:
@@ -63,7 +62,7 @@ def _static_files(name: str, version: str) -> Reference:
     return out
 
 
-def reference(build: SphinxBuild, context: CompareContext) -> Reference:
+def reference(index: Ecosystem, build: SphinxBuild, context: CompareContext) -> Reference:
     """The static files of Sphinx at the pages' version and of the pinned documentation requirements (fetched
     once per comparison)."""
     key = ("sphinx-reference", build.out_dir)
@@ -71,7 +70,7 @@ def reference(build: SphinxBuild, context: CompareContext) -> Reference:
         wanted = ([("sphinx", build.sphinx_version)] if build.sphinx_version else []) + pinned_requirements(build, context)
         merged: Reference = {}
         for name, version in dict.fromkeys(wanted):
-            for file_name, entries in _static_files(name, version).items():
+            for file_name, entries in _static_files(index, name, version).items():
                 merged.setdefault(file_name, []).extend(entries)
         context.notes[key] = merged
     return context.notes[key]

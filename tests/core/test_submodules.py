@@ -144,6 +144,8 @@ def _not_vouched(result: VerifyResult, why: str) -> None:
     assert unchecked.severity is Severity.MEDIUM and unchecked.path == "vendor/lib" and why in unchecked.message
     lib = next(r for r in result.file_results if r.path == "vendor/lib/lib.py")
     assert lib.status is FileStatus.UNEXPLAINED and "could not be checked" in lib.reason
+    high = next(f for f in result.findings if f.path == "vendor/lib/lib.py")
+    assert "submodule vendor/lib" in high.message and "could not be checked" in high.message
 
 
 @pytest.mark.parametrize(("url", "why"), [
@@ -181,3 +183,8 @@ def test_a_submodule_is_cloned_only_for_an_artifact_with_files_under_it(world: W
     result = stages.verify(_publish(world, "app", {**APP, "pyproject.toml": PYPROJECT.replace("NAME", "app")}))
     assert result.verdict is Verdict.FAITHFUL, (result.reason, result.findings)
     assert [c for c in _clones() if "lib" in c] == []
+
+
+def test_an_unreachable_submodule_repository_is_stated_not_passed(world: World) -> None:
+    result = stages.verify(_declared(world, "app", "https://github.com/acme/gone", "1" * 40))
+    _not_vouched(result, "cannot clone https://github.com/acme/gone")

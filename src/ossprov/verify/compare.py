@@ -180,7 +180,7 @@ def _submodule_notes(results: list[FileResult], findings: list[Finding], mounted
     file a submodule checkout leaves, pointing into the superproject's git directory, is git's, not code."""
     if not mounted:
         return results, findings
-    out, settled = [], set()
+    out, settled, unchecked = [], set(), dict[str, str]()
     for r in results:
         where = source_path[r.path]
         m = next((m for m in mounted if where.startswith(m.path + "/")), None)
@@ -192,10 +192,12 @@ def _submodule_notes(results: list[FileResult], findings: list[Finding], mounted
                                reason=f"the pointer to the git directory of {m.describe()} its checkout writes"))
             settled.add(r.path)
         elif m.problem:
-            out.append(replace(r, reason=f"in {m.describe()}, which could not be checked"))
+            unchecked[r.path] = f"in {m.describe()}, which could not be checked"
+            out.append(replace(r, reason=unchecked[r.path]))
         else:
             out.append(replace(r, reason=f"{r.reason} ({m.describe()})" if r.reason else f"from {m.describe()}"))
-    return out, [f for f in findings if f.path not in settled]
+    return out, [replace(f, message=f"{f.message} ({unchecked[f.path]})") if f.path in unchecked else f
+                 for f in findings if f.path not in settled]
 
 
 def _gitdir_pointer(path: str) -> bytes:

@@ -29,6 +29,7 @@ def test_submodule_urls_resolve_as_git_resolves_them(raw: str, url: str) -> None
     ("file:///home/user/private", "scheme 'file'"),
     ("/home/user/private", "scheme '(none)'"),
     ("ext::sh -c id", "refused"),
+    ("--upload-pack=touch%20/tmp/pwned", "refused"),  # read as an option by a careless git call
     ("https://user:token@github.com/acme/lib", "carries credentials"),
     ("https://github.com/acme/%2e%2e/private", "'..' segment"),
     ("https://github.com/acme/lib/tree/main/sub", "not a remote repository URL"),

@@ -207,7 +207,7 @@ def _compare(run: PackageRun, eco: Ecosystem, progress: Progress) -> PackageRun:
     assert located is not None and release is not None
     source = None
     if located.located and repo is not None and located.repository is not None and located.commit is not None:
-        source = pinned_source(repo, eco, located.commit, located.repository.subdir)
+        source = pinned_source(repo, eco, located.commit, located.repository.subdir, located.repository.url)
     sources = _Sources(eco, source)
     results = []
     for index, read in enumerate(run.artifacts):
@@ -236,7 +236,8 @@ class _Sources:
         """Another commit of the release's repository, read as the release's is."""
         assert self.release is not None
         if commit not in self._pinned:
-            self._pinned[commit] = pinned_source(self.release.repo, self.eco, commit, self.release.subdir)
+            self._pinned[commit] = pinned_source(self.release.repo, self.eco, commit, self.release.subdir,
+                                                 self.release.url)
         return self._pinned[commit]
 
     def shared(self, source: PinnedSource | None) -> Shared:

@@ -117,6 +117,15 @@ HELP: dict[str, RuleHelp] = {
                        "nothing: a script no page loads, or one an install would put on the machine, stays OSP102.",
                        "None needed to install the package. To vouch for the file, compare it with the Sphinx, "
                        "extension or theme release that wrote it."),
+    "OSP207": RuleHelp(Severity.MEDIUM, "The artifact ships files under a git submodule of the pinned commit (an "
+                       "sdist made from a checkout with its submodules), and that submodule could not be read at the "
+                       "commit the superproject's gitlink pins: `.gitmodules` names no URL for it, or one ossprov "
+                       "refuses (a local path, file://, ext::, credentials, '..' segments, a relative URL leaving the "
+                       "superproject's host), or the clone failed, or the repository has no such commit on its "
+                       "branches and tags. Its files are then in no source: code among them stays high (OSP102), "
+                       "so nothing in it passes unchecked.",
+                       "Make the submodule's repository reachable (a mirror through `url.<base>.insteadOf`) and "
+                       "verify again; a refused URL is the repository author's to fix."),
     "OSP204": RuleHelp(Severity.MEDIUM, "A class relocated from a dependency by maven-shade-plugin: its source is "
                        "that dependency's, not this repository's.", "Verify the shaded dependency's own release."),
     "OSP205": RuleHelp(Severity.MEDIUM, "One file of the release (typically wheels for a new Python version, "

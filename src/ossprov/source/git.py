@@ -617,6 +617,16 @@ class Repo:
                 files[path.decode("utf-8", "surrogateescape")] = sha.decode()
         return files
 
+    def gitlinks(self, commit: str) -> dict[str, str]:
+        """Repository path → commit of every submodule (gitlink, mode 160000) at `commit`."""
+        out = self.git("ls-tree", "-r", "-z", "--full-tree", _rev(commit))
+        links: dict[str, str] = {}
+        for entry in out.split(b"\0"):
+            meta, _, path = entry.partition(b"\t")
+            if meta.startswith(b"160000 commit "):
+                links[path.decode("utf-8", "surrogateescape")] = meta.split()[2].decode()
+        return links
+
     def read_blobs(self, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
         """(sha, content) for each object found, through the repository's one reader (a partial clone first
         fetches the contents it lacks, in one request)."""

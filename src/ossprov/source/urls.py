@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from ossprov.errors import RegistryError
+from ossprov.redaction import redact_url
 
 FORGES = {
     "github.com": "github",
@@ -96,8 +97,6 @@ def check_artifact_location(url: str, local_bases: list[str] | tuple[str, ...] =
     """Registry answers are untrusted: an artifact is fetched over HTTP(S) from a well-formed URL (an index's
     own credentials allowed), or from a `file://` location only under a directory the user configured as a
     registry (never a path a packument chose). RegistryError otherwise, with the URL redacted."""
-    from ossprov.redaction import redact_url
-
     local = url.startswith("file://") and any(url.startswith(base) for base in local_bases)
     reason = unsafe_reason(url, schemes=("https", "http", "file") if local else ("https", "http"),
                            credentials=True)
@@ -223,3 +222,38 @@ def repo_links_in_text(text: str, limit: int = 50) -> list[str]:
             if len(found) >= limit:
                 break
     return found
+
+
+def submodule_url(superproject: str, raw: str) -> tuple[str | None, str]:
+    """The clone URL of a submodule whose `.gitmodules` URL is `raw`, in a superproject cloned from
+    `superproject`, and "" — or None and why it is refused.
+
+    A relative URL (`./x`, `../x`) is resolved as git resolves it, against the superproject's URL: each
+    leading `../` drops one path segment, and one that would reach into the host is refused. The result, like
+    an absolute URL, must pass `normalize` (no credentials, no dot segments, a known scheme) and must not be
+    local: `.gitmodules` is written by the repository's author, and a `file://` or plain path would read a
+    repository of this machine (`ext::` and other transports are no URL `normalize` accepts)."""
+    text = raw.strip()
+    if text.startswith(("./", "../")):
+        parts = urlsplit(superproject)
+        if parts.scheme not in ("https", "http", "git", "ssh") or not parts.netloc:
+            return None, "its URL is relative and the superproject has no remote URL"
+        segments = [s for s in _strip_git(parts.path).split("/") if s]
+        while text.startswith(("./", "../")):
+            up, _, text = text.partition("/")
+            if up == "..":
+                if not segments:
+                    return None, "its relative URL leaves the superproject's host"
+                segments.pop()
+        text = f"{parts.scheme}://{parts.netloc}/{'/'.join([*segments, text])}"
+    found = normalize(text)
+    if found is None or found.url.startswith("file://") or _path_of(found.url) != _path_of(text):
+        return None, f"its URL is refused: {unsafe_reason(text) or 'not a remote repository URL'}"
+    return found.url, ""
+
+
+def _path_of(url: str) -> str:
+    """The repository path a URL (or scp-like `host:path`) names, as `normalize` compares it: a submodule URL
+    that `normalize` would shorten to another repository (`forge/owner/name/more`) is not the one git clones."""
+    path = urlsplit(url).path if "://" in url else url.partition(":")[2]
+    return _strip_git(unquote(path).strip("/")).lower()

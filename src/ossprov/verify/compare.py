@@ -24,7 +24,9 @@ from ossprov.model import (
     Release,
     Severity,
 )
+from ossprov.redaction import redact_url
 from ossprov.source.git import Repo, git_blob_id
+from ossprov.source.submodules import GITMODULES, Mounted, Submodules
 from ossprov.verify import normalize, rules
 
 MAX_DIFF_BYTES = 256 * 1024
@@ -50,11 +52,17 @@ def unified_diff(source: bytes, published: bytes, path: str) -> str | None:
     return "".join(lines)
 
 
-def _reader(repo: Repo, files: dict[str, str]) -> tuple[ReadSource, ReadMany]:
+def _reader(parts: list[tuple[Repo, dict[str, str]]]) -> tuple[ReadSource, ReadMany]:
+    """Readers over the files of one or more repositories (a superproject and the submodules it ships), each
+    path read from the repository whose listing has it."""
     def read_many(paths: Iterable[str]) -> dict[str, bytes]:
-        wanted = {p: files[p] for p in paths if p in files}
-        by_blob = dict(repo.read_blobs(wanted.values()))
-        return {p: by_blob[b] for p, b in wanted.items() if b in by_blob}
+        asked, found = list(paths), {}
+        for repo, files in parts:
+            wanted = {p: files[p] for p in asked if p in files}
+            if wanted:
+                by_blob = dict(repo.read_blobs(wanted.values()))
+                found.update({p: by_blob[b] for p, b in wanted.items() if b in by_blob})
+        return found
 
     def read_one(path: str) -> bytes | None:
         return read_many([path]).get(path)
@@ -130,19 +138,77 @@ class PinnedSource:
     repo: Repo
     commit: str
     subdir: str
+    url: str
+    """The superproject's URL (relative submodule URLs resolve against it)."""
     files: dict[str, str]
     """Repository path → blob id at the commit (the whole tree)."""
     read_one: ReadSource
     read_many: ReadMany
     manifest: Manifest | None
     """The package's manifest at `subdir`, parsed by the ecosystem."""
+    submodules: Submodules | None = None
+    """The commit's submodules, each read at its gitlink's commit when an artifact ships files under it."""
 
 
-def pinned_source(repo: Repo, eco: Ecosystem, commit: str, subdir: str) -> PinnedSource:
-    """The commit's file list, readers over it, and the parsed manifest."""
+def pinned_source(repo: Repo, eco: Ecosystem, commit: str, subdir: str, url: str = "") -> PinnedSource:
+    """The commit's file list, readers over it, the parsed manifest, and its submodules (cloned from URLs
+    relative to `url`, the superproject's, where `.gitmodules` gives relative ones)."""
     files = repo.ls_tree(commit)
-    read_one, read_many = _reader(repo, files)
-    return PinnedSource(repo, commit, subdir, files, read_one, read_many, eco.read_manifest(read_one, subdir))
+    read_one, read_many = _reader([(repo, files)])
+    return PinnedSource(repo, commit, subdir, url, files, read_one, read_many, eco.read_manifest(read_one, subdir),
+                        Submodules(repo, commit, url, GITMODULES in files))
+
+
+def _with_submodules(source: PinnedSource, paths: set[str]) -> tuple[dict[str, str], ReadSource, ReadMany,
+                                                                    list[Mounted]]:
+    """The source's files, with those of the submodules that `paths` (the artifact's files, as repository
+    paths) reach into merged in, readers over all of them, and those submodules."""
+    outside = {p for p in paths if p not in source.files}
+    mounted = source.submodules.under(outside) if source.submodules and outside else []
+    readable = [m for m in mounted if m.repo is not None]
+    if not readable:
+        return source.files, source.read_one, source.read_many, mounted
+    files = {**source.files, **{p: b for m in readable for p, b in m.files.items()}}
+    read_one, read_many = _reader([(source.repo, source.files), *((m.repo, m.files) for m in readable if m.repo)])
+    return files, read_one, read_many, mounted
+
+
+def _submodule_notes(results: list[FileResult], findings: list[Finding], mounted: list[Mounted],
+                     source_path: dict[str, str], tree: PackageTree) -> tuple[list[FileResult], list[Finding]]:
+    """Each result of a file under a submodule says so: read from it ("from submodule PATH at COMMIT"), or in
+    one that could not be read (and why: its files stay in no source, so its code stays high). The `.git`
+    file a submodule checkout leaves, pointing into the superproject's git directory, is git's, not code."""
+    if not mounted:
+        return results, findings
+    out, settled, unchecked = [], set(), dict[str, str]()
+    for r in results:
+        where = source_path[r.path]
+        m = next((m for m in mounted if where.startswith(m.path + "/")), None)
+        if m is None:
+            out.append(r)
+        elif where == f"{m.path}/.git" and r.status is FileStatus.UNEXPLAINED and \
+                tree.files[r.path].data.rstrip(b"\n") == _gitdir_pointer(m.path):
+            out.append(replace(r, status=FileStatus.NORMALIZED, source_path=None,
+                               reason=f"the pointer to the git directory of {m.describe()} its checkout writes"))
+            settled.add(r.path)
+        elif m.problem:
+            unchecked[r.path] = f"in {m.describe()}, which could not be checked"
+            out.append(replace(r, reason=unchecked[r.path]))
+        else:
+            out.append(replace(r, reason=f"{r.reason} ({m.describe()})" if r.reason else f"from {m.describe()}"))
+    return out, [replace(f, message=f"{f.message} ({unchecked[f.path]})") if f.path in unchecked else f
+                 for f in findings if f.path not in settled]
+
+
+def _gitdir_pointer(path: str) -> bytes:
+    """What git writes into a checked-out submodule's `.git` (named after its path, as `git submodule add`)."""
+    return f"gitdir: {'../' * (path.count('/') + 1)}.git/modules/{path}".encode()
+
+
+def _unchecked(mounted: list[Mounted]) -> list[Finding]:
+    return [Finding(Severity.MEDIUM, "OSP207", m.path, f"{m.describe()} ({redact_url(m.url)[:200] or 'no URL'}) could "
+                    f"not be checked: {m.problem}; its files are in no source at the pinned commit") for m in mounted
+            if m.problem]
 
 
 Shared = dict[tuple[str, str], tuple[FileResult, list[Finding]]]
@@ -174,20 +240,22 @@ def compare_artifact(eco: Ecosystem, release: Release, tree: PackageTree, conten
                      shared: Shared | None = None) -> tuple[list[FileResult], list[Finding], int]:
     """Every file of one artifact against the pinned source: per-file results, the findings they and the
     ecosystem's release rules carry, and how many files were taken from `shared` (which is filled)."""
-    context = CompareContext(tree, source.files, source.read_one, source.read_many, content_root, source.subdir,
-                             release, source.manifest, source.commit)
-    shared = {} if shared is None else shared
     keys = {p: (eco.source_path(p, content_root), git_blob_id(f.data)) for p, f in tree.files.items()}
+    files, read_one, read_many, mounted = _with_submodules(source, {k[0] for k in keys.values()})
+    context = CompareContext(tree, files, read_one, read_many, content_root, source.subdir, release,
+                             source.manifest, source.commit)
+    shared = {} if shared is None else shared
     known = {p: shared[k] for p, k in keys.items() if k in shared}
     fresh = PackageTree({p: f for p, f in tree.files.items() if p not in known}, tree.root_prefix)
-    file_results, findings = classify(eco, fresh, context)
+    file_results, findings = _submodule_notes(*classify(eco, fresh, context), mounted,
+                                              {p: k[0] for p, k in keys.items()}, tree)
     for r in file_results:
         shared[keys[r.path]] = (r, [f for f in findings if f.path == r.path])
     for path, (result, carried) in known.items():
         file_results.append(replace(result, path=path))
         findings += [replace(f, path=path) for f in carried]
     file_results.sort(key=lambda r: r.path)
-    findings = eco.release_findings(release, tree, context) + findings
+    findings = eco.release_findings(release, tree, context) + _unchecked(mounted) + findings
     file_results += _missing(eco, tree, context)
     findings += rules.aggregate_generated(file_results, findings)
     return file_results, findings, len(known)

@@ -43,6 +43,8 @@ from ossprov.model import (
     Severity,
 )
 from ossprov.source.git import Repo, ensure_clone, git_env
+from ossprov.source.submodules import GITMODULES, Submodules
+from ossprov.source.urls import safe_subdir
 from ossprov.verify import sandbox, stabilize
 from ossprov.verify.compare import compare_trees
 from ossprov.verify.recipe import (
@@ -121,8 +123,8 @@ class RebuildResult:
 def export_tree(clone: Path, commit: str, dest: Path) -> None:
     """Make `dest` a git work tree of `commit` alone (a one-commit history copied from the cached clone):
     build scripts that ask git (`npmignore --auto`, `git ls-files`, version plugins) find a repository, and
-    the sandbox needs nothing outside the build directory. No hooks, submodules or LFS downloads; the
-    clone cache is only read."""
+    the sandbox needs nothing outside the build directory. No hooks, submodules (`export_submodules` exports
+    those the artifact ships) or LFS downloads; the clone cache is only read."""
     dest.mkdir(parents=True, exist_ok=True)
     Repo(clone).fetch_tree(commit)  # a partial clone serves the tree only once it holds every file of it
     upload_pack = "git -c uploadpack.allowAnySHA1InWant=true upload-pack"
@@ -138,6 +140,24 @@ def export_tree(clone: Path, commit: str, dest: Path) -> None:
         if proc.returncode != 0:
             lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise GitError(f"cannot export {commit[:12]}: {lines[-1] if lines else 'git ' + args[0] + ' failed'}")
+
+
+def export_submodules(clone: Path, locate: LocateResult, eco: Ecosystem, published: PackageTree,
+                      src: Path) -> list[str]:
+    """Export into the source `src` (the commit's work tree) each submodule the published artifact has files
+    under, at the commit its gitlink pins, read as the comparison reads it (`Submodules`: the same URL checks
+    and clone cache); the paths exported. One that cannot be read is left empty, as git leaves it."""
+    assert locate.repository is not None and locate.commit is not None
+    submodules = Submodules(Repo(clone), locate.commit, locate.repository.url, (src / GITMODULES).is_file())
+    exported = []
+    for m in submodules.under({eco.source_path(p, locate.content_root) for p in published.files}):
+        target = src / m.path
+        if m.repo is None or safe_subdir(m.path) != m.path or src.resolve() not in target.resolve().parents:
+            continue
+        with contextlib.suppress(GitError):  # said as not fetched, like one that could not be read
+            export_tree(m.repo.path, m.commit, target)
+            exported.append(m.path)
+    return exported
 
 
 def _expand(text: str, places: dict[str, str]) -> str:
@@ -177,7 +197,8 @@ def _is_code(path: str, mode: int, manifests: tuple[str, ...]) -> bool:
 
 
 def submodule_paths(src: Path) -> list[str]:
-    """Paths of the git submodules the commit declares (.gitmodules): a rebuild does not fetch them."""
+    """Paths of the git submodules the commit declares (.gitmodules); those `export_submodules` did not export
+    are missing from the rebuild's source."""
     if not (src / ".gitmodules").is_file():
         return []
     proc = subprocess.run(["git", "config", "--file", ".gitmodules", "--get-regexp", r"^submodule\..*\.path$"],
@@ -190,7 +211,7 @@ def _findings(differences: list[FileResult], published: PackageTree, submodules:
     findings = []
     for d in differences:
         mode = published.files[d.path].mode if d.path in published.files else 0
-        why = next((f" (it is in submodule {m}, which rebuilds do not fetch)" for m in submodules
+        why = next((f" (it is in submodule {m}, which the rebuild could not fetch)" for m in submodules
                     if d.path.startswith(m + "/")), "")
         if _is_code(d.path, mode, manifests):
             findings.append(Finding(Severity.HIGH, "OSP301", d.path,
@@ -321,9 +342,11 @@ def rebuild(locate: LocateResult, published_artifact: Path, release: Release,
                 clone = ensure_clone(locate.repository.url)
                 commit_time = Repo(clone).commit_info(locate.commit).time
                 export_tree(clone, locate.commit, build.src)
+                exported = export_submodules(clone, locate, builder, published_tree, build.src)
             if registry is not None:
                 registry.judge_times(release.name)
-            result = _run(build, locate, release, published_artifact, published_tree, filename, commit_time)
+            result = _run(build, locate, release, published_artifact, published_tree, filename, commit_time,
+                          exported)
         finally:
             kept = build.close()
     if registry is not None and result.recipe is not None and any(s.network for s in result.recipe.steps):
@@ -333,7 +356,7 @@ def rebuild(locate: LocateResult, published_artifact: Path, release: Release,
 
 
 def _run(build: _Build, locate: LocateResult, release: Release, published: Path, published_tree: PackageTree,
-         filename: str, commit_time: int) -> RebuildResult:
+         filename: str, commit_time: int, exported: list[str]) -> RebuildResult:
     """Infer, build, collect and compare, in the work directory `build` already holding the source."""
     try:
         recipe = _recipe(build, locate, release, published_tree, filename)
@@ -374,7 +397,8 @@ def _run(build: _Build, locate: LocateResult, release: Release, published: Path,
     except ArchiveError as exc:
         return RebuildResult(Outcome.BUILD_FAILED, recipe, failed_phase="collect", reason=str(exc))
     with build.phase("compare"):
-        return _outcome(recipe, cmp, rebuilt, submodule_paths(build.src), build.builder.manifest_files)
+        unfetched = [p for p in submodule_paths(build.src) if p not in exported]
+        return _outcome(recipe, cmp, rebuilt, unfetched, build.builder.manifest_files)
 
 
 def _outcome(recipe: Recipe, cmp: stabilize.Comparison, rebuilt: Path, submodules: list[str],

@@ -60,6 +60,8 @@ RULES: dict[str, tuple[str, str]] = {
                "history than the release commit."),
     "OSP204": ("shaded-class", "A class relocated from a dependency (maven-shade-plugin): verify that dependency."),
     "OSP203": ("build-step", "A file a named build step made from the source (the evidence is given)."),
+    "OSP207": ("submodule-unchecked", "A submodule the artifact ships files of could not be read at the commit "
+               "the superproject pins (no URL, a refused URL, unreachable, or the commit absent)."),
     "OSP206": ("doc-output-not-installed", "A static file of Sphinx output built from the commit's documentation, "
                "in a part of the artifact no install puts on the machine; its content is not vouched for."),
 }

@@ -39,7 +39,10 @@ BUILD_CONFIGS = ("tsconfig.json", "tsconfig.build.json", "tsconfig.base.json", "
                  "esbuild.config.js", "tsup.config.ts", "gulpfile.js", "Gulpfile.js", "Gulpfile.mjs",
                  "gulpfile.mjs", "Gruntfile.js")
 _SPECIFIER = re.compile(
-    r"""(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bfrom\s*|\bimport\s+)(['"])([^'"\n]{1,200})\1""")
+    r"""(?<![\w$.'"`])(?:require\s*\(\s*|import\s*\(\s*|from\s*|import\s+)(['"])([\w@./:+~-]{1,200})\1""")
+"""`require("x")`, `import("x")`, `from "x"`, `import "x"`: the keyword not itself a string (`"from"`) or a
+property (`e.from`), and the specifier shaped like one (a package name, a path, `node:x`). Minified bundles are
+full of `"from"` and `"import"` string literals; read loosely they "load" whatever text follows the next quote."""
 MAX_CORPUS_BYTES = 64 * 1024 * 1024
 NODE_BUILTIN_PREFIX = "node:"
 

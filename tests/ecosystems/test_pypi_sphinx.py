@@ -184,3 +184,12 @@ def test_without_the_tools_on_the_index_only_the_loaded_files_are_lowered(world:
     assert findings["doc/_static/doctools.js"] == [("OSP206", Severity.MEDIUM)]
     assert findings["doc/_static/copybutton_funcs.js"] == [("OSP102", Severity.HIGH)]
     assert findings["doc/searchindex.js"] == [("OSP203", Severity.INFO)]
+
+
+@pytest.mark.parametrize("data", [b"Search.setIndex(" + b"[" * 200_000 + b")", b"Search.setIndex(alert(1))",
+                                  b'Search.setIndex({"docnames": "index"})'])
+def test_a_search_index_that_is_not_sphinx_data_ties_nothing_to_the_commit(data: bytes) -> None:
+    """Nested past what the JSON parser can follow, code, or no document list: no build, and no traceback."""
+    from ossprov.verify.sphinx_output import _docnames
+
+    assert _docnames(data) is None

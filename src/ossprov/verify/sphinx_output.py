@@ -79,7 +79,7 @@ def _docnames(data: bytes) -> list[str] | None:
         return None
     try:
         index = json.loads(match.group(1))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes (hostile input)
         return None
     names = index.get("docnames") if isinstance(index, dict) else None
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):

@@ -50,7 +50,7 @@ def _build_settings(tree: PackageTree) -> tuple[list[str], dict[str, list[str]]]
     if pyproject is not None:
         try:
             doc = tomllib.loads(pyproject.data.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
             return None
         system = doc.get("build-system")
         backend = str(system.get("build-backend", backend)) if isinstance(system, dict) else backend

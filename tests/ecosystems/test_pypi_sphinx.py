@@ -135,16 +135,26 @@ NAMESPACE_SETTINGS = {
                  "include_package_data = true\n"}
 
 
-@pytest.mark.parametrize(("find", "theme"), [
-    ("\n[options.packages.find]\ninclude = docpkg*\n", ("OSP206", Severity.MEDIUM)),
-    ("", ("OSP102", Severity.HIGH)),
-], ids=["namespaces-of-the-package-only", "namespaces-anywhere"])
-def test_namespace_packages_reach_the_docs_unless_told_where(world: World, find: str,
+PYPROJECT_FIND = SOURCE["pyproject.toml"].replace('[tool.setuptools]\npackages = ["docpkg"]\n',
+                                                  "[tool.setuptools.packages.find]\n{}")
+
+
+@pytest.mark.parametrize(("settings", "theme"), [
+    ({"setup.cfg": NAMESPACE_SETTINGS["setup.cfg"] + "\n[options.packages.find]\ninclude = docpkg*\n"},
+     ("OSP206", Severity.MEDIUM)),
+    ({}, ("OSP102", Severity.HIGH)),
+    ({"pyproject.toml": PYPROJECT_FIND.format('exclude = ["tests*"]\n')}, ("OSP102", Severity.HIGH)),
+    ({"pyproject.toml": PYPROJECT_FIND.format('exclude = ["tests*"]\nnamespaces = false\n')}, ("OSP206", Severity.MEDIUM)),
+], ids=["namespaces-of-the-package-only", "namespaces-anywhere", "pyproject-finder-namespaces-by-default",
+        "pyproject-finder-namespaces-off"])
+def test_namespace_packages_reach_the_docs_unless_told_where(world: World, settings: dict[str, str],
                                                              theme: tuple[str, Severity]) -> None:
-    """`find_namespace:` takes in any directory, doc/ included, unless `include` keeps it to the package."""
+    """`find_namespace:` takes in any directory, doc/ included, unless `include` keeps it to the package; so
+    does pyproject.toml's `[tool.setuptools.packages.find]` unless it says `namespaces = false` (its default is
+    true): the wheel then holds doc/, MANIFEST.in's files in it as package data."""
     publish_tools(world)
-    settings = {**NAMESPACE_SETTINGS, "setup.cfg": NAMESPACE_SETTINGS["setup.cfg"] + find}
-    result = stages.verify(publish_docpkg(world, "docpkg-ns", built_docs(), settings))
+    chosen = {} if "pyproject.toml" in settings else NAMESPACE_SETTINGS  # else SOURCE's pyproject.toml, changed
+    result = stages.verify(publish_docpkg(world, "docpkg-ns", built_docs(), {**chosen, **settings}))
     assert theme in _by_path(result)["doc/_static/theme.js"]
 
 

@@ -203,3 +203,12 @@ def test_a_search_index_that_is_not_sphinx_data_ties_nothing_to_the_commit(data:
     from ossprov.verify.sphinx_output import _docnames
 
     assert _docnames(data) is None
+
+
+def test_a_release_of_the_project_itself_vouches_for_nothing(world: World) -> None:
+    """The extension's own project: its docs pin its previous release, which the same hijacked account serves.
+    That release's static file vouches for nothing in this one (here unloaded, so an unexplained script)."""
+    publish_tools(world)
+    result = stages.verify(publish_docpkg(world, "sphinx-copybutton", built_docs()))
+    assert ("OSP102", Severity.HIGH) in _by_path(result)["doc/_static/copybutton_funcs.js"]
+    assert _by_path(result)["doc/_static/doctools.js"] == [("OSP203", Severity.INFO)]  # Sphinx's still counts

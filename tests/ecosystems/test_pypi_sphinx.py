@@ -212,3 +212,21 @@ def test_a_release_of_the_project_itself_vouches_for_nothing(world: World) -> No
     result = stages.verify(publish_docpkg(world, "sphinx-copybutton", built_docs()))
     assert ("OSP102", Severity.HIGH) in _by_path(result)["doc/_static/copybutton_funcs.js"]
     assert _by_path(result)["doc/_static/doctools.js"] == [("OSP203", Severity.INFO)]  # Sphinx's still counts
+
+
+def test_pages_are_read_tag_by_tag() -> None:
+    """What a page loads (with the checksums it gives) and the Sphinx version its generator meta names, read
+    from each tag's attributes, also after a run of tags that never close (the reading is bounded per tag)."""
+    from ossprov.ecosystems.interface import CompareContext
+    from ossprov.model import PackageFile, PackageTree
+    from ossprov.verify.sphinx_output import _pages
+
+    page = (b'<html><head><meta name="generator" content="Sphinx 7.2.6" />\n'
+            b'<script defer="defer" src="_static/theme.js?v=0123abcd"></script>\n<link rel="stylesheet" '
+            b'href="_static/basic.css" />' + b"<script " * 20_000 + b'src="_static/hidden.js">')
+    tree = PackageTree({"doc/index.html": PackageFile("doc/index.html", page)})
+    context = CompareContext(tree, {}, lambda _p: None, lambda _ps: {}, "", "")
+    loaded, version = _pages("doc/", context)
+    assert loaded == {"doc/_static/theme.js": frozenset({"0123abcd"}), "doc/_static/basic.css": frozenset(),
+                      "doc/_static/hidden.js": frozenset()}
+    assert version == "7.2.6"

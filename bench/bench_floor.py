@@ -5,7 +5,7 @@ clones, as the big forges do: ossprov clones without file contents and fetches t
 
 Figures are medians of --runs runs of the real CLI in a fresh process (bytecode cached, as an installed ossprov
 has it), with the interpreter's own start (`python -c pass`) subtracted from ossprov's time; the floor's
-processes are counted whole. Loopback registry and forge (`ossprov.fixtures.World`).
+processes are counted whole. Loopback registry and forge (`ossprov.fixtures.world.World`).
 
 Usage: python bench/bench_floor.py [--runs 7] [--commits 20000] [--keep DIR]
 

@@ -132,8 +132,9 @@ def test_a_moved_lib_path_still_differs(tmp_path: Path) -> None:
     assert _meaning_differs(tmp_path, published) == ['targets.lib.path = "tests/test_a.rs"']
 
 
-def test_an_archive_that_is_not_a_crate_is_left_alone(tmp_path: Path) -> None:
-    image = stabilize.load_image(_crate(tmp_path, "x", "not = [toml"))
+@pytest.mark.parametrize("manifest", ["not = [toml", "deep = " + "[" * 100_000], ids=["invalid", "nested-too-deep"])
+def test_an_archive_that_is_not_a_crate_is_left_alone(tmp_path: Path, manifest: str) -> None:
+    image = stabilize.load_image(_crate(tmp_path, "x", manifest))
     assert stabilizers(image) == () and crate_manifest(image) == image
 
 

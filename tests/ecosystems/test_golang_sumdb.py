@@ -16,6 +16,7 @@ import pytest
 
 from ossprov import stages
 from ossprov.ecosystems.golang import sumdb, tlog, ziprules
+from ossprov.ecosystems.golang.modpath import escape
 from ossprov.fixtures import goproxy, gosumdb
 from ossprov.fixtures.world import World
 from ossprov.model import Finding, Severity, Verdict
@@ -183,3 +184,16 @@ def test_tiles_are_cached_only_when_a_proof_through_them_holds(world: World, db:
     db.publish()  # the genuine tiles again
     assert sumdb.check(MODULE, "v1.0.0") is not None
     assert any(p.is_file() for p in cache.rglob("*"))
+
+
+def test_a_proven_record_of_another_module_is_no_answer(world: World, db: gosumdb.ChecksumDatabase) -> None:
+    """A hijacked proxy answers the lookup with a genuine record of another module, its proof valid: the go
+    command finds no line for the module and refuses; ossprov does not report "no hash recorded" as if the
+    database had been asked and had nothing to say."""
+    goproxy.tamper_zip(world, MODULE, "v1.0.0", {"README.md": b"# not in the log\n"})
+    lookups = db.root / "lookup"
+    (lookups / f"{escape(MODULE)}@v1.0.0").write_bytes((lookups / "example.com/filler0@v1.0.0").read_bytes())
+    with pytest.raises(sumdb.Untrustworthy, match="is not of that module version"):
+        sumdb.check(MODULE, "v1.0.0")
+    found = checksum_findings(stages.verify(f"pkg:golang/{MODULE}@v1.0.0"))
+    assert [(f.rule, f.severity) for f in found] == [("OSP118", Severity.MEDIUM)]

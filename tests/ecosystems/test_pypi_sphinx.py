@@ -135,16 +135,26 @@ NAMESPACE_SETTINGS = {
                  "include_package_data = true\n"}
 
 
-@pytest.mark.parametrize(("find", "theme"), [
-    ("\n[options.packages.find]\ninclude = docpkg*\n", ("OSP206", Severity.MEDIUM)),
-    ("", ("OSP102", Severity.HIGH)),
-], ids=["namespaces-of-the-package-only", "namespaces-anywhere"])
-def test_namespace_packages_reach_the_docs_unless_told_where(world: World, find: str,
+PYPROJECT_FIND = SOURCE["pyproject.toml"].replace('[tool.setuptools]\npackages = ["docpkg"]\n',
+                                                  "[tool.setuptools.packages.find]\n{}")
+
+
+@pytest.mark.parametrize(("settings", "theme"), [
+    ({"setup.cfg": NAMESPACE_SETTINGS["setup.cfg"] + "\n[options.packages.find]\ninclude = docpkg*\n"},
+     ("OSP206", Severity.MEDIUM)),
+    ({}, ("OSP102", Severity.HIGH)),
+    ({"pyproject.toml": PYPROJECT_FIND.format('exclude = ["tests*"]\n')}, ("OSP102", Severity.HIGH)),
+    ({"pyproject.toml": PYPROJECT_FIND.format('exclude = ["tests*"]\nnamespaces = false\n')}, ("OSP206", Severity.MEDIUM)),
+], ids=["namespaces-of-the-package-only", "namespaces-anywhere", "pyproject-finder-namespaces-by-default",
+        "pyproject-finder-namespaces-off"])
+def test_namespace_packages_reach_the_docs_unless_told_where(world: World, settings: dict[str, str],
                                                              theme: tuple[str, Severity]) -> None:
-    """`find_namespace:` takes in any directory, doc/ included, unless `include` keeps it to the package."""
+    """`find_namespace:` takes in any directory, doc/ included, unless `include` keeps it to the package; so
+    does pyproject.toml's `[tool.setuptools.packages.find]` unless it says `namespaces = false` (its default is
+    true): the wheel then holds doc/, MANIFEST.in's files in it as package data."""
     publish_tools(world)
-    settings = {**NAMESPACE_SETTINGS, "setup.cfg": NAMESPACE_SETTINGS["setup.cfg"] + find}
-    result = stages.verify(publish_docpkg(world, "docpkg-ns", built_docs(), settings))
+    chosen = {} if "pyproject.toml" in settings else NAMESPACE_SETTINGS  # else SOURCE's pyproject.toml, changed
+    result = stages.verify(publish_docpkg(world, "docpkg-ns", built_docs(), {**chosen, **settings}))
     assert theme in _by_path(result)["doc/_static/theme.js"]
 
 
@@ -184,3 +194,39 @@ def test_without_the_tools_on_the_index_only_the_loaded_files_are_lowered(world:
     assert findings["doc/_static/doctools.js"] == [("OSP206", Severity.MEDIUM)]
     assert findings["doc/_static/copybutton_funcs.js"] == [("OSP102", Severity.HIGH)]
     assert findings["doc/searchindex.js"] == [("OSP203", Severity.INFO)]
+
+
+@pytest.mark.parametrize("data", [b"Search.setIndex(" + b"[" * 200_000 + b")", b"Search.setIndex(alert(1))",
+                                  b'Search.setIndex({"docnames": "index"})'])
+def test_a_search_index_that_is_not_sphinx_data_ties_nothing_to_the_commit(data: bytes) -> None:
+    """Nested past what the JSON parser can follow, code, or no document list: no build, and no traceback."""
+    from ossprov.verify.sphinx_output import _docnames
+
+    assert _docnames(data) is None
+
+
+def test_a_release_of_the_project_itself_vouches_for_nothing(world: World) -> None:
+    """The extension's own project: its docs pin its previous release, which the same hijacked account serves.
+    That release's static file vouches for nothing in this one (here unloaded, so an unexplained script)."""
+    publish_tools(world)
+    result = stages.verify(publish_docpkg(world, "sphinx-copybutton", built_docs()))
+    assert ("OSP102", Severity.HIGH) in _by_path(result)["doc/_static/copybutton_funcs.js"]
+    assert _by_path(result)["doc/_static/doctools.js"] == [("OSP203", Severity.INFO)]  # Sphinx's still counts
+
+
+def test_pages_are_read_tag_by_tag() -> None:
+    """What a page loads (with the checksums it gives) and the Sphinx version its generator meta names, read
+    from each tag's attributes, also after a run of tags that never close (the reading is bounded per tag)."""
+    from ossprov.ecosystems.interface import CompareContext
+    from ossprov.model import PackageFile, PackageTree
+    from ossprov.verify.sphinx_output import _pages
+
+    page = (b'<html><head><meta name="generator" content="Sphinx 7.2.6" />\n'
+            b'<script defer="defer" src="_static/theme.js?v=0123abcd"></script>\n<link rel="stylesheet" '
+            b'href="_static/basic.css" />' + b"<script " * 20_000 + b'src="_static/hidden.js">')
+    tree = PackageTree({"doc/index.html": PackageFile("doc/index.html", page)})
+    context = CompareContext(tree, {}, lambda _p: None, lambda _ps: {}, "", "")
+    loaded, version = _pages("doc/", context)
+    assert loaded == {"doc/_static/theme.js": frozenset({"0123abcd"}), "doc/_static/basic.css": frozenset(),
+                      "doc/_static/hidden.js": frozenset()}
+    assert version == "7.2.6"

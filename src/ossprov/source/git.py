@@ -539,7 +539,20 @@ class Repo:
         return found[0] if found and found[1] == "commit" and HEX40.match(found[0]) else None
 
     def has_commit(self, sha: str) -> bool:
-        return bool(HEX40.match(sha)) and self.resolve(sha) == sha
+        """Whether commit `sha` is in the repository. A partial clone would fetch a commit it lacks from origin
+        when asked for it, and the forge serves any object of the repository's network (a fork's, a pull
+        request's) to whoever names it: there the commit must already be in the clone and on one of its
+        branches or tags, as every commit of a full clone came with them. `rev-list --missing` fetches nothing:
+        it fails on a commit the clone lacks, and prints one no branch or tag reaches."""
+        if not HEX40.match(sha):
+            return False
+        if self.partial:
+            try:
+                if self.git("rev-list", "-n1", "--missing=print", sha, "--not", "--branches", "--tags").strip():
+                    return False
+            except GitError:
+                return False
+        return self.resolve(sha) == sha
 
     def commit_info(self, rev: str) -> CommitInfo:
         found = self._ask("contents", f"{_rev(rev)}^{{commit}}")

@@ -24,8 +24,15 @@ if TYPE_CHECKING:
     from ossprov.ecosystems.interface import Ecosystem
 
 _HERE = Path(__file__).resolve().parent
-_MATCHER_SOURCES = ("checks.py", "keyindex.py", "lists.py", "names.py", "popular.py", "squat.py", "typo.py")
-"""The code a clear name's answer depends on: a change to any of them (an edited checkout) forgets the answers."""
+_OUTSIDE_SOURCES = (Path(__file__).resolve().parents[1] / "ecosystems" / "golang" / "modpath.py",)
+"""Code outside this package a clear name's answer depends on (the Go forges `gopaths` knows)."""
+
+
+def _matcher_sources() -> list[Path]:
+    """The code a clear name's answer depends on: every module of this package (a module the matcher comes to
+    import is counted without being listed) and `_OUTSIDE_SOURCES`. A change to any of them (an edited
+    checkout) forgets the answers."""
+    return [*sorted(_HERE.glob("*.py")), *_OUTSIDE_SOURCES]
 
 
 def name_findings(eco: Ecosystem, release: Release) -> list[Finding]:
@@ -65,7 +72,7 @@ def clear_marker(ecosystem: str, name: str) -> Path | None:
     try:
         stamps.append(_stat(user) if user.exists() else "no user list")
         for path in (_HERE / "data" / f"{ecosystem}.tsv.gz", _HERE / "data" / f"{ecosystem}.keys.gz",
-                     *(_HERE / f for f in _MATCHER_SOURCES)):
+                     *_matcher_sources()):
             stamps.append(_stat(path))
     except OSError:  # not a plain directory (a zip), or a file went away: do not remember
         return None

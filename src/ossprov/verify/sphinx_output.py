@@ -44,13 +44,18 @@ _LITERAL = r"""(?:'[^'\\\n]*'|"[^"\\\n]*"|true|false|null|-?\d+(?:\.\d+)?)"""
 _OPTION = re.compile(rf"\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*{_LITERAL}\s*")
 _BUILDINFO = re.compile(r"\A# Sphinx build info version \d+\n(?:#[^\n]*\n)*(?:\n)*config: [0-9a-f]{32}\ntags: "
                         r"[0-9a-f]{32}\n?\Z")
-_LOADED = re.compile(rb"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"'?#]+)(?:\?v=([0-9a-f]{8}))?""", re.I)
-"""A script or stylesheet a page loads, with the checksum Sphinx 7.1+ appends (`?v=`, the file's CRC-32)."""
+_TAG = re.compile(rb"<(?:script|link)\b([^>]{0,4096}+)", re.I)
+"""A `<script>` or `<link>` tag's attributes, bounded: an unbounded span from every `<script` of a page that
+never closes it would make reading a hostile page quadratic."""
+_LOADED = re.compile(rb"""\b(?:src|href)\s*=\s*["']([^"'?#]+)(?:\?v=([0-9a-f]{8}))?""", re.I)
+"""A script or stylesheet a tag loads, with the checksum Sphinx 7.1+ appends (`?v=`, the file's CRC-32)."""
 SOURCE_SUFFIXES = (".rst", ".txt", ".md")
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 MAX_TEMPLATE_BYTES = 1024 * 1024
-_VERSION = re.compile(rb"Sphinx</a>\s*v?(\d+\.\d+(?:\.\d+)?)|Sphinx\s+v?(\d+\.\d+(?:\.\d+)?)\s*</a>|"
-                      rb"<meta[^>]+content=[\"']Sphinx\s+(\d+\.\d+(?:\.\d+)?)")
+_VERSION = re.compile(rb"Sphinx</a>\s*v?(\d+\.\d+(?:\.\d+)?)|Sphinx\s+v?(\d+\.\d+(?:\.\d+)?)\s*</a>")
+_META = re.compile(rb"<meta\b([^>]{0,4096}+)", re.I)
+_META_VERSION = re.compile(rb"""content=["']Sphinx\s+(\d+\.\d+(?:\.\d+)?)""")
+"""The version a page's `<meta name="generator">` names (its attributes read apart, bounded as `_TAG`)."""
 Reference = dict[str, list[tuple[str, bytes]]]
 """File name → (where it comes from, its bytes) for each static file of the releases that write Sphinx output."""
 
@@ -79,7 +84,7 @@ def _docnames(data: bytes) -> list[str] | None:
         return None
     try:
         index = json.loads(match.group(1))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes (hostile input)
         return None
     names = index.get("docnames") if isinstance(index, dict) else None
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
@@ -104,12 +109,15 @@ def _pages(out_dir: str, context: CompareContext) -> tuple[dict[str, frozenset[s
     for path, f in context.tree.files.items():
         if path.startswith(out_dir) and path.endswith((".html", ".htm")):
             page_dir = posixpath.dirname(path)
-            for ref, checksum in _LOADED.findall(f.data):
+            for ref, checksum in (m.groups() for tag in _TAG.finditer(f.data)
+                                  if (m := _LOADED.search(tag.group(1)))):
                 target = ref.decode("utf-8", "replace")
                 if "://" not in target and not target.startswith("/"):
                     sums = found.setdefault(posixpath.normpath(posixpath.join(page_dir, target)), set())
                     sums.update([checksum.decode()] if checksum else [])
             versions.update(next(v for v in m if v).decode() for m in _VERSION.findall(f.data))
+            versions.update(m.group(1).decode() for tag in _META.finditer(f.data)
+                            if (m := _META_VERSION.search(tag.group(1))))
     return {p: frozenset(c) for p, c in found.items()}, versions.pop() if len(versions) == 1 else None
 
 

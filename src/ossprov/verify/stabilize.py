@@ -32,7 +32,6 @@ from typing import Any
 from ossprov.archive import DEFAULT_LIMITS, ZIP_SUFFIXES, Limits
 from ossprov.errors import ArchiveError
 
-CANONICAL_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 GZIP_XFL_LEVEL = {2: 9, 4: 1}
 """gzip's XFL byte names the level class (2: maximum, 4: fastest, else default 6)."""
 ZIP_FLAG_LEVEL = {0: 6, 1: 9, 2: 1, 3: 1}

@@ -64,7 +64,7 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
     sub = source / subdir
     try:
         doc = tomllib.loads((sub / "Cargo.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         raise Unbuildable(f"no readable Cargo.toml at {subdir or 'the repository root'}") from None
     if not manifest.package(doc):
         raise Unbuildable(f"the Cargo.toml at {subdir or 'the repository root'} declares no [package]")

@@ -86,7 +86,7 @@ def _manifest(image: Image, root: str) -> dict[str, Any] | None:
     entry = next((e for e in image.entries if e.name == root + MANIFEST and e.kind == "file"), None)
     try:
         return tomllib.loads(entry.data.decode("utf-8")) if entry else None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -306,7 +306,7 @@ def crate_lockfile_format(image: Image) -> Image:
             return e
         try:
             doc = tomllib.loads(e.data.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
             return e
         return dataclasses.replace(e, data=("\n".join(lines(lock_meaning(doc))) + "\n").encode())
 

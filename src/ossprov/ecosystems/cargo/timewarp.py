@@ -64,6 +64,6 @@ class CargoRoute(Route):
 def _record(line: str) -> dict | None:
     try:
         record = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return record if isinstance(record, dict) else None

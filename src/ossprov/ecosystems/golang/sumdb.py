@@ -237,7 +237,11 @@ def lookup(module: str, version: str, database: Database) -> Record:
         lines = tuple(data.decode("utf-8").splitlines())
     except UnicodeDecodeError:
         raise Untrustworthy(f"checksum database {reader.name}: the record is not UTF-8") from None
-    return Record(reader.name, lines, index, tree.size)
+    record = Record(reader.name, lines, index, tree.size)
+    if record.hash_of(module, version) is None:  # a genuine record of another module, proven where it is
+        raise Untrustworthy(f"checksum database {reader.name}: the record {index} answered for {module}@{version} "
+                            "is not of that module version")
+    return record
 
 
 def check(module: str, version: str) -> Record | None:

@@ -86,7 +86,7 @@ def _module_type_marker(path: str, data: bytes) -> bool:
         return False
     try:
         doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return False
     return isinstance(doc, dict) and set(doc) <= {"type"} and doc.get("type") in ("module", "commonjs", None)
 
@@ -148,7 +148,7 @@ def _load_map(path: str, data: bytes, context: CompareContext) -> tuple[str, dic
         if f is not None:
             try:
                 doc = json.loads(f.data)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
                 return None
             return (candidate, doc) if isinstance(doc, dict) else None
     return None
@@ -296,7 +296,7 @@ def explain_js_output(path: str, data: bytes, context: CompareContext, build_scr
 def _explain_map(path: str, data: bytes, context: CompareContext, origin: str) -> Comparison:
     try:
         doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return Comparison(FileResult(path, FileStatus.GENERATED, None, f"source map ({origin}); not valid JSON"))
     if not isinstance(doc, dict):
         return Comparison(FileResult(path, FileStatus.GENERATED, None, f"source map ({origin})"))

@@ -24,7 +24,7 @@ def package_json(raw: bytes) -> dict[str, Any]:
     """A package.json as a JSON object (empty when it is not one)."""
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return {}
     return doc if isinstance(doc, dict) else {}
 

@@ -6,7 +6,7 @@ they were compiled from even when the nuspec does not. The metadata is read with
 value blob (ECMA-335 II.23.3: prolog 01 00, then a SerString) is decoded here.
 
 SourceLink JSON lives in portable PDBs (CustomDebugInformation rows), which dnfile does not parse: its tables
-stop before the PDB tables (0x30-0x37) and it only opens PE files. `nuget_sourcelink` reads them.
+stop before the PDB tables (0x30-0x37) and it only opens PE files. `sourcelink` (beside this module) reads them.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ build/, tools/) differs from the repository's, so counterparts are found by file
 Assemblies (lib/, ref/, runtimes/) are build output: they cannot be rebuilt here, so they count as generated,
 and the commit their AssemblyInformationalVersion names (`1.2.3+<sha>`) is evidence: a source hint for pinning,
 and a high finding (OSP116) when it is not the pinned commit. So is the SourceLink JSON of the package's
-portable PDBs (beside or embedded in the assemblies, see `nuget_sourcelink`), which names the repository too.
+portable PDBs (beside or embedded in the assemblies, see `nuget.sourcelink`), which names the repository too.
 """
 
 from __future__ import annotations

@@ -144,7 +144,7 @@ class PyPI(Ecosystem):
         if raw is not None:
             try:
                 doc = tomllib.loads(raw.decode("utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
                 doc = {}
             project: dict[str, Any] = doc["project"] if isinstance(doc.get("project"), dict) else {}
             poetry = doc["tool"].get("poetry", {}) if isinstance(doc.get("tool"), dict) else {}

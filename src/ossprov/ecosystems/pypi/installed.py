@@ -40,17 +40,20 @@ def _words(value: object) -> list[str]:
     return [str(i).strip() for i in items if str(i).strip()]
 
 
-def _build_settings(tree: PackageTree) -> tuple[list[str], dict[str, list[str]]] | None:
-    """The text of every build setting of the sdist and setuptools' package finder settings (`where`,
-    `include`), or None when its backend is not one we know."""
+def _build_settings(tree: PackageTree) -> tuple[list[str], dict[str, list[str]], bool] | None:
+    """The text of every build setting of the sdist, setuptools' package finder settings (`where`,
+    `include`) and whether that finder takes in namespace packages, or None when its backend is not one we
+    know. pyproject.toml's `[tool.setuptools.packages.find]` does unless it says `namespaces = false` (its
+    default, unlike setup.cfg's `find:`)."""
     texts = []
     finder: dict[str, list[str]] = {}
+    namespaces = False
     pyproject = tree.files.get("pyproject.toml")
     backend = "setuptools"
     if pyproject is not None:
         try:
             doc = tomllib.loads(pyproject.data.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
             return None
         system = doc.get("build-system")
         backend = str(system.get("build-backend", backend)) if isinstance(system, dict) else backend
@@ -62,6 +65,7 @@ def _build_settings(tree: PackageTree) -> tuple[list[str], dict[str, list[str]]]
         packages = tool.get("setuptools", {}).get("packages") if isinstance(tool.get("setuptools"), dict) else None
         find = packages.get("find") if isinstance(packages, dict) else None
         finder.update({k: _words(v) for k, v in (find or {}).items() if k in ("where", "include")})
+        namespaces = isinstance(find, dict) and find.get("namespaces", True) is not False
     setup_cfg = tree.files.get("setup.cfg")
     if setup_cfg is not None:
         parser = ConfigParser(interpolation=None)
@@ -74,7 +78,7 @@ def _build_settings(tree: PackageTree) -> tuple[list[str], dict[str, list[str]]]
             finder.update({k: _words(v) for k, v in parser["options.packages.find"].items() if k in ("where", "include")})
     if "setup.py" in tree.files:
         texts.append(tree.files["setup.py"].data.decode("utf-8", "replace"))
-    return texts, finder
+    return texts, finder, namespaces or any(_NAMESPACE.search(t) for t in texts)
 
 
 def _namespace_finds(top: str, finder: dict[str, list[str]]) -> bool:
@@ -103,7 +107,6 @@ def installed(path: str, context: CompareContext) -> bool:
     settings = _build_settings(context.tree)
     if settings is None:
         return True
-    texts, finder = settings
+    texts, finder, namespaces = settings
     top = parts[0]
-    return any(_names(t, top) for t in texts) or (any(_NAMESPACE.search(t) for t in texts)
-                                                  and _namespace_finds(top, finder))
+    return any(_names(t, top) for t in texts) or (namespaces and _namespace_finds(top, finder))

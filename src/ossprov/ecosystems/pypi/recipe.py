@@ -61,7 +61,7 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
     if (sub / "pyproject.toml").is_file():
         try:
             pyproject = tomllib.loads((sub / "pyproject.toml").read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise Unbuildable(f"pyproject.toml is not valid TOML: {exc}") from None
         system = pyproject.get("build-system", {})
         backend = str(system.get("build-backend") or "setuptools.build_meta:__legacy__")

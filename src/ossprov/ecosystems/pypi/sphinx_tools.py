@@ -14,6 +14,7 @@ import posixpath
 
 from packageurl import PackageURL
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
 
 from ossprov.ecosystems.interface import CompareContext, Ecosystem
 from ossprov.errors import OssprovError
@@ -64,12 +65,14 @@ def _static_files(index: Ecosystem, name: str, version: str) -> Reference:
 
 def reference(index: Ecosystem, build: SphinxBuild, context: CompareContext) -> Reference:
     """The static files of Sphinx at the pages' version and of the pinned documentation requirements (fetched
-    once per comparison)."""
+    once per comparison). No release of the project under verification counts (its docs pinning itself, or
+    Sphinx's own sdist): whoever could tamper with this artifact could tamper with those releases too."""
     key = ("sphinx-reference", build.out_dir)
     if key not in context.notes:
         wanted = ([("sphinx", build.sphinx_version)] if build.sphinx_version else []) + pinned_requirements(build, context)
+        own = canonicalize_name(context.release.name) if context.release else None
         merged: Reference = {}
-        for name, version in dict.fromkeys(wanted):
+        for name, version in dict.fromkeys(w for w in wanted if canonicalize_name(w[0]) != own):
             for file_name, entries in _static_files(index, name, version).items():
                 merged.setdefault(file_name, []).extend(entries)
         context.notes[key] = merged

@@ -23,12 +23,24 @@ def strip_comments(text: str) -> str:
 
 def scan(text: str) -> tuple[str, set[int]]:
     """`strip_comments`'s text, and the (0-based) lines that begin inside a template literal."""
+    blanked, continued, _ = _scan(text)
+    return blanked, continued
+
+
+def comment_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every comment in `text` (and of a first-line `#!`), as `strip_comments` finds them."""
+    return _scan(text)[2]
+
+
+def _scan(text: str) -> tuple[str, set[int], list[tuple[int, int]]]:
     continued: set[int] = set()
+    spans: list[tuple[int, int]] = []
     line = 0
     out = list(text)
     if text.startswith("#!"):
         end = text.find("\n")
         out[: end if end >= 0 else len(text)] = " " * (end if end >= 0 else len(text))
+        spans.append((0, end if end >= 0 else len(text)))
     i, n, quote, previous = 0, len(text), "", "\n"
     while i < n:
         c = text[i]
@@ -50,6 +62,7 @@ def scan(text: str) -> tuple[str, set[int]]:
             for j in range(i, end):
                 if out[j] != "\n":
                     out[j] = " "
+            spans.append((i, end))
             i = end
             continue
         elif c == "/" and (previous in _REGEX_BEFORE or previous == "\n"):
@@ -59,7 +72,7 @@ def scan(text: str) -> tuple[str, set[int]]:
         if not c.isspace() or c == "\n":
             previous = c
         i += 1
-    return "".join(out), continued
+    return "".join(out), continued, spans
 
 
 def _regex_end(text: str, start: int) -> int:

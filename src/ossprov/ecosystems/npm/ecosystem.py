@@ -22,7 +22,7 @@ from ossprov.ecosystems.interface import (
     VersionInfo,
     once_per_run,
 )
-from ossprov.ecosystems.npm import filelist, manifest_confusion, normalize
+from ossprov.ecosystems.npm import cleaned, filelist, manifest_confusion, normalize
 from ossprov.ecosystems.npm.hints import repository_hints, text
 from ossprov.ecosystems.npm.registry import packument_url, registry_url
 from ossprov.errors import NotFoundError, RegistryError, VersionRemovedError
@@ -178,6 +178,8 @@ class Npm(Ecosystem):
     def explain(self, path: str, data: bytes, source: bytes | None, context: CompareContext) -> Comparison | None:
         if path == "package.json" and source is not None:
             return normalize.compare_package_json(data, source)
+        if source is not None and path.endswith(cleaned.SCRIPT_EXTS) and _publishes_cleaned(context):
+            return cleaned.explain(path, data, source, context.content_root)
         if source is None:
             from ossprov.ecosystems.npm import generated  # only a file absent from the source needs it
 
@@ -247,6 +249,16 @@ def _script(doc: dict[str, Any], name: str) -> str | None:
     scripts = doc.get("scripts")
     value = scripts.get(name) if isinstance(scripts, dict) else None
     return value if isinstance(value, str) else None
+
+
+def _publishes_cleaned(context: CompareContext) -> bool:
+    """Whether the repository publishes through a step that strips comments: the package's (or the monorepo
+    root's) devDependencies name it."""
+    manifests = [context.manifest.data if context.manifest else {}]
+    if context.subdir:
+        manifests.append(normalize.package_json(context.read_source("package.json") or b"{}"))
+    return any(isinstance(m.get("devDependencies"), dict) and cleaned.PUBLISH_CLEANER in m["devDependencies"]
+               for m in manifests)
 
 
 def _build_scripts(context: CompareContext) -> list[str]:

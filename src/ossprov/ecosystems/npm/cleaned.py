@@ -1,5 +1,5 @@
-"""Files a publish step cleaned of comments: clean-publish's `cleanComments` (nanoid, and the other packages
-that publish through clean-publish) writes each JavaScript file without its comments and blank lines, so the
+"""Files a publish step cleaned of comments: clean-publish's `cleanComments` and dual-publish (nanoid, and the
+other packages that publish through them) write each JavaScript file without its comments and blank lines, so the
 published file is not byte-identical to the commit's, though not one character of code changed.
 
 The check is one-directional on purpose. Every character of the published file must be matched, in order, to
@@ -16,9 +16,9 @@ from ossprov.model import FileResult, FileStatus
 from ossprov.verify.textscan import comment_spans
 
 SCRIPT_EXTS = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts")
-PUBLISH_CLEANER = "clean-publish"
-"""The publish tool whose `cleanComments` writes such files; its presence in the repository's
-devDependencies is the evidence this normaliser needs before it applies."""
+PUBLISH_CLEANERS = ("clean-publish", "dual-publish")
+"""The publish tools that write such files; one of them in the repository's devDependencies is the evidence
+this normaliser needs before it applies."""
 
 
 def comments_removed(published: str, source: str) -> bool:
@@ -51,7 +51,7 @@ def comments_removed(published: str, source: str) -> bool:
     return published != source
 
 
-def explain(path: str, data: bytes, source: bytes, content_root: str) -> Comparison | None:
+def explain(path: str, data: bytes, source: bytes, content_root: str, cleaner: str) -> Comparison | None:
     """NORMALIZED when the published script is the commit's with comments and blank lines removed, else None
     (the generic rules then judge the difference)."""
     try:
@@ -62,4 +62,4 @@ def explain(path: str, data: bytes, source: bytes, content_root: str) -> Compari
         return None
     return Comparison(FileResult(path, FileStatus.NORMALIZED, content_root + path,
                                  "the commit's file with comments and blank lines removed, as the repository's "
-                                 f"publish step ({PUBLISH_CLEANER}) writes it"))
+                                 f"publish step ({cleaner}) writes it"))

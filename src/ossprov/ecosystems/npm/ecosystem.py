@@ -178,8 +178,9 @@ class Npm(Ecosystem):
     def explain(self, path: str, data: bytes, source: bytes | None, context: CompareContext) -> Comparison | None:
         if path == "package.json" and source is not None:
             return normalize.compare_package_json(data, source)
-        if source is not None and path.endswith(cleaned.SCRIPT_EXTS) and _publishes_cleaned(context):
-            return cleaned.explain(path, data, source, context.content_root)
+        cleaner = _publish_cleaner(context) if source is not None and path.endswith(cleaned.SCRIPT_EXTS) else None
+        if source is not None and cleaner:
+            return cleaned.explain(path, data, source, context.content_root, cleaner)
         if source is None:
             from ossprov.ecosystems.npm import generated  # only a file absent from the source needs it
 
@@ -251,14 +252,18 @@ def _script(doc: dict[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _publishes_cleaned(context: CompareContext) -> bool:
-    """Whether the repository publishes through a step that strips comments: the package's (or the monorepo
-    root's) devDependencies name it."""
+def _publish_cleaner(context: CompareContext) -> str | None:
+    """The publish step that strips comments the repository uses, when the package's (or the monorepo root's)
+    devDependencies name one."""
     manifests = [context.manifest.data if context.manifest else {}]
     if context.subdir:
         manifests.append(normalize.package_json(context.read_source("package.json") or b"{}"))
-    return any(isinstance(m.get("devDependencies"), dict) and cleaned.PUBLISH_CLEANER in m["devDependencies"]
-               for m in manifests)
+    for m in manifests:
+        dev = m.get("devDependencies")
+        found = next((c for c in cleaned.PUBLISH_CLEANERS if isinstance(dev, dict) and c in dev), None)
+        if found:
+            return found
+    return None
 
 
 def _build_scripts(context: CompareContext) -> list[str]:

@@ -28,6 +28,7 @@ from typing import Any
 import platformdirs
 
 from ossprov.errors import InputError, OssprovError
+from ossprov.safefile import stamp
 
 ENV_PREFIX = "OSSPROV_"
 
@@ -222,7 +223,7 @@ def _remembered(name: str, facts: list, files: list[Path], ask: Callable[[], str
     """A registry URL an ecosystem's own tool reports, remembered in the cache directory under a digest of
     everything the tool's answer depends on (`facts`, and the state of the `files` it reads), so that a warm run
     starts no node or pip for it."""
-    parts = [*map(str, facts), *(f"{f}:{_stat(f)}" for f in files)]
+    parts = [*map(str, facts), *(f"{f}:{stamp(f)}" for f in files)]
     memo = settings().cache_dir / name / hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
     try:
         value: str | None = memo.read_text().strip()
@@ -235,10 +236,3 @@ def _remembered(name: str, facts: list, files: list[Path], ask: Callable[[], str
                 atomic_write(memo, value.encode())
     return value if value and value.startswith(("http://", "https://")) else None
 
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size

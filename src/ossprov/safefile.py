@@ -81,3 +81,13 @@ def gunzip_limited(data: bytes, limit: int, *, what: str) -> bytes:
 
 def _size(limit: int) -> str:
     return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit} bytes"
+
+
+def stamp(path: Path) -> tuple[int, int] | None:
+    """(mtime in ns, size) of `path`, or None when it cannot be read: what a memo keyed on a file compares to
+    know the file is unchanged."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size

@@ -40,6 +40,7 @@ from ossprov.deadline import end_of, left
 from ossprov.errors import GitError, OfflineError, OssprovError, StorageError
 from ossprov.http import note_unchecked
 from ossprov.redaction import redact_url
+from ossprov.safefile import stamp
 
 GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
@@ -114,7 +115,7 @@ def git_env(extra: dict[str, str] | None = None, *, user: bool = True) -> dict[s
     the overrides; no prompt, no LFS download."""
     config_env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GIT_CONFIG") or k == "HOME"))
     global_file = os.environ.get("GIT_CONFIG_GLOBAL") or str(Path(os.environ.get("HOME", "/")) / ".gitconfig")
-    settings_ = [*(_user_settings(config_env, _stamp(Path(global_file))) if user else ()), *_overrides()]
+    settings_ = [*(_user_settings(config_env, stamp(Path(global_file))) if user else ()), *_overrides()]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(_KEEP_ENV)}
     env.update(GIT_ENV)
     env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_COUNT": str(len(settings_))})
@@ -564,7 +565,7 @@ class Repo:
         if self._shared.refs is not None:
             return self._shared.refs
         git_dir = self._gitdir()
-        validator = tuple(_stamp(git_dir / name) for name in ("HEAD", "packed-refs", "refs/heads", "refs/tags"))
+        validator = tuple(stamp(git_dir / name) for name in ("HEAD", "packed-refs", "refs/heads", "refs/tags"))
         saved = git_dir / REF_STATE
         if self._own and saved.is_file():
             with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
@@ -742,13 +743,6 @@ def _close_all() -> None:
     for path in list(_SHARED):
         Repo(path).close()
 
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
 
 
 def _in_clone_cache(path: Path) -> bool:

@@ -254,16 +254,14 @@ def _script(doc: dict[str, Any], name: str) -> str | None:
 
 def _publish_cleaner(context: CompareContext) -> str | None:
     """The publish step that strips comments the repository uses, when the package's (or the monorepo root's)
-    devDependencies name one."""
-    manifests = [context.manifest.data if context.manifest else {}]
-    if context.subdir:
-        manifests.append(normalize.package_json(context.read_source("package.json") or b"{}"))
-    for m in manifests:
-        dev = m.get("devDependencies")
-        found = next((c for c in cleaned.PUBLISH_CLEANERS if isinstance(dev, dict) and c in dev), None)
-        if found:
-            return found
-    return None
+    devDependencies name one (looked up once per comparison: every differing script asks)."""
+    if "publish-cleaner" not in context.notes:
+        manifests = [context.manifest.data if context.manifest else {}]
+        if context.subdir:
+            manifests.append(normalize.package_json(context.read_source("package.json") or b"{}"))
+        named = {name for m in manifests if isinstance(m.get("devDependencies"), dict) for name in m["devDependencies"]}
+        context.notes["publish-cleaner"] = next((c for c in cleaned.PUBLISH_CLEANERS if c in named), None)
+    return context.notes["publish-cleaner"]
 
 
 def _build_scripts(context: CompareContext) -> list[str]:

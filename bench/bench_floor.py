@@ -3,9 +3,11 @@ shapes in one run: extract the artifact, `git archive` the commit's subtree, `di
 verify next to `git clone --bare` + a download of the same repository and artifact (the forge allows partial
 clones, as the big forges do: ossprov clones without file contents and fetches those it reads).
 
-Figures are medians of --runs runs of the real CLI in a fresh process (bytecode cached, as an installed ossprov
+Figures are medians of --runs runs of the real CLI (`python -m ossprov`, bytecode cached, as an installed ossprov
 has it), with the interpreter's own start (`python -c pass`) subtracted from ossprov's time; the floor's
-processes are counted whole. Loopback registry and forge (`ossprov.fixtures.world.World`).
+processes are counted whole. Each warm run is timed twice, in turn with the floor: handed to the daemon (the
+default, `ossprov.daemon`) and in its own process (OSSPROV_DAEMON=off). Cold runs go through the daemon. Loopback
+registry and forge (`ossprov.fixtures.world.World`).
 
 Usage: python bench/bench_floor.py [--runs 7] [--commits 20000] [--keep DIR]
 
@@ -25,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
@@ -53,12 +56,12 @@ def _median(run: Callable[[], object], runs: int) -> float:
     return statistics.median(_timed(run) for _ in range(runs))
 
 
-def _paired(a: Callable[[], object], b: Callable[[], object], runs: int) -> tuple[list[float], list[float]]:
-    """Times of `a` and `b` run in turn: load from other work on the machine falls on both alike."""
-    times: tuple[list[float], list[float]] = ([], [])
+def _in_turn(runs: int, *tasks: Callable[[], object]) -> list[list[float]]:
+    """Times of each task, run in turn: load from other work on the machine falls on all alike."""
+    times: list[list[float]] = [[] for _ in tasks]
     for _ in range(runs):
-        times[0].append(_timed(a))
-        times[1].append(_timed(b))
+        for task, spent in zip(tasks, times, strict=True):
+            spent.append(_timed(task))
     return times
 
 
@@ -66,23 +69,30 @@ def _paired(a: Callable[[], object], b: Callable[[], object], runs: int) -> tupl
 class Row:
     shape: str
     warm: float
+    """Through the daemon."""
+    alone: float
+    """In its own process (OSSPROV_DAEMON=off)."""
     floor: float
     ratios: list[float]
-    """warm / floor of each pair of runs."""
+    """warm / floor of each turn."""
+    alone_ratios: list[float]
     cold: float
     cold_floor: float
 
     def text(self) -> str:
-        lo, hi = min(self.ratios), max(self.ratios)
-        return (f"{self.shape:28} {self.warm * 1000:10.0f}ms {self.floor * 1000:6.0f}ms "
-                f"{statistics.median(self.ratios):5.1f}x ({lo:.1f}-{hi:.1f})   {self.cold * 1000:10.0f}ms "
-                f"{self.cold_floor * 1000:13.0f}ms {self.cold / self.cold_floor:5.1f}x")
+        return (f"{self.shape:28} {self.warm * 1000:7.0f}ms {_ratio(self.ratios):>16} {self.alone * 1000:9.0f}ms "
+                f"{_ratio(self.alone_ratios):>16} {self.floor * 1000:6.0f}ms {self.cold * 1000:9.0f}ms "
+                f"{self.cold_floor * 1000:9.0f}ms {self.cold / self.cold_floor:5.1f}x")
 
     def markdown(self) -> str:
-        lo, hi = min(self.ratios), max(self.ratios)
-        return (f"| {self.shape} | {self.warm * 1000:,.0f} ms | {self.floor * 1000:,.0f} ms | "
-                f"{statistics.median(self.ratios):.1f}× ({lo:.1f}–{hi:.1f}) | {self.cold * 1000:,.0f} ms | "
+        return (f"| {self.shape} | {self.floor * 1000:,.0f} ms | {self.warm * 1000:,.0f} ms | "
+                f"{_ratio(self.ratios, '×', '–')} | {self.alone * 1000:,.0f} ms | "
+                f"{_ratio(self.alone_ratios, '×', '–')} | {self.cold * 1000:,.0f} ms | "
                 f"{self.cold_floor * 1000:,.0f} ms | {self.cold / self.cold_floor:.1f}× |")
+
+
+def _ratio(ratios: list[float], times: str = "x", dash: str = "-") -> str:
+    return f"{statistics.median(ratios):.1f}{times} ({min(ratios):.1f}{dash}{max(ratios):.1f})"
 
 
 MARKERS = ("<!-- bench_floor: begin (python bench/bench_floor.py --readme) -->", "<!-- bench_floor: end -->")
@@ -90,13 +100,20 @@ MARKERS = ("<!-- bench_floor: begin (python bench/bench_floor.py --readme) -->",
 
 def write_readme(readme: Path, rows: list[Row], runs: int, python: float, load: float) -> None:
     """Replace the table between MARKERS in `readme` with these figures (`load`: the load average at the start)."""
-    table = ["| shape | warm verify | floor | ratio (range) | cold verify | `git clone` + download | ratio |",
-             "|---|---|---|---|---|---|---|", *(r.markdown() for r in rows), "",
+    table = ["| shape | floor | warm verify | ratio (range) | in its own process | ratio (range) | cold verify | "
+             "`git clone` + download | ratio |",
+             "|---|---|---|---|---|---|---|---|---|", *(r.markdown() for r in rows), "",
              f"Medians of {runs} runs in turn with the floor, interpreter start ({python * 1000:.0f} ms) subtracted; "
-             f"the range is of the {runs} paired ratios; load average {load:.1f} on 2 cores when it started."]
+             f"the ranges are of the {runs} ratios of each turn; load average {load:.1f} on 2 cores when it "
+             "started. *warm verify* is handed to the daemon (the default), *in its own process* is "
+             "OSSPROV_DAEMON=off."]
     text = readme.read_text(encoding="utf-8")
     begin, end = text.index(MARKERS[0]) + len(MARKERS[0]), text.index(MARKERS[1])
     readme.write_text(text[:begin] + "\n" + "\n".join(table) + "\n" + text[end:], encoding="utf-8")
+
+
+def _ratios(times: list[float], floors: list[float], python: float) -> list[float]:
+    return [(t - python) / f for t, f in zip(times, floors, strict=True)]
 
 
 def _sh(cmd: str, env: dict[str, str] | None = None) -> None:
@@ -199,7 +216,9 @@ def main() -> None:
         world = World(tmp / "w").start()
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env |= world.environment() | {"PYTHONPATH": str(SRC), "PYTHONPYCACHEPREFIX": str(tmp / "pyc"),
-                                      "OSSPROV_DATA": str(tmp / "data"), "OSSPROV_METADATA_MAX_AGE": "86400"}
+                                      "OSSPROV_DATA": str(tmp / "data"), "OSSPROV_METADATA_MAX_AGE": "86400",
+                                      "OSSPROV_DAEMON": "auto", "XDG_RUNTIME_DIR": str(tmp / "run")}
+        (tmp / "run").mkdir(mode=0o700)
         os.environ.update(world.environment())
         shapes = [_plain(world, tmp), _sdist(world, tmp), _monorepo(world, tmp, args.commits)]
         for shape in shapes:  # the forge serves partial clones, as the big forges do
@@ -208,8 +227,9 @@ def main() -> None:
                        env=env | {"OSSPROV_CACHE": str(tmp / "warm-up")}, capture_output=True)  # bytecode compiled
         python = _median(lambda: subprocess.run([sys.executable, "-c", "pass"], env=env, check=True), args.runs)
         print(f"interpreter start (python -c pass): {python * 1000:.0f} ms, subtracted from ossprov's times\n")
-        print(f"{'shape':28} {'warm verify':>12} {'floor':>8} {'ratio (range)':>16}   {'cold verify':>12} "
-              f"{'clone+download':>15} {'ratio':>6}")
+        subprocess.run([sys.executable, "-m", "ossprov", "daemon", "start"], env=env, check=True)
+        print(f"{'shape':28} {'warm':>9} {'ratio (range)':>16} {'own process':>11} {'ratio (range)':>16} "
+              f"{'floor':>8} {'cold':>11} {'clone+dl':>11} {'ratio':>6}")
         rows = []
         for i, shape in enumerate(shapes):
             cache = tmp / f"cache{i}"
@@ -218,7 +238,7 @@ def main() -> None:
                    "--format", "json"]
 
             def verify(cmd: list[str] = cmd, run_env: dict[str, str] = run_env, name: str = shape.name) -> None:
-                proc = subprocess.run(cmd, env=run_env, capture_output=True, text=True)
+                proc = subprocess.run(cmd, env=run_env, capture_output=True, text=True, check=False)
                 if '"verdict": "faithful"' not in proc.stdout:
                     raise SystemExit(f"{name}: not faithful: {proc.stderr or proc.stdout[:500]}")
 
@@ -228,11 +248,15 @@ def main() -> None:
 
             cold_t = _median(cold, max(3, args.runs // 2)) - python
             verify()  # warm the cache
-            warms, floors = _paired(verify, _floor(shape, tmp / "floor"), args.runs)
+            alone_env = run_env | {"OSSPROV_DAEMON": "off"}
+            warms, alones, floors = _in_turn(args.runs, verify, partial(verify, run_env=alone_env),
+                                             _floor(shape, tmp / "floor"))
             cold_floor_t = _median(_cold_floor(shape, tmp / "cold-floor", run_env), max(3, args.runs // 2))
-            rows.append(Row(shape.name, statistics.median(warms) - python, statistics.median(floors),
-                            [(w - python) / f for w, f in zip(warms, floors, strict=True)], cold_t, cold_floor_t))
+            rows.append(Row(shape.name, statistics.median(warms) - python, statistics.median(alones) - python,
+                            statistics.median(floors), _ratios(warms, floors, python), _ratios(alones, floors, python),
+                            cold_t, cold_floor_t))
             print(rows[-1].text(), flush=True)
+        subprocess.run([sys.executable, "-m", "ossprov", "daemon", "stop"], env=env, check=True)
         world.stop()
         if args.readme:
             write_readme(SRC.parent / "README.md", rows, args.runs, python, load)

@@ -23,6 +23,8 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("OSSPROV_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("OSSPROV_TIMEOUT", "5")
     monkeypatch.setenv("OSSPROV_METADATA_MAX_AGE", "0")  # tests republish within a run: always revalidate
+    monkeypatch.setenv("OSSPROV_DAEMON", "off")  # commands run in the test's own processes (tests/transport/test_daemon.py)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
     for var in ("OSSPROV_NPM_REGISTRY", "OSSPROV_PYPI_INDEX", "OSSPROV_NUGET_SOURCE", "OSSPROV_MAVEN_REPOSITORY",

@@ -1,3 +1,3 @@
-from ossprov.cli import main
+from ossprov.daemon.client import main
 
 main()

@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "db",
     "squat",
     "mirror",
+    "daemon",
 )
 ONE_PACKAGE = frozenset({"locate", "verify", "rebuild", "practices", "fix"})
 """Commands about one package: their network and git work shares one package deadline."""

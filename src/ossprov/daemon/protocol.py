@@ -1,0 +1,142 @@
+"""What the `ossprov` command and its daemon share: whether to use a daemon, where it listens, how a process
+proves it would run the same code, and the request's wire form.
+
+Every `ossprov` start imports this, so it imports only what the interpreter has already loaded.
+"""
+
+from __future__ import annotations
+
+import _socket
+import contextlib
+import os
+import stat
+import sys
+import zlib
+
+PROTOCOL = b"ossprov-daemon/2"
+HEADER = 4
+"""Bytes of the length that leads each message."""
+MAX_MESSAGE = 8 << 20
+"""A request is a command line and an environment: megabytes, never more."""
+OFF = frozenset({"off", "0", "no", "false"})
+ON = frozenset({"auto", "on", "1", "yes", "true"})
+SPECIAL_FLAGS = ("debug", "inspect", "interactive", "optimize", "verbose", "bytes_warning", "dev_mode",
+                 "ignore_environment", "isolated", "no_site", "no_user_site")
+"""Interpreter flags a forked copy of the daemon could not honour (`-O`, `-X dev`, `-v`, `-I`...): a process started
+with any of them runs its command itself."""
+
+
+class DaemonModeError(ValueError):
+    """OSSPROV_DAEMON holds a value that is neither on nor off."""
+
+
+def wanted() -> bool:
+    """Whether this process hands its command to a daemon: OSSPROV_DAEMON=auto (the default) or off. In CI (a `CI`
+    variable that is not false) the default is off: a machine that runs one job gains nothing from a daemon that
+    outlives it."""
+    value = os.environ.get("OSSPROV_DAEMON", "").strip().lower()
+    if not value:
+        ci = os.environ.get("CI", "").strip().lower()
+        return not ci or ci in OFF
+    if value in OFF:
+        return False
+    if value in ON:
+        return True
+    raise DaemonModeError(f"OSSPROV_DAEMON must be auto or off, not {value[:40]!r}")
+
+
+def plain_interpreter() -> bool:
+    """No interpreter flag or option the daemon's copies would not have, and Unix sockets that pass descriptors."""
+    flags = sys.flags
+    return (os.name == "posix" and hasattr(_socket, "AF_UNIX") and hasattr(_socket.socket, "sendmsg")
+            and not sys.warnoptions and not sys._xoptions
+            and not any(getattr(flags, name) for name in SPECIAL_FLAGS))
+
+
+def import_path() -> list[str]:
+    """The import path, without the entry that depends on how the process was started (the script's directory,
+    or the working directory for `python -m`): the daemon starts with `-P` and has no such entry."""
+    return list(sys.path if sys.flags.safe_path else sys.path[1:])
+
+
+def identity() -> bytes:
+    """What decides the code a process runs and what it may do: the protocol, the interpreter, its import path,
+    the file-system encoding and UTF-8 mode, ossprov's version, and the process's confinement. A daemon serves
+    only clients of its own identity. OSError if the confinement cannot be read."""
+    from ossprov import __version__
+
+    parts = [PROTOCOL.decode(), sys.executable, sys.version, __version__, sys.getfilesystemencoding(),
+             str(sys.flags.utf8_mode), *import_path(), *confinement()]
+    return "\n".join(parts).encode("utf-8", "surrogateescape")
+
+
+NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
+CONFINING_STATUS = frozenset({"Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+                              "NoNewPrivs", "Seccomp", "Seccomp_filters", "Cpus_allowed_list"})
+
+
+def confinement() -> list[str]:
+    """What confines this process: its namespaces, root, control group, credentials, capabilities, seccomp
+    filters, CPUs, resource limits and niceness (from Linux's /proc; elsewhere the niceness alone). A command run
+    in a sandbox or a container, without a network, under `ulimit` or in a `systemd-run -p MemoryMax=` scope is
+    then run by a daemon started in the same confinement, never by one that was started outside it."""
+    parts = [f"nice {os.getpriority(os.PRIO_PROCESS, 0)}"]
+    if not os.path.isdir("/proc/self/ns"):
+        return parts
+    parts += [os.readlink(f"/proc/self/ns/{name}") for name in NAMESPACES if os.path.exists(f"/proc/self/ns/{name}")]
+    parts.append(os.readlink("/proc/self/root"))
+    with open("/proc/self/status", encoding="utf-8") as status:
+        parts += [line for line in status.read().splitlines() if line.partition(":")[0] in CONFINING_STATUS]
+    for name in ("cgroup", "limits"):
+        with open(f"/proc/self/{name}", encoding="utf-8") as table:
+            parts += table.read().splitlines()
+    return parts
+
+
+def directory() -> str:
+    """The private directory of the daemons' sockets: `$XDG_RUNTIME_DIR/ossprov`, or `ossprov-UID` in the temporary
+    directory. It must be a directory of this user that no one else can enter (OSError otherwise), so that no one
+    else can put a socket where ours is looked for."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isabs(runtime):
+        path = os.path.join(runtime, "ossprov")
+    else:
+        path = os.path.join(os.environ.get("TMPDIR") or "/tmp", f"ossprov-{os.getuid()}")
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, 0o700)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise PermissionError(f"{path} is not a private directory of this user")
+    return path
+
+
+def socket_path(ident: bytes) -> str:
+    """Where the daemon of this identity listens; its lock and log sit next to it (`.lock`, `.log`)."""
+    return os.path.join(directory(), f"{zlib.crc32(ident):08x}.sock")
+
+
+def encode(fields: list[bytes]) -> bytes:
+    """One message: its length, then the fields separated by NUL (no field of a command line, an environment or a
+    path can hold one)."""
+    body = b"\0".join(fields)
+    return len(body).to_bytes(HEADER, "big") + body
+
+
+def receive(sock: _socket.socket, size: int) -> bytes:
+    """Exactly `size` bytes, or ConnectionError if the other side closes first."""
+    chunks, left = [], size
+    while left:
+        chunk = sock.recv(min(left, 1 << 16))
+        if not chunk:
+            raise ConnectionError("closed mid-message")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def decode_body(sock: _socket.socket, header: bytes) -> list[bytes]:
+    """The fields of a message whose length header has been read."""
+    size = int.from_bytes(header, "big")
+    if len(header) != HEADER or size > MAX_MESSAGE:
+        raise ConnectionError("malformed message")
+    return receive(sock, size).split(b"\0")

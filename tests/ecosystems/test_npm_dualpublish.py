@@ -67,6 +67,8 @@ def test_genuine_dual_publish_output_is_faithful_with_build_output(world: World,
     assert status["warn/index.prod.js"].source_path == "warn/index.js"
     assert status["index.d.ts"].status is FileStatus.IDENTICAL
     assert "exactly as dual-publish 4 writes them" in status["package.json"].reason
+    assert "clean-publish left out clean-publish, devDependencies, scripts" in status["package.json"].reason
+    assert status["package.json"].status is FileStatus.NORMALIZED
     vouched = {f.path for f in result.findings if f.rule == "OSP203"}
     assert set(written) <= vouched
 

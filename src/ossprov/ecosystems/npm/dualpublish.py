@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ossprov.ecosystems.interface import CompareContext, Comparison
-from ossprov.ecosystems.npm import normalize
+from ossprov.ecosystems.npm import cleaned, normalize
 from ossprov.ecosystems.npm.dualpublish_rewrite import (
     CLEANERS,
     Unsupported,
@@ -310,14 +310,14 @@ def _root_package(data: bytes, source: bytes, found: Plan) -> Comparison:
                 generation = candidate
                 break
     if generation is None:
-        plain = normalize.compare_package_json(data, source)
+        plain = cleaned.compare_package_json(data, source)
         return Comparison(plain.result, (*plain.findings, Finding(
             Severity.HIGH, "OSP114", "package.json",
             f"the repository publishes through dual-publish, but the package.json's {', '.join(ENTRY_FIELDS)} "
             "are not what it writes from the repository's package.json and the processed modules")))
     restored = {k: v for k, v in published.items() if k not in ENTRY_FIELDS}
     restored.update({k: src[k] for k in ENTRY_FIELDS if k in src})
-    inner = normalize.compare_package_json(json.dumps(restored).encode(), source)
+    inner = cleaned.compare_package_json(json.dumps(restored).encode(), source)
     reason = (f"{', '.join(ENTRY_FIELDS)} exactly as {GENERATION[generation]} writes them "
               f"({len(found.modules)} processed module(s)); otherwise {inner.result.reason}")
     return Comparison(FileResult("package.json", inner.result.status, "package.json", reason), inner.findings)

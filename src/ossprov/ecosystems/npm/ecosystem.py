@@ -180,7 +180,8 @@ class Npm(Ecosystem):
         if dual is not None:
             return dual
         if path == "package.json" and source is not None:
-            return normalize.compare_package_json(data, source)
+            compare = cleaned.compare_package_json if _publish_cleaner(context) else normalize.compare_package_json
+            return compare(data, source)
         cleaner = _publish_cleaner(context) if source is not None and path.endswith(cleaned.SCRIPT_EXTS) else None
         if source is not None and cleaner:
             return cleaned.explain(path, data, source, context.content_root, cleaner)

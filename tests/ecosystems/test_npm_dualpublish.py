@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ossprov import stages
+from ossprov.ecosystems.npm.dualpublish_manifest import RELEASES, lines_for
 from ossprov.fixtures.world import Repo, World
 from ossprov.model import FileStatus, Severity, Verdict
 
@@ -66,7 +67,7 @@ def test_genuine_dual_publish_output_is_faithful_with_build_output(world: World,
         assert "dual-publish" in status[path].reason
     assert status["warn/index.prod.js"].source_path == "warn/index.js"
     assert status["index.d.ts"].status is FileStatus.IDENTICAL
-    assert "exactly as dual-publish 4 writes them" in status["package.json"].reason
+    assert "exactly as dual-publish 4.0.0 writes them" in status["package.json"].reason
     assert "clean-publish left out clean-publish, devDependencies, scripts" in status["package.json"].reason
     assert status["package.json"].status is FileStatus.NORMALIZED
     vouched = {f.path for f in result.findings if f.rule == "OSP203"}
@@ -155,3 +156,16 @@ def test_a_later_commit_of_the_dual_package_by_hand_does_not_win_the_pin(world: 
     result = stages.verify(purl)
     assert result.locate.commit == release
     assert not _highs(result), result.findings
+
+
+@pytest.mark.parametrize(("spec", "releases"), [
+    ("^4.0.0", ["4.0.0"]), ("^3.0.0", ["3.0.0", "3.0.1"]), ("^1.0.5", ["1.0.5", "1.0.9"]), ("~3.0.0", ["3.0.0", "3.0.1"]),
+    ("3.0.1", ["3.0.1"]), ("^0.8.6", []), (">=3 || ~1.0.9", ["1.0.9", "3.0.0", "3.0.1", "4.0.0"]),
+])
+def test_a_devdependencies_range_admits_the_releases_it_names(spec: str, releases: list[str]) -> None:
+    """A lockfile is not kept, so each release the range admits is a way the genuine package may be written."""
+    assert [line.version for line in lines_for(spec)] == releases
+
+
+def test_a_range_naming_no_version_admits_every_modelled_release() -> None:
+    assert lines_for("latest") == RELEASES

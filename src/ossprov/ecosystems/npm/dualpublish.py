@@ -20,6 +20,7 @@ Evidence first: the repository (the package, or a monorepo's root) must name dua
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import posixpath
 import re
@@ -29,6 +30,14 @@ from typing import Any
 
 from ossprov.ecosystems.interface import CompareContext, Comparison
 from ossprov.ecosystems.npm import cleaned, normalize
+from ossprov.ecosystems.npm.dualpublish_manifest import (
+    ENTRY_FIELDS,
+    Line,
+    entry_fields_match,
+    lines_for,
+    replace_package,
+    stringify,
+)
 from ossprov.ecosystems.npm.dualpublish_rewrite import (
     CLEANERS,
     Unsupported,
@@ -41,13 +50,11 @@ from ossprov.ecosystems.npm.dualpublish_rewrite import (
 from ossprov.model import FileResult, FileStatus, Finding, PackageTree, Severity
 
 TOOL = "dual-publish"
+Maker = Callable[[str | None, Line], bytes | None]
+"""What dual-publish writes at one path, given clean-publish's comment cleaner (None: none ran) and the dual-publish
+release; None where it would write nothing or fail."""
 PROCESSED = re.compile(r"(^|/)index(\.browser|\.native)?\.js")
 """The files dual-publish rewrites (its filter, unanchored at the end as there)."""
-ENTRY_FIELDS = ("type", "main", "module", "react-native", "browser", "exports")
-"""The root package.json fields dual-publish sets."""
-STYLE_FIELDS = ("style", "styl", "sass", "less")
-GENERATION = {"types-last": "dual-publish 1-2", "types-first": "dual-publish 3", "typed": "dual-publish 4"}
-"""How each line of dual-publish writes `types` into `exports` (the only difference in what they write)."""
 
 
 @dataclass
@@ -55,12 +62,13 @@ class Plan:
     """What dual-publish wrote for this package: each file it makes, as a function giving its bytes."""
 
     range: str
-    generations: tuple[str, ...]
+    lines: tuple[Line, ...]
+    """The dual-publish releases the declared range admits."""
     cleaners: tuple[str | None, ...]
     modules: list[str]
     """Processed modules (artifact paths), in path order."""
-    makers: dict[str, Callable[[str | None], bytes | None]] = field(default_factory=dict)
-    """Artifact path → a function of the cleaner variant giving what dual-publish writes there (None: cannot)."""
+    makers: dict[str, Maker] = field(default_factory=dict)
+    """Artifact path → what dual-publish writes there, given the comment cleaner and the release."""
     origin: dict[str, str] = field(default_factory=dict)
     """Artifact path → the commit file it is made from."""
 
@@ -75,15 +83,6 @@ def declared_range(context: CompareContext) -> str | None:
         if isinstance(dev, dict) and isinstance(dev.get(TOOL), str):
             return str(dev[TOOL])
     return None
-
-
-def _generations(spec: str) -> tuple[str, ...]:
-    """The dual-publish lines a devDependencies range allows (every line when the range names no major)."""
-    m = re.match(r"\s*[\^~>=v]*\s*(\d+)", spec)
-    if m is None:
-        return tuple(GENERATION)
-    major = int(m.group(1))
-    return ("types-last",) if major <= 2 else ("types-first",) if major == 3 else ("typed",)
 
 
 def _cleaners(manifest: dict[str, Any], context: CompareContext) -> tuple[str | None, ...]:
@@ -111,7 +110,8 @@ def plan(context: CompareContext) -> Plan | None:
     """What dual-publish wrote, when the repository publishes through it (once per comparison)."""
     if "dual-publish" not in context.notes:
         spec = declared_range(context)
-        context.notes["dual-publish"] = _plan(context, spec) if spec is not None else None
+        modelled = spec is not None and lines_for(spec)  # a range of releases before 1.0.3 only: not explained
+        context.notes["dual-publish"] = _plan(context, spec) if spec is not None and modelled else None
     result: Plan | None = context.notes["dual-publish"]
     return result
 
@@ -127,18 +127,22 @@ def _plan(context: CompareContext, spec: str) -> Plan:
     bins = _bins(manifest)
     modules = sorted(p for p in context.tree.files if p.endswith(".js") and PROCESSED.search(p) and p not in bins
                      and context.content_root + p in context.source_files)
-    out = Plan(spec, _generations(spec), _cleaners(manifest, context), modules)
+    out = Plan(spec, lines_for(spec), _cleaners(manifest, context), modules)
     texts = {m: _source_text(context, m) for m in modules}
 
-    def code(module: str, variant: Callable[[str], str]) -> Callable[[str | None], bytes | None]:
-        def make(cleaner: str | None) -> bytes | None:
+    def code(module: str, variant: Callable[[str], str]) -> Maker:
+        """Module text: every modelled release rewrites it alike, so it is computed once per cleaner."""
+        made: dict[str | None, bytes | None] = {}
+
+        def make(cleaner: str | None, _line: Line) -> bytes | None:
             text = texts[module]
-            if text is None:
-                return None
-            try:
-                return variant(clean_comments(text, cleaner) if cleaner else text).encode("utf-8")
-            except Unsupported:
-                return None
+            if cleaner not in made:
+                try:
+                    made[cleaner] = None if text is None else variant(
+                        clean_comments(text, cleaner) if cleaner else text).encode("utf-8")
+                except Unsupported:
+                    made[cleaner] = None
+            return made[cleaner]
         return make
 
     first = out.cleaners[0]
@@ -162,7 +166,7 @@ def _plan(context: CompareContext, spec: str) -> Plan:
             pkg_path = folder + "/package.json"
             out.makers[pkg_path] = _package_maker(context, module, modules, env_targets)
             out.origin[pkg_path] = module
-        if "typed" in out.generations:
+        if any(line.types == "typed" for line in out.lines):
             _types_copy(context, folder, out)
     return out
 
@@ -175,19 +179,18 @@ def _env_targets(modules: list[str], texts: dict[str, str | None]) -> set[str]:
             and posixpath.dirname(m) not in browser_dirs)) and has_env_condition(texts[m] or "")}
 
 
-def _package_maker(context: CompareContext, module: str, modules: list[str],
-                   env_targets: set[str]) -> Callable[[str | None], bytes | None]:
+def _package_maker(context: CompareContext, module: str, modules: list[str], env_targets: set[str]) -> Maker:
     """A directory's package.json: the commit's (or an empty one) with replacePackage's fields, as
-    `JSON.stringify(pkg, null, 2)` writes it (no `exports` there, so every dual-publish line writes the same)."""
+    `JSON.stringify(pkg, null, 2)` writes it."""
     folder = posixpath.dirname(module)
     raw = context.read_source(context.content_root + folder + "/package.json")
     base = normalize.package_json(raw) if raw is not None else {}
 
-    def make(_cleaner: str | None) -> bytes | None:
+    def make(_cleaner: str | None, line: Line) -> bytes | None:
         if raw is not None and not base:
             return None
-        doc = replace_package(copy.deepcopy(base), module, modules, env_targets, "typed")
-        return None if doc is None else _stringify(doc)
+        doc = replace_package(copy.deepcopy(base), module, modules, env_targets, line)
+        return None if doc is None else stringify(doc)
     return make
 
 
@@ -203,113 +206,16 @@ def _types_copy(context: CompareContext, folder: str, out: Plan) -> None:
     if target.startswith("../"):
         return
     data = context.read_source(context.content_root + target)
-    out.makers[target[:-5] + ".d.cts"] = lambda _cleaner: data
+    out.makers[target[:-5] + ".d.cts"] = lambda _cleaner, line: data if line.types == "typed" else None
     out.origin[target[:-5] + ".d.cts"] = target
-
-
-def _stringify(doc: Any) -> bytes | None:
-    """`JSON.stringify(doc, null, 2)`, or None for values JavaScript would print otherwise (floats, big ints)."""
-    def plain(value: Any) -> bool:
-        if isinstance(value, dict):
-            return all(plain(v) for v in value.values())
-        if isinstance(value, list):
-            return all(plain(v) for v in value)
-        return not isinstance(value, float) and not (isinstance(value, int) and abs(value) > 2 ** 53)
-    if not plain(doc):
-        return None
-    return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
-
-
-def replace_package(pkg: dict[str, Any], module: str, modules: list[str], env_targets: set[str],
-                    generation: str) -> dict[str, Any] | None:
-    """replacePackage: the fields dual-publish sets in `module`'s directory's package.json (the root one
-    gets `exports`); None where it would fail (a `browser` that is not an object)."""
-    folder = posixpath.dirname(module)
-    pkg["type"], pkg["main"], pkg["module"], pkg["react-native"] = "module", "index.cjs", "index.js", "index.js"
-    if module[:-3] + ".browser.js" in modules:
-        if not pkg.get("browser"):
-            pkg["browser"] = {}
-        if not isinstance(pkg["browser"], dict):
-            return None
-        pkg["browser"]["./index.js"], pkg["browser"]["./index.cjs"] = "./index.browser.js", "./index.browser.cjs"
-    if module[:-3] + ".native.js" in modules:
-        pkg["react-native"] = {"./index.js": "./index.native.js"}
-    if module != "index.js" or folder:
-        return pkg
-    if not pkg.get("browser"):
-        pkg["browser"] = {}
-    if not isinstance(pkg["browser"], dict):
-        return None
-    exports: dict[str, Any] = {".": {}}
-    pkg["exports"] = exports
-    styles = (("types",) if generation == "types-first" else ()) + STYLE_FIELDS
-    _style_entries(pkg, exports, styles)
-    types = pkg.get("types")
-    for item in modules:
-        if item.endswith((".browser.js", ".native.js")):
-            continue
-        path = "." if item == "index.js" else "./" + posixpath.dirname(item)
-        exports[path + "/package.json"] = path + "/package.json"
-        entry = exports.setdefault(path, {})
-        if item in env_targets or item[:-3] + ".browser.js" in env_targets:
-            entry["browser"] = {"development": path + "/index.dev.js", "production": path + "/index.prod.js",
-                                "default": path + "/index.prod.js"}
-        elif item[:-3] + ".browser.js" in modules:
-            entry["browser"] = path + "/index.browser.js"
-        cjs, esm = path + "/index.cjs", path + "/index.js"
-        if generation == "typed" and isinstance(types, str) and types.endswith(".d.ts"):
-            entry["require"] = {"types": types[:-5] + ".d.cts", "default": cjs}
-            entry["import"] = {"types": types, "default": esm}
-        else:
-            entry["require"], entry["import"] = cjs, esm
-        entry["default"] = esm
-    if generation == "types-last":
-        _style_entries(pkg, exports, ("types", *STYLE_FIELDS))
-    if not pkg["browser"]:
-        del pkg["browser"]
-    return pkg
-
-
-def _style_entries(pkg: dict[str, Any], exports: dict[str, Any], fields: tuple[str, ...]) -> None:
-    for name in fields:
-        value = pkg.get(name)
-        if value:
-            exports[value] = value
-            exports["."][name] = value
-
-
-def _ordered(value: Any) -> Any:
-    """A JSON value whose objects compare with their key order (the order of `exports` conditions decides)."""
-    if isinstance(value, dict):
-        return [(k, _ordered(v)) for k, v in value.items()]
-    if isinstance(value, list):
-        return [_ordered(v) for v in value]
-    return value
-
-
-def _entry_fields_match(published: dict[str, Any], expected: dict[str, Any]) -> bool:
-    for name in ENTRY_FIELDS:
-        mine, theirs = expected.get(name), published.get(name)
-        if name == "exports" and isinstance(mine, dict) and isinstance(theirs, dict):
-            if {k: _ordered(v) for k, v in mine.items()} != {k: _ordered(v) for k, v in theirs.items()}:
-                return False
-        elif _ordered(mine) != _ordered(theirs):
-            return False
-    return True
 
 
 def _root_package(data: bytes, source: bytes, found: Plan) -> Comparison:
     published, src = normalize.package_json(data), normalize.package_json(source)
-    generation = None
-    if published:
-        envs = {m for m in found.makers if m.endswith("index.prod.js")}
-        env_targets = {found.origin[m] for m in envs}
-        for candidate in found.generations:
-            expected = replace_package(copy.deepcopy(src), "index.js", found.modules, env_targets, candidate)
-            if expected is not None and _entry_fields_match(published, expected):
-                generation = candidate
-                break
-    if generation is None:
+    env_targets = {found.origin[m] for m in found.makers if m.endswith("index.prod.js")}
+    line = next((line for line in found.lines if published and entry_fields_match(
+        published, replace_package(copy.deepcopy(src), "index.js", found.modules, env_targets, line) or {})), None)
+    if line is None:
         plain = cleaned.compare_package_json(data, source)
         return Comparison(plain.result, (*plain.findings, Finding(
             Severity.HIGH, "OSP114", "package.json",
@@ -318,7 +224,7 @@ def _root_package(data: bytes, source: bytes, found: Plan) -> Comparison:
     restored = {k: v for k, v in published.items() if k not in ENTRY_FIELDS}
     restored.update({k: src[k] for k in ENTRY_FIELDS if k in src})
     inner = cleaned.compare_package_json(json.dumps(restored).encode(), source)
-    reason = (f"{', '.join(ENTRY_FIELDS)} exactly as {GENERATION[generation]} writes them "
+    reason = (f"{', '.join(ENTRY_FIELDS)} exactly as dual-publish {line.version} writes them "
               f"({len(found.modules)} processed module(s)); otherwise {inner.result.reason}")
     return Comparison(FileResult("package.json", inner.result.status, "package.json", reason), inner.findings)
 
@@ -335,12 +241,14 @@ def explain(path: str, data: bytes, source: bytes | None, context: CompareContex
     if maker is None:
         return None
     origin = context.content_root + found.origin[path]
-    for cleaner in found.cleaners:
-        if maker(cleaner) == data:
+    for cleaner, line in itertools.product(found.cleaners, found.lines):
+        if maker(cleaner, line) == data:
             how = f", after {cleaner}'s comment stripping" if cleaner and origin.endswith(".js") else ""
-            why = (f"written by dual-publish ({found.range}) from the commit's {origin}{how}; "
+            who = f"dual-publish {line.version}" if path.endswith(("package.json", ".d.cts")) else "dual-publish"
+            why = (f"written by {who} (the repository asks for {found.range}) from the commit's {origin}{how}; "
                    "re-derived here and byte-identical")
-            return Comparison(FileResult(path, FileStatus.GENERATED, origin, why), (Finding(Severity.INFO, "OSP203", path, why),))
+            return Comparison(FileResult(path, FileStatus.GENERATED, origin, why),
+                              (Finding(Severity.INFO, "OSP203", path, why),))
     rule = "OSP114" if path.endswith("package.json") else "OSP101" if source is not None else "OSP102"
     status = FileStatus.MODIFIED if source is not None else FileStatus.UNEXPLAINED
     why = (f"the repository publishes through dual-publish, which writes this file from {origin}, "

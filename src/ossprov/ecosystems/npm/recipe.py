@@ -90,7 +90,9 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
         else:
             notes.append("`build` script run: the published package ships files the source does not have")
             build.append(Step("build", (npm, "run", "build"), subdir))
-    cleaned = "clean-publish" in _dev_dependencies(manifest, root_manifest)
+    dev = _dev_dependencies(manifest, root_manifest)
+    dual = "dual-publish" in dev
+    cleaned = "clean-publish" in dev or dual
     has_deps = any(manifest.get(k) for k in ("dependencies", "devDependencies", "optionalDependencies"))
     if has_deps or (install_dir != subdir and root_manifest.get("devDependencies")):
         # Packing needs the dependencies only when a script runs or dependencies are bundled into the tarball.
@@ -110,7 +112,12 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
         steps += [Step("build", (npm, "run", s), subdir) for s in ("prepack", "prepare") if s in scripts
                   and s not in unsafe]
         pack += ("--ignore-scripts",)
-    if cleaned:  # clean-publish publishes a cleaned copy (no comments, dev fields, docs sections): pack that copy.
+    if dual:  # dual-publish (through clean-publish) writes the ES module/CommonJS copy: pack that copy. It joins
+        # the copy's name to the working directory, so the copy stays in it (its default), renamed dual-publish-tmp.
+        notes.append("published through dual-publish: its dual copy is packed (dual-publish --without-publish)")
+        steps.append(Step("build", ("npm", "exec", "--no", "--", "dual-publish", "--without-publish"), subdir))
+        pack += ("dual-publish-tmp",)
+    elif cleaned:  # clean-publish publishes a cleaned copy (no comments, dev fields, docs sections): pack that copy.
         notes.append("published through clean-publish: its cleaned copy is packed (clean-publish --without-publish)")
         steps.append(Step("build", ("npm", "exec", "--no", "--", "clean-publish", "--without-publish",
                                     "--temp-dir", "{home}/clean-publish"), subdir))

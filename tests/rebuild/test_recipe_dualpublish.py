@@ -16,5 +16,5 @@ def test_the_dual_publish_copy_is_packed(tmp_path: Path) -> None:
     assert [" ".join(s.argv) for s in recipe.steps] == [
         "corepack enable --install-directory {home}/bin pnpm", "corepack pnpm@8 install --frozen-lockfile --ignore-scripts",
         "npm exec --no -- dual-publish --without-publish",
-        "npm pack dual-publish-tmp --pack-destination {out}"]
+        "npm pack ./dual-publish-tmp --pack-destination {out}"]
     assert any("dual-publish" in note for note in recipe.notes)

@@ -116,7 +116,7 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
         # the copy's name to the working directory, so the copy stays in it (its default), renamed dual-publish-tmp.
         notes.append("published through dual-publish: its dual copy is packed (dual-publish --without-publish)")
         steps.append(Step("build", ("npm", "exec", "--no", "--", "dual-publish", "--without-publish"), subdir))
-        pack += ("dual-publish-tmp",)
+        pack += ("./dual-publish-tmp",)  # a bare name would be a registry package to npm pack
     elif cleaned:  # clean-publish publishes a cleaned copy (no comments, dev fields, docs sections): pack that copy.
         notes.append("published through clean-publish: its cleaned copy is packed (clean-publish --without-publish)")
         steps.append(Step("build", ("npm", "exec", "--no", "--", "clean-publish", "--without-publish",

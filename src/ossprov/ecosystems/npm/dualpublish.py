@@ -157,7 +157,7 @@ def _plan(context: CompareContext, spec: str) -> Plan:
         if module in env_targets:
             for name, production in (("index.prod.js", True), ("index.dev.js", False)):
                 path = posixpath.join(posixpath.dirname(module), name)
-                out.makers[path] = code(module, lambda t, p=production: env_variant(to_esm(t), p))  # type: ignore[misc]
+                out.makers[path] = code(module, _env_build(production))
                 out.origin[path] = module
         if module.endswith(".browser.js"):
             continue
@@ -169,6 +169,11 @@ def _plan(context: CompareContext, spec: str) -> Plan:
         if any(line.types == "typed" for line in out.lines):
             _types_copy(context, folder, out)
     return out
+
+
+def _env_build(production: bool) -> Callable[[str], str]:
+    """index.prod.js (production) or index.dev.js: the ES module with its NODE_ENV tests decided."""
+    return lambda text: env_variant(to_esm(text), production)
 
 
 def _env_targets(modules: list[str], texts: dict[str, str | None]) -> set[str]:

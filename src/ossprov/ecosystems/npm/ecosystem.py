@@ -22,7 +22,7 @@ from ossprov.ecosystems.interface import (
     VersionInfo,
     once_per_run,
 )
-from ossprov.ecosystems.npm import cleaned, filelist, manifest_confusion, normalize
+from ossprov.ecosystems.npm import cleaned, dualpublish, filelist, manifest_confusion, normalize
 from ossprov.ecosystems.npm.hints import repository_hints, text
 from ossprov.ecosystems.npm.registry import packument_url, registry_url
 from ossprov.errors import NotFoundError, RegistryError, VersionRemovedError
@@ -176,8 +176,12 @@ class Npm(Ecosystem):
         return list(dict.fromkeys(names))
 
     def explain(self, path: str, data: bytes, source: bytes | None, context: CompareContext) -> Comparison | None:
+        dual = dualpublish.explain(path, data, source, context)
+        if dual is not None:
+            return dual
         if path == "package.json" and source is not None:
-            return normalize.compare_package_json(data, source)
+            compare = cleaned.compare_package_json if _publish_cleaner(context) else normalize.compare_package_json
+            return compare(data, source)
         cleaner = _publish_cleaner(context) if source is not None and path.endswith(cleaned.SCRIPT_EXTS) else None
         if source is not None and cleaner:
             return cleaned.explain(path, data, source, context.content_root, cleaner)
@@ -216,6 +220,9 @@ class Npm(Ecosystem):
 
     def version_document(self, tree: PackageTree) -> dict[str, Any] | None:
         return normalize.package_json(tree.files["package.json"].data) if "package.json" in tree.files else {}
+
+    def comparable_files(self, tree: PackageTree) -> dict[str, bytes]:
+        return dualpublish.comparable_files(tree)
 
     def listed_files(self, context: CompareContext) -> list[str]:
         return filelist.expected_files(context)

@@ -31,6 +31,9 @@ ALWAYS_PACKED_BY_NPM6 = re.compile(r"(?i)(?:changelog|changes|history|notice)(?:
 """Top-level files npm 6 and older packed whatever `files` said."""
 RUN_SCRIPT = re.compile(r"\b(?:npm\s+run(?:-script)?|yarn(?:\s+run)?|pnpm(?:\s+run)?)\s+([\w:.-]+)")
 """`npm run NAME` and its yarn/pnpm forms: how one script calls another."""
+PUBLISH_DIR = re.compile(r"\bpublish(?:ed)?\s+from\s+(?:the\s+)?[`'\"]?(?:\./)?([\w-][\w.-]*)/")
+"""A guard script naming the directory a package is published from: prettier's `prepublishOnly` is
+`echo "Error: must publish from dist/" && exit 1` (its build writes the package, package.json included, there)."""
 PUBLISH_SCRIPTS = frozenset({"publish", "prepublish", "prepublishOnly", "postpublish", "version", "preversion",
                              "postversion", "release"})
 
@@ -58,6 +61,18 @@ def _source_only(source: Path, sub: Path, published: PackageTree | None) -> bool
     if published is None:
         return False
     return any(not (sub / p).exists() for p in published.files if p != "package.json")
+
+
+def _publish_dir(scripts: dict[str, Any]) -> str | None:
+    """The directory the repository's publish guard names, when a pre-publish script refuses publishing from
+    the package's root (it fails) and says where to publish from."""
+    for name in ("prepublishOnly", "prepublish", "prepack"):
+        text = scripts.get(name)
+        if isinstance(text, str) and re.search(r"\bexit\s+[1-9]", text):
+            m = PUBLISH_DIR.search(text)
+            if m:
+                return m.group(1)
+    return None
 
 
 def infer(source: Path, subdir: str, release: Release, published: PackageTree | None) -> Recipe:
@@ -90,7 +105,9 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
         else:
             notes.append("`build` script run: the published package ships files the source does not have")
             build.append(Step("build", (npm, "run", "build"), subdir))
-    cleaned = "clean-publish" in _dev_dependencies(manifest, root_manifest)
+    dev = _dev_dependencies(manifest, root_manifest)
+    dual = "dual-publish" in dev
+    cleaned = "clean-publish" in dev or dual
     has_deps = any(manifest.get(k) for k in ("dependencies", "devDependencies", "optionalDependencies"))
     if has_deps or (install_dir != subdir and root_manifest.get("devDependencies")):
         # Packing needs the dependencies only when a script runs or dependencies are bundled into the tarball.
@@ -110,7 +127,16 @@ def infer(source: Path, subdir: str, release: Release, published: PackageTree | 
         steps += [Step("build", (npm, "run", s), subdir) for s in ("prepack", "prepare") if s in scripts
                   and s not in unsafe]
         pack += ("--ignore-scripts",)
-    if cleaned:  # clean-publish publishes a cleaned copy (no comments, dev fields, docs sections): pack that copy.
+    if dual:  # dual-publish (through clean-publish) writes the ES module/CommonJS copy: pack that copy. It joins
+        # the copy's name to the working directory, so the copy stays in it (its default), renamed dual-publish-tmp.
+        notes.append("published through dual-publish: its dual copy is packed (dual-publish --without-publish)")
+        steps.append(Step("build", ("npm", "exec", "--no", "--", "dual-publish", "--without-publish"), subdir))
+        pack += ("./dual-publish-tmp",)  # a bare name would be a registry package to npm pack
+    elif publish_dir := _publish_dir(scripts):
+        notes.append(f"published from {publish_dir}/ (a pre-publish script refuses the package root and names it): "
+                     f"{publish_dir}/ is packed after the build")
+        pack += (f"./{publish_dir}",)
+    elif cleaned:  # clean-publish publishes a cleaned copy (no comments, dev fields, docs sections): pack that copy.
         notes.append("published through clean-publish: its cleaned copy is packed (clean-publish --without-publish)")
         steps.append(Step("build", ("npm", "exec", "--no", "--", "clean-publish", "--without-publish",
                                     "--temp-dir", "{home}/clean-publish"), subdir))

@@ -1,0 +1,8 @@
+let warned = false
+let warn = message => {
+  if (true && !warned) {
+    console.warn(message)
+    warned = true
+  }
+}
+export default warn

@@ -106,6 +106,23 @@ def test_a_handed_over_command_prints_and_exits_as_in_its_own_process(world: Wor
     assert usage.returncode == 2 and usage.stderr.startswith("ossprov: error:") and "Traceback" not in usage.stderr
 
 
+def test_usage_lines_name_the_program_as_its_caller_ran_it(daemon: dict, tmp_path: Path) -> None:
+    """click names the program after `__main__` and `sys.argv[0]`: `python -m ossprov`, or the script's name
+    (pip's `ossprov` script), never the daemon's module."""
+    script = tmp_path / "bin" / "ossprov"
+    script.parent.mkdir()
+    script.write_text(f"#!{sys.executable}\nfrom ossprov.daemon.client import main\nmain()\n")
+    script.chmod(0o755)
+    before = _served()
+    for command in ([sys.executable, "-m", "ossprov", "verify"], [str(script), "verify"]):
+        served, alone = (subprocess.run(command, capture_output=True, text=True, timeout=60,
+                                        env={**os.environ, "OSSPROV_DAEMON": mode}) for mode in ("auto", "off"))
+        assert served.returncode == alone.returncode == 2
+        assert served.stderr == alone.stderr, served.stderr
+    assert alone.stderr.startswith("Usage: ossprov verify [OPTIONS]")
+    assert _served() == before + 2
+
+
 def test_each_command_runs_in_its_callers_environment_and_directory(world: World, daemon: dict,
                                                                     tmp_path: Path) -> None:
     purl = _published(world)
@@ -196,29 +213,74 @@ def _copy_of(daemon_pid: int, deadline: float = 20) -> psutil.Process:
     raise AssertionError("no command started in the daemon")
 
 
-@pytest.mark.parametrize("how", ["interrupted", "killed"])
-def test_a_command_ends_with_its_caller(daemon: dict, how: str, tmp_path: Path) -> None:
-    """Ctrl-C reaches the command (exit 130, as in its own process); a client killed outright takes its command
-    and the command's processes with it."""
+@contextlib.contextmanager
+def _stalled_command(daemon: dict | None) -> Iterator[tuple[subprocess.Popen, psutil.Process | None]]:
+    """`ossprov verify` of a package whose registry never answers, and the daemon's copy running it (None without
+    a daemon); the client in a process group of its own, as a shell starts a job."""
     stalled = _stalled_registry()
+    env = {**os.environ, "OSSPROV_NPM_REGISTRY": f"http://127.0.0.1:{stalled.getsockname()[1]}/npm/",
+           "OSSPROV_TIMEOUT": "120", **({} if daemon else {"OSSPROV_DAEMON": "off"})}
+    client = subprocess.Popen([sys.executable, "-m", "ossprov", "verify", "pkg:npm/slow@1.0.0"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, process_group=0)
     try:
-        env = {**os.environ, "OSSPROV_NPM_REGISTRY": f"http://127.0.0.1:{stalled.getsockname()[1]}/npm/",
-               "OSSPROV_TIMEOUT": "120"}
-        client = subprocess.Popen([sys.executable, "-m", "ossprov", "verify", "pkg:npm/slow@1.0.0"], env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        copy = _copy_of(daemon["pid"])
+        yield client, _copy_of(daemon["pid"]) if daemon else None
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            client.kill()
+        client.communicate()
+        stalled.close()
+
+
+@pytest.mark.parametrize("how", ["interrupted", "killed", "hung up"])
+def test_a_command_ends_with_its_caller(daemon: dict, how: str) -> None:
+    """Ctrl-C reaches the command (exit 130, as in its own process); a HUP ends it as it would have ended its own
+    process, by the signal; a client killed outright takes its command and the command's processes with it."""
+    with _stalled_command(daemon) as (client, copy):
+        assert copy is not None
         if how == "interrupted":
             client.send_signal(signal.SIGINT)
             _, err = client.communicate(timeout=30)
             assert client.returncode == 130, err
             assert "interrupted" in err
+        elif how == "hung up":
+            client.send_signal(signal.SIGHUP)
+            _, err = client.communicate(timeout=30)
+            assert client.returncode == -signal.SIGHUP and err == "", err
         else:
             client.kill()
             client.wait(timeout=10)
         copy.wait(timeout=30)
         assert not psutil.pid_exists(copy.pid) or copy.status() == psutil.STATUS_ZOMBIE
-    finally:
-        stalled.close()
+    if how == "hung up":  # as in its own process
+        with _stalled_command(None) as (alone, _):
+            alone.send_signal(signal.SIGHUP)
+            assert alone.wait(timeout=30) == -signal.SIGHUP
+
+
+def _state_of(process: psutil.Process, state: str, deadline: float = 20) -> bool:
+    """Whether `process` reaches `state` (stopped, running...) within the deadline."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if process.status() == state or (state == psutil.STATUS_RUNNING
+                                         and process.status() == psutil.STATUS_SLEEPING):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_ctrl_z_stops_the_command_and_fg_continues_it(daemon: dict) -> None:
+    """Ctrl-Z (a TSTP to the client's process group) stops the command, not only the client that waits for it;
+    `fg` (a CONT) continues both, and the command still answers Ctrl-C."""
+    with _stalled_command(daemon) as (client, copy):
+        assert copy is not None
+        os.killpg(client.pid, signal.SIGTSTP)
+        assert _state_of(psutil.Process(client.pid), psutil.STATUS_STOPPED)
+        assert _state_of(copy, psutil.STATUS_STOPPED)
+        os.killpg(client.pid, signal.SIGCONT)
+        assert _state_of(copy, psutil.STATUS_RUNNING) and _state_of(psutil.Process(client.pid), psutil.STATUS_RUNNING)
+        client.send_signal(signal.SIGINT)
+        _, err = client.communicate(timeout=30)
+        assert client.returncode == 130, err
 
 
 def test_a_socket_directory_others_can_enter_is_not_used(world: World, runtime: Path) -> None:

@@ -18,16 +18,17 @@ import contextlib
 import fcntl
 import gc
 import importlib
+import importlib.util
 import io
 import os
 import pkgutil
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
 import traceback
+import types
 from dataclasses import dataclass
 
 from ossprov.daemon import protocol
@@ -40,25 +41,36 @@ FORWARDED = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 """Signals a client may pass on to its command's process group."""
 
 
+REQUEST_SECONDS = 1.0
+"""How long the daemon waits for a request's first message, sent with the connection: a client that connects and
+says nothing holds up the others no longer than this."""
+
+
 @dataclass(frozen=True)
 class Request:
-    """A command as the client would have run it."""
+    """A command as the client would have run it: the second message of a request, read by the copy alone."""
 
     cwd: bytes
     umask: int
-    encodings: list[tuple[str, str]]
-    """(encoding, errors) of the client's stdin, stdout and stderr."""
+    streams: list[tuple[str, str, str]]
+    """(encoding, errors, flags) of the client's stdin, stdout and stderr: `l` line-buffered, `w` written through."""
+    argv0: str
+    main: tuple[str, str]
+    """The client's `__main__`: its module's name (`ossprov.__main__` for `python -m ossprov`, empty for a script)
+    and file."""
     argv: list[str]
     env: dict[bytes, bytes]
 
     @classmethod
     def parse(cls, fields: list[bytes]) -> Request:
         cwd, umask, *rest = fields
-        names = [f.decode("ascii") for f in rest[:6]]
-        argc = int(rest[6])
-        argv = [os.fsdecode(a) for a in rest[7:7 + argc]]
-        env = dict(entry.split(b"=", 1) for entry in rest[7 + argc:] if b"=" in entry)
-        return cls(cwd, int(umask, 8), list(zip(names[::2], names[1::2], strict=True)), argv, env)
+        names = [f.decode("ascii") for f in rest[:9]]
+        argv0, main_name, main_file = os.fsdecode(rest[9]), rest[10].decode("ascii"), os.fsdecode(rest[11])
+        argc = int(rest[12])
+        argv = [os.fsdecode(a) for a in rest[13:13 + argc]]
+        env = dict(entry.split(b"=", 1) for entry in rest[13 + argc:] if b"=" in entry)
+        streams = list(zip(names[::3], names[1::3], names[2::3], strict=True))
+        return cls(cwd, int(umask, 8), streams, argv0, (main_name, main_file), argv, env)
 
 
 def preload() -> None:
@@ -125,18 +137,20 @@ class Daemon:
                 try:
                     if not self.answer(conn):
                         return
-                except (OSError, ValueError, IndexError) as exc:  # a broken or hostile request: drop it
+                except Exception as exc:  # a broken or hostile request: drop it, serve the next
                     print(f"request dropped: {exc.__class__.__name__}: {exc}", file=sys.stderr, flush=True)
 
     def answer(self, conn: socket.socket) -> bool:
-        """Handle one connection; False when the daemon should stop."""
-        conn.settimeout(5.0)
-        if not _same_user(conn):
+        """Handle one connection; False when the daemon should stop. Only the request's first message is read
+        here; a copy reads the rest."""
+        deadline = time.monotonic() + REQUEST_SECONDS
+        conn.settimeout(REQUEST_SECONDS)
+        if not protocol.same_user(conn):
             return True
         header, fds, _, _ = socket.recv_fds(conn, protocol.HEADER, 3)
         try:
-            fields = protocol.decode_body(conn, header)
-            if fields[:1] != [protocol.PROTOCOL] or fields[2:3] != [self.ident]:
+            fields = protocol.decode_body(conn, header, deadline, protocol.MAX_HEAD)
+            if fields[:1] != [protocol.PROTOCOL] or fields[2:] != [self.ident]:
                 conn.sendall(b"other\n")
                 return True
             kind = fields[1]
@@ -152,12 +166,8 @@ class Daemon:
             if fingerprint() != self.code:
                 conn.sendall(b"stale\n")
                 return False
-            request = Request.parse(fields[3:])
             if os.fork() == 0:
-                self.listener.close()
-                self.lock.close()
-                _run_copy(conn, fds, request)
-                os._exit(4)
+                _run_copy(self, conn, fds)
             self.served += 1
             return True
         finally:
@@ -165,23 +175,18 @@ class Daemon:
                 os.close(fd)
 
 
-def _same_user(conn: socket.socket) -> bool:
-    """The peer runs as this user (the socket's directory already keeps others out; this is the second lock)."""
-    if not hasattr(socket, "SO_PEERCRED"):
-        return True
-    _, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
-    return uid == os.getuid()
-
-
-def _run_copy(conn: socket.socket, fds: list[int], request: Request) -> None:
-    """In the forked copy: become the client's process, run the command, report its exit code. Never returns:
-    whatever is raised, even by a signal's handler on the way out, ends in `os._exit`."""
+def _run_copy(daemon: Daemon, conn: socket.socket, fds: list[int]) -> None:
+    """In the forked copy: read the request's command, become the client's process, run the command, report its
+    exit code. Never returns: whatever is raised, even by a signal's handler on the way out, ends in `os._exit`."""
     code = 4
     try:
         try:
+            daemon.listener.close()
+            daemon.lock.close()
+            request = Request.parse(protocol.decode(conn, time.monotonic() + REQUEST_SECONDS))
             _become(request, fds)
             conn.settimeout(None)
-            conn.sendall(b"started\n")
+            conn.sendall(b"started %d\n" % os.getpid())
         except BaseException:  # nothing ran: the client, seeing no `started`, runs the command itself
             return
         threading.Thread(target=_watch_client, args=(conn,), daemon=True).start()
@@ -197,9 +202,10 @@ def _run_copy(conn: socket.socket, fds: list[int], request: Request) -> None:
 
 
 def _become(request: Request, fds: list[int]) -> None:
-    """Take on the client's streams, directory, umask, environment and arguments, and the default signal
-    handling of a fresh process."""
-    os.setpgid(0, 0)
+    """Take on the client's streams, directory, umask, environment, arguments and `__main__`, and the default
+    signal handling of a fresh process, in a session of its own: the daemon ending (it goes idle) then changes
+    nothing for a command stopped with Ctrl-Z."""
+    os.setsid()
     for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -213,23 +219,32 @@ def _become(request: Request, fds: list[int]) -> None:
     os.environb.clear()
     os.environb.update(request.env)
     time.tzset()
-    sys.argv = ["ossprov", *request.argv]
-    unbuffered = bool(request.env.get(b"PYTHONUNBUFFERED"))
-    streams = [_text_stream(fd, encoding, errors, unbuffered) for fd, (encoding, errors)
-               in enumerate(request.encodings)]
+    sys.argv = [request.argv0, *request.argv]
+    sys.modules["__main__"] = _main_module(*request.main)
+    streams = [_text_stream(fd, *spec) for fd, spec in enumerate(request.streams)]
     for name, stream in zip(("stdin", "stdout", "stderr"), streams, strict=True):
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)  # what libraries fall back on
 
 
-def _text_stream(fd: int, encoding: str, errors: str, unbuffered: bool) -> io.TextIOWrapper:
-    """A standard stream on `fd` as Python would have opened it: stdout line-buffered on a terminal, stderr
-    always, both written through with PYTHONUNBUFFERED."""
-    if fd == 0:
-        return io.TextIOWrapper(open(fd, "rb", closefd=False), encoding, errors)
-    binary = open(fd, "wb", buffering=0 if unbuffered else -1, closefd=False)  # noqa: SIM115 - the stream's own
-    return io.TextIOWrapper(binary, encoding, errors, line_buffering=fd == 2 or os.isatty(fd),
-                            write_through=unbuffered)
+def _main_module(name: str, path: str) -> types.ModuleType:
+    """A `__main__` like the client's, for what looks at it: click names the program after it in its usage lines
+    (`python -m ossprov`, or the script's name), multiprocessing's spawned workers import it."""
+    main = types.ModuleType("__main__")
+    main.__spec__ = importlib.util.find_spec(name) if name else None
+    main.__package__ = main.__spec__.parent if main.__spec__ else None
+    if path:
+        main.__file__ = path
+    return main
+
+
+def _text_stream(fd: int, encoding: str, errors: str, flags: str) -> io.TextIOWrapper:
+    """A standard stream on `fd` as the client's interpreter opened it: the same encoding, errors handler and
+    buffering, and no newline translation (POSIX Python reads `\\r\\n` from stdin as it is)."""
+    unbuffered = "w" in flags and fd != 0
+    binary = open(fd, "wb" if fd else "rb", buffering=0 if unbuffered else -1, closefd=False)  # noqa: SIM115
+    return io.TextIOWrapper(binary, encoding, errors, newline="\n", line_buffering="l" in flags,
+                            write_through="w" in flags)
 
 
 def _watch_client(conn: socket.socket) -> None:
@@ -260,6 +275,7 @@ def _command() -> int:
         except BaseException:
             traceback.print_exc()
             code = 1
+        threading._shutdown()  # type: ignore[attr-defined]  # as the interpreter does at its end: wait for threads
         atexit._run_exitfuncs()
     finally:
         for stream in (sys.stdout, sys.stderr):
@@ -294,8 +310,10 @@ def _listen(path: str) -> socket.socket:
 
 
 def main() -> None:
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # what the starting client inherited (a `flock` held on fd 9...)
     ident = protocol.identity()
-    path = protocol.socket_path(ident)
+    path = os.path.abspath(protocol.socket_path(ident))
+    os.chdir("/")  # a daemon keeps no directory busy
     base = path.removesuffix(".sock")
     lock = open(f"{base}.lock", "a")  # noqa: SIM115 - held for the daemon's life
     try:

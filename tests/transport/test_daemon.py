@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -149,19 +150,42 @@ def test_each_command_runs_in_its_callers_environment_and_directory(world: World
     assert own.returncode == 0 and only_result(own.stdout)["verdict"] == "faithful", own.stderr
 
 
-def test_a_confined_command_is_not_run_by_a_daemon_started_outside_its_confinement(world: World,
-                                                                                    daemon: dict) -> None:
-    """A client under a lower resource limit (as `ulimit`, a sandbox or a container would set) is not served by
-    the daemon started without it: its command runs confined, in its own process or a daemon confined alike."""
+def _preloaded_library() -> str:
+    """A library this interpreter has loaded already (the C library), so preloading it changes nothing else."""
+    with open("/proc/self/maps") as maps:
+        return next(line.split()[-1] for line in maps if "/libc.so" in line or "/libc-" in line)
+
+
+@pytest.mark.parametrize("how", ["rlimit", "LD_PRELOAD"])
+def test_a_confined_command_is_not_run_by_a_daemon_started_outside_its_confinement(world: World, daemon: dict,
+                                                                                    how: str) -> None:
+    """A client under a lower resource limit (as `ulimit`, a sandbox or a container would set), or with a library
+    preloaded into it (as `torsocks` and `proxychains` do to send its connections elsewhere), is not served by the
+    daemon started without it: its command runs as started, in its own process or a daemon started alike."""
     import resource
 
     purl = _published(world)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     before = _served()
-    proc = subprocess.run([sys.executable, "-m", "ossprov", "verify", purl, "--format", "json"],
-                          capture_output=True, text=True, timeout=120,
-                          preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft - 1, hard)))
+    if how == "rlimit":
+        proc = subprocess.run([sys.executable, "-m", "ossprov", "verify", purl, "--format", "json"],
+                              capture_output=True, text=True, timeout=120,
+                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft - 1, hard)))
+    else:
+        proc = ossprov("verify", purl, "--format", "json", env={"LD_PRELOAD": _preloaded_library()})
     assert proc.returncode == 0 and only_result(proc.stdout)["verdict"] == "faithful", proc.stderr
+    assert _served() == before
+
+
+def test_an_import_profile_is_of_the_commands_own_process(daemon: dict) -> None:
+    """`-X importtime` and its environment form PYTHONPROFILEIMPORTTIME measure the process's own imports: such
+    a command runs in its own process, whose profile shows the command's modules."""
+    before = _served()
+    for proc in (subprocess.run([sys.executable, "-X", "importtime", "-m", "ossprov", "verify"], capture_output=True,
+                                text=True, timeout=60),
+                 ossprov("verify", env={"PYTHONPROFILEIMPORTTIME": "1"})):
+        assert proc.returncode == 2
+        assert re.search(r"^import time:.*\|\s+ossprov\.cli$", proc.stderr, re.M), proc.stderr[-2000:]
     assert _served() == before
 
 
@@ -171,6 +195,52 @@ def test_the_daemon_holds_no_credential_of_the_command_that_started_it(runtime: 
     assert ossprov("daemon", "start").returncode == 0
     environ = psutil.Process(status()["pid"]).environ()
     assert "GITHUB_TOKEN" not in environ and environ["XDG_RUNTIME_DIR"] == str(runtime)
+
+
+def _daemon_memory(pid: int) -> Iterator[bytes]:
+    """The daemon's writable memory, region by region (it is this user's process, so /proc lets this user read it)."""
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            if perms.startswith("rw"):
+                start, end = (int(x, 16) for x in span.split("-"))
+                with contextlib.suppress(OSError, ValueError, OverflowError):
+                    mem.seek(start)
+                    yield mem.read(end - start)
+
+
+def test_a_commands_credentials_never_reach_the_daemon(daemon: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the forked copy reads a command's environment and arguments: nothing of them is left in the daemon's
+    memory (where a core dump, or the next copy, would find it)."""
+    secret = "ghp_" + os.urandom(12).hex()
+    before = _served()
+    proc = ossprov("verify", f"pkg:npm/{secret}", env={"GITHUB_TOKEN": secret})
+    assert proc.returncode == 2 and _served() == before + 1, proc.stderr
+    try:
+        regions = list(_daemon_memory(daemon["pid"]))
+    except PermissionError:
+        pytest.skip("this system does not let a process read another's memory")
+    leaked = [i for i, region in enumerate(regions) if secret.encode() in region]
+    assert regions and not leaked
+
+
+def test_the_daemon_keeps_nothing_of_the_process_that_started_it(runtime: Path, tmp_path: Path) -> None:
+    """A daemon started by a command does not keep that command's open files (a shell's `flock` on fd 9 would
+    stay held for as long as the daemon lives) nor its working directory."""
+    import fcntl
+
+    with open(tmp_path / "job.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc = subprocess.run([sys.executable, "-m", "ossprov", "verify"], capture_output=True, text=True,
+                              cwd=tmp_path, pass_fds=(lock.fileno(),), timeout=60)
+        assert proc.returncode == 2, proc.stderr
+    deadline = time.monotonic() + 30
+    while not (info := status())["running"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert info["running"]
+    with open(tmp_path / "job.lock", "w") as again:
+        fcntl.flock(again, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if the daemon held it
+    assert psutil.Process(info["pid"]).cwd() == "/"
 
 
 def test_changed_code_is_never_served(world: World, daemon: dict, tmp_path: Path,
@@ -283,25 +353,73 @@ def test_ctrl_z_stops_the_command_and_fg_continues_it(daemon: dict) -> None:
         assert client.returncode == 130, err
 
 
+def _daemon_socket_path() -> str:
+    """Where this test's clients look for their daemon."""
+    return subprocess.run([sys.executable, "-c", "from ossprov.daemon import protocol as p; "
+                           "print(p.socket_path(p.identity()))"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 def test_a_socket_directory_others_can_enter_is_not_used(world: World, runtime: Path) -> None:
-    (runtime / "ossprov").mkdir()
+    """Another user could have put a listening socket there: the client does not even connect to it."""
+    path = _daemon_socket_path()  # makes the private directory, then opened to others
     os.chmod(runtime / "ossprov", 0o755)
-    proc = ossprov("verify", _published(world), "--format", "json")
-    assert proc.returncode == 0 and only_result(proc.stdout)["verdict"] == "faithful", proc.stderr
-    time.sleep(1)  # a daemon, had one been started, would have made its lock and log by now
-    assert list((runtime / "ossprov").iterdir()) == []
+    planted = socket.socket(socket.AF_UNIX)
+    planted.bind(path)
+    planted.listen(4)
+    planted.setblocking(False)
+    try:
+        proc = ossprov("verify", _published(world), "--format", "json")
+        assert proc.returncode == 0 and only_result(proc.stdout)["verdict"] == "faithful", proc.stderr
+        with pytest.raises(BlockingIOError):  # a connection, had the client made one, would wait here
+            planted.accept()
+    finally:
+        planted.close()
     refused = ossprov("daemon", "status")
     assert refused.returncode == 6 and "not a private directory" in refused.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="another user's process is needed")
+def test_a_socket_of_another_user_is_sent_nothing(world: World, runtime: Path) -> None:
+    """Someone else listens where the daemon is looked for (the private directory's check raced, or root made it
+    so): the client sees it is not its own user's and sends it nothing, neither environment nor descriptors."""
+    bound = socket.socket(socket.AF_UNIX)
+    bound.bind(_daemon_socket_path())
+    report_r, report_w = os.pipe()
+    impostor = os.fork()
+    if impostor == 0:  # nobody listens on it, and counts what it is sent
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            bound.listen(4)
+            os.write(report_w, b"ready\n")
+            conn, _ = bound.accept()
+            conn.settimeout(60)
+            got = 0
+            while chunk := conn.recv(1 << 16):
+                got += len(chunk)
+            os.write(report_w, b"%d\n" % got)
+        finally:
+            os._exit(0)
+    os.close(report_w)
+    bound.close()
+    try:
+        with os.fdopen(report_r) as report:
+            assert report.readline() == "ready\n"
+            proc = ossprov("verify", _published(world), "--format", "json", env={"GITHUB_TOKEN": "ghp_not_for_you"})
+            assert proc.returncode == 0 and only_result(proc.stdout)["verdict"] == "faithful", proc.stderr
+            assert report.readline() == "0\n"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(impostor, signal.SIGKILL)
+        os.waitpid(impostor, 0)
 
 
 def test_a_socket_that_does_not_speak_the_protocol_is_not_trusted(world: World, runtime: Path) -> None:
     """Something else listens where the daemon's socket is looked for: it answers garbage, then nothing; the
     command runs in its own process and its result is right."""
-    path = subprocess.run([sys.executable, "-c", "from ossprov.daemon import protocol as p; "
-                           "print(p.socket_path(p.identity()))"], capture_output=True, text=True,
-                          check=True).stdout.strip()
     impostor = socket.socket(socket.AF_UNIX)
-    impostor.bind(path)
+    impostor.bind(_daemon_socket_path())
     impostor.listen(4)
     try:
         client = subprocess.Popen([sys.executable, "-m", "ossprov", "verify", _published(world), "--format", "json"],
@@ -314,6 +432,86 @@ def test_a_socket_that_does_not_speak_the_protocol_is_not_trusted(world: World, 
         assert client.returncode == 0 and only_result(out)["verdict"] == "faithful", err
     finally:
         impostor.close()
+
+
+def test_hostile_requests_neither_stop_nor_hold_up_the_daemon(world: World, daemon: dict) -> None:
+    """Connections that send a byte now and then, nothing at all, a huge length, descriptors without a message,
+    or a command that is garbage: each is dropped in a bounded time, and the next command is served."""
+    import threading
+
+    path, ident = subprocess.run([sys.executable, "-c", "from ossprov.daemon import protocol as p; i = p.identity();"
+                                  "print(p.socket_path(i)); print(i.hex())"], capture_output=True, text=True,
+                                 check=True).stdout.split()
+    purl = _published(world)
+    before = _served()
+    done = threading.Event()
+    hostile = [socket.socket(socket.AF_UNIX) for _ in range(5)]
+    for conn in hostile:
+        conn.connect(path)
+    dripping, _silent, huge, bare, garbage = hostile
+
+    def drip() -> None:
+        with contextlib.suppress(OSError):
+            dripping.sendall((1000).to_bytes(4, "big"))
+            while not done.wait(0.2):
+                dripping.sendall(b"x")
+
+    threading.Thread(target=drip, daemon=True).start()
+    huge.sendall(b"\xff\xff\xff\xff")
+    with open(os.devnull) as null:
+        bare.sendmsg([b"\0"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct_fds(*[null.fileno()] * 3))])
+        head = b"\0".join([b"ossprov-daemon/3", b"run", bytes.fromhex(ident)])
+        garbage.sendmsg([len(head).to_bytes(4, "big")],
+                        [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct_fds(*[null.fileno()] * 3))])
+        body = b"not\0a\0command"
+        garbage.sendall(head + len(body).to_bytes(4, "big") + body)
+    bare.close()
+    try:
+        proc = ossprov("verify", purl, "--format", "json")
+        assert proc.returncode == 0 and only_result(proc.stdout)["verdict"] == "faithful", proc.stderr
+        assert garbage.recv(64) == b""  # its copy found no command and ran nothing
+        assert _served() == before + 2 and status()["pid"] == daemon["pid"]  # the garbage's copy, and the command
+    finally:
+        done.set()
+        for conn in hostile:
+            conn.close()
+
+
+def struct_fds(*fds: int) -> bytes:
+    """Descriptors as SCM_RIGHTS carries them."""
+    import array
+
+    return array.array("i", fds).tobytes()
+
+
+STREAMS_PROBE = """
+import os, sys
+from ossprov.daemon import client, server
+specs = [[part.decode() for part in client._stream(s)] for s in (sys.stdin, sys.stdout, sys.stderr)]
+copies = [server._text_stream(fd, *spec) for fd, spec in enumerate(specs)]
+own = sys.stdin.read()
+os.lseek(0, 0, os.SEEK_SET)
+def shape(s):
+    return type(s.buffer).__name__, s.encoding, s.errors, s.line_buffering, s.write_through
+print(repr(own), repr(copies[0].read()))
+print([shape(s) for s in (sys.stdin, sys.stdout, sys.stderr)])
+print([shape(s) for s in copies])
+"""
+
+
+@pytest.mark.parametrize("how", [[], ["-u"], ["PYTHONIOENCODING=latin-1:replace"]])
+def test_a_copys_streams_are_opened_as_its_callers_interpreter_opened_them(how: list[str], tmp_path: Path) -> None:
+    """The copy wraps the caller's descriptors as the caller's interpreter did: the same encoding, errors and
+    buffering (`-u`, PYTHONUNBUFFERED), and stdin read without newline translation (`\\r\\n` stays)."""
+    (tmp_path / "in").write_bytes(b"a\r\nb\rc\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "PYTHONIOENCODING")}
+    env.update(item.split("=", 1) for item in how if "=" in item)
+    with open(tmp_path / "in", "rb") as stdin:
+        proc = subprocess.run([sys.executable, *(f for f in how if "=" not in f), "-c", STREAMS_PROBE], stdin=stdin,
+                              capture_output=True, text=True, env=env, timeout=60)
+    read, own, copied = proc.stdout.splitlines()
+    assert read == "'a\\r\\nb\\rc\\n' 'a\\r\\nb\\rc\\n'", proc.stderr
+    assert own == copied
 
 
 def test_a_bad_mode_is_a_usage_error() -> None:

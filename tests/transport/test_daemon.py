@@ -502,10 +502,10 @@ print([shape(s) for s in copies])
 @pytest.mark.parametrize("how", [[], ["-u"], ["PYTHONIOENCODING=latin-1:replace"]])
 def test_a_copys_streams_are_opened_as_its_callers_interpreter_opened_them(how: list[str], tmp_path: Path) -> None:
     """The copy wraps the caller's descriptors as the caller's interpreter did: the same encoding, errors and
-    buffering (`-u`, PYTHONUNBUFFERED), and stdin read without newline translation (`\\r\\n` stays)."""
+    buffering (`-u`, PYTHONUNBUFFERED), and stdin read without newline translation (a CR LF stays)."""
     (tmp_path / "in").write_bytes(b"a\r\nb\rc\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONUNBUFFERED", "PYTHONIOENCODING")}
-    env.update(item.split("=", 1) for item in how if "=" in item)
+    env.update(item.partition("=")[::2] for item in how if "=" in item)
     with open(tmp_path / "in", "rb") as stdin:
         proc = subprocess.run([sys.executable, *(f for f in how if "=" not in f), "-c", STREAMS_PROBE], stdin=stdin,
                               capture_output=True, text=True, env=env, timeout=60)
@@ -526,3 +526,24 @@ def test_an_idle_daemon_goes_away(runtime: Path, monkeypatch: pytest.MonkeyPatch
     psutil.Process(status()["pid"]).wait(timeout=20)
     assert not status()["running"]
     assert not list((runtime / "ossprov").glob("*.sock"))
+
+
+def test_a_daemon_killed_outright_is_replaced(world: World, daemon: dict, runtime: Path) -> None:
+    """`kill -9` leaves the socket behind: the next command runs in its own process, right, and starts a daemon
+    that takes the stale socket's place."""
+    psutil.Process(daemon["pid"]).kill()
+    psutil.Process(daemon["pid"]).wait(timeout=10)
+    assert list((runtime / "ossprov").glob("*.sock"))
+    proc = ossprov("verify", _published(world), "--format", "json")
+    assert proc.returncode == 0 and only_result(proc.stdout)["verdict"] == "faithful", proc.stderr
+    deadline = time.monotonic() + 30
+    while not (info := status())["running"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert info["running"] and info["pid"] != daemon["pid"]
+
+
+def test_a_daemon_whose_directory_is_removed_goes_away(daemon: dict, runtime: Path) -> None:
+    """No client can reach it any more (a new daemon is started in the new directory): it exits, rather than
+    idling for the rest of its 15 minutes."""
+    shutil.rmtree(runtime / "ossprov")
+    psutil.Process(daemon["pid"]).wait(timeout=30)

@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from ossprov.daemon import protocol
 
 IDLE_SECONDS = 900.0
+CHECK_SECONDS = 5.0
+"""How often an idle daemon looks whether its socket is still there."""
 NOT_PRELOADED = ("ossprov.fixtures", "ossprov.daemon", "ossprov.__main__", "ossprov.batch.dask_env")
 """Left to the commands that need them: test fixtures, and Dask, whose configuration is read from the environment
 when it is imported (a copy must read the caller's)."""
@@ -116,23 +118,38 @@ class Daemon:
     it ends), `stale` (the code changed: the client runs the command itself and the daemon stops), `other` (a
     client of another identity or protocol), or a status."""
 
-    def __init__(self, ident: bytes, listener: socket.socket, lock: io.TextIOWrapper,
+    def __init__(self, ident: bytes, listener: socket.socket, path: str, lock: io.TextIOWrapper,
                  code: list[tuple[str, int, int]]) -> None:
         self.ident = ident
         self.listener = listener
+        self.path = path
+        self.inode = os.stat(path).st_ino
         self.lock = lock
         """Held by the daemon alone: a copy closes it, so that a long command does not keep a new daemon out."""
         self.code = code
         self.started = time.time()
         self.served = 0
 
+    def reachable(self) -> bool:
+        """Its socket is still where clients look for it (not removed, nor replaced by another daemon's)."""
+        try:
+            return os.stat(self.path).st_ino == self.inode
+        except OSError:
+            return False
+
     def serve(self, idle: float) -> None:
-        self.listener.settimeout(idle)
+        """Answer requests until `idle` seconds pass without one, or the socket is gone (its directory removed):
+        a daemon no client can reach does not linger."""
+        self.listener.settimeout(min(idle, CHECK_SECONDS))
+        last = time.monotonic()
         while True:
             try:
                 conn, _ = self.listener.accept()
             except TimeoutError:
-                return
+                if time.monotonic() - last >= idle or not self.reachable():
+                    return
+                continue
+            last = time.monotonic()
             with conn:
                 try:
                     if not self.answer(conn):
@@ -333,13 +350,13 @@ def main() -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the copies
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     idle = float(os.environ.get("OSSPROV_DAEMON_IDLE") or IDLE_SECONDS)
-    mine = os.stat(path).st_ino
+    daemon = Daemon(ident, listener, path, lock, code)
     try:
-        Daemon(ident, listener, lock, code).serve(idle)
+        daemon.serve(idle)
     finally:
         listener.close()
-        with contextlib.suppress(OSError):  # a stream or a client that went away
-            if os.stat(path).st_ino == mine:
+        if daemon.reachable():
+            with contextlib.suppress(OSError):
                 os.unlink(path)
 
 

@@ -547,3 +547,39 @@ def test_a_daemon_whose_directory_is_removed_goes_away(daemon: dict, runtime: Pa
     idling for the rest of its 15 minutes."""
     shutil.rmtree(runtime / "ossprov")
     psutil.Process(daemon["pid"]).wait(timeout=30)
+
+
+def _daemons(runtime: Path) -> list[psutil.Process]:
+    """The daemons (not their copies) started for this test's runtime directory."""
+    found = []
+    for process in psutil.process_iter(["cmdline", "environ", "ppid"]):
+        with contextlib.suppress(psutil.Error):
+            if ("ossprov.daemon.server" in (process.info["cmdline"] or [])
+                    and (process.info["environ"] or {}).get("XDG_RUNTIME_DIR") == str(runtime)
+                    and "ossprov.daemon.server" not in psutil.Process(process.info["ppid"]).cmdline()):
+                found.append(process)
+    return found
+
+
+def test_commands_started_together_start_one_daemon(runtime: Path) -> None:
+    clients = [subprocess.Popen([sys.executable, "-m", "ossprov", "verify"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for _ in range(4)]
+    assert [client.wait(timeout=60) for client in clients] == [2] * 4
+    deadline = time.monotonic() + 30
+    while not status()["running"] or len(_daemons(runtime)) > 1:
+        assert time.monotonic() < deadline, _daemons(runtime)
+        time.sleep(0.1)
+    assert [p.pid for p in _daemons(runtime)] == [status()["pid"]]
+
+
+def test_daemon_stop_lets_running_commands_finish(daemon: dict) -> None:
+    """`ossprov daemon stop` ends the daemon; a command it runs goes on, and still answers Ctrl-C."""
+    with _stalled_command(daemon) as (client, copy):
+        assert copy is not None
+        stopped = ossprov("daemon", "stop")
+        assert stopped.stdout == "stopped\n"
+        psutil.Process(daemon["pid"]).wait(timeout=30)
+        assert copy.is_running() and client.poll() is None
+        client.send_signal(signal.SIGINT)
+        _, err = client.communicate(timeout=30)
+        assert client.returncode == 130, err

@@ -27,7 +27,6 @@ import socket
 import sys
 import threading
 import time
-import traceback
 import types
 from dataclasses import dataclass
 
@@ -289,8 +288,8 @@ def _command() -> int:
             code = 0
         except SystemExit as exc:
             code = _exit_status(exc.code)
-        except BaseException:
-            traceback.print_exc()
+        except BaseException:  # as the interpreter reports it, through the hook a library may have set
+            sys.excepthook(*sys.exc_info())
             code = 1
         threading._shutdown()  # type: ignore[attr-defined]  # as the interpreter does at its end: wait for threads
         atexit._run_exitfuncs()

@@ -46,8 +46,11 @@ def main() -> None:
         except OSError:  # its confinement cannot be read: this process runs its command itself
             ident = b""
         code = hand_over(ident, argv) if ident else None
-        if code is not None:
-            sys.exit(code)
+        if code is not None:  # the command ran in the copy: nothing here to finalise, 5 ms of a 45 ms command
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError):
+                    stream.flush()
+            os._exit(code)
         if ident:
             start_daemon()
     from ossprov.cli import main as run_here

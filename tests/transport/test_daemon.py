@@ -379,6 +379,18 @@ def test_a_socket_directory_others_can_enter_is_not_used(world: World, runtime: 
     assert refused.returncode == 6 and "not a private directory" in refused.stderr
 
 
+def test_the_daemon_follows_no_link_planted_in_its_directory(runtime: Path, tmp_path: Path) -> None:
+    """Were the directory someone else's to write (a race, a shared TMPDIR), a link planted where the daemon
+    writes its log would make it truncate the file it names: it replaces the link instead."""
+    victim = tmp_path / "authorized_keys"
+    victim.write_text("ssh-ed25519 AAAA... keep me\n")
+    base = _daemon_socket_path().removesuffix(".sock")
+    os.symlink(victim, f"{base}.log")
+    assert ossprov("daemon", "start").returncode == 0
+    assert victim.read_text() == "ssh-ed25519 AAAA... keep me\n"
+    assert not os.path.islink(f"{base}.log") and status()["running"]
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="another user's process is needed")
 def test_a_socket_of_another_user_is_sent_nothing(world: World, runtime: Path) -> None:
     """Someone else listens where the daemon is looked for (the private directory's check raced, or root made it

@@ -201,6 +201,10 @@ def start_daemon() -> None:
     """Start this identity's daemon in the background, in its own session, with no credential in its environment
     and its standard streams on /dev/null (it logs next to its socket). A second one started meanwhile exits at
     once, finding the lock taken."""
+    try:
+        protocol.directory()
+    except OSError:  # not a private directory: no daemon would listen there, so none is started for nothing
+        return
     env = {key: value for key, value in os.environ.items()
            if key in DAEMON_ENVIRONMENT or key in protocol.INTERPRETER_VARIABLES or key.startswith("LC_")}
     command = [sys.executable, "-P", "-m", "ossprov.daemon.server"]

@@ -117,7 +117,7 @@ class Daemon:
     it ends), `stale` (the code changed: the client runs the command itself and the daemon stops), `other` (a
     client of another identity or protocol), or a status."""
 
-    def __init__(self, ident: bytes, listener: socket.socket, path: str, lock: io.TextIOWrapper,
+    def __init__(self, ident: bytes, listener: socket.socket, path: str, lock: int,
                  code: list[tuple[str, int, int]]) -> None:
         self.ident = ident
         self.listener = listener
@@ -198,7 +198,7 @@ def _run_copy(daemon: Daemon, conn: socket.socket, fds: list[int]) -> None:
     try:
         try:
             daemon.listener.close()
-            daemon.lock.close()
+            os.close(daemon.lock)
             request = Request.parse(protocol.decode(conn, time.monotonic() + REQUEST_SECONDS))
             _become(request, fds)
             conn.settimeout(None)
@@ -331,12 +331,16 @@ def main() -> None:
     path = os.path.abspath(protocol.socket_path(ident))
     os.chdir("/")  # a daemon keeps no directory busy
     base = path.removesuffix(".sock")
-    lock = open(f"{base}.lock", "a")  # noqa: SIM115 - held for the daemon's life
+    # No file here is opened through a symbolic link: were the directory ever someone else's to write, a link
+    # planted as the log would have had the daemon truncate whatever file it names.
+    lock = os.open(f"{base}.lock", os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)  # held for the daemon's life
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return  # another daemon of this identity runs or is starting
-    log = os.open(f"{base}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with contextlib.suppress(FileNotFoundError):  # the last daemon's log; the lock makes the name this daemon's
+        os.unlink(f"{base}.log")
+    log = os.open(f"{base}.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     os.dup2(log, 2)
     os.close(log)
     preload()

@@ -584,12 +584,18 @@ def test_commands_started_together_start_one_daemon(runtime: Path) -> None:
     assert [p.pid for p in _daemons(runtime)] == [status()["pid"]]
 
 
-def test_daemon_stop_lets_running_commands_finish(daemon: dict) -> None:
-    """`ossprov daemon stop` ends the daemon; a command it runs goes on, and still answers Ctrl-C."""
+@pytest.mark.parametrize("how", ["stopped", "idle"])
+def test_a_daemon_that_ends_lets_running_commands_finish(runtime: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         how: str) -> None:
+    """`ossprov daemon stop`, or its idle time running out, ends the daemon; a command it runs goes on, and still
+    answers Ctrl-C."""
+    monkeypatch.setenv("OSSPROV_DAEMON_IDLE", "2" if how == "idle" else "900")
+    assert ossprov("daemon", "start").returncode == 0
+    daemon = status()
     with _stalled_command(daemon) as (client, copy):
         assert copy is not None
-        stopped = ossprov("daemon", "stop")
-        assert stopped.stdout == "stopped\n"
+        if how == "stopped":
+            assert ossprov("daemon", "stop").stdout == "stopped\n"
         psutil.Process(daemon["pid"]).wait(timeout=30)
         assert copy.is_running() and client.poll() is None
         client.send_signal(signal.SIGINT)

@@ -1,8 +1,9 @@
 """The `ossprov` command's entry point: hand the command to this user's running daemon, or run it here.
 
 A command is handed over only when a daemon of the same identity answers `started`; anything else (no daemon,
-a stale one, a broken socket, an unusual interpreter, `OSSPROV_DAEMON=off`) runs the command in this process, as
-if there were no daemon, and starts one in the background for the next command (`auto`, the default).
+a stale one, a broken socket or one another user listens on, an unusual interpreter, `OSSPROV_DAEMON=off`) runs
+the command in this process, as if there were no daemon, and starts one in the background for the next command
+(`auto`, the default).
 `ossprov daemon ...` and `--version` always run here.
 """
 

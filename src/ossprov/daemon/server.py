@@ -6,9 +6,10 @@ on disk, or on `ossprov daemon stop`. One daemon per identity (`protocol.identit
 keeps a second from starting.
 
 The daemon itself never runs a command, reads a repository or opens a network connection: each copy does, in
-the caller's working directory, umask and environment, on the caller's own standard streams, in a process group
-of its own. A copy that loses its client (the client was killed) is terminated with its processes, as the
-client's would have been.
+the caller's working directory, umask and environment, on the caller's own standard streams, in a session of its
+own; only the copy reads the command and its environment, so the daemon never holds a caller's credentials. A
+copy that loses its client (the client was killed) is terminated with its processes, as the client's would have
+been.
 """
 
 from __future__ import annotations
@@ -35,16 +36,14 @@ from ossprov.daemon import protocol
 IDLE_SECONDS = 900.0
 CHECK_SECONDS = 5.0
 """How often an idle daemon looks whether its socket is still there."""
+REQUEST_SECONDS = 1.0
+"""How long the daemon waits for a request's first message, sent with the connection: a client that connects and
+says nothing holds up the others no longer than this."""
 NOT_PRELOADED = ("ossprov.fixtures", "ossprov.daemon", "ossprov.__main__", "ossprov.batch.dask_env")
 """Left to the commands that need them: test fixtures, and Dask, whose configuration is read from the environment
 when it is imported (a copy must read the caller's)."""
 FORWARDED = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 """Signals a client may pass on to its command's process group."""
-
-
-REQUEST_SECONDS = 1.0
-"""How long the daemon waits for a request's first message, sent with the connection: a client that connects and
-says nothing holds up the others no longer than this."""
 
 
 @dataclass(frozen=True)
@@ -113,8 +112,8 @@ def fingerprint() -> list[tuple[str, int, int]]:
 
 
 class Daemon:
-    """The accept loop. Each request is answered by one line: `started` (a copy runs it; `exit N` follows when
-    it ends), `stale` (the code changed: the client runs the command itself and the daemon stops), `other` (a
+    """The accept loop. Each request is answered by one line: `started PID` (a copy runs it in the session PID;
+    `exit N` follows when it ends), `stale` (the code changed: the client runs the command itself and the daemon stops), `other` (a
     client of another identity or protocol), or a status."""
 
     def __init__(self, ident: bytes, listener: socket.socket, path: str, lock: int,

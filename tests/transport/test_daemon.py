@@ -124,6 +124,22 @@ def test_usage_lines_name_the_program_as_its_caller_ran_it(daemon: dict, tmp_pat
     assert _served() == before + 2
 
 
+def test_a_command_imports_from_where_its_own_process_would(daemon: dict, tmp_path: Path) -> None:
+    """`python -m ossprov` has its working directory on the import path: a batch runner kept there
+    (OSSPROV_BATCH_RUNNER=module:function) is found by the daemon's copy, and by the workers it spawns, as by the
+    command's own process."""
+    shutil.copy(Path(__file__).resolve().parents[1] / "batch" / "fake_runner.py", tmp_path / "cwd_runner.py")
+    (tmp_path / "purls.txt").write_text("pkg:npm/a@1.0.0\npkg:npm/b@1.0.0\n")
+    before = _served()
+    for mode in ("auto", "off"):
+        proc = ossprov("batch", "purls.txt", "--db", f"sqlite:///{tmp_path}/{mode}.db", "--workers", "1",
+                       "--format", "json", cwd=tmp_path,
+                       env={"OSSPROV_DAEMON": mode, "OSSPROV_BATCH_RUNNER": "cwd_runner:run"})
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["counts"]["done"] == 2
+    assert _served() == before + 1
+
+
 def test_each_command_runs_in_its_callers_environment_and_directory(world: World, daemon: dict,
                                                                     tmp_path: Path) -> None:
     purl = _published(world)

@@ -80,7 +80,8 @@ def hand_over(ident: bytes, argv: list[str]) -> int | None:
         main = sys.modules["__main__"]
         fields = [os.fsencode(os.getcwd()), b"%o" % umask, *(part for stream in streams for part in stream),
                   os.fsencode(sys.argv[0]), getattr(getattr(main, "__spec__", None), "name", "").encode("ascii"),
-                  os.fsencode(getattr(main, "__file__", None) or ""), b"%d" % len(argv),
+                  os.fsencode(getattr(main, "__file__", None) or ""),
+                  b"-" if sys.flags.safe_path else b"+" + os.fsencode(sys.path[0]), b"%d" % len(argv),
                   *(os.fsencode(a) for a in argv), *(key + b"=" + value for key, value in os.environb.items())]
     except (OSError, UnicodeError):
         return None

@@ -58,6 +58,10 @@ class Request:
     main: tuple[str, str]
     """The client's `__main__`: its module's name (`ossprov.__main__` for `python -m ossprov`, empty for a script)
     and file."""
+    first_path: str | None
+    """The import path's entry the daemon, started with `-P`, lacks: the client's working directory with `-m`,
+    its script's directory otherwise (None with `-P`): what the command imports lazily, such as a batch runner
+    named by OSSPROV_BATCH_RUNNER, is found where it would have been."""
     argv: list[str]
     env: dict[bytes, bytes]
 
@@ -66,11 +70,12 @@ class Request:
         cwd, umask, *rest = fields
         names = [f.decode("ascii") for f in rest[:9]]
         argv0, main_name, main_file = os.fsdecode(rest[9]), rest[10].decode("ascii"), os.fsdecode(rest[11])
-        argc = int(rest[12])
-        argv = [os.fsdecode(a) for a in rest[13:13 + argc]]
-        env = dict(entry.split(b"=", 1) for entry in rest[13 + argc:] if b"=" in entry)
+        first_path = os.fsdecode(rest[12][1:]) if rest[12][:1] == b"+" else None
+        argc = int(rest[13])
+        argv = [os.fsdecode(a) for a in rest[14:14 + argc]]
+        env = dict(entry.split(b"=", 1) for entry in rest[14 + argc:] if b"=" in entry)
         streams = list(zip(names[::3], names[1::3], names[2::3], strict=True))
-        return cls(cwd, int(umask, 8), streams, argv0, (main_name, main_file), argv, env)
+        return cls(cwd, int(umask, 8), streams, argv0, (main_name, main_file), first_path, argv, env)
 
 
 def preload() -> None:
@@ -236,6 +241,8 @@ def _become(request: Request, fds: list[int]) -> None:
     time.tzset()
     sys.argv = [request.argv0, *request.argv]
     sys.modules["__main__"] = _main_module(*request.main)
+    if request.first_path is not None:
+        sys.path.insert(0, request.first_path)
     streams = [_text_stream(fd, *spec) for fd, spec in enumerate(request.streams)]
     for name, stream in zip(("stdin", "stdout", "stderr"), streams, strict=True):
         setattr(sys, name, stream)

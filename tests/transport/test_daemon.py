@@ -172,21 +172,22 @@ def _preloaded_library() -> str:
         return next(line.split()[-1] for line in maps if "/libc.so" in line or "/libc-" in line)
 
 
-@pytest.mark.parametrize("how", ["rlimit", "LD_PRELOAD"])
+@pytest.mark.parametrize("how", ["rlimit", "SCHED_IDLE", "LD_PRELOAD"])
 def test_a_confined_command_is_not_run_by_a_daemon_started_outside_its_confinement(world: World, daemon: dict,
                                                                                     how: str) -> None:
-    """A client under a lower resource limit (as `ulimit`, a sandbox or a container would set), or with a library
-    preloaded into it (as `torsocks` and `proxychains` do to send its connections elsewhere), is not served by the
+    """A client under a lower resource limit (as `ulimit`, a sandbox or a container would set), at a lower
+    scheduling class (`chrt --idle`, as a background job asks), or with a library preloaded into it (as `torsocks` and `proxychains` do to send its connections elsewhere), is not served by the
     daemon started without it: its command runs as started, in its own process or a daemon started alike."""
     import resource
 
     purl = _published(world)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     before = _served()
-    if how == "rlimit":
+    confine = {"rlimit": lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft - 1, hard)),
+               "SCHED_IDLE": lambda: os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))}  # `chrt --idle 0`
+    if how in confine:
         proc = subprocess.run([sys.executable, "-m", "ossprov", "verify", purl, "--format", "json"],
-                              capture_output=True, text=True, timeout=120,
-                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft - 1, hard)))
+                              capture_output=True, text=True, timeout=120, preexec_fn=confine[how])
     else:
         proc = ossprov("verify", purl, "--format", "json", env={"LD_PRELOAD": _preloaded_library()})
     assert proc.returncode == 0 and only_result(proc.stdout)["verdict"] == "faithful", proc.stderr

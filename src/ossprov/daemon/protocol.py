@@ -91,13 +91,13 @@ def interpreter_environment() -> list[str]:
 
 NAMESPACES = ("cgroup", "ipc", "mnt", "net", "pid", "user", "uts")
 CONFINING_STATUS = frozenset({"Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
-                              "NoNewPrivs", "Seccomp", "Seccomp_filters", "Cpus_allowed_list"})
+                              "NoNewPrivs", "Seccomp", "Seccomp_filters", "Cpus_allowed_list", "Mems_allowed_list"})
 
 
 def confinement() -> list[str]:
     """What confines this process: its namespaces, root, control group, credentials, capabilities, seccomp
-    filters, security label (AppArmor, SELinux), CPUs, resource limits and niceness (from Linux's /proc; elsewhere
-    the niceness alone). A command run
+    filters, security label (AppArmor, SELinux), CPUs and memory nodes, scheduling policy (`chrt`), resource
+    limits and niceness (from Linux's /proc; elsewhere the niceness alone). A command run
     in a sandbox or a container, without a network, under `ulimit` or in a `systemd-run -p MemoryMax=` scope is
     then run by a daemon started in the same confinement, never by one that was started outside it."""
     parts = [f"nice {os.getpriority(os.PRIO_PROCESS, 0)}"]
@@ -107,6 +107,9 @@ def confinement() -> list[str]:
     parts.append(os.readlink("/proc/self/root"))
     with open("/proc/self/status", encoding="utf-8") as status:
         parts += [line for line in status.read().splitlines() if line.partition(":")[0] in CONFINING_STATUS]
+    with open("/proc/self/stat", encoding="utf-8") as stat_file:  # after the command's name, which may hold spaces
+        rt_priority, policy = stat_file.read().rpartition(")")[2].split()[37:39]
+    parts.append(f"sched {policy} {rt_priority}")
     for name in ("cgroup", "limits"):
         with open(f"/proc/self/{name}", encoding="utf-8") as table:
             parts += table.read().splitlines()

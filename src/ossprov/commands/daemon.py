@@ -22,12 +22,19 @@ def command() -> None:
     OSSPROV_DAEMON_IDLE seconds (default 900) without a command, or when ossprov's code changes."""
 
 
+def _identity() -> bytes:
+    try:
+        return protocol.identity()
+    except OSError as exc:  # /proc unreadable: commands run without a daemon (see client.main)
+        raise StorageError(f"no daemon can be used: this process's confinement cannot be read: {exc}") from exc
+
+
 def _status() -> dict:
     try:
         wanted = protocol.wanted()
     except protocol.DaemonModeError as exc:
         raise InputError(str(exc)) from exc
-    ident = protocol.identity()
+    ident = _identity()
     try:
         path = protocol.socket_path(ident)
     except OSError as exc:
@@ -81,5 +88,5 @@ def start_command() -> None:
 @command.command("stop")
 def stop_command() -> None:
     """Stop the daemon; commands already running go on to their end."""
-    answer = client.ask(protocol.identity(), b"stop")
+    answer = client.ask(_identity(), b"stop")
     click.echo("stopped" if answer == [b"stopping"] else "not running")

@@ -1,8 +1,9 @@
 """The `ossprov` command's entry point: hand the command to this user's running daemon, or run it here.
 
 A command is handed over only when a daemon of the same identity answers `started`; anything else (no daemon,
-a stale one, a broken socket, an unusual interpreter, `OSSPROV_DAEMON=off`) runs the command in this process, as
-if there were no daemon, and starts one in the background for the next command (`auto`, the default).
+a stale one, a broken socket or one another user listens on, an unusual interpreter, `OSSPROV_DAEMON=off`) runs
+the command in this process, as if there were no daemon, and starts one in the background for the next command
+(`auto`, the default).
 `ossprov daemon ...` and `--version` always run here.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import _socket  # the C module behind `socket`, whose wrapper imports selectors and enum: half the client's start
 import array
 import contextlib
+import io
 import os
 import signal
 import sys
@@ -45,8 +47,11 @@ def main() -> None:
         except OSError:  # its confinement cannot be read: this process runs its command itself
             ident = b""
         code = hand_over(ident, argv) if ident else None
-        if code is not None:
-            sys.exit(code)
+        if code is not None:  # the command ran in the copy: this interpreter's finalisation would only cost 6 ms
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(OSError):
+                    stream.flush()
+            os._exit(code)
         if ident:
             start_daemon()
     from ossprov.cli import main as run_here
@@ -69,21 +74,33 @@ def hand_over(ident: bytes, argv: list[str]) -> int | None:
     try:
         for fd in (0, 1, 2):
             os.fstat(fd)
-        streams = (sys.stdin, sys.stdout, sys.stderr)
-        encodings = [part.encode("ascii") for s in streams if s is not None
-                     for part in (s.encoding, s.errors or "strict")]
+        streams = [_stream(s) for s in (sys.stdin, sys.stdout, sys.stderr) if isinstance(s, io.TextIOWrapper)]
         umask = os.umask(0o022)
         os.umask(umask)
-        fields = [os.fsencode(os.getcwd()), b"%o" % umask, *encodings, b"%d" % len(argv),
+        main = sys.modules["__main__"]
+        fields = [os.fsencode(os.getcwd()), b"%o" % umask, *(part for stream in streams for part in stream),
+                  os.fsencode(sys.argv[0]), getattr(getattr(main, "__spec__", None), "name", "").encode("ascii"),
+                  os.fsencode(getattr(main, "__file__", None) or ""),
+                  b"-" if sys.flags.safe_path else b"+" + os.fsencode(sys.path[0]), b"%d" % len(argv),
                   *(os.fsencode(a) for a in argv), *(key + b"=" + value for key, value in os.environb.items())]
     except (OSError, UnicodeError):
         return None
-    if len(encodings) != 6:
+    if len(streams) != 3:
         return None
     with _Connection.open(ident, b"run", fields, [0, 1, 2]) as connection:
-        if connection is None or connection.line() != b"started":
+        if connection is None:
             return None
-        return connection.outcome()
+        started, _, pid = connection.line().partition(b" ")
+        if started != b"started" or not pid.isdigit() or int(pid) <= 1:  # never this process's group, nor init's
+            return None
+        return connection.outcome(int(pid))
+
+
+def _stream(stream: io.TextIOWrapper) -> tuple[bytes, bytes, bytes]:
+    """How a standard stream was opened: its encoding, its errors handler, and `l` (line-buffered) and `w`
+    (written through: `-u`, PYTHONUNBUFFERED), for the copy to open the caller's descriptor alike."""
+    flags = b"l" * stream.line_buffering + b"w" * stream.write_through
+    return stream.encoding.encode("ascii"), (stream.errors or "strict").encode("ascii"), flags
 
 
 def ask(ident: bytes, kind: bytes) -> list[bytes] | None:
@@ -107,7 +124,8 @@ class _Connection:
     @classmethod
     @contextlib.contextmanager
     def open(cls, ident: bytes, kind: bytes, fields: list[bytes], fds: list[int]) -> Iterator[_Connection | None]:
-        """Connected, with the request sent (`fds` passed along); None if that failed."""
+        """Connected to a daemon of this user, with the request sent (`fds` passed along; `fields`, if any, in
+        the second message, which only the copy reads); None if that failed."""
         try:
             sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
         except OSError:
@@ -116,7 +134,9 @@ class _Connection:
         try:
             sock.settimeout(ANSWER_SECONDS)
             sock.connect(protocol.socket_path(ident))
-            message = protocol.encode([protocol.PROTOCOL, kind, ident, *fields])
+            if not protocol.same_user(sock):
+                raise PermissionError("the daemon's socket is another user's")
+            message = protocol.encode([protocol.PROTOCOL, kind, ident]) + (protocol.encode(fields) if fields else b"")
             rights = [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, array.array("i", fds).tobytes())] if fds else []
             sock.sendmsg([message[:protocol.HEADER]], rights)
             sock.sendall(message[protocol.HEADER:])
@@ -144,20 +164,36 @@ class _Connection:
         line, self.buffer = self.buffer.split(b"\n", 1)
         return line
 
-    def outcome(self) -> int:
-        """Wait for the daemon's copy to end, passing on the signals this process gets (Ctrl-C, a TERM)."""
+    def outcome(self, pid: int) -> int:
+        """Wait for the daemon's copy (process group `pid`) to end, passing on the signals this process gets:
+        Ctrl-C, a TERM or a HUP through the connection, Ctrl-Z as a stop of the copy's group and of this
+        process, continued together. A copy ended by a signal passed on ends this process by the same signal."""
+        passed = []
 
         def forward(signum: int, frame: object) -> None:
+            passed.append(signum)
             with contextlib.suppress(OSError):
                 self.sock.send(bytes([signum]))
 
+        def suspend(signum: int, frame: object) -> None:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGSTOP)
+            signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTSTP)  # stopped here until `fg` or `bg`
+            signal.signal(signal.SIGTSTP, suspend)
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGCONT)
+
         self.sock.settimeout(None)
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGTSTP):
             if signal.getsignal(signum) is not signal.SIG_IGN:  # `nohup` and background jobs ignore some
-                signal.signal(signum, forward)
+                signal.signal(signum, suspend if signum == signal.SIGTSTP else forward)
         line = self.line()
         if line.startswith(b"exit ") and line[5:].isdigit():
             return int(line[5:])
+        if passed:
+            signal.signal(passed[-1], signal.SIG_DFL)
+            os.kill(os.getpid(), passed[-1])
         print("ossprov: internal error: the daemon's process ended without an exit status "
               "(OSSPROV_DAEMON=off runs commands without it)", file=sys.stderr)
         return 4
@@ -167,7 +203,12 @@ def start_daemon() -> None:
     """Start this identity's daemon in the background, in its own session, with no credential in its environment
     and its standard streams on /dev/null (it logs next to its socket). A second one started meanwhile exits at
     once, finding the lock taken."""
-    env = {key: value for key, value in os.environ.items() if key in DAEMON_ENVIRONMENT or key.startswith("LC_")}
+    try:
+        protocol.directory()
+    except OSError:  # not a private directory: no daemon would listen there, so none is started for nothing
+        return
+    env = {key: value for key, value in os.environ.items()
+           if key in DAEMON_ENVIRONMENT or key in protocol.INTERPRETER_VARIABLES or key.startswith("LC_")}
     command = [sys.executable, "-P", "-m", "ossprov.daemon.server"]
     null = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),

@@ -6,9 +6,10 @@ on disk, or on `ossprov daemon stop`. One daemon per identity (`protocol.identit
 keeps a second from starting.
 
 The daemon itself never runs a command, reads a repository or opens a network connection: each copy does, in
-the caller's working directory, umask and environment, on the caller's own standard streams, in a process group
-of its own. A copy that loses its client (the client was killed) is terminated with its processes, as the
-client's would have been.
+the caller's working directory, umask and environment, on the caller's own standard streams, in a session of its
+own; only the copy reads the command and its environment, so the daemon never holds a caller's credentials. A
+copy that loses its client (the client was killed) is terminated with its processes, as the client's would have
+been.
 """
 
 from __future__ import annotations
@@ -18,21 +19,26 @@ import contextlib
 import fcntl
 import gc
 import importlib
+import importlib.util
 import io
 import os
 import pkgutil
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
-import traceback
+import types
 from dataclasses import dataclass
 
 from ossprov.daemon import protocol
 
 IDLE_SECONDS = 900.0
+CHECK_SECONDS = 5.0
+"""How often an idle daemon looks whether its socket is still there."""
+REQUEST_SECONDS = 1.0
+"""How long the daemon waits for a request's first message, sent with the connection: a client that connects and
+says nothing holds up the others no longer than this."""
 NOT_PRELOADED = ("ossprov.fixtures", "ossprov.daemon", "ossprov.__main__", "ossprov.batch.dask_env")
 """Left to the commands that need them: test fixtures, and Dask, whose configuration is read from the environment
 when it is imported (a copy must read the caller's)."""
@@ -42,23 +48,34 @@ FORWARDED = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 @dataclass(frozen=True)
 class Request:
-    """A command as the client would have run it."""
+    """A command as the client would have run it: the second message of a request, read by the copy alone."""
 
     cwd: bytes
     umask: int
-    encodings: list[tuple[str, str]]
-    """(encoding, errors) of the client's stdin, stdout and stderr."""
+    streams: list[tuple[str, str, str]]
+    """(encoding, errors, flags) of the client's stdin, stdout and stderr: `l` line-buffered, `w` written through."""
+    argv0: str
+    main: tuple[str, str]
+    """The client's `__main__`: its module's name (`ossprov.__main__` for `python -m ossprov`, empty for a script)
+    and file."""
+    first_path: str | None
+    """The import path's entry the daemon, started with `-P`, lacks: the client's working directory with `-m`,
+    its script's directory otherwise (None with `-P`): what the command imports lazily, such as a batch runner
+    named by OSSPROV_BATCH_RUNNER, is found where it would have been."""
     argv: list[str]
     env: dict[bytes, bytes]
 
     @classmethod
     def parse(cls, fields: list[bytes]) -> Request:
         cwd, umask, *rest = fields
-        names = [f.decode("ascii") for f in rest[:6]]
-        argc = int(rest[6])
-        argv = [os.fsdecode(a) for a in rest[7:7 + argc]]
-        env = dict(entry.split(b"=", 1) for entry in rest[7 + argc:] if b"=" in entry)
-        return cls(cwd, int(umask, 8), list(zip(names[::2], names[1::2], strict=True)), argv, env)
+        names = [f.decode("ascii") for f in rest[:9]]
+        argv0, main_name, main_file = os.fsdecode(rest[9]), rest[10].decode("ascii"), os.fsdecode(rest[11])
+        first_path = os.fsdecode(rest[12][1:]) if rest[12][:1] == b"+" else None
+        argc = int(rest[13])
+        argv = [os.fsdecode(a) for a in rest[14:14 + argc]]
+        env = dict(entry.split(b"=", 1) for entry in rest[14 + argc:] if b"=" in entry)
+        streams = list(zip(names[::3], names[1::3], names[2::3], strict=True))
+        return cls(cwd, int(umask, 8), streams, argv0, (main_name, main_file), first_path, argv, env)
 
 
 def preload() -> None:
@@ -100,43 +117,60 @@ def fingerprint() -> list[tuple[str, int, int]]:
 
 
 class Daemon:
-    """The accept loop. Each request is answered by one line: `started` (a copy runs it; `exit N` follows when
-    it ends), `stale` (the code changed: the client runs the command itself and the daemon stops), `other` (a
+    """The accept loop. Each request is answered by one line: `started PID` (a copy runs it in the session PID;
+    `exit N` follows when it ends), `stale` (the code changed: the client runs the command itself and the daemon stops), `other` (a
     client of another identity or protocol), or a status."""
 
-    def __init__(self, ident: bytes, listener: socket.socket, lock: io.TextIOWrapper,
+    def __init__(self, ident: bytes, listener: socket.socket, path: str, lock: int,
                  code: list[tuple[str, int, int]]) -> None:
         self.ident = ident
         self.listener = listener
+        self.path = path
+        self.inode = os.stat(path).st_ino
         self.lock = lock
         """Held by the daemon alone: a copy closes it, so that a long command does not keep a new daemon out."""
         self.code = code
         self.started = time.time()
         self.served = 0
 
+    def reachable(self) -> bool:
+        """Its socket is still where clients look for it (not removed, nor replaced by another daemon's)."""
+        try:
+            return os.stat(self.path).st_ino == self.inode
+        except OSError:
+            return False
+
     def serve(self, idle: float) -> None:
-        self.listener.settimeout(idle)
+        """Answer requests until `idle` seconds pass without one, or the socket is gone (its directory removed):
+        a daemon no client can reach does not linger."""
+        self.listener.settimeout(min(idle, CHECK_SECONDS))
+        last = time.monotonic()
         while True:
             try:
                 conn, _ = self.listener.accept()
             except TimeoutError:
-                return
+                if time.monotonic() - last >= idle or not self.reachable():
+                    return
+                continue
+            last = time.monotonic()
             with conn:
                 try:
                     if not self.answer(conn):
                         return
-                except (OSError, ValueError, IndexError) as exc:  # a broken or hostile request: drop it
+                except Exception as exc:  # a broken or hostile request: drop it, serve the next
                     print(f"request dropped: {exc.__class__.__name__}: {exc}", file=sys.stderr, flush=True)
 
     def answer(self, conn: socket.socket) -> bool:
-        """Handle one connection; False when the daemon should stop."""
-        conn.settimeout(5.0)
-        if not _same_user(conn):
+        """Handle one connection; False when the daemon should stop. Only the request's first message is read
+        here; a copy reads the rest."""
+        deadline = time.monotonic() + REQUEST_SECONDS
+        conn.settimeout(REQUEST_SECONDS)
+        if not protocol.same_user(conn):
             return True
         header, fds, _, _ = socket.recv_fds(conn, protocol.HEADER, 3)
         try:
-            fields = protocol.decode_body(conn, header)
-            if fields[:1] != [protocol.PROTOCOL] or fields[2:3] != [self.ident]:
+            fields = protocol.decode_body(conn, header, deadline, protocol.MAX_HEAD)
+            if fields[:1] != [protocol.PROTOCOL] or fields[2:] != [self.ident]:
                 conn.sendall(b"other\n")
                 return True
             kind = fields[1]
@@ -152,12 +186,8 @@ class Daemon:
             if fingerprint() != self.code:
                 conn.sendall(b"stale\n")
                 return False
-            request = Request.parse(fields[3:])
             if os.fork() == 0:
-                self.listener.close()
-                self.lock.close()
-                _run_copy(conn, fds, request)
-                os._exit(4)
+                _run_copy(self, conn, fds)
             self.served += 1
             return True
         finally:
@@ -165,23 +195,18 @@ class Daemon:
                 os.close(fd)
 
 
-def _same_user(conn: socket.socket) -> bool:
-    """The peer runs as this user (the socket's directory already keeps others out; this is the second lock)."""
-    if not hasattr(socket, "SO_PEERCRED"):
-        return True
-    _, uid, _ = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
-    return uid == os.getuid()
-
-
-def _run_copy(conn: socket.socket, fds: list[int], request: Request) -> None:
-    """In the forked copy: become the client's process, run the command, report its exit code. Never returns:
-    whatever is raised, even by a signal's handler on the way out, ends in `os._exit`."""
+def _run_copy(daemon: Daemon, conn: socket.socket, fds: list[int]) -> None:
+    """In the forked copy: read the request's command, become the client's process, run the command, report its
+    exit code. Never returns: whatever is raised, even by a signal's handler on the way out, ends in `os._exit`."""
     code = 4
     try:
         try:
+            daemon.listener.close()
+            os.close(daemon.lock)
+            request = Request.parse(protocol.decode(conn, time.monotonic() + REQUEST_SECONDS))
             _become(request, fds)
             conn.settimeout(None)
-            conn.sendall(b"started\n")
+            conn.sendall(b"started %d\n" % os.getpid())
         except BaseException:  # nothing ran: the client, seeing no `started`, runs the command itself
             return
         threading.Thread(target=_watch_client, args=(conn,), daemon=True).start()
@@ -197,9 +222,10 @@ def _run_copy(conn: socket.socket, fds: list[int], request: Request) -> None:
 
 
 def _become(request: Request, fds: list[int]) -> None:
-    """Take on the client's streams, directory, umask, environment and arguments, and the default signal
-    handling of a fresh process."""
-    os.setpgid(0, 0)
+    """Take on the client's streams, directory, umask, environment, arguments and `__main__`, and the default
+    signal handling of a fresh process, in a session of its own: the daemon ending (it goes idle) then changes
+    nothing for a command stopped with Ctrl-Z."""
+    os.setsid()
     for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -213,23 +239,34 @@ def _become(request: Request, fds: list[int]) -> None:
     os.environb.clear()
     os.environb.update(request.env)
     time.tzset()
-    sys.argv = ["ossprov", *request.argv]
-    unbuffered = bool(request.env.get(b"PYTHONUNBUFFERED"))
-    streams = [_text_stream(fd, encoding, errors, unbuffered) for fd, (encoding, errors)
-               in enumerate(request.encodings)]
+    sys.argv = [request.argv0, *request.argv]
+    sys.modules["__main__"] = _main_module(*request.main)
+    if request.first_path is not None:
+        sys.path.insert(0, request.first_path)
+    streams = [_text_stream(fd, *spec) for fd, spec in enumerate(request.streams)]
     for name, stream in zip(("stdin", "stdout", "stderr"), streams, strict=True):
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)  # what libraries fall back on
 
 
-def _text_stream(fd: int, encoding: str, errors: str, unbuffered: bool) -> io.TextIOWrapper:
-    """A standard stream on `fd` as Python would have opened it: stdout line-buffered on a terminal, stderr
-    always, both written through with PYTHONUNBUFFERED."""
-    if fd == 0:
-        return io.TextIOWrapper(open(fd, "rb", closefd=False), encoding, errors)
-    binary = open(fd, "wb", buffering=0 if unbuffered else -1, closefd=False)  # noqa: SIM115 - the stream's own
-    return io.TextIOWrapper(binary, encoding, errors, line_buffering=fd == 2 or os.isatty(fd),
-                            write_through=unbuffered)
+def _main_module(name: str, path: str) -> types.ModuleType:
+    """A `__main__` like the client's, for what looks at it: click names the program after it in its usage lines
+    (`python -m ossprov`, or the script's name), multiprocessing's spawned workers import it."""
+    main = types.ModuleType("__main__")
+    main.__spec__ = importlib.util.find_spec(name) if name else None
+    main.__package__ = main.__spec__.parent if main.__spec__ else None
+    if path:
+        main.__file__ = path
+    return main
+
+
+def _text_stream(fd: int, encoding: str, errors: str, flags: str) -> io.TextIOWrapper:
+    """A standard stream on `fd` as the client's interpreter opened it: the same encoding, errors handler and
+    buffering, and no newline translation (POSIX Python reads `\\r\\n` from stdin as it is)."""
+    unbuffered = "w" in flags and fd != 0
+    binary = open(fd, "wb" if fd else "rb", buffering=0 if unbuffered else -1, closefd=False)  # noqa: SIM115
+    return io.TextIOWrapper(binary, encoding, errors, newline="\n", line_buffering="l" in flags,
+                            write_through="w" in flags)
 
 
 def _watch_client(conn: socket.socket) -> None:
@@ -257,9 +294,10 @@ def _command() -> int:
             code = 0
         except SystemExit as exc:
             code = _exit_status(exc.code)
-        except BaseException:
-            traceback.print_exc()
+        except BaseException:  # as the interpreter reports it, through the hook a library may have set
+            sys.excepthook(*sys.exc_info())
             code = 1
+        threading._shutdown()  # type: ignore[attr-defined]  # as the interpreter does at its end: wait for threads
         atexit._run_exitfuncs()
     finally:
         for stream in (sys.stdout, sys.stderr):
@@ -294,15 +332,21 @@ def _listen(path: str) -> socket.socket:
 
 
 def main() -> None:
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))  # what the starting client inherited (a `flock` held on fd 9...)
     ident = protocol.identity()
-    path = protocol.socket_path(ident)
+    path = os.path.abspath(protocol.socket_path(ident))
+    os.chdir("/")  # a daemon keeps no directory busy
     base = path.removesuffix(".sock")
-    lock = open(f"{base}.lock", "a")  # noqa: SIM115 - held for the daemon's life
+    # No file here is opened through a symbolic link: were the directory ever someone else's to write, a link
+    # planted as the log would have had the daemon truncate whatever file it names.
+    lock = os.open(f"{base}.lock", os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)  # held for the daemon's life
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return  # another daemon of this identity runs or is starting
-    log = os.open(f"{base}.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with contextlib.suppress(FileNotFoundError):  # the last daemon's log; the lock makes the name this daemon's
+        os.unlink(f"{base}.log")
+    log = os.open(f"{base}.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     os.dup2(log, 2)
     os.close(log)
     preload()
@@ -315,13 +359,13 @@ def main() -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the copies
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     idle = float(os.environ.get("OSSPROV_DAEMON_IDLE") or IDLE_SECONDS)
-    mine = os.stat(path).st_ino
+    daemon = Daemon(ident, listener, path, lock, code)
     try:
-        Daemon(ident, listener, lock, code).serve(idle)
+        daemon.serve(idle)
     finally:
         listener.close()
-        with contextlib.suppress(OSError):  # a stream or a client that went away
-            if os.stat(path).st_ino == mine:
+        if daemon.reachable():
+            with contextlib.suppress(OSError):
                 os.unlink(path)
 
 

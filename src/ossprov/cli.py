@@ -3,8 +3,8 @@ under `ossprov.commands`; this file only gathers them and turns errors into one 
 
 Exit codes: 0 success (located / no finding at the --fail-on level), 1 the check failed (not located, a
 finding at or above --fail-on), 2 usage or input error, 3 registry, network or git failure (a deadline
-included), 4 internal error, 5 ossprov's cache or data directory cannot be written (disk full, read-only),
-130 interrupted, 143 terminated (SIGTERM).
+included), 4 internal error, 5 a package could not be checked (verify/scan), 6 ossprov's cache or data
+directory cannot be written (disk full, read-only), 130 interrupted, 143 terminated (SIGTERM).
 
 Start-up is kept small: `--version` imports nothing but this file, and the click group (and each command's
 module) is built only when a command runs.
@@ -119,7 +119,7 @@ def main() -> None:
 def _run() -> None:
     import click
 
-    from ossprov.errors import OssprovError
+    from ossprov.errors import OssprovError, StorageError
 
     try:
         code = __getattr__("cli").main(standalone_mode=False)
@@ -140,7 +140,7 @@ def _run() -> None:
         if exc.errno not in FULL_DISK:
             _internal(exc)
         click.echo(f"ossprov: error: cannot write {exc.filename or 'a file'}: {exc.strerror}", err=True)
-        sys.exit(5)
+        sys.exit(StorageError.exit_code)
     except Exception as exc:  # a bug: still one line, and a way to see more
         _internal(exc)
     sys.exit(code if isinstance(code, int) else 0)

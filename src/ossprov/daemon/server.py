@@ -85,7 +85,10 @@ def preload() -> None:
 
     for module in pkgutil.walk_packages(ossprov.__path__, "ossprov."):
         if not module.name.startswith(NOT_PRELOADED):
-            importlib.import_module(module.name)
+            try:
+                importlib.import_module(module.name)
+            except ImportError as exc:  # an optional extra not installed: a copy that needs it says so itself
+                print(f"not preloaded: {module.name}: {exc}", file=sys.stderr, flush=True)
     cli.__getattr__("cli")
 
 

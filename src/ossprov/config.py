@@ -149,15 +149,19 @@ def _settings(_env: tuple[str | None, ...], path: Path, file_stamp: object) -> S
     cache, data = value("OSSPROV_CACHE", "cache", "dir"), value("OSSPROV_DATA", "data", "dir")
     registries = {eco: str(v) for eco, env in _REGISTRY_ENV.items() if (v := value(env, "registries", eco))}
     offline = value("OSSPROV_OFFLINE", "http", "offline") or ""
-    durations = {key: _seconds(env, key, default, value(ENV_PREFIX + env, "http", key),
-                               allow_zero=key == "metadata_max_age")
-                 for key, (env, default) in _DURATIONS.items()}
+
+    def seconds(key: str) -> float:
+        env, default = _DURATIONS[key]
+        return _seconds(env, key, default, value(ENV_PREFIX + env, "http", key), allow_zero=key == "metadata_max_age")
+
     return Settings(
         cache_dir=Path(cache) if cache else Path(platformdirs.user_cache_dir("ossprov")),
         data_dir=Path(data) if data else Path(platformdirs.user_data_dir("ossprov")),
+        timeout=seconds("timeout"), request_deadline=seconds("request_deadline"),
+        download_deadline=seconds("download_deadline"), git_deadline=seconds("git_deadline"),
+        package_deadline=seconds("package_deadline"), metadata_max_age=seconds("metadata_max_age"),
         offline=str(offline).lower() not in ("", "0", "false", "no"),
         registries=registries,
-        **durations,
     )
 
 

@@ -93,7 +93,7 @@ def _overrides() -> list[tuple[str, str]]:
 
 USER_SETTINGS = "git-user-settings"
 """Cache subdirectory: the user's git settings ossprov passes on, per state of the files they came from."""
-_USER_MEMO: dict[str, tuple[list[tuple[str, object]], tuple[tuple[str, str], ...]]] = {}
+_USER_MEMO: dict[str, tuple[list[tuple[str, tuple[int, int] | None]], tuple[tuple[str, str], ...]]] = {}
 """This process's copy of the memos read: memo name → (files and their stamps, settings)."""
 _RACY = 1.0
 """Seconds after a file's last change during which its stamp is not trusted (a second write in the same clock

@@ -8,6 +8,7 @@ match through one of them counts as content evidence of a lower weight, reported
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from ossprov.source.git import git_blob_id
@@ -28,24 +29,37 @@ def _normalised_forms(data: bytes) -> set[bytes]:
 
 @dataclass(frozen=True)
 class ArtifactContent:
-    """The comparable files of one artifact, by blob id."""
+    """The comparable files of one artifact, by blob id. The ids of their normalised forms are worked out when
+    first asked for: a faithful artifact's files all match exactly, and no one asks."""
 
     name: str
     """The artifact's file name (or a label): per-artifact evidence names it."""
     exact: dict[str, str]
     """Artifact path → blob id of its bytes."""
-    normalised: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Artifact path → blob ids of its normalised forms (other than the exact one)."""
-    views: tuple[dict[str, str], ...] = ()
-    """Artifact path → blob id of one normalised form, one map per form (LF without BOM, CRLF): what the blob
-    index is searched with, so a commit holding only normalised matches is found."""
+    files: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    """Artifact path → its bytes."""
 
     @classmethod
     def of(cls, name: str, files: dict[str, bytes]) -> ArtifactContent:
-        exact = {p: git_blob_id(d) for p, d in sorted(files.items())}
+        return cls(name, {p: git_blob_id(d) for p, d in sorted(files.items())}, files)
+
+    @property
+    def normalised(self) -> dict[str, frozenset[str]]:
+        """Artifact path → blob ids of its normalised forms (other than the exact one)."""
+        return self._forms[0]
+
+    @property
+    def views(self) -> tuple[dict[str, str], ...]:
+        """Artifact path → blob id of one normalised form, one map per form (LF without BOM, CRLF): what the blob
+        index is searched with, so a commit holding only normalised matches is found."""
+        return self._forms[1]
+
+    @functools.cached_property
+    def _forms(self) -> tuple[dict[str, frozenset[str]], tuple[dict[str, str], ...]]:
+        exact = self.exact
         normalised: dict[str, frozenset[str]] = {}
         lf_view, crlf_view = dict(exact), dict(exact)
-        for path, data in sorted(files.items()):
+        for path, data in sorted(self.files.items()):
             forms = _normalised_forms(data)
             if not forms:
                 continue
@@ -54,8 +68,7 @@ class ArtifactContent:
             lf = data.removeprefix(BOM).replace(b"\r\n", b"\n")
             lf_view[path] = ids[lf]
             crlf_view[path] = ids[lf.replace(b"\n", b"\r\n")]
-        views = tuple(v for v in (lf_view, crlf_view) if v != exact)
-        return cls(name, exact, normalised, views)
+        return normalised, tuple(v for v in (lf_view, crlf_view) if v != exact)
 
     @property
     def total(self) -> int:

@@ -43,6 +43,9 @@ _SHIELDS_ROUTES = ("actions/workflow/status", "workflow/status", "actions/status
                    "stars", "forks", "watchers", "issues", "last-commit", "release-date", "contributors",
                    "repo-size", "tag", "release", "size", "code-size", "deployments", "milestones")
 _URL = re.compile(r"""(?:https?:)?//[^\s<>"'`)\]}]+""", re.I)
+_PATH_SEGMENT = re.compile(r"[\w-][\w.-]*")
+_NAME = re.compile(r"[\w.-]+")
+_ACCOUNT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 MAX_ACCOUNT_GUESSES = 2
 DOC_DIRS = ("docs/", "doc/")
 DOC_TEXT = (".rst", ".md", ".txt", ".markdown")
@@ -101,7 +104,7 @@ def _badge(url: str) -> SourceHint | None:
 
 def _name_ok(segment: str) -> bool:
     """An owner or repository name as forges allow them (never `.`/`..`, which would walk the URL)."""
-    return bool(re.fullmatch(r"[\w-][\w.-]*", segment)) and segment.strip(".") != ""
+    return bool(_PATH_SEGMENT.fullmatch(segment)) and segment.strip(".") != ""
 
 
 def _badge_hint(owner: str, repo: str, service: str) -> SourceHint | None:
@@ -151,7 +154,7 @@ def account_hints(name: str, maintainers: Iterable[str], hints: Iterable[SourceH
     account)."""
     hints = list(hints)
     short = name.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    if not re.fullmatch(r"[\w.-]+", short) or any(h.origin == "declared-repository" for h in hints):
+    if not _NAME.fullmatch(short) or any(h.origin == "declared-repository" for h in hints):
         return []
     owners: list[tuple[str, str]] = []
     for hint in hints:
@@ -161,6 +164,6 @@ def account_hints(name: str, maintainers: Iterable[str], hints: Iterable[SourceH
         owner = norm.url.split("/")[3]
         owners.append((f"https://{norm.host}/{owner}/{short}", "owner-account"))
     for person in list(maintainers)[:MAX_ACCOUNT_GUESSES]:
-        if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})", person):
+        if _ACCOUNT.fullmatch(person):
             owners.append((f"https://github.com/{person}/{short}", "maintainer-account"))
     return [SourceHint(url, origin) for url, origin in list(dict.fromkeys(owners))[:MAX_ACCOUNT_GUESSES + 1]]

@@ -53,6 +53,8 @@ GIT_ENV = {
 }
 _STORAGE_MESSAGES = ("No space left on device", "Read-only file system", "Disk quota exceeded")
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_PROMISOR = re.compile(rb"^\s*promisor\s*=\s*true\s*$", re.MULTILINE)
 FETCH_MAX_AGE = 3600.0
 """Seconds a cached clone is trusted before `ensure_clone` fetches again."""
 CLONE_FAILURE_MAX_AGE = 600.0
@@ -230,7 +232,7 @@ def run_git(args: list[str], cwd: Path | None = None, *, check: bool = True, tim
 def clone_dir_for(url: str) -> Path:
     """Where the bare clone of `url` lives in the cache (a readable name without credentials, plus a hash
     of the URL)."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", redact_url(url).split("://", 1)[-1])[-80:].strip("._") or "repo"
+    slug = _UNSAFE_IN_NAME.sub("_", redact_url(url).split("://", 1)[-1])[-80:].strip("._") or "repo"
     return settings().clone_cache / f"{slug}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.git"
 
 
@@ -750,7 +752,7 @@ class Repo:
                 config = (self.path / "config").read_bytes().lower() if self._own else b""
             except OSError:
                 config = b""
-            shared.partial = re.search(rb"^\s*promisor\s*=\s*true\s*$", config, re.MULTILINE) is not None
+            shared.partial = _PROMISOR.search(config) is not None
         return shared.partial
 
     def fetch_blobs(self, blobs: Iterable[str]) -> None:

@@ -43,32 +43,31 @@ class ArtifactContent:
     def of(cls, name: str, files: dict[str, bytes]) -> ArtifactContent:
         return cls(name, {p: git_blob_id(d) for p, d in sorted(files.items())}, files)
 
-    @property
-    def normalised(self) -> dict[str, frozenset[str]]:
-        """Artifact path → blob ids of its normalised forms (other than the exact one)."""
-        return self._forms[0]
+    def normalised(self, path: str) -> frozenset[str]:
+        """The blob ids of the normalised forms of the file at `path` (other than its exact one), worked out
+        once per file."""
+        known = self._normalised
+        if path not in known:
+            data = self.files[path]
+            known[path] = frozenset(git_blob_id(form) for form in _normalised_forms(data))
+        return known[path]
 
-    @property
+    @functools.cached_property
+    def _normalised(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    @functools.cached_property
     def views(self) -> tuple[dict[str, str], ...]:
         """Artifact path → blob id of one normalised form, one map per form (LF without BOM, CRLF): what the blob
         index is searched with, so a commit holding only normalised matches is found."""
-        return self._forms[1]
-
-    @functools.cached_property
-    def _forms(self) -> tuple[dict[str, frozenset[str]], tuple[dict[str, str], ...]]:
-        exact = self.exact
-        normalised: dict[str, frozenset[str]] = {}
-        lf_view, crlf_view = dict(exact), dict(exact)
-        for path, data in sorted(self.files.items()):
-            forms = _normalised_forms(data)
-            if not forms:
+        lf_view, crlf_view = dict(self.exact), dict(self.exact)
+        for path, data in self.files.items():
+            if not _normalised_forms(data):
                 continue
-            ids = {form: git_blob_id(form) for form in forms} | {data: exact[path]}  # each form hashed once
-            normalised[path] = frozenset(ids[f] for f in forms)
             lf = data.removeprefix(BOM).replace(b"\r\n", b"\n")
-            lf_view[path] = ids[lf]
-            crlf_view[path] = ids[lf.replace(b"\n", b"\r\n")]
-        return normalised, tuple(v for v in (lf_view, crlf_view) if v != exact)
+            lf_view[path] = git_blob_id(lf)
+            crlf_view[path] = git_blob_id(lf.replace(b"\n", b"\r\n"))
+        return tuple(v for v in (lf_view, crlf_view) if v != self.exact)
 
     @property
     def total(self) -> int:
@@ -86,7 +85,7 @@ class ArtifactContent:
             present += 1
             if have == blob:
                 exact += 1
-            elif have in self.normalised.get(path, ()):
+            elif have in self.normalised(path):
                 normalised += 1
             else:
                 differing.append(path)

@@ -560,7 +560,7 @@ class Repo:
         if self.partial and args[0] == "log" and any(a.startswith(("-G", "-S")) for a in args) and "--" in args:
             self._fetch_history(list(args[args.index("--") + 1:]))
         out = run_git(list(args), cwd=self.path, check=check, timeout=timeout, env=self._env())
-        if memo is not None and len(out) <= MEMO_MAX_ENTRY and len(memo) < MEMO_MAX_ENTRIES:
+        if memo is not None and len(out) <= MEMO_MAX_ENTRY and len(memo) - self._shared.memo_objects < MEMO_MAX_ENTRIES:
             memo[key] = out
             self._shared.memo_dirty = True
         return out
@@ -831,8 +831,9 @@ def _forget(path: Path) -> None:
 def save_memos() -> None:
     """Save every repository's memo that learnt something (a run's end: a process that ends without running
     its exit handlers, a forked worker, keeps what it learnt)."""
-    for path in list(_SHARED):
-        Repo(path).save()
+    for path, shared in list(_SHARED.items()):
+        if shared.memo_dirty:
+            Repo(path).save()
 
 
 @atexit.register

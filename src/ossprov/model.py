@@ -397,6 +397,8 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
 def to_json(obj: Any) -> Any:
     """Turn records into JSON-ready values: dataclasses to dicts, enums to values, tuples to lists; every
     string has credentials redacted (`ossprov.redaction`), since every printed or stored record passes here."""
+    if type(obj) is str:  # the most common value first (a str enum is an enum, below)
+        return redact_text(obj)
     names = _field_names(type(obj))  # type: ignore[arg-type]  # every class is hashable
     if names is not None:
         return {name: to_json(getattr(obj, name)) for name in names}

@@ -137,14 +137,21 @@ def hints_in_docs(files: Mapping[str, bytes]) -> list[SourceHint]:
     in an installation page, `git clone git://FORGE/OWNER/REPO.git`), and `git clone` commands anywhere in its
     text files. Bounded: the first files in path order, the first bytes of each."""
     hints: list[SourceHint] = []
+    texts: dict[str, str] = {}
+
+    def text_of(path: str) -> str:
+        if path not in texts:
+            texts[path] = files[path][:MAX_DOC_BYTES].decode("utf-8", "replace")
+        return texts[path]
+
     docs = [p for p in sorted(files) if p.startswith(DOC_DIRS) and p.lower().endswith(DOC_TEXT)]
     for path in docs[:MAX_DOC_FILES]:
-        text = files[path][:MAX_DOC_BYTES].decode("utf-8", "replace")
-        hints += [SourceHint(url, "docs-link") for url in urls.repo_links_in_text(text, 10)]
+        hints += [SourceHint(url, "docs-link") for url in urls.repo_links_in_text(text_of(path), 10)]
     tops = [p for p in sorted(files) if "/" not in p and posixpath.splitext(p.lower())[1] in ("", *DOC_TEXT)]
     for path in [*tops[:MAX_DOC_FILES], *docs[:MAX_DOC_FILES]]:
-        text = files[path][:MAX_DOC_BYTES].decode("utf-8", "replace")
-        hints += [SourceHint(m.group(1), "clone-command") for m in _CLONE.finditer(text)]
+        text = text_of(path)
+        if "clone" in text:  # what `_CLONE` needs, found at C speed: most pages have none
+            hints += [SourceHint(m.group(1), "clone-command") for m in _CLONE.finditer(text)]
     return list(dict.fromkeys(hints))
 
 

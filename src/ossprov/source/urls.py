@@ -13,6 +13,7 @@ a forge-to-mirror mapping would walk out of the mirror directory onto any reposi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -215,10 +216,29 @@ def same_repository(a: str, b: str) -> bool:
     return _strip_git(a).lower() == _strip_git(b).lower()
 
 
+_LONGEST_SCHEME = len("git+https")
+
+
+def urls_in_text(text: str) -> Iterator[re.Match[str]]:
+    """The matches `URL_IN_TEXT.finditer(text)` gives, found from each `://` (str.find, at C speed) rather than
+    by trying the pattern at every position of a long page: a match's scheme ends at the first `://` after
+    where the last match ended (a scheme holds no `:`), so it starts at most `_LONGEST_SCHEME` before it."""
+    pos = 0
+    while (colon := text.find("://", pos)) != -1:
+        for start in range(max(pos, colon - _LONGEST_SCHEME), colon):
+            m = URL_IN_TEXT.match(text, start)
+            if m:
+                yield m
+                pos = m.end()
+                break
+        else:
+            pos = colon + 1
+
+
 def repo_links_in_text(text: str, limit: int = 50) -> list[str]:
     """URLs in free text (README, description) that point into a known forge: candidate repositories."""
     found: list[str] = []
-    for m in URL_IN_TEXT.finditer(text):
+    for m in urls_in_text(text):
         url = m.group(0).rstrip(".,;:")
         host = (urlsplit(url.removeprefix("git+")).hostname or "").lower().removeprefix("www.")
         if host in FORGES and url not in found:

@@ -11,10 +11,12 @@ and can only write below the directory it is given.
 from __future__ import annotations
 
 import datetime
+import io
 import posixpath
 import stat
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -44,7 +46,7 @@ def _clean_name(raw: str) -> tuple[str | None, str | None]:
         raw = raw.replace("\\", "/")
     if raw.startswith("/") or (len(raw) > 1 and raw[1] == ":"):
         return None, "absolute path"
-    parts = [p for p in PurePosixPath(raw).parts if p not in ("", ".")]
+    parts = [p for p in raw.split("/") if p not in ("", ".")]
     if ".." in parts:
         return None, "path traversal (..)"
     if not parts:
@@ -110,10 +112,32 @@ def _decode(raw: bytes | str) -> tuple[str | None, str | None]:
         return None, "name is not UTF-8"
 
 
+IN_MEMORY = 64 * 1024 * 1024
+"""A gzip archive expanding to at most this is decompressed at once and its tar read from memory (reading a
+gzip stream, tarfile seeks in it for every member); a larger one is read as a stream, under the same limits."""
+
+
+def _gunzipped(path: Path) -> bytes | None:
+    """The tar of a one-member gzip archive that expands to at most `IN_MEMORY` bytes, or None (not gzip, larger,
+    or not plain: the stream reader takes it, and says what is wrong with it)."""
+    with open(path, "rb") as f:
+        packed = f.read(IN_MEMORY + 1)
+    if not packed.startswith(b"\x1f\x8b") or len(packed) > IN_MEMORY:
+        return None
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        tar = inflater.decompress(packed, IN_MEMORY + 1)
+    except zlib.error:
+        return None
+    return tar if inflater.eof and not inflater.unused_data and len(tar) <= IN_MEMORY else None
+
+
 def _read_tar(path: Path, limits: Limits) -> PackageTree:
     reader = _Reader(path, limits)
     try:
-        with tarfile.open(path, mode="r:*", encoding="utf-8", errors="surrogateescape") as tar:
+        tar_bytes = _gunzipped(path)
+        source = {"fileobj": io.BytesIO(tar_bytes), "mode": "r:"} if tar_bytes is not None else {"mode": "r:*"}
+        with tarfile.open(path, **source, encoding="utf-8", errors="surrogateescape") as tar:  # type: ignore[call-overload]
             for member in tar:
                 reader.count_entry()
                 shown = member.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -138,8 +162,11 @@ def _read_tar(path: Path, limits: Limits) -> PackageTree:
                     reader.refused.append((shown, why or "bad name"))
                     continue
                 reader.check_size(name, member.size)
-                f = tar.extractfile(member)
-                data = f.read(member.size + 1) if f else b""
+                if tar_bytes is not None and not member.issparse():  # where tarfile found the data, copied
+                    data = tar_bytes[member.offset_data:member.offset_data + member.size]
+                else:
+                    f = tar.extractfile(member)
+                    data = f.read(member.size + 1) if f else b""
                 if len(data) != member.size:
                     raise ArchiveError(f"{path.name}: entry {name!r} is truncated")
                 reader.add(name, data, member.mode, int(member.mtime))

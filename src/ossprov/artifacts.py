@@ -8,13 +8,21 @@ registry, a local file is verified from what it carries, and the evidence says i
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from packageurl import PackageURL
 
+from ossprov import __version__, archive, model
+from ossprov.atomic import atomic_write
 from ossprov.cache import ArtifactCache, file_digests
+from ossprov.config import settings
 from ossprov.ecosystems.interface import Ecosystem, VersionInfo
 from ossprov.errors import ArchiveError, InputError, OssprovError, RegistryError, VersionRemovedError
 from ossprov.http import client
@@ -23,6 +31,11 @@ from ossprov.purls import package_name
 from ossprov.source import urls
 
 Progress = Callable[[str], None]
+TREES = "trees"
+"""Cache subdirectory: artifacts as read (their `PackageTree`), by digest of the file and of the code that read
+it: a warm run reads a file it read before from there instead of unpacking it again."""
+TREE_MEMO_MAX = 8 * 1024 * 1024
+"""Bytes of files and names above which a read artifact is not kept (the cache holds them unpacked)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +116,7 @@ def read_local(eco: Ecosystem, release: Release | None, path: Path) -> ReadArtif
         found.append(Evidence("artifact-digest", f"{path.name} has the digest of no file the registry lists for "
                               "this version: modified after publication, or not this version's file",
                               {"sha256": digests["sha256"]}, supports=False))
-    tree = eco.read_artifact(path, path.name)
+    tree = _read_tree(eco, path, path.name, digests["sha256"])
     return ReadArtifact(path, info, match.kind if match else "local", tree, tuple(found))
 
 
@@ -127,7 +140,35 @@ def read_published(eco: Ecosystem, ref: ArtifactRef, progress: Progress) -> Read
     elif ok:
         evidence = (Evidence("artifact-digest", f"{ref.filename} matches the registry's published digest",
                              {"sha256": info.sha256}),)
-    return ReadArtifact(path, info, ref.kind, eco.read_artifact(path, ref.filename), evidence)
+    return ReadArtifact(path, info, ref.kind, _read_tree(eco, path, ref.filename, info.sha256), evidence)
+
+
+def _read_tree(eco: Ecosystem, path: Path, filename: str, sha256: str) -> PackageTree:
+    """`eco.read_artifact` of the file, or what it gave before for the same bytes (`sha256`), name (an archive's
+    type is judged by it) and reading code (`_reader_state`): the same every time, limits and refusals
+    included. A refused archive is read again each time, and says why."""
+    key = "\0".join([*_reader_state(eco), eco.purl_type, filename, sha256])
+    memo = settings().cache_dir / TREES / hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        kept = pickle.loads(memo.read_bytes())
+        if isinstance(kept, PackageTree):
+            return kept
+    tree = eco.read_artifact(path, filename)
+    if sum(len(f.data) + len(name) for name, f in tree.files.items()) <= TREE_MEMO_MAX:
+        with contextlib.suppress(OssprovError):  # unsaved, the next run unpacks it again
+            atomic_write(memo, pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL))
+    return tree
+
+
+def _reader_state(eco: Ecosystem) -> list[str]:
+    """ossprov's version and the state of the modules that read an artifact (the archive reader, the records,
+    the ecosystem's own), so that an edited checkout reads every artifact anew."""
+    modules = (archive, model, sys.modules[type(eco).__module__])
+    state = [__version__]
+    for module in modules:
+        st = os.stat(module.__file__ or "/nonexistent")
+        state.append(f"{module.__name__}:{st.st_size}:{st.st_mtime_ns}")
+    return state
 
 
 def unread(ref: ArtifactRef, exc: OssprovError) -> ReadArtifact:

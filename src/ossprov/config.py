@@ -37,11 +37,18 @@ def _config_path() -> Path:
     explicit = os.environ.get("OSSPROV_CONFIG")
     if explicit:
         return Path(explicit)
+    return _default_config_path(os.environ.get("XDG_CONFIG_HOME"), os.environ.get("HOME"))
+
+
+@functools.lru_cache(maxsize=8)
+def _default_config_path(_xdg_config_home: str | None, _home: str | None) -> Path:
+    """platformdirs' answer, which only those two variables decide (on the platforms ossprov runs on)."""
     return Path(platformdirs.user_config_dir("ossprov")) / "config.toml"
 
 
-@functools.cache
-def _config_file(path: Path) -> dict[str, Any]:
+@functools.lru_cache(maxsize=8)
+def _parsed_config(path: Path, _stamp: object) -> dict[str, Any]:
+    """The config file's tables, parsed once per state of the file (`_stamp`: an edit is read again)."""
     if not path.is_file():
         return {}
     try:
@@ -50,10 +57,19 @@ def _config_file(path: Path) -> dict[str, Any]:
         raise InputError(f"config file {path} is not valid TOML: {exc}") from None
 
 
+def _config_file() -> dict[str, Any]:
+    path = _config_path()
+    return _parsed_config(path, stamp(path))
+
+
 def config_value(section: str, key: str) -> Any:
     """A value from ossprov's config file, or None."""
-    table = _config_file(_config_path()).get(section, {})
-    return table.get(key) if isinstance(table, dict) else None
+    return _table(_config_file(), section).get(key)
+
+
+def _table(config: dict[str, Any], section: str) -> dict[str, Any]:
+    table = config.get(section, {})
+    return table if isinstance(table, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -107,33 +123,51 @@ _REGISTRY_ENV = {
 }
 
 
+_DURATIONS = {"timeout": ("TIMEOUT", 30.0), "request_deadline": ("REQUEST_DEADLINE", 60.0),
+              "download_deadline": ("DOWNLOAD_DEADLINE", 900.0), "git_deadline": ("GIT_DEADLINE", 600.0),
+              "package_deadline": ("PACKAGE_DEADLINE", 1800.0), "metadata_max_age": ("METADATA_MAX_AGE", 600.0)}
+_SETTINGS_ENV = ("OSSPROV_CACHE", "OSSPROV_DATA", "OSSPROV_OFFLINE", "XDG_CACHE_HOME", "XDG_DATA_HOME", "HOME",
+                 *_REGISTRY_ENV.values(), *(ENV_PREFIX + env for env, _ in _DURATIONS.values()))
+"""Every variable `Settings` is built from (with the config file): the key of its memo."""
+
+
 def settings() -> Settings:
-    """Settings from the environment and config file (read each call: tests change the environment)."""
-    cache = os.environ.get("OSSPROV_CACHE") or config_value("cache", "dir")
-    data = os.environ.get("OSSPROV_DATA") or config_value("data", "dir")
-    registries: dict[str, str] = {}
-    for eco, env in _REGISTRY_ENV.items():
-        value = os.environ.get(env) or config_value("registries", eco)
-        if value:
-            registries[eco] = str(value)
-    offline = os.environ.get("OSSPROV_OFFLINE") or config_value("http", "offline") or ""
+    """Settings from the environment and config file. Built once for each state of what they are built from
+    (those variables, the config file's location and stamp), so a test or a batch worker that changes the
+    environment gets settings of the new one, and a run that asks a hundred times reads them once."""
+    path = _config_path()
+    return _settings(tuple(os.environ.get(name) for name in _SETTINGS_ENV), path, stamp(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _settings(_env: tuple[str | None, ...], path: Path, file_stamp: object) -> Settings:
+    config = _parsed_config(path, file_stamp)
+
+    def value(env: str, section: str, key: str) -> Any:
+        return os.environ.get(env) or _table(config, section).get(key)
+
+    cache, data = value("OSSPROV_CACHE", "cache", "dir"), value("OSSPROV_DATA", "data", "dir")
+    registries = {eco: str(v) for eco, env in _REGISTRY_ENV.items() if (v := value(env, "registries", eco))}
+    offline = value("OSSPROV_OFFLINE", "http", "offline") or ""
+
+    def seconds(key: str) -> float:
+        env, default = _DURATIONS[key]
+        return _seconds(env, key, default, value(ENV_PREFIX + env, "http", key), allow_zero=key == "metadata_max_age")
+
     return Settings(
         cache_dir=Path(cache) if cache else Path(platformdirs.user_cache_dir("ossprov")),
         data_dir=Path(data) if data else Path(platformdirs.user_data_dir("ossprov")),
-        timeout=_seconds("TIMEOUT", "timeout", 30.0),
-        request_deadline=_seconds("REQUEST_DEADLINE", "request_deadline", 60.0),
-        download_deadline=_seconds("DOWNLOAD_DEADLINE", "download_deadline", 900.0),
-        git_deadline=_seconds("GIT_DEADLINE", "git_deadline", 600.0),
-        package_deadline=_seconds("PACKAGE_DEADLINE", "package_deadline", 1800.0),
-        metadata_max_age=_seconds("METADATA_MAX_AGE", "metadata_max_age", 600.0, allow_zero=True),
+        timeout=seconds("timeout"), request_deadline=seconds("request_deadline"),
+        download_deadline=seconds("download_deadline"), git_deadline=seconds("git_deadline"),
+        package_deadline=seconds("package_deadline"), metadata_max_age=seconds("metadata_max_age"),
         offline=str(offline).lower() not in ("", "0", "false", "no"),
         registries=registries,
     )
 
 
-def _seconds(env: str, key: str, default: float, *, allow_zero: bool = False) -> float:
-    """A duration from `OSSPROV_<env>` or the config file's `[http]` table: a positive number of seconds."""
-    raw = os.environ.get(ENV_PREFIX + env) or config_value("http", key)
+def _seconds(env: str, key: str, default: float, raw: Any, *, allow_zero: bool = False) -> float:
+    """A duration (`raw`, from `OSSPROV_<env>` or the config file's `[http]` table): a positive number of
+    seconds."""
     if raw is None or raw == "":
         return default
     try:

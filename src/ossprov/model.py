@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -387,11 +388,20 @@ def from_json(cls: Any, data: Any) -> Any:
     return data
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """The fields of a record class (None for any other class), looked up once per class."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
 def to_json(obj: Any) -> Any:
     """Turn records into JSON-ready values: dataclasses to dicts, enums to values, tuples to lists; every
     string has credentials redacted (`ossprov.redaction`), since every printed or stored record passes here."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if type(obj) is str:  # the most common value first (a str enum is an enum, below)
+        return redact_text(obj)
+    names = _field_names(type(obj))  # type: ignore[arg-type]  # every class is hashable
+    if names is not None:
+        return {name: to_json(getattr(obj, name)) for name in names}
     if isinstance(obj, enum.Enum):
         return obj.value
     if isinstance(obj, str):

@@ -47,7 +47,7 @@ from ossprov.purls import canonical, parse_purl
 from ossprov.report.jsonout import locate_json
 from ossprov.source import pin
 from ossprov.source.content import ArtifactContent
-from ossprov.source.git import Repo, git_blob_id
+from ossprov.source.git import Repo, git_blob_id, save_memos
 from ossprov.threats.checks import name_findings
 from ossprov.threats.removed import release_status_findings, removed_finding
 from ossprov.verdict import OTHER_COMMIT
@@ -151,7 +151,10 @@ def run_stages(purl_text: str, stages: Iterable[str], settings: Settings = Setti
     purl = parse_purl(purl_text)
     eco = ecosystems.get(purl.type)
     with one_run():
-        return _run(purl, eco, wanted, settings)
+        try:
+            return _run(purl, eco, wanted, settings)
+        finally:
+            save_memos()  # what the run learnt of its repositories is kept, however the process ends
 
 
 def _run(purl: PackageURL, eco: Ecosystem, wanted: tuple[str, ...], settings: Settings) -> PackageRun:

@@ -105,3 +105,43 @@ def test_materialize_stays_inside(tmp_path: Path) -> None:
     materialize(strip_root(read_archive(archive)), dest)
     assert (dest / "a/b.js").read_bytes() == b"1"
     assert sorted(os.listdir(dest)) == ["a"]
+
+
+def _hostile_mix(path: Path) -> Path:
+    """Files (a long name, a pax header, a sparse file, names to clean), a traversal, a link and a directory."""
+    files = {"package/a.js": b"1\n", "package/./dir//b.js": b"22\n", "package/" + "n" * 150 + ".js": b"333\n"}
+    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        for name, payload in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.pax_headers = len(payload), 0o755, {"comment": "x" * 600}
+            tar.addfile(info, io.BytesIO(payload))
+        tar.addfile(entry("package/dir", tarfile.DIRTYPE))
+        tar.addfile(entry("package/link", tarfile.SYMTYPE, "../../etc/passwd"))
+        evil = tarfile.TarInfo("../evil.js")
+        evil.size = 4
+        tar.addfile(evil, io.BytesIO(b"evil"))
+    return path
+
+
+def test_a_small_gzip_archive_read_in_memory_gives_what_the_stream_reader_gives(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = _hostile_mix(tmp_path / "mix.tgz")
+    in_memory = read_archive(archive)
+    monkeypatch.setattr("ossprov.archive.IN_MEMORY", 64)  # too big to hold: read as a stream
+    streamed = read_archive(archive)
+    assert {p: (f.data, f.mode) for p, f in in_memory.files.items()} == \
+        {p: (f.data, f.mode) for p, f in streamed.files.items()}
+    assert in_memory.refused == streamed.refused and in_memory.mtimes == streamed.mtimes
+    assert sorted(in_memory.files) == ["package/a.js", "package/dir/b.js", "package/" + "n" * 150 + ".js"]
+    assert {why.split(" ")[0] for _, why in in_memory.refused} == {"symbolic", "path"}
+
+
+def test_a_truncated_or_concatenated_gzip_archive_is_judged_as_the_stream_reader_judges_it(tmp_path: Path) -> None:
+    whole = _hostile_mix(tmp_path / "mix.tgz").read_bytes()
+    cut = tmp_path / "cut.tgz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    with pytest.raises(ArchiveError, match=r"not a readable|truncated"):
+        read_archive(cut)
+    twice = tmp_path / "twice.tgz"  # two gzip members: gzip readers read both, one after the other
+    twice.write_bytes(whole + whole)
+    assert sorted(read_archive(twice).files) == sorted(read_archive(tmp_path / "mix.tgz").files)

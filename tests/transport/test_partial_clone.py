@@ -96,7 +96,7 @@ def test_a_warm_run_on_a_partial_clone_asks_origin_nothing(world: World, tmp_pat
     assert world.server
     world.server.requests.clear()
     assert verify() == "faithful"
-    calls = log.read_text().splitlines()
+    calls = log.read_text().splitlines() if log.exists() else []  # a warm run may start no git at all
     assert world.server.requests == []
     assert not [c for c in calls if c.split()[0] in ("fetch", "clone")], calls
     assert len(calls) <= 2, calls  # the reader, and the user's mirror settings it may fetch through

@@ -8,6 +8,7 @@ match through one of them counts as content evidence of a lower weight, reported
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from ossprov.source.git import git_blob_id
@@ -28,34 +29,45 @@ def _normalised_forms(data: bytes) -> set[bytes]:
 
 @dataclass(frozen=True)
 class ArtifactContent:
-    """The comparable files of one artifact, by blob id."""
+    """The comparable files of one artifact, by blob id. The ids of their normalised forms are worked out when
+    first asked for: a faithful artifact's files all match exactly, and no one asks."""
 
     name: str
     """The artifact's file name (or a label): per-artifact evidence names it."""
     exact: dict[str, str]
     """Artifact path → blob id of its bytes."""
-    normalised: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Artifact path → blob ids of its normalised forms (other than the exact one)."""
-    views: tuple[dict[str, str], ...] = ()
-    """Artifact path → blob id of one normalised form, one map per form (LF without BOM, CRLF): what the blob
-    index is searched with, so a commit holding only normalised matches is found."""
+    files: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    """Artifact path → its bytes."""
 
     @classmethod
     def of(cls, name: str, files: dict[str, bytes]) -> ArtifactContent:
-        exact = {p: git_blob_id(d) for p, d in sorted(files.items())}
-        normalised: dict[str, frozenset[str]] = {}
-        lf_view, crlf_view = dict(exact), dict(exact)
-        for path, data in sorted(files.items()):
-            forms = _normalised_forms(data)
-            if not forms:
+        return cls(name, {p: git_blob_id(d) for p, d in sorted(files.items())}, files)
+
+    def normalised(self, path: str) -> frozenset[str]:
+        """The blob ids of the normalised forms of the file at `path` (other than its exact one), worked out
+        once per file."""
+        known = self._normalised
+        if path not in known:
+            data = self.files[path]
+            known[path] = frozenset(git_blob_id(form) for form in _normalised_forms(data))
+        return known[path]
+
+    @functools.cached_property
+    def _normalised(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    @functools.cached_property
+    def views(self) -> tuple[dict[str, str], ...]:
+        """Artifact path → blob id of one normalised form, one map per form (LF without BOM, CRLF): what the blob
+        index is searched with, so a commit holding only normalised matches is found."""
+        lf_view, crlf_view = dict(self.exact), dict(self.exact)
+        for path, data in self.files.items():
+            if not _normalised_forms(data):
                 continue
-            ids = {form: git_blob_id(form) for form in forms} | {data: exact[path]}  # each form hashed once
-            normalised[path] = frozenset(ids[f] for f in forms)
             lf = data.removeprefix(BOM).replace(b"\r\n", b"\n")
-            lf_view[path] = ids[lf]
-            crlf_view[path] = ids[lf.replace(b"\n", b"\r\n")]
-        views = tuple(v for v in (lf_view, crlf_view) if v != exact)
-        return cls(name, exact, normalised, views)
+            lf_view[path] = git_blob_id(lf)
+            crlf_view[path] = git_blob_id(lf.replace(b"\n", b"\r\n"))
+        return tuple(v for v in (lf_view, crlf_view) if v != self.exact)
 
     @property
     def total(self) -> int:
@@ -73,7 +85,7 @@ class ArtifactContent:
             present += 1
             if have == blob:
                 exact += 1
-            elif have in self.normalised.get(path, ()):
+            elif have in self.normalised(path):
                 normalised += 1
             else:
                 differing.append(path)

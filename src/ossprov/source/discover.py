@@ -43,6 +43,9 @@ _SHIELDS_ROUTES = ("actions/workflow/status", "workflow/status", "actions/status
                    "stars", "forks", "watchers", "issues", "last-commit", "release-date", "contributors",
                    "repo-size", "tag", "release", "size", "code-size", "deployments", "milestones")
 _URL = re.compile(r"""(?:https?:)?//[^\s<>"'`)\]}]+""", re.I)
+_PATH_SEGMENT = re.compile(r"[\w-][\w.-]*")
+_NAME = re.compile(r"[\w.-]+")
+_ACCOUNT = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 MAX_ACCOUNT_GUESSES = 2
 DOC_DIRS = ("docs/", "doc/")
 DOC_TEXT = (".rst", ".md", ".txt", ".markdown")
@@ -101,7 +104,7 @@ def _badge(url: str) -> SourceHint | None:
 
 def _name_ok(segment: str) -> bool:
     """An owner or repository name as forges allow them (never `.`/`..`, which would walk the URL)."""
-    return bool(re.fullmatch(r"[\w-][\w.-]*", segment)) and segment.strip(".") != ""
+    return bool(_PATH_SEGMENT.fullmatch(segment)) and segment.strip(".") != ""
 
 
 def _badge_hint(owner: str, repo: str, service: str) -> SourceHint | None:
@@ -134,14 +137,21 @@ def hints_in_docs(files: Mapping[str, bytes]) -> list[SourceHint]:
     in an installation page, `git clone git://FORGE/OWNER/REPO.git`), and `git clone` commands anywhere in its
     text files. Bounded: the first files in path order, the first bytes of each."""
     hints: list[SourceHint] = []
+    texts: dict[str, str] = {}
+
+    def text_of(path: str) -> str:
+        if path not in texts:
+            texts[path] = files[path][:MAX_DOC_BYTES].decode("utf-8", "replace")
+        return texts[path]
+
     docs = [p for p in sorted(files) if p.startswith(DOC_DIRS) and p.lower().endswith(DOC_TEXT)]
     for path in docs[:MAX_DOC_FILES]:
-        text = files[path][:MAX_DOC_BYTES].decode("utf-8", "replace")
-        hints += [SourceHint(url, "docs-link") for url in urls.repo_links_in_text(text, 10)]
+        hints += [SourceHint(url, "docs-link") for url in urls.repo_links_in_text(text_of(path), 10)]
     tops = [p for p in sorted(files) if "/" not in p and posixpath.splitext(p.lower())[1] in ("", *DOC_TEXT)]
     for path in [*tops[:MAX_DOC_FILES], *docs[:MAX_DOC_FILES]]:
-        text = files[path][:MAX_DOC_BYTES].decode("utf-8", "replace")
-        hints += [SourceHint(m.group(1), "clone-command") for m in _CLONE.finditer(text)]
+        text = text_of(path)
+        if "clone" in text:  # what `_CLONE` needs, found at C speed: most pages have none
+            hints += [SourceHint(m.group(1), "clone-command") for m in _CLONE.finditer(text)]
     return list(dict.fromkeys(hints))
 
 
@@ -151,7 +161,7 @@ def account_hints(name: str, maintainers: Iterable[str], hints: Iterable[SourceH
     account)."""
     hints = list(hints)
     short = name.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    if not re.fullmatch(r"[\w.-]+", short) or any(h.origin == "declared-repository" for h in hints):
+    if not _NAME.fullmatch(short) or any(h.origin == "declared-repository" for h in hints):
         return []
     owners: list[tuple[str, str]] = []
     for hint in hints:
@@ -161,6 +171,6 @@ def account_hints(name: str, maintainers: Iterable[str], hints: Iterable[SourceH
         owner = norm.url.split("/")[3]
         owners.append((f"https://{norm.host}/{owner}/{short}", "owner-account"))
     for person in list(maintainers)[:MAX_ACCOUNT_GUESSES]:
-        if re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})", person):
+        if _ACCOUNT.fullmatch(person):
             owners.append((f"https://github.com/{person}/{short}", "maintainer-account"))
     return [SourceHint(url, origin) for url, origin in list(dict.fromkeys(owners))[:MAX_ACCOUNT_GUESSES + 1]]

@@ -20,6 +20,7 @@ import dataclasses
 import fcntl
 import functools
 import hashlib
+import json
 import os
 import pickle
 import re
@@ -33,13 +34,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ossprov.atomic import atomic_write, storage_errors
 from ossprov.config import settings
 from ossprov.deadline import end_of, left
 from ossprov.errors import GitError, OfflineError, OssprovError, StorageError
 from ossprov.http import note_unchecked
-from ossprov.redaction import redact_url
+from ossprov.redaction import redact_text, redact_url
 from ossprov.safefile import stamp
 
 GIT_ENV = {
@@ -51,6 +53,8 @@ GIT_ENV = {
 }
 _STORAGE_MESSAGES = ("No space left on device", "Read-only file system", "Disk quota exceeded")
 HEX40 = re.compile(r"^[0-9a-f]{40}$")
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_PROMISOR = re.compile(rb"^\s*promisor\s*=\s*true\s*$", re.MULTILINE)
 FETCH_MAX_AGE = 3600.0
 """Seconds a cached clone is trusted before `ensure_clone` fetches again."""
 CLONE_FAILURE_MAX_AGE = 600.0
@@ -89,33 +93,89 @@ def _overrides() -> list[tuple[str, str]]:
     ]
 
 
-@functools.cache
-def _user_settings(config_env: tuple[tuple[str, str], ...], _stamp: object = None) -> tuple[tuple[str, str], ...]:
+USER_SETTINGS = "git-user-settings"
+"""Cache subdirectory: the user's git settings ossprov passes on, per state of the files they came from."""
+_USER_MEMO: dict[str, tuple[list[tuple[str, tuple[int, int] | None]], tuple[tuple[str, str], ...]]] = {}
+"""This process's copy of the memos read: memo name → (files and their stamps, settings)."""
+_RACY = 1.0
+"""Seconds after a file's last change during which its stamp is not trusted (a second write in the same clock
+tick keeps the stamp when the size is unchanged)."""
+
+
+def _user_settings(config_env: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """The user's mirror mappings and network settings (from the system and global files and the GIT_CONFIG_*
-    variables of the user's environment), read once per state of the user's config."""
+    variables of the user's environment). Git is asked once per state of the files it read, or could have read
+    (a config file created later counts): the answer is kept in the cache directory, unless it holds a
+    credential (a URL with user info), so that a warm run starts no `git config`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(_KEEP_ENV)}
     env.update(config_env)
     env["GIT_CEILING_DIRECTORIES"] = "/"
+    first = _config_files(env)
+    name = hashlib.sha256(repr((config_env, first)).encode()).hexdigest()[:32]
+    memo = settings().cache_dir / USER_SETTINGS / name
+    known = _USER_MEMO.get(name)
+    if known is None:
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            saved = json.loads(memo.read_bytes())
+            known = [(f, tuple(st) if st else None) for f, st in saved["files"]], \
+                tuple((k, v) for k, v in saved["settings"])
+    if known is not None and all(stamp(Path(f)) == st for f, st in known[0]):
+        _USER_MEMO[name] = known
+        return known[1]
     try:
-        out = subprocess.run(["git", "config", "--list", "-z", "--includes"], cwd="/", env=env,
+        out = subprocess.run(["git", "config", "--list", "-z", "--includes", "--show-origin"], cwd="/", env=env,
                              capture_output=True, timeout=30, check=False).stdout
     except (OSError, subprocess.TimeoutExpired):
         return ()
+    items = out.split(b"\0")
+    files = dict.fromkeys(first)
     kept = []
-    for item in out.split(b"\0"):
+    for origin, item in zip(items[::2], items[1::2], strict=False):  # the output ends with a NUL
+        source = origin.decode("utf-8", "surrogateescape")
         key, _, value = item.decode("utf-8", "surrogateescape").partition("\n")
+        if source.startswith("file:"):
+            files[source.removeprefix("file:")] = None
+            if key.lower().startswith(("include.", "includeif.")) and key.lower().endswith(".path"):
+                target = os.path.expanduser(value)  # git's own rule: relative to the including file
+                files[os.path.join(os.path.dirname(source.removeprefix("file:")), target)] = None
         if _USER_KEYS.match(key.lower()):
             kept.append((key, value))
-    return tuple(kept)
+    known = [(f, stamp(Path(f))) for f in files], tuple(kept)
+    if any(st and time.time() - st[0] / 1e9 < _RACY for _, st in known[0]):
+        return known[1]  # a file changed this instant may change again unseen by its stamp: not kept
+    _USER_MEMO[name] = known
+    if all(redact_text(f"{k} {v}") == f"{k} {v}" for k, v in kept):
+        with contextlib.suppress(OssprovError):  # unsaved, the next run asks git again
+            atomic_write(memo, json.dumps({"files": known[0], "settings": known[1]}).encode())
+    return known[1]
+
+
+def _config_files(env: dict[str, str]) -> list[str]:
+    """The config files git reads in `env` before any include, present or not."""
+    home = env.get("HOME", "/")
+    system = [] if env.get("GIT_CONFIG_NOSYSTEM", "").lower() in ("1", "true", "yes", "on") else \
+        [env["GIT_CONFIG_SYSTEM"]] if env.get("GIT_CONFIG_SYSTEM") else _system_config_files(env.get("PATH"))
+    xdg = os.path.join(env.get("XDG_CONFIG_HOME") or os.path.join(home, ".config"), "git", "config")
+    return [*system, *([env["GIT_CONFIG_GLOBAL"]] if env.get("GIT_CONFIG_GLOBAL") else
+                       [xdg, os.path.join(home, ".gitconfig")])]
+
+
+@functools.lru_cache(maxsize=8)
+def _system_config_files(path: str | None) -> list[str]:
+    """Where the git first on `path` keeps its system config: `<prefix>/etc/gitconfig`, `/etc/gitconfig` for a
+    git installed under /usr."""
+    program = shutil.which("git", path=path)
+    prefix = Path(os.path.realpath(program)).parent.parent if program else Path("/usr")
+    return list(dict.fromkeys(["/etc/gitconfig", str(prefix / "etc" / "gitconfig")]))
 
 
 def git_env(extra: dict[str, str] | None = None, *, user: bool = True) -> dict[str, str]:
     """The environment of every git call: no system or global config file, the user's mirror mappings and
     network settings passed through (unless `user` is false: a local object reader needs none of them), then
     the overrides; no prompt, no LFS download."""
-    config_env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GIT_CONFIG") or k == "HOME"))
-    global_file = os.environ.get("GIT_CONFIG_GLOBAL") or str(Path(os.environ.get("HOME", "/")) / ".gitconfig")
-    settings_ = [*(_user_settings(config_env, stamp(Path(global_file))) if user else ()), *_overrides()]
+    config_env = tuple(sorted((k, v) for k, v in os.environ.items()
+                              if k.startswith("GIT_CONFIG") or k in ("HOME", "XDG_CONFIG_HOME")))
+    settings_ = [*(_user_settings(config_env) if user else ()), *_overrides()]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") or k.startswith(_KEEP_ENV)}
     env.update(GIT_ENV)
     env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_COUNT": str(len(settings_))})
@@ -172,7 +232,7 @@ def run_git(args: list[str], cwd: Path | None = None, *, check: bool = True, tim
 def clone_dir_for(url: str) -> Path:
     """Where the bare clone of `url` lives in the cache (a readable name without credentials, plus a hash
     of the URL)."""
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", redact_url(url).split("://", 1)[-1])[-80:].strip("._") or "repo"
+    slug = _UNSAFE_IN_NAME.sub("_", redact_url(url).split("://", 1)[-1])[-80:].strip("._") or "repo"
     return settings().clone_cache / f"{slug}-{hashlib.sha256(url.encode()).hexdigest()[:12]}.git"
 
 
@@ -427,6 +487,13 @@ on the refs and immutable objects, so a warm run starts no process for them."""
 MEMO_COMMANDS = frozenset({"log", "rev-list", "ls-tree"})
 MEMO_MAX_ENTRY = 4 * 1024 * 1024
 MEMO_MAX_ENTRIES = 256
+MEMO_MAX_OBJECTS = 128
+MEMO_MAX_OBJECT = 64 * 1024
+"""The memo also keeps the reader's answers about objects named by id (a commit, a file at a commit), which
+never change: up to `MEMO_MAX_OBJECTS` of them, none over `MEMO_MAX_OBJECT` bytes (a manifest, a commit; not
+the contents a tampered package's comparison reads), so a warm run starts no reader for them."""
+_IMMUTABLE = re.compile(r"^[0-9a-f]{40}(\^\{commit\}$|:|$)")
+"""A name of an object that is the same forever: an object id, its commit, or a path in its tree."""
 PRESENT = "ossprov-present-blobs"
 """Per partial clone: the blob ids known to be in it (fetched by ossprov or found there), one per line, so a
 warm run asks git nothing before reading them. Objects never leave a clone, so the list never goes stale."""
@@ -439,7 +506,9 @@ class _Shared:
     git_dir: Path | None = None
     reader: _Reader | None = None
     refs: _RefState | None = None
-    memo: dict[tuple[str, ...], bytes] | None = None
+    memo: dict[tuple[str, ...], Any] | None = None
+    """History query → git's output; ("cat-file", command, object name) → the reader's answer."""
+    memo_objects: int = 0
     memo_dirty: bool = False
     partial: bool | None = None
     present: set[str] | None = None
@@ -491,12 +560,12 @@ class Repo:
         if self.partial and args[0] == "log" and any(a.startswith(("-G", "-S")) for a in args) and "--" in args:
             self._fetch_history(list(args[args.index("--") + 1:]))
         out = run_git(list(args), cwd=self.path, check=check, timeout=timeout, env=self._env())
-        if memo is not None and len(out) <= MEMO_MAX_ENTRY and len(memo) < MEMO_MAX_ENTRIES:
+        if memo is not None and len(out) <= MEMO_MAX_ENTRY and len(memo) - self._shared.memo_objects < MEMO_MAX_ENTRIES:
             memo[key] = out
             self._shared.memo_dirty = True
         return out
 
-    def _memo(self) -> dict[tuple[str, ...], bytes]:
+    def _memo(self) -> dict[tuple[str, ...], Any]:
         shared = self._shared
         if shared.memo is None:
             shared.memo = {}
@@ -504,9 +573,25 @@ class Repo:
                 saved = pickle.loads((self.path / MEMO).read_bytes())
                 if isinstance(saved, dict) and saved.get("refs") == self.refs():
                     shared.memo = dict(saved["entries"])
+            shared.memo_objects = sum(1 for k in shared.memo if k[0] == "cat-file")
         return shared.memo
 
     def _ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
+        """The reader's answer, from the clone's memo when `name` names an object by id (`_IMMUTABLE`)."""
+        memo = self._memo() if self._own and _IMMUTABLE.match(name) else None
+        key = ("cat-file", command, name)
+        if memo is not None and key in memo:
+            return memo[key]
+        found = self._reader_ask(command, name)
+        shared = self._shared
+        if memo is not None and found is not None and len(found[2] or b"") <= MEMO_MAX_OBJECT \
+                and shared.memo_objects < MEMO_MAX_OBJECTS:
+            memo[key] = found
+            shared.memo_objects += 1
+            shared.memo_dirty = True
+        return found
+
+    def _reader_ask(self, command: str, name: str) -> tuple[str, str, bytes | None] | None:
         shared, key = self._shared, Path(os.path.abspath(self.path))
         if shared.reader is None:
             while len(_OPEN) >= MAX_READERS:
@@ -520,14 +605,19 @@ class Repo:
         _OPEN.move_to_end(key)
         return shared.reader.ask(command, name)
 
-    def close(self) -> None:
-        """Save the memo and end the reader process (done at exit for every repository still open)."""
+    def save(self) -> None:
+        """Save the memo if it learnt something."""
         shared = self._shared
         if shared.memo_dirty and shared.memo is not None:
             with contextlib.suppress(OSError, OssprovError):  # a memo that cannot be saved is only slower
                 atomic_write(self.path / MEMO, pickle.dumps({"refs": self.refs(), "entries": shared.memo},
                                                             protocol=pickle.HIGHEST_PROTOCOL))
             shared.memo_dirty = False
+
+    def close(self) -> None:
+        """Save the memo and end the reader process (done at exit for every repository still open)."""
+        self.save()
+        shared = self._shared
         if shared.reader is not None:
             shared.reader.close()
             shared.reader = None
@@ -662,7 +752,7 @@ class Repo:
                 config = (self.path / "config").read_bytes().lower() if self._own else b""
             except OSError:
                 config = b""
-            shared.partial = re.search(rb"^\s*promisor\s*=\s*true\s*$", config, re.MULTILINE) is not None
+            shared.partial = _PROMISOR.search(config) is not None
         return shared.partial
 
     def fetch_blobs(self, blobs: Iterable[str]) -> None:
@@ -736,6 +826,14 @@ def _forget(path: Path) -> None:
         if shared.reader is not None:
             shared.reader.close()
         shared.reader, shared.refs, shared.memo, shared.memo_dirty = None, None, None, False
+
+
+def save_memos() -> None:
+    """Save every repository's memo that learnt something (a run's end: a process that ends without running
+    its exit handlers, a forked worker, keeps what it learnt)."""
+    for path, shared in list(_SHARED.items()):
+        if shared.memo_dirty:
+            Repo(path).save()
 
 
 @atexit.register

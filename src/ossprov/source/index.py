@@ -11,9 +11,12 @@ exactly against their trees.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 import os
 import pickle
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +48,8 @@ def _build(repo: Repo) -> BlobIndex:
     index = BlobIndex()
     blobs: dict[str, list[tuple[str, int]]] = defaultdict(list)
     changes: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
+    one: dict[str, str] = {}
+    """Each path and blob id as one string object however often it recurs: pickled once, loaded once."""
     for record in out.split(b"\x01")[1:]:
         head, _, raw = record.partition(b"\n")
         sha, ct = head.decode().strip("\0").split()
@@ -65,7 +70,9 @@ def _build(repo: Repo) -> BlobIndex:
             if status in (b"C", b"R"):  # not produced with --no-renames, but keep the parser honest
                 path = fields[i].decode("utf-8", "surrogateescape")
                 i += 1
+            path = one.setdefault(path, path)
             new_mode, new_blob = parts[1], parts[3].decode()
+            new_blob = one.setdefault(new_blob, new_blob)
             if status == b"D":
                 changes[path].append((pos, None))
             elif new_mode not in (b"160000", b"120000"):
@@ -93,10 +100,23 @@ def load_index(repo: Repo) -> BlobIndex:
     return index
 
 
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """The garbage collector paused while a large index is loaded: it would walk the heap again and again as
+    the index's many small objects are made (none of which is garbage)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _read_or_build(repo: Repo, path: Path) -> BlobIndex:
     if path.is_file():
         try:
-            with path.open("rb") as f:
+            with path.open("rb") as f, _no_collection():
                 return pickle.load(f)
         except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             path.unlink(missing_ok=True)

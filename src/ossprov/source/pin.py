@@ -166,16 +166,24 @@ def _search(repo: Repo, artifacts: list[ArtifactContent], prefixes: list[str],
             propose: Callable[[str, Evidence], None]) -> None:
     """Content search: the commits the blob index finds holding most of each artifact's files are proposed, and
     the prefixes they sit under added to `prefixes`."""
-    for art in artifacts:
+
+    def search(view: dict[str, str]) -> int:
         best = 0
-        for view in (art.exact, *art.views):
-            if view is not art.exact and best * 2 >= art.total:
-                break  # exact ids found the files: normalised forms would find nothing better
-            for match in index.search(repo, view, prefixes=prefixes)[:SEARCH_DEPTH]:
-                best = max(best, match.matched)
-                propose(match.commit, Evidence("content-match", "", {"commit": match.commit}))
-                if match.prefix not in prefixes:
-                    prefixes.append(match.prefix)
+        for match in index.search(repo, view, prefixes=prefixes)[:SEARCH_DEPTH]:
+            best = max(best, match.matched)
+            propose(match.commit, Evidence("content-match", "", {"commit": match.commit}))
+            if match.prefix not in prefixes:
+                prefixes.append(match.prefix)
+        return best
+
+    for art in artifacts:
+        best = search(art.exact)
+        if best * 2 >= art.total:
+            continue  # exact ids found the files: normalised forms would find nothing better (nor are worked out)
+        for view in art.views:
+            best = max(best, search(view))
+            if best * 2 >= art.total:
+                break
 
 
 def _direct_holds_all(repo: Repo, direct_commit: str | None, proposals: dict[str, list[Evidence]],

@@ -29,9 +29,12 @@ def iso_to_epoch(value: str | None) -> int | None:
         return None
 
 
+_NUMBER = re.compile(r"\d+")
+
+
 def _order_key(version: str) -> tuple:
     """A sort key for the release part of a version (1.10.0 after 1.9.2); pre-releases sort with their release."""
-    nums = re.findall(r"\d+", version.split("-")[0].split("+")[0])
+    nums = _NUMBER.findall(version.split("-")[0].split("+")[0])
     return tuple(int(n) for n in nums[:4])
 
 

@@ -32,7 +32,7 @@ def _matcher_sources() -> list[Path]:
     """The code a clear name's answer depends on: every module of this package (a module the matcher comes to
     import is counted without being listed) and `_OUTSIDE_SOURCES`. A change to any of them (an edited
     checkout) forgets the answers."""
-    return [*sorted(_HERE.glob("*.py")), *_OUTSIDE_SOURCES]
+    return [*(_HERE / name for name in sorted(os.listdir(_HERE)) if name.endswith(".py")), *_OUTSIDE_SOURCES]
 
 
 def name_findings(eco: Ecosystem, release: Release) -> list[Finding]:

@@ -84,15 +84,17 @@ def _counterpart(path: str, source_path: str, context: CompareContext) -> str:
     return source_path
 
 
-def classify(eco: Ecosystem, tree: PackageTree, context: CompareContext) -> tuple[list[FileResult], list[Finding]]:
-    """Per-file statuses and the findings they carry."""
+def classify(eco: Ecosystem, tree: PackageTree, context: CompareContext,
+             keys: dict[str, tuple[str, str]]) -> tuple[list[FileResult], list[Finding]]:
+    """Per-file statuses and the findings they carry (`keys`: each file's source path and blob id)."""
     results: list[FileResult] = []
     findings: list[Finding] = []
     differing: dict[str, str] = {}
-    for path, f in sorted(tree.files.items()):
-        source_path = _counterpart(path, eco.source_path(path, context.content_root), context)
+    for path in sorted(tree.files):
+        own_path, own_blob = keys[path]
+        source_path = _counterpart(path, own_path, context)
         blob = context.source_files.get(source_path)
-        if blob is not None and blob == git_blob_id(f.data):
+        if blob is not None and blob == own_blob:
             results.append(FileResult(path, FileStatus.IDENTICAL, source_path))
         else:
             differing[path] = source_path
@@ -247,7 +249,7 @@ def compare_artifact(eco: Ecosystem, release: Release, tree: PackageTree, conten
     shared = {} if shared is None else shared
     known = {p: shared[k] for p, k in keys.items() if k in shared}
     fresh = PackageTree({p: f for p, f in tree.files.items() if p not in known}, tree.root_prefix)
-    file_results, findings = _submodule_notes(*classify(eco, fresh, context), mounted,
+    file_results, findings = _submodule_notes(*classify(eco, fresh, context, keys), mounted,
                                               {p: k[0] for p, k in keys.items()}, tree)
     for r in file_results:
         shared[keys[r.path]] = (r, [f for f in findings if f.path == r.path])

@@ -1,0 +1,87 @@
+"""The user's git settings (mirror mappings, proxies) are read by one `git config` per state of the files they
+come from, kept in the cache across processes; a change to any of those files, an included one or one created
+later, is seen by the next git call; a setting holding a credential is never written to the cache."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ossprov.source import git
+
+
+def _old(path: Path) -> None:
+    """Date the file back: the memo does not trust the stamp of a file changed this very second."""
+    os.utime(path, (os.stat(path).st_atime - 10, os.stat(path).st_mtime - 10))
+
+
+@pytest.fixture
+def asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A `git` first on PATH that logs each `git config` it runs; each test starts as a new process would."""
+    log = tmp_path / "git.log"
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "git").write_text(f'#!/bin/sh\n[ "$1" = config ] && echo "$*" >> "{log}"\nexec {shutil.which("git")} "$@"\n')
+    (bindir / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
+    monkeypatch.setattr(git, "_USER_MEMO", {})
+    return log
+
+
+def _mirrors(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The insteadOf values a git call gets, as a new process would compute them."""
+    monkeypatch.setattr(git, "_USER_MEMO", {})
+    env = git.git_env()
+    keys = {env[k]: env[k.replace("KEY", "VALUE")] for k in env if k.startswith("GIT_CONFIG_KEY_")}
+    return {v for k, v in keys.items() if k.endswith(".insteadof")}
+
+
+def _calls(log: Path) -> int:
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_git_is_asked_again_only_when_a_config_file_changes(asked: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    glob = Path(os.environ["GIT_CONFIG_GLOBAL"])
+    included = tmp_path / "included.gitconfig"
+    glob.write_text(f'[url "file:///mirror/a/"]\n\tinsteadOf = https://a.example/\n[include]\n\tpath = {included}\n')
+    _old(glob)
+    assert _mirrors(monkeypatch) == {"https://a.example/"}
+    assert _mirrors(monkeypatch) == {"https://a.example/"}
+    assert _calls(asked) == 1  # the second "process" read the memo
+    included.write_text('[url "file:///mirror/b/"]\n\tinsteadOf = https://b.example/\n')  # did not exist before
+    _old(included)
+    assert _mirrors(monkeypatch) == {"https://a.example/", "https://b.example/"}
+    assert _calls(asked) == 2
+    glob.write_text('[url "file:///mirror/c/"]\n\tinsteadOf = https://c.example/\n')
+    _old(glob)
+    assert _mirrors(monkeypatch) == {"https://c.example/"}
+    other = tmp_path / "other.gitconfig"
+    other.write_text('[url "file:///mirror/d/"]\n\tinsteadOf = https://d.example/\n')
+    _old(other)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(other))
+    assert _mirrors(monkeypatch) == {"https://d.example/"}
+    assert _calls(asked) == 4
+
+
+def test_a_file_changed_this_instant_is_read_again(asked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    glob = Path(os.environ["GIT_CONFIG_GLOBAL"])
+    glob.write_text('[url "file:///mirror/a/"]\n\tinsteadOf = https://a.example/\n')
+    _mirrors(monkeypatch)
+    glob.write_text('[url "file:///mirror/b/"]\n\tinsteadOf = https://b.example/\n')  # same size, same tick
+    assert _mirrors(monkeypatch) == {"https://b.example/"}
+
+
+def test_a_credential_in_the_users_settings_never_reaches_the_cache(asked: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    glob = Path(os.environ["GIT_CONFIG_GLOBAL"])
+    glob.write_text('[url "https://user:s3cretvalue@mirror.example/"]\n\tinsteadOf = https://a.example/\n')
+    _old(glob)
+    assert _mirrors(monkeypatch) == {"https://a.example/"}
+    assert _mirrors(monkeypatch) == {"https://a.example/"}  # used, and asked again rather than kept
+    assert _calls(asked) == 2
+    cache = Path(os.environ["OSSPROV_CACHE"])
+    assert not [p for p in cache.rglob("*") if p.is_file() and b"s3cretvalue" in p.read_bytes()]

@@ -85,12 +85,18 @@ def _build() -> click.Group:
     return cli
 
 
+def _group() -> click.Group:
+    """The click group, built once per process (a daemon's copies find it built)."""
+    group = globals().get("cli")
+    if group is None:
+        group = globals()["cli"] = _build()
+    return group
+
+
 def __getattr__(name: str) -> Any:
     """`ossprov.cli.cli`, the click group, built on first use (tests invoke it with click's runner)."""
     if name == "cli":
-        group = _build()
-        globals()["cli"] = group
-        return group
+        return _group()
     raise AttributeError(name)
 
 
@@ -122,7 +128,7 @@ def _run() -> None:
     from ossprov.errors import OssprovError, StorageError
 
     try:
-        code = __getattr__("cli").main(standalone_mode=False)
+        code = _group().main(standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

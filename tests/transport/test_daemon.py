@@ -290,12 +290,14 @@ def _stalled_registry() -> socket.socket:
 
 
 def _copy_of(daemon_pid: int, deadline: float = 20) -> psutil.Process:
-    """The daemon's copy running a command (waits for it to appear)."""
+    """The daemon's copy running a command (waits for it to appear): the child in a session of its own (the
+    spare waiting for the next command is in the daemon's)."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
-        children = psutil.Process(daemon_pid).children()
-        if children:
-            return children[0]
+        for child in psutil.Process(daemon_pid).children():
+            with contextlib.suppress(OSError):
+                if os.getsid(child.pid) == child.pid:
+                    return child
         time.sleep(0.05)
     raise AssertionError("no command started in the daemon")
 
@@ -316,6 +318,67 @@ def _stalled_command(daemon: dict | None) -> Iterator[tuple[subprocess.Popen, ps
             client.kill()
         client.communicate()
         stalled.close()
+
+
+def _spares(daemon_pid: int) -> list[int]:
+    """The daemon's children still in its session: the copy forked ahead of the next command."""
+    spares = []
+    for child in psutil.Process(daemon_pid).children():
+        with contextlib.suppress(OSError):
+            if os.getsid(child.pid) == os.getsid(daemon_pid):
+                spares.append(child.pid)
+    return spares
+
+
+def test_a_command_runs_in_the_copy_forked_before_it_came_and_the_spare_ends_with_the_daemon(daemon: dict) -> None:
+    deadline = time.monotonic() + 10
+    while not _spares(daemon["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    spare = _spares(daemon["pid"])
+    assert len(spare) == 1, spare
+    with _stalled_command(daemon) as (_, copy):
+        assert copy is not None and copy.pid == spare[0]
+        while (_spares(daemon["pid"]) in ([], spare)) and time.monotonic() < deadline + 10:
+            time.sleep(0.05)
+        after = _spares(daemon["pid"])
+        assert len(after) == 1 and after != spare  # the next command's spare is forked already
+    assert ossprov("daemon", "stop").returncode == 0
+    end = time.monotonic() + 10
+    while not _gone(after[0]) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert _gone(after[0])
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_the_spare_owns_its_pages_before_the_command_comes(daemon: dict) -> None:
+    """The spare copies the daemon's heap while it waits (its unique memory grows to most of what the daemon
+    holds), so the command it runs does not stop at a page fault for each page it touches."""
+    deadline = time.monotonic() + 20
+    owned = 0
+    while time.monotonic() < deadline:
+        spare = _spares(daemon["pid"])
+        with contextlib.suppress(psutil.Error):
+            owned = psutil.Process(spare[0]).memory_full_info().uss if spare else 0
+            if owned >= 0.5 * psutil.Process(daemon["pid"]).memory_info().rss:
+                break
+        time.sleep(0.1)
+    assert owned >= 0.5 * psutil.Process(daemon["pid"]).memory_info().rss, owned
+
+
+def test_only_dense_private_writable_mappings_are_copied() -> None:
+    from ossprov.daemon.pages import writable_mappings
+
+    smaps = ("00400000-00600000 r-xp 00000000 08:01 1 /usr/bin/python3\nRss:  2048 kB\n"
+             "7f0000000000-7f0000100000 rw-p 00000000 00:00 0 \nSize: 1024 kB\nRss:  1024 kB\n"
+             "7f1000000000-7f1040000000 rw-p 00000000 00:00 0 \nRss:  4096 kB\n"
+             "7f2000000000-7f2000100000 rw-s 00000000 00:05 3 /dev/shm/x\nRss:  1024 kB\n")
+    assert writable_mappings(smaps) == [(0x7F0000000000, 0x7F0000100000)]
 
 
 @pytest.mark.parametrize("how", ["interrupted", "killed", "hung up"])

@@ -23,6 +23,7 @@ import importlib.util
 import io
 import os
 import pkgutil
+import select
 import signal
 import socket
 import sys
@@ -31,7 +32,7 @@ import time
 import types
 from dataclasses import dataclass
 
-from ossprov.daemon import protocol
+from ossprov.daemon import pages, protocol
 
 IDLE_SECONDS = 900.0
 CHECK_SECONDS = 5.0
@@ -89,7 +90,7 @@ def preload() -> None:
                 importlib.import_module(module.name)
             except ImportError as exc:  # an optional extra not installed: a copy that needs it says so itself
                 print(f"not preloaded: {module.name}: {exc}", file=sys.stderr, flush=True)
-    cli.__getattr__("cli")
+    cli._group()
 
 
 def fingerprint() -> list[tuple[str, int, int]]:
@@ -135,6 +136,8 @@ class Daemon:
         self.code = code
         self.started = time.time()
         self.served = 0
+        self.spare: socket.socket | None = None
+        """The line to a copy forked ahead of the next command (`fork_spare`)."""
 
     def reachable(self) -> bool:
         """Its socket is still where clients look for it (not removed, nor replaced by another daemon's)."""
@@ -148,6 +151,7 @@ class Daemon:
         a daemon no client can reach does not linger."""
         self.listener.settimeout(min(idle, CHECK_SECONDS))
         last = time.monotonic()
+        self.fork_spare()
         while True:
             try:
                 conn, _ = self.listener.accept()
@@ -162,6 +166,52 @@ class Daemon:
                         return
                 except Exception as exc:  # a broken or hostile request: drop it, serve the next
                     print(f"request dropped: {exc.__class__.__name__}: {exc}", file=sys.stderr, flush=True)
+            if self.spare is None:
+                self.fork_spare()
+
+    def fork_spare(self) -> None:
+        """Fork the copy of the next command now, between commands: forking a daemon of this size takes a few
+        milliseconds, which the command then does not wait for. The spare waits for a connection and its
+        streams; it ends when the daemon does (the line closes)."""
+        ours, theirs = socket.socketpair()
+        if os.fork() == 0:
+            try:
+                ours.close()
+                self.leave()
+                pages.own_pages(lambda: bool(select.select([theirs], [], [], 0)[0]))
+                _, fds, _, _ = socket.recv_fds(theirs, 1, 4)
+                theirs.close()
+                if len(fds) == 4:
+                    _run_copy(socket.socket(fileno=fds[0]), fds[1:])
+            finally:
+                os._exit(4)
+        theirs.close()
+        self.spare = ours
+
+    def leave(self) -> None:
+        """In a copy: let go of what is the daemon's, so that it cannot accept, and a long command does not keep
+        the lock from a new daemon."""
+        self.listener.close()
+        os.close(self.lock)
+        if self.spare is not None:
+            self.spare.close()
+
+    def hand_over(self, conn: socket.socket, fds: list[int]) -> None:
+        """Give the command to the spare, or to a copy forked now if there is none (or it is gone)."""
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            with spare:
+                try:
+                    socket.send_fds(spare, [b"r"], [conn.fileno(), *fds])
+                    return
+                except OSError:
+                    pass
+        if os.fork() == 0:
+            try:
+                self.leave()
+                _run_copy(conn, fds)
+            finally:
+                os._exit(4)
 
     def answer(self, conn: socket.socket) -> bool:
         """Handle one connection; False when the daemon should stop. Only the request's first message is read
@@ -189,8 +239,7 @@ class Daemon:
             if fingerprint() != self.code:
                 conn.sendall(b"stale\n")
                 return False
-            if os.fork() == 0:
-                _run_copy(self, conn, fds)
+            self.hand_over(conn, fds)
             self.served += 1
             return True
         finally:
@@ -198,14 +247,12 @@ class Daemon:
                 os.close(fd)
 
 
-def _run_copy(daemon: Daemon, conn: socket.socket, fds: list[int]) -> None:
+def _run_copy(conn: socket.socket, fds: list[int]) -> None:
     """In the forked copy: read the request's command, become the client's process, run the command, report its
     exit code. Never returns: whatever is raised, even by a signal's handler on the way out, ends in `os._exit`."""
     code = 4
     try:
         try:
-            daemon.listener.close()
-            os.close(daemon.lock)
             request = Request.parse(protocol.decode(conn, time.monotonic() + REQUEST_SECONDS))
             _become(request, fds)
             conn.settimeout(None)

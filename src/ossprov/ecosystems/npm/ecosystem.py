@@ -240,7 +240,9 @@ class Npm(Ecosystem):
 
     def install_env(self, proxy: str | None) -> dict[str, str]:
         npm = f"{proxy}/npm/" if proxy else without_credentials(registry_url())
-        return {"npm_config_registry": npm, "COREPACK_NPM_REGISTRY": npm.rstrip("/")}
+        # yarn 2+ reads neither npm's variable nor .npmrc, and asks plain-HTTP registries only of hosts it is told of
+        return {"npm_config_registry": npm, "COREPACK_NPM_REGISTRY": npm.rstrip("/"),
+                "YARN_NPM_REGISTRY_SERVER": npm.rstrip("/"), "YARN_UNSAFE_HTTP_WHITELIST": "127.0.0.1"}
 
     def timewarp_route(self) -> Route | None:
         from ossprov.ecosystems.npm.timewarp import NpmRoute

@@ -11,16 +11,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
 import sys
+import tarfile
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from packageurl import PackageURL
 
-from ossprov import __version__, archive, model
-from ossprov.atomic import atomic_write
+from ossprov import __version__, archive, memofile, model
 from ossprov.cache import ArtifactCache, file_digests
 from ossprov.config import settings
 from ossprov.ecosystems.interface import Ecosystem, VersionInfo
@@ -149,22 +150,23 @@ def _read_tree(eco: Ecosystem, path: Path, filename: str, sha256: str) -> Packag
     included. A refused archive is read again each time, and says why."""
     key = "\0".join([*_reader_state(eco), eco.purl_type, filename, sha256])
     memo = settings().cache_dir / TREES / hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-        kept = pickle.loads(memo.read_bytes())
-        if isinstance(kept, PackageTree):
-            return kept
+    kept = memofile.load(memo, PackageTree)
+    if kept is not None:
+        return kept
     tree = eco.read_artifact(path, filename)
     if sum(len(f.data) + len(name) for name, f in tree.files.items()) <= TREE_MEMO_MAX:
         with contextlib.suppress(OssprovError):  # unsaved, the next run unpacks it again
-            atomic_write(memo, pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL))
+            memofile.save(memo, tree)
     return tree
 
 
 def _reader_state(eco: Ecosystem) -> list[str]:
     """ossprov's version and the state of the modules that read an artifact (the archive reader, the records,
-    the ecosystem's own), so that an edited checkout reads every artifact anew."""
-    modules = (archive, model, sys.modules[type(eco).__module__])
-    state = [__version__]
+    the ecosystem's own), so that an edited checkout reads every artifact anew; the interpreter's and zlib's
+    versions and the standard library's archive parsers too, whose reading of a hostile archive a Python
+    update may change (a header or member list parsed differently is another tree)."""
+    modules = (archive, model, sys.modules[type(eco).__module__], tarfile, zipfile)
+    state = [__version__, sys.version, zlib.ZLIB_RUNTIME_VERSION]
     for module in modules:
         st = os.stat(module.__file__ or "/nonexistent")
         state.append(f"{module.__name__}:{st.st_size}:{st.st_mtime_ns}")

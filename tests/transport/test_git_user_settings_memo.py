@@ -85,3 +85,31 @@ def test_a_credential_in_the_users_settings_never_reaches_the_cache(asked: Path,
     assert _calls(asked) == 2
     cache = Path(os.environ["OSSPROV_CACHE"])
     assert not [p for p in cache.rglob("*") if p.is_file() and b"s3cretvalue" in p.read_bytes()]
+
+
+def test_a_proxy_password_without_a_scheme_never_reaches_the_cache(asked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git takes `http.proxy = user:password@host:port`: no `://` for a URL redaction to see."""
+    glob = Path(os.environ["GIT_CONFIG_GLOBAL"])
+    glob.write_text('[http]\n\tproxy = alice:s3cretvalue@127.0.0.1:3128\n'
+                    '[url "file:///mirror/a/"]\n\tinsteadOf = https://a.example/\n')
+    _old(glob)
+    for _ in range(2):
+        monkeypatch.setattr(git, "_USER_MEMO", {})
+        assert ("http.proxy", "alice:s3cretvalue@127.0.0.1:3128") in _passed(git.git_env())
+    assert _calls(asked) == 2
+    cache = Path(os.environ["OSSPROV_CACHE"])
+    assert not [p for p in cache.rglob("*") if p.is_file() and b"s3cretvalue" in p.read_bytes()]
+
+
+def test_an_ssh_user_is_no_credential(asked: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The common `git@host:` mirror mapping is kept: a user name for SSH is no secret."""
+    glob = Path(os.environ["GIT_CONFIG_GLOBAL"])
+    glob.write_text('[url "git@forge.example:"]\n\tinsteadOf = https://forge.example/\n')
+    _old(glob)
+    assert _mirrors(monkeypatch) == _mirrors(monkeypatch) == {"https://forge.example/"}
+    assert _calls(asked) == 1
+
+
+def _passed(env: dict[str, str]) -> set[tuple[str, str]]:
+    """The settings a git call gets through GIT_CONFIG_KEY_n/VALUE_n."""
+    return {(env[k], env[k.replace("KEY", "VALUE")]) for k in env if k.startswith("GIT_CONFIG_KEY_")}

@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 import os
-import pickle
 import re
 import shutil
 import signal
@@ -36,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ossprov import memofile
 from ossprov.atomic import atomic_write, storage_errors
 from ossprov.config import settings
 from ossprov.deadline import end_of, left
@@ -144,10 +144,18 @@ def _user_settings(config_env: tuple[tuple[str, str], ...]) -> tuple[tuple[str, 
     if any(st and time.time() - st[0] / 1e9 < _RACY for _, st in known[0]):
         return known[1]  # a file changed this instant may change again unseen by its stamp: not kept
     _USER_MEMO[name] = known
-    if all(redact_text(f"{k} {v}") == f"{k} {v}" for k, v in kept):
+    if not any(_holds_credential(k, v) for k, v in kept):
         with contextlib.suppress(OssprovError):  # unsaved, the next run asks git again
             atomic_write(memo, json.dumps({"files": known[0], "settings": known[1]}).encode())
     return known[1]
+
+
+def _holds_credential(key: str, value: str) -> bool:
+    """Whether a setting names a credential: user info or a secret parameter in a URL of its key or value, and
+    in a proxy given without a scheme (git takes `user:password@host:port` for `http.proxy`)."""
+    if key.lower().endswith(".proxy") and "://" not in value and "@" in value:
+        return True
+    return redact_text(f"{key} {value}") != f"{key} {value}"
 
 
 def _config_files(env: dict[str, str]) -> list[str]:
@@ -569,10 +577,9 @@ class Repo:
         shared = self._shared
         if shared.memo is None:
             shared.memo = {}
-            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-                saved = pickle.loads((self.path / MEMO).read_bytes())
-                if isinstance(saved, dict) and saved.get("refs") == self.refs():
-                    shared.memo = dict(saved["entries"])
+            saved = memofile.load(self.path / MEMO, dict)
+            if saved is not None and saved.get("refs") == self.refs() and isinstance(saved.get("entries"), dict):
+                shared.memo = dict(saved["entries"])
             shared.memo_objects = sum(1 for k in shared.memo if k[0] == "cat-file")
         return shared.memo
 
@@ -610,8 +617,7 @@ class Repo:
         shared = self._shared
         if shared.memo_dirty and shared.memo is not None:
             with contextlib.suppress(OSError, OssprovError):  # a memo that cannot be saved is only slower
-                atomic_write(self.path / MEMO, pickle.dumps({"refs": self.refs(), "entries": shared.memo},
-                                                            protocol=pickle.HIGHEST_PROTOCOL))
+                memofile.save(self.path / MEMO, {"refs": self.refs(), "entries": shared.memo})
             shared.memo_dirty = False
 
     def close(self) -> None:
@@ -657,12 +663,10 @@ class Repo:
         git_dir = self._gitdir()
         validator = tuple(stamp(git_dir / name) for name in ("HEAD", "packed-refs", "refs/heads", "refs/tags"))
         saved = git_dir / REF_STATE
-        if self._own and saved.is_file():
-            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-                state = pickle.loads(saved.read_bytes())
-                if isinstance(state, _RefState) and state.validator == (_REF_STATE_FORMAT, *validator):
-                    self._shared.refs = state
-                    return state
+        kept = memofile.load(saved, _RefState) if self._own else None
+        if kept is not None and kept.validator == (_REF_STATE_FORMAT, *validator):
+            self._shared.refs = kept
+            return kept
         out = self.git("for-each-ref", "--format=%(objectname)%00%(refname)%00%(*objectname)")
         tags: dict[str, str] = {}
         for line in out.decode("utf-8", "surrogateescape").splitlines():
@@ -672,7 +676,7 @@ class Repo:
         state = _RefState((_REF_STATE_FORMAT, *validator), hashlib.sha256(out).hexdigest(), tags)
         if self._own:
             with contextlib.suppress(OssprovError):  # a read-only cache still reads; the next run lists again
-                atomic_write(saved, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+                memofile.save(saved, state)
         self._shared.refs = state
         return state
 

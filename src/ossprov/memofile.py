@@ -25,21 +25,31 @@ T = TypeVar("T")
 
 
 def load(path: Path, kind: type[T], *, large: bool = False) -> T | None:
-    """The memo at `path` if it is a `kind` written by this user (`_own`, and not reached through a link), else None. `large`: the collector is paused while its many objects are made."""
+    """The memo pickled at `path` if it is a `kind` in a file of the user's (`own_bytes`), else None. `large`:
+    the collector is paused while its many objects are made."""
+    data = own_bytes(path)
+    if data is None:
+        return None
+    try:
+        with _collector_paused() if large else contextlib.nullcontext():
+            value = pickle.loads(data)
+    except Exception:  # a damaged pickle raises anything (ImportError, TypeError, OverflowError, MemoryError...)
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def own_bytes(path: Path) -> bytes | None:
+    """The content of the memo file at `path` if no one but the user could have written it (`_own`, and not
+    reached through a link), else None: a memo in another form (JSON) believed no more than a pickle."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
         return None
     with open(fd, "rb") as f:
-        st = os.fstat(fd)
-        if not _own(st):
-            return None
         try:
-            with _collector_paused() if large else contextlib.nullcontext():
-                value = pickle.load(f)
-        except Exception:  # a damaged pickle raises anything (ImportError, TypeError, OverflowError, MemoryError...)
+            return f.read() if _own(os.fstat(fd)) else None
+        except OSError:
             return None
-    return value if isinstance(value, kind) else None
 
 
 def _own(st: os.stat_result) -> bool:

@@ -95,7 +95,11 @@ def _overrides() -> list[tuple[str, str]]:
 
 USER_SETTINGS = "git-user-settings"
 """Cache subdirectory: the user's git settings ossprov passes on, per state of the files they came from."""
-_USER_MEMO: dict[str, tuple[list[tuple[str, tuple[int, int] | None]], tuple[tuple[str, str], ...]]] = {}
+UserSettings = tuple[list[tuple[str, tuple[int, int] | None]], tuple[tuple[str, str], ...]]
+"""A memo of the user's git settings: (the files they came from, each with its stamp), the settings."""
+
+
+_USER_MEMO: dict[str, UserSettings] = {}
 """This process's copy of the memos read: memo name → (files and their stamps, settings)."""
 _RACY = 1.0
 """Seconds after a file's last change during which its stamp is not trusted (a second write in the same clock
@@ -113,20 +117,16 @@ def _user_settings(config_env: tuple[tuple[str, str], ...]) -> tuple[tuple[str, 
     first = _config_files(env)
     name = hashlib.sha256(repr((config_env, first)).encode()).hexdigest()[:32]
     memo = settings().cache_dir / USER_SETTINGS / name
-    known = _USER_MEMO.get(name)
-    if known is None:
-        with contextlib.suppress(OSError, ValueError, TypeError):
-            saved = json.loads(memo.read_bytes())
-            known = [(f, tuple(st) if st else None) for f, st in saved["files"]], \
-                tuple((k, v) for k, v in saved["settings"])
+    known = _USER_MEMO.get(name) or _saved_user_settings(memo)
     if known is not None and all(stamp(Path(f)) == st for f, st in known[0]):
         _USER_MEMO[name] = known
         return known[1]
     try:
-        out = subprocess.run(["git", "config", "--list", "-z", "--includes", "--show-origin"], cwd="/", env=env,
-                             capture_output=True, timeout=30, check=False).stdout
+        done = subprocess.run(["git", "config", "--list", "-z", "--includes", "--show-origin"], cwd="/", env=env,
+                              capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return ()
+    out = done.stdout
     items = out.split(b"\0")
     files = dict.fromkeys(first)
     kept = []
@@ -141,13 +141,32 @@ def _user_settings(config_env: tuple[tuple[str, str], ...]) -> tuple[tuple[str, 
         if _USER_KEYS.match(key.lower()):
             kept.append((key, value))
     known = [(f, stamp(Path(f))) for f in files], tuple(kept)
-    if any(st and time.time() - st[0] / 1e9 < _RACY for _, st in known[0]):
-        return known[1]  # a file changed this instant may change again unseen by its stamp: not kept
+    if done.returncode != 0 or any(st and time.time() - st[0] / 1e9 < _RACY for _, st in known[0]):
+        # Not kept: git failed (on a file it could not read, whose stamp a permission fixed later leaves as it
+        # is), or a file changed this instant may change again unseen by its stamp.
+        return known[1]
     _USER_MEMO[name] = known
     if not any(_holds_credential(k, v) for k, v in kept):
         with contextlib.suppress(OssprovError):  # unsaved, the next run asks git again
             atomic_write(memo, json.dumps({"files": known[0], "settings": known[1]}).encode())
     return known[1]
+
+
+def _saved_user_settings(memo: Path) -> UserSettings | None:
+    """The memo saved at `memo`, if it is the user's own and of the shape `_user_settings` writes: a planted one
+    could map a forge's repository to another (`insteadOf`), a damaged one is asked again."""
+    data = memofile.own_bytes(memo)
+    if data is None:
+        return None
+    try:
+        saved = json.loads(data)
+        files = [(f, (int(st[0]), int(st[1])) if st else None) for f, st in saved["files"]]
+        kept = tuple((k, v) for k, v in saved["settings"])
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
+    shapes = all(isinstance(f, str) and "\0" not in f for f, _ in files) and \
+        all(isinstance(t, str) for kv in kept for t in kv)
+    return (files, kept) if shapes else None
 
 
 def _holds_credential(key: str, value: str) -> bool:

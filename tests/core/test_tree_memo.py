@@ -106,3 +106,12 @@ def test_another_python_reads_the_archive_anew(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(sys, "version", sys.version + " (another build)")
     _read(pkg)
     assert calls == [pkg]
+
+
+def test_a_reader_whose_code_cannot_be_found_keeps_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A frozen or zipped install: the reading code's state is unknown, so every read is a read (never a
+    traceback, never a tree kept for code that may have changed)."""
+    monkeypatch.setattr(artifacts.archive, "__file__", str(tmp_path / "inside.zip" / "archive.py"))
+    pkg = _pack(tmp_path / "p-1.0.0.tgz", {"package/index.js": b"1;\n"})
+    assert _read(pkg).files["index.js"].data == b"1;\n"
+    assert not (artifacts.settings().cache_dir / artifacts.TREES).exists()

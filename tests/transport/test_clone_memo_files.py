@@ -72,3 +72,26 @@ def test_a_memo_others_could_write_is_never_believed(tmp_path: Path) -> None:
     assert _warm(clone, sha)[1] == b"forged\n"  # the user's own memo is the user's own cache: believed
     (clone / MEMO).chmod(0o666)
     assert _warm(clone, sha)[1] == b"one\n"
+
+
+def test_a_force_pushed_tag_is_seen_after_the_next_fetch(tmp_path: Path) -> None:
+    """What a tag names, and the history queries asked through it, are the clone's state before a fetch only:
+    the fetch that brings the moved tag drops them (saved or held in this process)."""
+    clone, first = _clone(tmp_path)
+    work = tmp_path / "origin"
+    subprocess.run(["git", "-C", str(work), "tag", "v1"], check=True)
+    os.utime(clone / "ossprov-fetched", (1, 1))
+    ensure_clone(f"file://{work}")
+    assert Repo(clone).tags()["v1"] == first
+    assert Repo(clone).git("log", "--format=%s", "v1") == b"one\n"
+    git.save_memos()
+    (work / "index.js").write_text("steal();\n")
+    subprocess.run(["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam",
+                    "two"], check=True)
+    subprocess.run(["git", "-C", str(work), "tag", "-f", "v1"], check=True, capture_output=True)
+    os.utime(clone / "ossprov-fetched", (1, 1))
+    ensure_clone(f"file://{work}")
+    moved = Repo(clone).tags()["v1"]
+    assert moved != first
+    assert Repo(clone).git("log", "--format=%s", "v1") == b"two\none\n"
+    assert _warm(clone, moved) == ("two", b"two\none\n")

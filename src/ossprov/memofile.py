@@ -17,7 +17,7 @@ import pickle
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from ossprov.atomic import atomic_write
 
@@ -25,31 +25,40 @@ T = TypeVar("T")
 
 
 def load(path: Path, kind: type[T], *, large: bool = False) -> T | None:
-    """The memo pickled at `path` if it is a `kind` in a file of the user's (`own_bytes`), else None. `large`:
-    the collector is paused while its many objects are made."""
-    data = own_bytes(path)
-    if data is None:
-        return None
-    try:
-        with _collector_paused() if large else contextlib.nullcontext():
-            value = pickle.loads(data)
-    except Exception:  # a damaged pickle raises anything (ImportError, TypeError, OverflowError, MemoryError...)
-        return None
+    """The memo pickled at `path` if it is a `kind` in a file of the user's (`_opened`), else None. `large`: the
+    collector is paused while its many objects are made."""
+    with _opened(path) as f:
+        if f is None:
+            return None
+        try:
+            with _collector_paused() if large else contextlib.nullcontext():
+                value = pickle.load(f)
+        except Exception:  # a damaged pickle raises anything (ImportError, TypeError, OverflowError, MemoryError...)
+            return None
     return value if isinstance(value, kind) else None
 
 
 def own_bytes(path: Path) -> bytes | None:
-    """The content of the memo file at `path` if no one but the user could have written it (`_own`, and not
-    reached through a link), else None: a memo in another form (JSON) believed no more than a pickle."""
+    """The content of the memo file at `path` if it is the user's (`_opened`), else None: a memo in another form
+    (JSON) believed no more than a pickle."""
+    with _opened(path) as f:
+        try:
+            return f.read() if f is not None else None
+        except OSError:
+            return None
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[BinaryIO | None]:
+    """The memo file at `path` open for reading if no one but the user could have written it (`_own`, and not
+    reached through a link), else None."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
-        return None
+        yield None
+        return
     with open(fd, "rb") as f:
-        try:
-            return f.read() if _own(os.fstat(fd)) else None
-        except OSError:
-            return None
+        yield f if _own(os.fstat(fd)) else None
 
 
 def _own(st: os.stat_result) -> bool:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import pickle
 import sys
+import tarfile
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from packageurl import PackageURL
 
-from ossprov import __version__, archive, model
-from ossprov.atomic import atomic_write
+from ossprov import __version__, archive, memofile, model
 from ossprov.cache import ArtifactCache, file_digests
 from ossprov.config import settings
 from ossprov.ecosystems.interface import Ecosystem, VersionInfo
@@ -28,6 +28,7 @@ from ossprov.errors import ArchiveError, InputError, OssprovError, RegistryError
 from ossprov.http import client
 from ossprov.model import ArtifactInfo, ArtifactRef, Evidence, PackageTree, Release
 from ossprov.purls import package_name
+from ossprov.safefile import stamp
 from ossprov.source import urls
 
 Progress = Callable[[str], None]
@@ -146,28 +147,36 @@ def read_published(eco: Ecosystem, ref: ArtifactRef, progress: Progress) -> Read
 def _read_tree(eco: Ecosystem, path: Path, filename: str, sha256: str) -> PackageTree:
     """`eco.read_artifact` of the file, or what it gave before for the same bytes (`sha256`), name (an archive's
     type is judged by it) and reading code (`_reader_state`): the same every time, limits and refusals
-    included. A refused archive is read again each time, and says why."""
-    key = "\0".join([*_reader_state(eco), eco.purl_type, filename, sha256])
+    included. A refused archive is read again each time, and says why; so is every file when the reading
+    code's state cannot be known."""
+    state = _reader_state(eco)
+    if state is None:
+        return eco.read_artifact(path, filename)
+    key = "\0".join([*state, eco.purl_type, filename, sha256])
     memo = settings().cache_dir / TREES / hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-        kept = pickle.loads(memo.read_bytes())
-        if isinstance(kept, PackageTree):
-            return kept
+    kept = memofile.load(memo, PackageTree)
+    if kept is not None:
+        return kept
     tree = eco.read_artifact(path, filename)
     if sum(len(f.data) + len(name) for name, f in tree.files.items()) <= TREE_MEMO_MAX:
         with contextlib.suppress(OssprovError):  # unsaved, the next run unpacks it again
-            atomic_write(memo, pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL))
+            memofile.save(memo, tree)
     return tree
 
 
-def _reader_state(eco: Ecosystem) -> list[str]:
+def _reader_state(eco: Ecosystem) -> list[str] | None:
     """ossprov's version and the state of the modules that read an artifact (the archive reader, the records,
-    the ecosystem's own), so that an edited checkout reads every artifact anew."""
-    modules = (archive, model, sys.modules[type(eco).__module__])
-    state = [__version__]
+    the ecosystem's own), so that an edited checkout reads every artifact anew; the interpreter's and zlib's
+    versions and the standard library's archive parsers too, whose reading of a hostile archive a Python
+    update may change (a header or member list parsed differently is another tree). None when a module's file
+    cannot be found (a frozen or zipped install): then nothing is kept."""
+    modules = (archive, model, sys.modules[type(eco).__module__], tarfile, zipfile)
+    state = [__version__, sys.version, zlib.ZLIB_RUNTIME_VERSION]
     for module in modules:
-        st = os.stat(module.__file__ or "/nonexistent")
-        state.append(f"{module.__name__}:{st.st_size}:{st.st_mtime_ns}")
+        st = stamp(Path(module.__file__)) if module.__file__ else None
+        if st is None:
+            return None
+        state.append(f"{module.__name__}:{st[1]}:{st[0]}")
     return state
 
 

@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,9 +58,21 @@ def _parsed_config(path: Path, _stamp: object) -> dict[str, Any]:
         raise InputError(f"config file {path} is not valid TOML: {exc}") from None
 
 
+_RACY = 1.0
+"""Seconds after the config file's last change during which its stamp is not trusted: a second edit of the
+same size in the same clock tick keeps the stamp (mtime, size), and a long-lived process would keep the first."""
+
+
+def _config_stamp(path: Path) -> object:
+    """What the memos of the config file are keyed on: its stamp, or a key of its own for a file changed this
+    instant (read again on each call until its stamp can be trusted)."""
+    st = stamp(path)
+    return object() if st is not None and time.time() - st[0] / 1e9 < _RACY else st
+
+
 def _config_file() -> dict[str, Any]:
     path = _config_path()
-    return _parsed_config(path, stamp(path))
+    return _parsed_config(path, _config_stamp(path))
 
 
 def config_value(section: str, key: str) -> Any:
@@ -136,7 +149,7 @@ def settings() -> Settings:
     (those variables, the config file's location and stamp), so a test or a batch worker that changes the
     environment gets settings of the new one, and a run that asks a hundred times reads them once."""
     path = _config_path()
-    return _settings(tuple(os.environ.get(name) for name in _SETTINGS_ENV), path, stamp(path))
+    return _settings(tuple(os.environ.get(name) for name in _SETTINGS_ENV), path, _config_stamp(path))
 
 
 @functools.lru_cache(maxsize=8)

@@ -3,7 +3,10 @@ name, a path git gave in bytes that are not UTF-8), and read back as the documen
 
 from __future__ import annotations
 
+import datetime
 import json
+
+import pytest
 
 from ossprov.model import Evidence, to_json
 from ossprov.report.jsonout import dumps
@@ -18,3 +21,14 @@ def test_the_text_is_ascii_indented_json_of_the_document() -> None:
         text = dumps(doc)
         assert text.isascii() and text.startswith("{\n  ")
         assert json.loads(text) == doc
+
+
+def test_a_record_not_made_json_is_never_written_unredacted() -> None:
+    """Credentials are redacted by `to_json`: a record that skipped it is refused, as `json` refuses it, never
+    written field by field with the password in it."""
+    record = Evidence("repository", "declared", {"url": "https://alice:s3cretvalue@forge.example/a/b"})
+    assert "s3cretvalue" not in dumps({"results": [to_json(record)]})
+    with pytest.raises(TypeError):
+        dumps({"results": [record]})
+    with pytest.raises(TypeError):
+        dumps({"when": datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)})

@@ -50,9 +50,13 @@ def error_record(purl: str, message: str, exit_code: int) -> dict[str, Any]:
 def dumps(doc: dict[str, Any]) -> str:
     """The document as text, indented by two, all ASCII (non-ASCII characters escaped, as `json` writes them).
     orjson writes it, forty times faster than `json` indents; a document it cannot write as ASCII (a character
-    beyond ASCII, a name git gave in bytes that are not UTF-8) is written by `json`, which escapes them."""
+    beyond ASCII, a name git gave in bytes that are not UTF-8) is written by `json`, which escapes them.
+    A record or a date orjson would write by itself is left to `json`, which refuses it as it always did: a
+    record reaches the document through `to_json`, which redacts its credentials, or not at all. (Floats are
+    written shortest, `1e16` for json's `1e+16`, the same number; a NaN, which is no JSON, as null.)"""
     try:
-        text = orjson.dumps(doc, option=orjson.OPT_INDENT_2)
+        text = orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATACLASS
+                            | orjson.OPT_PASSTHROUGH_DATETIME)
     except (orjson.JSONEncodeError, TypeError):
         text = b"\x80"
     return text.decode("ascii") if text.isascii() else json.dumps(doc, indent=2)

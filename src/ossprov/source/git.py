@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 import os
-import pickle
 import re
 import shutil
 import signal
@@ -36,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ossprov import memofile
 from ossprov.atomic import atomic_write, storage_errors
 from ossprov.config import settings
 from ossprov.deadline import end_of, left
@@ -95,7 +95,11 @@ def _overrides() -> list[tuple[str, str]]:
 
 USER_SETTINGS = "git-user-settings"
 """Cache subdirectory: the user's git settings ossprov passes on, per state of the files they came from."""
-_USER_MEMO: dict[str, tuple[list[tuple[str, tuple[int, int] | None]], tuple[tuple[str, str], ...]]] = {}
+UserSettings = tuple[list[tuple[str, tuple[int, int] | None]], tuple[tuple[str, str], ...]]
+"""A memo of the user's git settings: (the files they came from, each with its stamp), the settings."""
+
+
+_USER_MEMO: dict[str, UserSettings] = {}
 """This process's copy of the memos read: memo name → (files and their stamps, settings)."""
 _RACY = 1.0
 """Seconds after a file's last change during which its stamp is not trusted (a second write in the same clock
@@ -113,20 +117,16 @@ def _user_settings(config_env: tuple[tuple[str, str], ...]) -> tuple[tuple[str, 
     first = _config_files(env)
     name = hashlib.sha256(repr((config_env, first)).encode()).hexdigest()[:32]
     memo = settings().cache_dir / USER_SETTINGS / name
-    known = _USER_MEMO.get(name)
-    if known is None:
-        with contextlib.suppress(OSError, ValueError, TypeError):
-            saved = json.loads(memo.read_bytes())
-            known = [(f, tuple(st) if st else None) for f, st in saved["files"]], \
-                tuple((k, v) for k, v in saved["settings"])
+    known = _USER_MEMO.get(name) or _saved_user_settings(memo)
     if known is not None and all(stamp(Path(f)) == st for f, st in known[0]):
         _USER_MEMO[name] = known
         return known[1]
     try:
-        out = subprocess.run(["git", "config", "--list", "-z", "--includes", "--show-origin"], cwd="/", env=env,
-                             capture_output=True, timeout=30, check=False).stdout
+        done = subprocess.run(["git", "config", "--list", "-z", "--includes", "--show-origin"], cwd="/", env=env,
+                              capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return ()
+    out = done.stdout
     items = out.split(b"\0")
     files = dict.fromkeys(first)
     kept = []
@@ -141,13 +141,40 @@ def _user_settings(config_env: tuple[tuple[str, str], ...]) -> tuple[tuple[str, 
         if _USER_KEYS.match(key.lower()):
             kept.append((key, value))
     known = [(f, stamp(Path(f))) for f in files], tuple(kept)
-    if any(st and time.time() - st[0] / 1e9 < _RACY for _, st in known[0]):
-        return known[1]  # a file changed this instant may change again unseen by its stamp: not kept
+    if done.returncode != 0 or any(st and time.time() - st[0] / 1e9 < _RACY for _, st in known[0]):
+        # Not kept: git failed (on a file it could not read, whose stamp a permission fixed later leaves as it
+        # is), or a file changed this instant may change again unseen by its stamp.
+        return known[1]
     _USER_MEMO[name] = known
-    if all(redact_text(f"{k} {v}") == f"{k} {v}" for k, v in kept):
+    if not any(_holds_credential(k, v) for k, v in kept):
         with contextlib.suppress(OssprovError):  # unsaved, the next run asks git again
             atomic_write(memo, json.dumps({"files": known[0], "settings": known[1]}).encode())
     return known[1]
+
+
+def _saved_user_settings(memo: Path) -> UserSettings | None:
+    """The memo saved at `memo`, if it is the user's own and of the shape `_user_settings` writes: a planted one
+    could map a forge's repository to another (`insteadOf`), a damaged one is asked again."""
+    data = memofile.own_bytes(memo)
+    if data is None:
+        return None
+    try:
+        saved = json.loads(data)
+        files = [(f, (int(st[0]), int(st[1])) if st else None) for f, st in saved["files"]]
+        kept = tuple((k, v) for k, v in saved["settings"])
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
+    shapes = all(isinstance(f, str) and "\0" not in f for f, _ in files) and \
+        all(isinstance(t, str) for kv in kept for t in kv)
+    return (files, kept) if shapes else None
+
+
+def _holds_credential(key: str, value: str) -> bool:
+    """Whether a setting names a credential: user info or a secret parameter in a URL of its key or value, and
+    in a proxy given without a scheme (git takes `user:password@host:port` for `http.proxy`)."""
+    if key.lower().endswith(".proxy") and "://" not in value and "@" in value:
+        return True
+    return redact_text(f"{key} {value}") != f"{key} {value}"
 
 
 def _config_files(env: dict[str, str]) -> list[str]:
@@ -569,10 +596,9 @@ class Repo:
         shared = self._shared
         if shared.memo is None:
             shared.memo = {}
-            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-                saved = pickle.loads((self.path / MEMO).read_bytes())
-                if isinstance(saved, dict) and saved.get("refs") == self.refs():
-                    shared.memo = dict(saved["entries"])
+            saved = memofile.load(self.path / MEMO, dict)
+            if saved is not None and saved.get("refs") == self.refs() and isinstance(saved.get("entries"), dict):
+                shared.memo = dict(saved["entries"])
             shared.memo_objects = sum(1 for k in shared.memo if k[0] == "cat-file")
         return shared.memo
 
@@ -610,8 +636,7 @@ class Repo:
         shared = self._shared
         if shared.memo_dirty and shared.memo is not None:
             with contextlib.suppress(OSError, OssprovError):  # a memo that cannot be saved is only slower
-                atomic_write(self.path / MEMO, pickle.dumps({"refs": self.refs(), "entries": shared.memo},
-                                                            protocol=pickle.HIGHEST_PROTOCOL))
+                memofile.save(self.path / MEMO, {"refs": self.refs(), "entries": shared.memo})
             shared.memo_dirty = False
 
     def close(self) -> None:
@@ -657,12 +682,10 @@ class Repo:
         git_dir = self._gitdir()
         validator = tuple(stamp(git_dir / name) for name in ("HEAD", "packed-refs", "refs/heads", "refs/tags"))
         saved = git_dir / REF_STATE
-        if self._own and saved.is_file():
-            with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-                state = pickle.loads(saved.read_bytes())
-                if isinstance(state, _RefState) and state.validator == (_REF_STATE_FORMAT, *validator):
-                    self._shared.refs = state
-                    return state
+        kept = memofile.load(saved, _RefState) if self._own else None
+        if kept is not None and kept.validator == (_REF_STATE_FORMAT, *validator):
+            self._shared.refs = kept
+            return kept
         out = self.git("for-each-ref", "--format=%(objectname)%00%(refname)%00%(*objectname)")
         tags: dict[str, str] = {}
         for line in out.decode("utf-8", "surrogateescape").splitlines():
@@ -672,7 +695,7 @@ class Repo:
         state = _RefState((_REF_STATE_FORMAT, *validator), hashlib.sha256(out).hexdigest(), tags)
         if self._own:
             with contextlib.suppress(OssprovError):  # a read-only cache still reads; the next run lists again
-                atomic_write(saved, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+                memofile.save(saved, state)
         self._shared.refs = state
         return state
 

@@ -11,16 +11,12 @@ exactly against their trees.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
 import os
-import pickle
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ossprov.atomic import atomic_write
+from ossprov import memofile
 from ossprov.source.git import Repo
 
 INDEX_FORMAT = 2
@@ -100,30 +96,14 @@ def load_index(repo: Repo) -> BlobIndex:
     return index
 
 
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """The garbage collector paused while a large index is loaded: it would walk the heap again and again as
-    the index's many small objects are made (none of which is garbage)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _read_or_build(repo: Repo, path: Path) -> BlobIndex:
-    if path.is_file():
-        try:
-            with path.open("rb") as f, _no_collection():
-                return pickle.load(f)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError):
-            path.unlink(missing_ok=True)
+    kept = memofile.load(path, BlobIndex, large=True)
+    if kept is not None:
+        return kept
     index = _build(repo)
     for old in Path(repo.path).glob(f"ossprov-blobindex-v{INDEX_FORMAT}-*.pickle"):
         old.unlink(missing_ok=True)
-    atomic_write(path, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+    memofile.save(path, index)
     os.utime(path)
     return index
 

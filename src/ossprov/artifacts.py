@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import random
 import sys
 import tarfile
 import zipfile
@@ -37,6 +39,11 @@ TREES = "trees"
 it: a warm run reads a file it read before from there instead of unpacking it again."""
 TREE_MEMO_MAX = 8 * 1024 * 1024
 """Bytes of files and names above which a read artifact is not kept (the cache holds them unpacked)."""
+TREES_BUDGET = 1 << 30
+"""Bytes the kept trees may take in all: a batch over an ecosystem would otherwise keep every package it read,
+unpacked, beside its archive. Past it, the trees used longest ago are removed (`_prune_trees`)."""
+PRUNE_EVERY = 32
+"""A tree saved starts a look at the budget one time in this many (a look lists the directory)."""
 
 
 @dataclass(frozen=True)
@@ -156,12 +163,34 @@ def _read_tree(eco: Ecosystem, path: Path, filename: str, sha256: str) -> Packag
     memo = settings().cache_dir / TREES / hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
     kept = memofile.load(memo, PackageTree)
     if kept is not None:
+        with contextlib.suppress(OSError):  # its last use, which the budget keeps the latest of
+            os.utime(memo)
         return kept
     tree = eco.read_artifact(path, filename)
     if sum(len(f.data) + len(name) for name, f in tree.files.items()) <= TREE_MEMO_MAX:
         with contextlib.suppress(OssprovError):  # unsaved, the next run unpacks it again
             memofile.save(memo, tree)
+            if random.randrange(PRUNE_EVERY) == 0:
+                _prune_trees(memo.parent, TREES_BUDGET)
     return tree
+
+
+def _prune_trees(directory: Path, budget: int) -> None:
+    """Remove the kept trees used longest ago until what is left is within `budget` bytes (a removed tree is
+    only read again from its archive)."""
+    kept = []
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                kept.append((info.st_mtime_ns, info.st_size, entry.path))
+    total = sum(size for _, size, _ in kept)
+    for _, size, name in sorted(kept):
+        if total <= budget:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+            total -= size
 
 
 def _reader_state(eco: Ecosystem) -> list[str] | None:

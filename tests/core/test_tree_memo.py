@@ -115,3 +115,32 @@ def test_a_reader_whose_code_cannot_be_found_keeps_nothing(tmp_path: Path, monke
     pkg = _pack(tmp_path / "p-1.0.0.tgz", {"package/index.js": b"1;\n"})
     assert _read(pkg).files["index.js"].data == b"1;\n"
     assert not (artifacts.settings().cache_dir / artifacts.TREES).exists()
+
+
+def test_kept_trees_stay_within_their_budget_the_latest_used_kept(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch over many packages does not keep every tree it read: past the budget, the trees used longest
+    ago go (and are read from their archive again when asked)."""
+    import time
+
+    from ossprov.config import settings
+
+    packs = [_pack(tmp_path / f"p-1.0.{i}.tgz", {"package/index.js": b"x" * 4000 + bytes([i])}) for i in range(4)]
+    trees = settings().cache_dir / artifacts.TREES
+    for pack in packs[:3]:
+        _read(pack)
+        time.sleep(0.01)  # distinct times of use
+    size = max(f.stat().st_size for f in trees.iterdir())
+    monkeypatch.setattr(artifacts, "TREES_BUDGET", 3 * size)
+    monkeypatch.setattr(artifacts, "PRUNE_EVERY", 1)
+    _read(packs[0])  # used again: now the latest used
+    time.sleep(0.01)
+    _read(packs[3])  # a fourth: over the budget, the one used longest ago (packs[1]) goes
+    assert sum(f.stat().st_size for f in trees.iterdir()) <= 3 * size
+    calls: list[Path] = []
+    real = NPM.read_artifact
+    monkeypatch.setattr(type(NPM), "read_artifact", lambda self, p, n: calls.append(p) or real(p, n))
+    monkeypatch.setattr(artifacts, "TREES_BUDGET", 1 << 30)
+    for pack in (packs[0], packs[2], packs[3], packs[1]):
+        _read(pack)
+    assert calls == [packs[1]], [c.name for c in calls]

@@ -33,7 +33,7 @@ from ossprov.ecosystems.interface import (
     ReadSource,
     VersionInfo,
 )
-from ossprov.ecosystems.pypi import generated, metadata, normalize, sphinx_tools
+from ossprov.ecosystems.pypi import generated, metadata, normalize, sphinx_tools, vendored_crates
 from ossprov.ecosystems.pypi.hints import metadata_hints, parse_core_metadata
 from ossprov.ecosystems.pypi.installed import installed, is_wheel
 from ossprov.ecosystems.pypi.registry import file_entries, index_url, same_version, version_of, yank
@@ -218,7 +218,8 @@ class PyPI(Ecosystem):
             return Comparison(FileResult(path, FileStatus.NORMALIZED, None,
                                          f"version file written at build time (setuptools_scm and alike) for {version}"))
         if source is None:
-            return generated.explain_generated(path, data, context) or sphinx_output.explain(
+            return vendored_crates.explain(path, data, context) or generated.explain_generated(
+                path, data, context) or sphinx_output.explain(
                 path, data, context, lambda p: installed(p, context),
                 lambda build: sphinx_tools.reference(self, build, context))
         return None

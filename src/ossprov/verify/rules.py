@@ -89,10 +89,13 @@ def findings_for(result: FileResult) -> list[Finding]:
 
 
 def aggregate_generated(results: list[FileResult], findings: list[Finding]) -> list[Finding]:
-    """One medium finding for the generated code files that nothing vouched for (a rebuild is needed)."""
+    """One medium finding for the generated code files that nothing vouched for (a rebuild is needed). A
+    finding about a directory (its path ending in "/", a vendored crate) vouches for every file under it."""
     vouched = {f.path for f in findings if f.rule in ("OSP202", "OSP203", "OSP204", "OSP121", "OSP122", "OSP123")}
+    directories = tuple(p for p in vouched if p and p.endswith("/"))
     pending = [r.path for r in results if r.status is FileStatus.GENERATED and is_code(r.path)
-               and r.path not in vouched and not r.path.endswith((".d.ts", ".d.mts", ".d.cts", "/package.json"))]
+               and r.path not in vouched and not r.path.startswith(directories)
+               and not r.path.endswith((".d.ts", ".d.mts", ".d.cts", "/package.json"))]
     if not pending:
         return []
     shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")

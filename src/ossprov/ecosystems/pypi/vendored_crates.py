@@ -190,9 +190,9 @@ def explain(path: str, data: bytes, context: CompareContext) -> Comparison | Non
     if crate.problem is None:
         why = (f"file of the crate {crate.label} vendored by cargo vendor: identical to the crate the cargo "
                f"registry serves, whose sha256 is the commit's Cargo.lock checksum")
-        findings = (Finding(Severity.INFO, "OSP203", path, f"crate {crate.label} vendored by cargo vendor: every "
-                            f"file identical to the crate the cargo registry serves (sha256 as the commit's "
-                            f"Cargo.lock pins it)"),) if is_checksum else ()
+        findings = (Finding(Severity.INFO, "OSP203", crate.directory, f"crate {crate.label} vendored by cargo "
+                            f"vendor: every file identical to the crate the cargo registry serves (sha256 as the "
+                            f"commit's Cargo.lock pins it)"),) if is_checksum else ()
         return Comparison(FileResult(path, FileStatus.GENERATED, None, why), findings)
     if path in crate.differing:
         why = f"vendored crate file {crate.differing[path]}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 import tomllib
 from dataclasses import dataclass, field
 
@@ -26,6 +27,9 @@ from ossprov.model import ArtifactRef, FileResult, FileStatus, Finding, Severity
 
 CHECKSUM_FILE = ".cargo-checksum.json"
 MAX_CHECKSUM_BYTES = 16 * 1024 * 1024
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_VERSION = re.compile(r"[0-9A-Za-z.+-]{1,100}")
+"""What a crate name and version may be (they go into the registry URLs asked)."""
 
 
 def dropped(path: str) -> bool:
@@ -34,6 +38,14 @@ def dropped(path: str) -> bool:
     patch leftovers (`*.orig`, `*.rej`, which takes `Cargo.toml.orig`). Measured on the 38 crates orjson 3.9.10
     vendors: their directories are exactly their crates less these files, plus `.cargo-checksum.json`."""
     return any(part.startswith(".") for part in path.split("/")) or path.endswith((".orig", ".rej"))
+
+
+class _Unavailable(OssprovError):
+    """The crate cannot be had: nothing is vouched for, nothing is said against the artifact."""
+
+
+class _Refused(Exception):
+    """What the registry serves is not the crate Cargo.lock pins."""
 
 
 @dataclass
@@ -66,7 +78,8 @@ def _lock_entries(context: CompareContext) -> dict[tuple[str, str], str]:
             return {}
         return {(p["name"], p["version"]): p["checksum"].lower() for p in packages if isinstance(p, dict)
                 and all(isinstance(p.get(k), str) for k in ("name", "version", "checksum", "source"))
-                and p["source"].startswith(("registry+", "sparse+"))} if isinstance(packages, list) else {}
+                and p["source"].startswith(("registry+", "sparse+")) and _NAME.fullmatch(p["name"])
+                and _VERSION.fullmatch(p["version"])} if isinstance(packages, list) else {}
     return {}
 
 
@@ -113,23 +126,15 @@ def _crate_files(name: str, version: str, checksum: str) -> dict[str, bytes]:
     return {p: f.data for p, f in read.tree.files.items()}
 
 
-class _Unavailable(OssprovError):
-    """The crate cannot be had: nothing is vouched for, nothing is said against the artifact."""
-
-
-class _Refused(Exception):
-    """What the registry serves is not the crate Cargo.lock pins."""
-
-
 def _judge(crate: VendoredCrate, files: dict[str, bytes], lock: dict[tuple[str, str], str]) -> None:
     """Set `crate.problem` (and the files that differ) unless the directory is the registry's crate as
     `cargo vendor` copies it."""
     claims = _claims(files[CHECKSUM_FILE])
-    dirname = crate.directory.rstrip("/").rsplit("/", 1)[-1]
-    pinned = _pinned(dirname, lock, claims[1]) if claims else None
     if claims is None:
         crate.problem = f"{CHECKSUM_FILE} is not cargo vendor's (a files table and a package checksum)"
         return
+    dirname = crate.directory.rstrip("/").rsplit("/", 1)[-1]
+    pinned = _pinned(dirname, lock, claims[1])
     if pinned is None:
         crate.problem = (f"the commit's Cargo.lock pins no registry crate {dirname} with the checksum "
                          f"{claims[1][:16]}… its {CHECKSUM_FILE} gives")
@@ -161,11 +166,11 @@ def _judge(crate: VendoredCrate, files: dict[str, bytes], lock: dict[tuple[str, 
 
 
 def crates(context: CompareContext) -> dict[str, VendoredCrate]:
-    """The artifact's vendored crate directories, judged (once per comparison)."""
+    """The artifact's vendored crate directories, judged (once per comparison), the deepest first."""
     if "vendored-crates" in context.notes:
         return context.notes["vendored-crates"]
-    directories = sorted(p[: -len(CHECKSUM_FILE)] for p in context.tree.files
-                         if posixpath.basename(p) == CHECKSUM_FILE and p.count("/") >= 2)
+    directories = sorted((p[: -len(CHECKSUM_FILE)] for p in context.tree.files
+                          if posixpath.basename(p) == CHECKSUM_FILE and p.count("/") >= 2), key=lambda d: -len(d))
     found: dict[str, VendoredCrate] = {}
     if directories:
         lock = _lock_entries(context)
@@ -182,8 +187,7 @@ def crates(context: CompareContext) -> dict[str, VendoredCrate]:
 def explain(path: str, data: bytes, context: CompareContext) -> Comparison | None:
     """Why `path`, absent from the commit, is a file of a crate vendored from the registry (None: it is not
     shown to be, and keeps the findings it has without this)."""
-    crate = next((c for d, c in sorted(crates(context).items(), key=lambda i: -len(i[0])) if path.startswith(d)),
-                 None)
+    crate = next((c for d, c in crates(context).items() if path.startswith(d)), None)
     if crate is None:
         return None
     is_checksum = path == crate.directory + CHECKSUM_FILE

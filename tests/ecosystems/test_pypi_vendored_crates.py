@@ -25,10 +25,10 @@ from tests.ecosystems.plugin_worlds import highs, point_at
 
 pytestmark = pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
 
-CRATE = {"Cargo.toml": '[package]\nname = "vcrate"\nversion = "0.1.0"\nedition = "2021"\nlicense = "MIT"\n'
+CRATE: dict[str, str | bytes] = {"Cargo.toml": '[package]\nname = "vcrate"\nversion = "0.1.0"\nedition = "2021"\nlicense = "MIT"\n'
                        'description = "fixture"\nrepository = "https://github.com/acme/vcrate"\n',
          "src/lib.rs": "pub fn answer() -> u32 { 42 }\n", "build.rs": "fn main() {}\n", "README.md": "# vcrate\n",
-         ".gitignore": "/target\n"}
+         "prebuilt/helper.so": b"\x7fELF\x02\x01\x01\x00fixture", ".gitignore": "/target\n"}
 PROJECT = {"pyproject.toml": '[build-system]\nrequires = ["maturin>=1,<2"]\nbuild-backend = "maturin"\n\n'
                              '[project]\nname = "pyext"\nversion = "1.0"\n',
            "Cargo.toml": '[package]\nname = "pyext"\nversion = "1.0.0"\nedition = "2021"\n\n[lib]\n'
@@ -174,3 +174,4 @@ def test_crate_the_registry_does_not_serve_cannot_be_vouched_for(vendored: tuple
     assert findings[VENDORED + ".cargo-checksum.json"] == [("OSP103", Severity.MEDIUM)]
     assert ("OSP102", Severity.HIGH) in findings[VENDORED + "src/lib.rs"]
     assert any(f.path == VENDORED + "build.rs" for f in highs(result))
+    assert findings[VENDORED + "prebuilt/helper.so"] == [("OSP102", Severity.HIGH)]  # no compiled extension of pyext

@@ -7,8 +7,8 @@ the checksum the file's `package` field gives. The `.crate` is then fetched from
 (`ossprov.ecosystems.cargo.registry`), its sha256 checked against Cargo.lock, and read with the safe archive
 reader. The directory must be that crate as `cargo vendor` copies it: every file byte-identical to the crate's
 file at the same path, `.cargo-checksum.json` listing exactly those files with their sha256, and no file of the
-crate missing but those `cargo vendor` leaves out (`DROPPED`). Anything else vouches for nothing: the crate's
-files keep the findings they have without it, and the file that differs is a high finding of its own.
+crate missing but those `cargo vendor` leaves out (`dropped`). Anything else vouches for nothing: the crate's
+files are unexplained (code high), and a file that differs from the crate's is a high finding of its own.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def _judge(crate: VendoredCrate, files: dict[str, bytes], lock: dict[tuple[str, 
         crate.problem = str(exc)
         return
     except OssprovError as exc:
-        crate.problem, crate.severity = f"cannot be vouched for: {exc}", Severity.MEDIUM
+        crate.problem, crate.severity = f"the crate cannot be had ({exc})", Severity.MEDIUM
         return
     vendored = {p: d for p, d in files.items() if p != CHECKSUM_FILE}
     for rel, data in vendored.items():
@@ -185,8 +185,9 @@ def crates(context: CompareContext) -> dict[str, VendoredCrate]:
 
 
 def explain(path: str, data: bytes, context: CompareContext) -> Comparison | None:
-    """Why `path`, absent from the commit, is a file of a crate vendored from the registry (None: it is not
-    shown to be, and keeps the findings it has without this)."""
+    """Why `path`, absent from the commit, is a file of a crate vendored from the registry (None: it is in no
+    vendored crate directory). A file of a crate not vouched for is unexplained, whatever else it looks like
+    (a prebuilt library is no compiled extension of the project): code among them stays high."""
     crate = next((c for d, c in crates(context).items() if path.startswith(d)), None)
     if crate is None:
         return None
@@ -202,9 +203,9 @@ def explain(path: str, data: bytes, context: CompareContext) -> Comparison | Non
         why = f"vendored crate file {crate.differing[path]}"
         return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, why),
                           (Finding(Severity.HIGH, "OSP102", path, why),))
+    why = f"vendored crate {crate.label} not vouched for: {crate.problem}"
     if is_checksum:
-        why = f"vendored crate {crate.label} not vouched for: {crate.problem}"
         return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, why),
                           (Finding(crate.severity, "OSP102" if crate.severity is Severity.HIGH else "OSP103",
                                    path, why),))
-    return None
+    return Comparison(FileResult(path, FileStatus.UNEXPLAINED, None, why))  # the findings of a file in no source

@@ -92,6 +92,7 @@ def _relisted(files: dict[str, bytes]) -> dict[str, bytes]:
 def test_genuine_vendored_crate_is_vouched_for(vendored: tuple[World, dict[str, bytes]]) -> None:
     world, files = vendored
     assert VENDORED + "src/lib.rs" in files and VENDORED + ".gitignore" not in files  # what cargo vendor drops
+    assert VENDORED + "Cargo.toml.orig" in files  # what this cargo keeps (the one of 2023 did not)
     result = stages.verify(publish(world, "pyext", files))
     assert result.verdict is Verdict.FAITHFUL_WITH_BUILD_OUTPUT, (result.reason, result.findings)
     findings = _by_path(result)
@@ -108,6 +109,17 @@ def test_vendored_directory_named_without_its_version(vendored: tuple[World, dic
     result = stages.verify(publish(world, "pyext-plain", plain))
     assert result.verdict is Verdict.FAITHFUL_WITH_BUILD_OUTPUT, (result.reason, result.findings)
     assert _by_path(result)["include/cargo/vcrate/"] == [("OSP203", Severity.INFO)]
+
+
+def test_vendored_as_earlier_cargo_writes_it(vendored: tuple[World, dict[str, bytes]]) -> None:
+    """The cargo that made orjson 3.9.10's sdist also left out `.cargo_vcs_info.json` and Cargo.toml.orig, and
+    a crate's Cargo.lock where it has no binaries (orjson 3.10.7's cc 1.1.8): still the registry's crate."""
+    world, files = vendored
+    earlier = _relisted({p: d for p, d in files.items() if p not in {
+        VENDORED + ".cargo_vcs_info.json", VENDORED + "Cargo.toml.orig", VENDORED + "Cargo.lock"}})
+    result = stages.verify(publish(world, "pyext-earlier", earlier))
+    assert result.verdict is Verdict.FAITHFUL_WITH_BUILD_OUTPUT, (result.reason, result.findings)
+    assert _by_path(result)[VENDORED] == [("OSP203", Severity.INFO)]
 
 
 def _without_crate(lock: bytes) -> bytes:

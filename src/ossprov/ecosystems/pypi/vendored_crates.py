@@ -33,11 +33,15 @@ _VERSION = re.compile(r"[0-9A-Za-z.+-]{1,100}")
 
 
 def dropped(path: str) -> bool:
-    """Whether `cargo vendor` leaves a crate's file out of the directory it writes: anything under a dot-named
-    file or directory (`.cargo_vcs_info.json`, `.gitignore`, `.github/…`; cargo's file walk skips them) and
-    patch leftovers (`*.orig`, `*.rej`, which takes `Cargo.toml.orig`). Measured on the 38 crates orjson 3.9.10
-    vendors: their directories are exactly their crates less these files, plus `.cargo-checksum.json`."""
-    return any(part.startswith(".") for part in path.split("/")) or path.endswith((".orig", ".rej"))
+    """Whether `cargo vendor` may leave a crate's file out of the directory it writes: anything under a
+    dot-named file or directory (`.gitignore`, `.github/…`, `.cargo_vcs_info.json`: cargo's file walk skips
+    them), patch leftovers (`*.orig`, `*.rej`, which takes `Cargo.toml.orig`) and the crate's own Cargo.lock
+    (listed only for crates with binaries or examples). Measured: the 38 crates orjson 3.9.10 vendors are their
+    crates less exactly such files (all dot-paths and Cargo.toml.orig gone), orjson 3.10.7's cc 1.1.8 lacks its
+    Cargo.lock, and cargo 1.95 keeps `.cargo_vcs_info.json` and Cargo.toml.orig but drops `.gitignore`. The
+    directory holds a subset of the crate's files either way, plus `.cargo-checksum.json`."""
+    return (any(part.startswith(".") for part in path.split("/")) or path.endswith((".orig", ".rej"))
+            or path == "Cargo.lock")
 
 
 class _Unavailable(OssprovError):

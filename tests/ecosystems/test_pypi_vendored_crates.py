@@ -129,7 +129,7 @@ def _without_crate(lock: bytes) -> bytes:
 @pytest.mark.parametrize(("twin", "flagged"), [
     ("changed", VENDORED + "src/lib.rs"), ("extra", VENDORED + "src/evil.rs"),
     ("absent-from-lock", VENDORED + "src/lib.rs"), ("lying-checksums", VENDORED + ".cargo-checksum.json"),
-    ("file-left-out", VENDORED + ".cargo-checksum.json"),
+    ("file-left-out", VENDORED + ".cargo-checksum.json"), ("nested-fake-crate", VENDORED + "evil-1.0.0/src/lib.rs"),
 ])
 def test_vendored_crate_that_is_not_the_registrys_is_a_mismatch(vendored: tuple[World, dict[str, bytes]],
                                                                  twin: str, flagged: str) -> None:
@@ -142,6 +142,10 @@ def test_vendored_crate_that_is_not_the_registrys_is_a_mismatch(vendored: tuple[
         files = _relisted({**files, VENDORED + "src/evil.rs": evil})
     elif twin == "file-left-out":
         files = _relisted({p: d for p, d in files.items() if p != VENDORED + "build.rs"})
+    elif twin == "nested-fake-crate":
+        fake = VENDORED + "evil-1.0.0/"
+        files = {**files, fake + "src/lib.rs": evil, fake + ".cargo-checksum.json": json.dumps(
+            {"files": {"src/lib.rs": hashlib.sha256(evil).hexdigest()}, "package": "0" * 64}).encode()}
     elif twin == "absent-from-lock":
         lock = _without_crate(files["Cargo.lock"])
         assert b'name = "vcrate"' not in lock and b'name = "pyext"' in lock

@@ -18,6 +18,7 @@ import json
 import posixpath
 import re
 import tomllib
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from ossprov import ecosystems
@@ -170,31 +171,42 @@ def _judge(crate: VendoredCrate, files: dict[str, bytes], lock: dict[tuple[str, 
 
 
 def crates(context: CompareContext) -> dict[str, VendoredCrate]:
-    """The artifact's vendored crate directories, judged (once per comparison), the deepest first."""
+    """The artifact's vendored crate directories, judged (once per comparison)."""
     if "vendored-crates" in context.notes:
         return context.notes["vendored-crates"]
-    directories = sorted((p[: -len(CHECKSUM_FILE)] for p in context.tree.files
-                          if posixpath.basename(p) == CHECKSUM_FILE and p.count("/") >= 2), key=lambda d: -len(d))
+    directories = {p[: -len(CHECKSUM_FILE)] for p in context.tree.files
+                   if posixpath.basename(p) == CHECKSUM_FILE and p.count("/") >= 2}
+    members: dict[str, dict[str, bytes]] = {}  # a crate directory's files, those of a directory inside it included
+    for path, f in context.tree.files.items() if directories else ():
+        for directory in _holding(path, directories):
+            members.setdefault(directory, {})[path[len(directory):]] = f.data
     found: dict[str, VendoredCrate] = {}
-    if directories:
-        lock = _lock_entries(context)
-        for directory in directories:
-            files = {p[len(directory):]: f.data for p, f in context.tree.files.items() if p.startswith(directory)
-                     and not any(p.startswith(d) for d in directories if len(d) > len(directory))}
-            crate = VendoredCrate(directory, directory.rstrip("/").rsplit("/", 1)[-1])
-            _judge(crate, files, lock)
-            found[directory] = crate
+    lock = _lock_entries(context) if directories else {}
+    for directory in sorted(directories):
+        found[directory] = VendoredCrate(directory, directory.rstrip("/").rsplit("/", 1)[-1])
+        _judge(found[directory], members[directory], lock)
     context.notes["vendored-crates"] = found
     return found
+
+
+def _holding(path: str, directories: Container[str]) -> list[str]:
+    """The `directories` (each ending in "/") holding `path`, the deepest first."""
+    parents = []
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        parents.append(path + "/")
+    return [p for p in parents if p in directories]
 
 
 def explain(path: str, data: bytes, context: CompareContext) -> Comparison | None:
     """Why `path`, absent from the commit, is a file of a crate vendored from the registry (None: it is in no
     vendored crate directory). A file of a crate not vouched for is unexplained, whatever else it looks like
     (a prebuilt library is no compiled extension of the project): code among them stays high."""
-    crate = next((c for d, c in crates(context).items() if path.startswith(d)), None)
-    if crate is None:
+    found = crates(context)
+    holding = _holding(path, found) if found else []
+    if not holding:
         return None
+    crate = found[holding[0]]
     is_checksum = path == crate.directory + CHECKSUM_FILE
     if crate.problem is None:
         why = (f"file of the crate {crate.label} vendored by cargo vendor: identical to the crate the cargo "

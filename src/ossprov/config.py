@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from typing import Any
 import platformdirs
 
 from ossprov.errors import InputError, OssprovError
-from ossprov.safefile import stamp
+from ossprov.safefile import racy, stamp
 
 ENV_PREFIX = "OSSPROV_"
 
@@ -58,16 +57,11 @@ def _parsed_config(path: Path, _stamp: object) -> dict[str, Any]:
         raise InputError(f"config file {path} is not valid TOML: {exc}") from None
 
 
-_RACY = 1.0
-"""Seconds after the config file's last change during which its stamp is not trusted: a second edit of the
-same size in the same clock tick keeps the stamp (mtime, size), and a long-lived process would keep the first."""
-
-
 def _config_stamp(path: Path) -> object:
     """What the memos of the config file are keyed on: its stamp, or a key of its own for a file changed this
     instant (read again on each call until its stamp can be trusted)."""
     st = stamp(path)
-    return object() if st is not None and time.time() - st[0] / 1e9 < _RACY else st
+    return object() if racy(st) else st
 
 
 def _config_file() -> dict[str, Any]:
@@ -153,11 +147,12 @@ def settings() -> Settings:
 
 
 @functools.lru_cache(maxsize=8)
-def _settings(_env: tuple[str | None, ...], path: Path, file_stamp: object) -> Settings:
+def _settings(env_values: tuple[str | None, ...], path: Path, file_stamp: object) -> Settings:
     config = _parsed_config(path, file_stamp)
+    environment = dict(zip(_SETTINGS_ENV, env_values, strict=True))
 
     def value(env: str, section: str, key: str) -> Any:
-        return os.environ.get(env) or _table(config, section).get(key)
+        return environment[env] or _table(config, section).get(key)
 
     cache, data = value("OSSPROV_CACHE", "cache", "dir"), value("OSSPROV_DATA", "data", "dir")
     registries = {eco: str(v) for eco, env in _REGISTRY_ENV.items() if (v := value(env, "registries", eco))}

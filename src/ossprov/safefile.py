@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 import zlib
 from pathlib import Path
 
@@ -91,3 +92,13 @@ def stamp(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_mtime_ns, st.st_size
+
+
+RACY_SECONDS = 1.0
+"""Seconds after a file's last change during which its stamp is not trusted: a second write of the same size in
+the same clock tick keeps the stamp, and a memo keyed on it would keep the first."""
+
+
+def racy(found: tuple[int, int] | None) -> bool:
+    """Whether a stamp is of a file changed too recently to be trusted (`RACY_SECONDS`)."""
+    return found is not None and time.time() - found[0] / 1e9 < RACY_SECONDS

@@ -58,7 +58,7 @@ def dumps(doc: dict[str, Any]) -> str:
         text = orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATACLASS
                             | orjson.OPT_PASSTHROUGH_DATETIME)
     except (orjson.JSONEncodeError, TypeError):
-        text = b"\x80"
+        return json.dumps(doc, indent=2)
     return text.decode("ascii") if text.isascii() else json.dumps(doc, indent=2)
 
 

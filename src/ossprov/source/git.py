@@ -42,7 +42,7 @@ from ossprov.deadline import end_of, left
 from ossprov.errors import GitError, OfflineError, OssprovError, StorageError
 from ossprov.http import note_unchecked
 from ossprov.redaction import redact_text, redact_url
-from ossprov.safefile import stamp
+from ossprov.safefile import racy, stamp
 
 GIT_ENV = {
     "GIT_TERMINAL_PROMPT": "0",
@@ -101,9 +101,6 @@ UserSettings = tuple[list[tuple[str, tuple[int, int] | None]], tuple[tuple[str, 
 
 _USER_MEMO: dict[str, UserSettings] = {}
 """This process's copy of the memos read: memo name → (files and their stamps, settings)."""
-_RACY = 1.0
-"""Seconds after a file's last change during which its stamp is not trusted (a second write in the same clock
-tick keeps the stamp when the size is unchanged)."""
 
 
 def _user_settings(config_env: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
@@ -141,7 +138,7 @@ def _user_settings(config_env: tuple[tuple[str, str], ...]) -> tuple[tuple[str, 
         if _USER_KEYS.match(key.lower()):
             kept.append((key, value))
     known = [(f, stamp(Path(f))) for f in files], tuple(kept)
-    if done.returncode != 0 or any(st and time.time() - st[0] / 1e9 < _RACY for _, st in known[0]):
+    if done.returncode != 0 or any(racy(st) for _, st in known[0]):
         # Not kept: git failed (on a file it could not read, whose stamp a permission fixed later leaves as it
         # is), or a file changed this instant may change again unseen by its stamp.
         return known[1]

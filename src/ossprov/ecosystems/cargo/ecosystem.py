@@ -261,12 +261,10 @@ def _author_manifest(data: bytes, source: bytes, context: CompareContext) -> Com
 
 def _locked(data: bytes | None) -> set[tuple[str, str, str]] | None:
     """(name, version, checksum) of the registry and git packages a Cargo.lock pins."""
-    doc = manifest.load(data)
-    if doc is None:
+    packages = manifest.lock_packages(data)
+    if packages is None:
         return None
-    packages = doc.get("package")
-    return {(str(p.get("name")), str(p.get("version")), str(p.get("checksum", ""))) for p in packages
-            if isinstance(p, dict) and p.get("source")} if isinstance(packages, list) else set()
+    return {(str(p.get("name")), str(p.get("version")), str(p.get("checksum", ""))) for p in packages}
 
 
 def _lockfile(data: bytes, context: CompareContext) -> Comparison:

@@ -34,8 +34,18 @@ def load(data: bytes | None) -> dict[str, Any] | None:
         return None
     try:
         return tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
         return None
+
+
+def lock_packages(data: bytes | None) -> list[dict[str, Any]] | None:
+    """The `[[package]]` tables of a Cargo.lock that come from somewhere (a registry or git: the workspace's own
+    packages have no `source`); None when it is not TOML."""
+    doc = load(data)
+    if doc is None:
+        return None
+    packages = doc.get("package")
+    return [p for p in packages if isinstance(p, dict) and p.get("source")] if isinstance(packages, list) else []
 
 
 def package(doc: dict[str, Any] | None) -> dict[str, Any]:

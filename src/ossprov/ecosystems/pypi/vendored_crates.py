@@ -17,11 +17,11 @@ import hashlib
 import json
 import posixpath
 import re
-import tomllib
 from collections.abc import Container
 from dataclasses import dataclass, field
 
 from ossprov import ecosystems
+from ossprov.ecosystems.cargo import manifest
 from ossprov.ecosystems.interface import CompareContext, Comparison
 from ossprov.errors import OssprovError
 from ossprov.model import ArtifactRef, FileResult, FileStatus, Finding, Severity
@@ -77,14 +77,10 @@ def _lock_entries(context: CompareContext) -> dict[tuple[str, str], str]:
         raw = context.read_source(path)
         if raw is None:
             continue
-        try:
-            packages = tomllib.loads(raw.decode("utf-8")).get("package")
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
-            return {}
-        return {(p["name"], p["version"]): p["checksum"].lower() for p in packages if isinstance(p, dict)
-                and all(isinstance(p.get(k), str) for k in ("name", "version", "checksum", "source"))
+        return {(p["name"], p["version"]): p["checksum"].lower() for p in manifest.lock_packages(raw) or []
+                if all(isinstance(p.get(k), str) for k in ("name", "version", "checksum", "source"))
                 and p["source"].startswith(("registry+", "sparse+")) and _NAME.fullmatch(p["name"])
-                and _VERSION.fullmatch(p["version"])} if isinstance(packages, list) else {}
+                and _VERSION.fullmatch(p["version"])}
     return {}
 
 
